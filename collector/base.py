@@ -1,0 +1,103 @@
+"""The contract every platform collector fulfils, and the few errors that cross into the poller.
+
+Collectors do HTTP and mapping only (house rule 2): the poller owns time, retries and state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import abc
+
+import aiohttp
+
+from inbox.types import NewItem
+
+
+class CollectorError(Exception):
+    """Base of the errors a collector may raise to the poller or the outbox."""
+
+
+class AuthFailed(CollectorError):
+    """The token is expired, revoked or lacks a permission: stop and ask for re-authorisation."""
+
+
+class RateLimited(CollectorError):
+    """The platform asks us to slow down; retry_after is in seconds when the platform said."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FetchFailed(CollectorError):
+    """A transient failure (5xx, timeout, malformed body): retry later with backoff."""
+
+
+class Refused(CollectorError):
+    """The platform refused an action for good (e.g. X's 403 on unsolicited replies): never retry."""
+
+
+@dataclass(slots=True)
+class Batch:
+    """One page of items and the cursor to save with them, in the same transaction."""
+
+    items: list[NewItem]
+    cursor: dict[str, Any]
+    more: bool = False  # another page is ready now: poll again without waiting
+    # Usage the platform reported (e.g. Meta's X-App-Usage percent, YouTube quota units spent).
+    usage: dict[str, Any] = field(default_factory=dict)
+    # Problems met while mapping (malformed entries skipped), in plain words, for the log.
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SentReply:
+    """The platform's id for a reply we posted."""
+
+    external_id: str
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class Account:
+    """What a collector needs of one platform connection (decrypted by the caller)."""
+
+    id: int
+    platform: str
+    external_id: str  # page id, IG user id, X user id, channel id, org URN, site, location, feed
+    base_url: str  # API root: the real platform's or a local emulator's
+    credentials: dict[str, Any]
+    settings: dict[str, Any]
+
+
+class Collector(abc.ABC):
+    """One platform: fetch a page of new items from a cursor; reply; hide.
+
+    Subclasses set `platform`, `can_reply`, `can_hide` and override the methods they support.
+    """
+
+    platform: ClassVar[str] = ""
+    can_reply: ClassVar[bool] = False
+    can_hide: ClassVar[bool] = False
+
+    def __init__(self, account: Account, session: aiohttp.ClientSession) -> None:
+        self.account = account
+        self.session = session
+
+    @abc.abstractmethod
+    async def fetch(self, cursor: dict[str, Any]) -> Batch:
+        """Return the next page of items after `cursor` (an empty dict on the first poll)."""
+
+    async def reply(self, parent_external_id: str, text: str, idempotency_key: str) -> SentReply:
+        """Post `text` as the business in answer to the item `parent_external_id`."""
+        raise Refused(f"{self.platform} does not take replies")
+
+    async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str) -> SentReply | None:
+        """Look on the platform for a reply we may already have posted (outcome unknown after a crash)."""
+        return None
+
+    async def hide(self, external_id: str, hidden: bool) -> None:
+        """Hide (or unhide) a comment on the platform."""
+        raise Refused(f"{self.platform} does not allow hiding comments")

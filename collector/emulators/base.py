@@ -1,0 +1,191 @@
+"""What every platform emulator shares: the control API for tests and the demo, and fault modes.
+
+A platform emulator subclasses `Emulator`, adds its real API routes in `add_routes`, stores its
+own data, and says how the real platform shapes each fault (`fault_response`). The control API
+lives under `/_control/` so it never collides with a platform path:
+
+- `POST /_control/inject`  JSON {kind, text, author_name, author_handle, author_id, followers,
+  parent, created_at, ...}: add a comment/mention/review; answers {"external_id": ...}.
+- `POST /_control/fault`   JSON {mode, count?, retry_after?, delay?}: switch a fault on
+  (count = how many API requests it affects; absent = until switched off).
+- `DELETE /_control/fault`: switch faults off.
+- `GET /_control/state`: what the emulator holds (replies received, hidden ids, request count).
+- `POST /_control/reset`: forget everything injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+FAULT_MODES = ("rate_limit", "server_error", "slow", "timeout", "malformed", "expired_token", "quota")
+
+
+@dataclass
+class Fault:
+    """A fault switched on through the control API."""
+
+    mode: str
+    count: int | None = None  # None: until switched off
+    retry_after: int = 2
+    delay: float = 1.0
+
+
+class Emulator:
+    """Base of one platform's emulator: control API, fault injection, token check, ids."""
+
+    platform = ""
+    control_prefix = "/_control"
+
+    def __init__(self, token: str = "demo-token", **options: Any) -> None:
+        self.token = token
+        self.options = options
+        self.fault: Fault | None = None
+        self.requests = 0
+        self.replies: list[dict[str, Any]] = []
+        self.hidden: set[str] = set()
+        self._ids = itertools.count(1_000_001)
+
+    # -- override points -------------------------------------------------------------------
+    def add_routes(self, app: web.Application) -> None:
+        """Register the platform's API routes."""
+
+    def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Add an item from the control API; return at least {"external_id": ...}."""
+        raise web.HTTPNotImplemented(text=f"{self.platform} emulator takes no injections")
+
+    def reset(self) -> None:
+        """Forget injected data."""
+        self.replies.clear()
+        self.hidden.clear()
+
+    def fault_response(self, fault: Fault) -> web.StreamResponse:
+        """The platform's own answer for a fault (status, headers and error body)."""
+        return generic_fault_response(fault)
+
+    def token_of(self, request: web.Request) -> str | None:
+        """The access token the request carries (Bearer header by default)."""
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            return auth[len("Bearer ") :]
+        return request.query.get("access_token") or request.query.get("key")
+
+    def auth_error(self) -> web.StreamResponse:
+        """The platform's answer to a missing or wrong token."""
+        return web.json_response({"error": "unauthorized"}, status=401)
+
+    def state(self) -> dict[str, Any]:
+        """Extra state for GET /_control/state."""
+        return {}
+
+    # -- shared machinery ------------------------------------------------------------------
+    def next_id(self) -> str:
+        """A fresh numeric id, unique within this emulator."""
+        return str(next(self._ids))
+
+    def create_app(self) -> web.Application:
+        """The aiohttp application: platform routes behind the fault middleware, plus control."""
+        app = web.Application(middlewares=[self._middleware], client_max_size=2**20)
+        app["emulator"] = self
+        app.router.add_post(f"{self.control_prefix}/inject", self._control_inject)
+        app.router.add_post(f"{self.control_prefix}/fault", self._control_fault_on)
+        app.router.add_delete(f"{self.control_prefix}/fault", self._control_fault_off)
+        app.router.add_get(f"{self.control_prefix}/state", self._control_state)
+        app.router.add_post(f"{self.control_prefix}/reset", self._control_reset)
+        self.add_routes(app)
+        return app
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path.startswith(self.control_prefix):
+            return await handler(request)
+        self.requests += 1
+        fault = self._take_fault()
+        if fault is not None:
+            if fault.mode == "slow":
+                await asyncio.sleep(fault.delay)
+            elif fault.mode == "timeout":
+                await asyncio.sleep(3600)
+            elif fault.mode == "malformed":
+                return web.Response(text='{"data": [{"id": "1", "message": "trunc', content_type="application/json")
+            else:
+                return self.fault_response(fault)
+        if self.token and self.token_of(request) != self.token:
+            return self.auth_error()
+        return await handler(request)
+
+    def _take_fault(self) -> Fault | None:
+        fault = self.fault
+        if fault is None:
+            return None
+        if fault.count is not None:
+            fault.count -= 1
+            if fault.count <= 0:
+                self.fault = None
+        return fault
+
+    async def _control_inject(self, request: web.Request) -> web.Response:
+        payload = await request.json()
+        return web.json_response(self.inject(payload))
+
+    async def _control_fault_on(self, request: web.Request) -> web.Response:
+        payload = await request.json()
+        mode = payload.get("mode")
+        if mode not in FAULT_MODES:
+            return web.json_response({"error": f"unknown fault mode {mode!r}", "modes": FAULT_MODES}, status=400)
+        self.fault = Fault(
+            mode=mode,
+            count=payload.get("count"),
+            retry_after=int(payload.get("retry_after", 2)),
+            delay=float(payload.get("delay", 1.0)),
+        )
+        return web.json_response({"fault": mode})
+
+    async def _control_fault_off(self, request: web.Request) -> web.Response:
+        self.fault = None
+        return web.json_response({"fault": None})
+
+    async def _control_state(self, request: web.Request) -> web.Response:
+        body = {
+            "platform": self.platform,
+            "requests": self.requests,
+            "replies": self.replies,
+            "hidden": sorted(self.hidden),
+            "fault": self.fault.mode if self.fault else None,
+        }
+        body.update(self.state())
+        return web.Response(text=json.dumps(body, default=str), content_type="application/json")
+
+    async def _control_reset(self, request: web.Request) -> web.Response:
+        self.reset()
+        self.fault = None
+        return web.json_response({"reset": True})
+
+
+def generic_fault_response(fault: Fault) -> web.Response:
+    """A plain HTTP rendering of a fault for platforms without their own error shape."""
+    if fault.mode == "rate_limit":
+        return web.json_response(
+            {"error": "rate limited"}, status=429, headers={"Retry-After": str(fault.retry_after)}
+        )
+    if fault.mode == "expired_token":
+        return web.json_response({"error": "token expired"}, status=401)
+    if fault.mode == "quota":
+        return web.json_response({"error": "quota exceeded"}, status=403)
+    return web.json_response({"error": "internal error"}, status=500)
+
+
+async def serve(app: web.Application, host: str = "127.0.0.1", port: int = 0) -> tuple[web.AppRunner, str]:
+    """Start `app` on host:port (0 = any free port); return the runner and its base URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+    bound = sockets[0].getsockname()[1] if sockets else port
+    return runner, f"http://{host}:{bound}"

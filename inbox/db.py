@@ -1,0 +1,61 @@
+"""The one place that opens PostgreSQL connections: codecs, timeouts and pool size."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database named by the DSN cannot be reached or refused us."""
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb in and out as Python objects, everywhere, so no caller encodes by hand.
+    for typename in ("jsonb", "json"):
+        await conn.set_type_codec(typename, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def connect(dsn: str, **kwargs: Any) -> asyncpg.Connection:
+    """One connection with the project's codecs (for LISTEN and one-off commands)."""
+    try:
+        conn = await asyncpg.connect(dsn, timeout=10, **kwargs)
+    except (OSError, asyncpg.PostgresError, ValueError) as exc:
+        raise DatabaseUnavailable(f"cannot connect to the database ({_describe(exc)})") from exc
+    await _init_connection(conn)
+    return conn
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
+    """A pool with the project's codecs; statements time out rather than hang forever."""
+    try:
+        pool = await asyncpg.create_pool(
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            init=_init_connection,
+            command_timeout=60,
+            timeout=10,
+            # Drop idle connections so a database restart heals without a process restart.
+            max_inactive_connection_lifetime=300,
+            **kwargs,
+        )
+    except (OSError, asyncpg.PostgresError, ValueError) as exc:
+        raise DatabaseUnavailable(f"cannot connect to the database ({_describe(exc)})") from exc
+    assert pool is not None
+    return pool
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def with_database(dsn: str, database: str) -> str:
+    """The same server DSN pointing at another database."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path="/" + database))

@@ -1,0 +1,82 @@
+"""Make platform items safe to store: every rule here names what it changed, in plain words."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from inbox.types import KINDS, NewItem, Rejected
+
+# Long enough for any real comment or review; a 100 KB "comment" is an attack or a bug.
+MAX_BODY = 20_000
+MAX_ID = 512
+
+
+def clean_text(text: str) -> tuple[str, bool]:
+    """Drop NUL bytes (PostgreSQL text cannot hold them) and replace lone surrogates."""
+    changed = False
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        changed = True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+        changed = True
+    return text, changed
+
+
+def clean_json(value: Any) -> Any:
+    """The raw payload with every string cleaned the same way (jsonb refuses \\u0000 too)."""
+    if isinstance(value, str):
+        return clean_text(value)[0]
+    if isinstance(value, dict):
+        return {clean_text(str(k))[0]: clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(v) for v in value]
+    return value
+
+
+def normalize(items: list[NewItem], now: datetime) -> tuple[list[NewItem], list[Rejected]]:
+    """Valid items (deduplicated, last one wins) and the problems met, in plain words."""
+    problems: list[Rejected] = []
+    kept: dict[tuple[str, str], NewItem] = {}
+    for item in items:
+        ext = (item.external_id or "").strip() if isinstance(item.external_id, str) else ""
+        if not ext:
+            problems.append(Rejected(None, "item has no external id; it cannot be deduplicated, so it was dropped", False))
+            continue
+        if len(ext) > MAX_ID:
+            problems.append(Rejected(ext[:40], f"external id longer than {MAX_ID} characters; dropped", False))
+            continue
+        if item.kind not in KINDS:
+            problems.append(Rejected(ext, f"unknown kind {item.kind!r}; dropped", False))
+            continue
+        notes = []
+        body, changed = clean_text(item.body or "")
+        if changed:
+            notes.append("removed NUL bytes or invalid characters from the text")
+        if len(body) > MAX_BODY:
+            body = body[:MAX_BODY]
+            notes.append(f"text longer than {MAX_BODY} characters; truncated")
+        created = item.created_at
+        if created is None:
+            created = now
+            notes.append("no timestamp; used the time it was collected")
+        elif created.tzinfo is None:
+            # Platforms that send naive times send UTC (WordPress date_gmt, RSS without zone).
+            created = created.replace(tzinfo=timezone.utc)
+            notes.append("timestamp had no time zone; read as UTC")
+        item.external_id = ext
+        item.body = body
+        item.created_at = created
+        item.raw = clean_json(item.raw or {})
+        if item.author is not None:
+            item.author.name = clean_text(item.author.name or "")[0][:300]
+            item.author.handle = clean_text(item.author.handle or "")[0][:300]
+        key = (item.platform, ext)
+        if key in kept:
+            notes.append("duplicate inside one batch; the later copy was kept")
+        kept[key] = item
+        problems.extend(Rejected(ext, note, True) for note in notes)
+    return list(kept.values()), problems

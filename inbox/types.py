@@ -1,0 +1,73 @@
+"""Shared value types of the inbox store: what collectors hand over, what ingest returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Kinds of items a platform can bring in; the schema checks the same list.
+KINDS = ("comment", "reply", "mention", "review", "message", "post")
+
+
+@dataclass(slots=True)
+class Author:
+    """A person or page as one platform knows them."""
+
+    external_id: str
+    name: str = ""
+    handle: str = ""
+    followers: int | None = None
+    url: str | None = None
+    avatar_url: str | None = None
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What the NLP stage concluded about an item's text."""
+
+    lang: str = "und"
+    lang_confidence: float = 0.0
+    sentiment: str = "neutral"
+    polarity: float = 0.0
+    priority: int = 0
+    reasons: list[str] = field(default_factory=list)
+    spam: bool = False
+
+
+@dataclass(slots=True)
+class NewItem:
+    """One normalised comment, mention, review... as a collector maps it from its platform."""
+
+    platform: str
+    external_id: str
+    kind: str
+    body: str
+    created_at: datetime | None
+    author: Author | None = None
+    parent_external_id: str | None = None
+    thread_external_id: str | None = None
+    url: str | None = None
+    deleted: bool = False
+    # The business's own account wrote it (our replies seen on the next poll).
+    from_business: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
+    analysis: Analysis | None = None
+
+
+@dataclass(slots=True)
+class Rejected:
+    """An input item ingest refused or changed, and the reason in plain words."""
+
+    external_id: str | None
+    reason: str
+    stored: bool  # True when the item was normalised and stored anyway
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """Ids of items a batch created and changed, plus what it rejected or normalised."""
+
+    new_ids: list[int] = field(default_factory=list)
+    changed_ids: list[int] = field(default_factory=list)
+    problems: list[Rejected] = field(default_factory=list)
