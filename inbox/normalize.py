@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -10,6 +11,7 @@ from inbox.types import KINDS, NewItem, Rejected
 # Long enough for any real comment or review; a 100 KB "comment" is an attack or a bug.
 MAX_BODY = 20_000
 MAX_ID = 512
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(text: str) -> tuple[str, bool]:
@@ -18,10 +20,9 @@ def clean_text(text: str) -> tuple[str, bool]:
     if "\x00" in text:
         text = text.replace("\x00", "")
         changed = True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
+    if _SURROGATE.search(text):
+        # A lone surrogate cannot be encoded as UTF-8: show the usual replacement mark instead.
+        text = _SURROGATE.sub("\ufffd", text)
         changed = True
     return text, changed
 
