@@ -35,8 +35,8 @@ join unnest($1::text[], $2::text[]) as k(platform, external_id)
   on a.platform = k.platform and a.external_id = k.external_id
 """
 
-# One statement: `before` reads the bodies as they were (all CTEs share one snapshot), `up`
-# inserts or updates only what really changed, `rev` keeps the text an edit replaced.
+# One statement that inserts or updates only what really changed; the items_keep_revision
+# trigger keeps the text an edit replaced.
 _UPSERT_ITEMS = """
 with input as (
     select * from unnest(
@@ -46,10 +46,6 @@ with input as (
     as t(platform, external_id, kind, author_id, parent, thread, body, url, from_business,
          created_at, deleted, raw, lang, lang_conf, sentiment, polarity, priority, reasons, spam,
          analyzed)
-),
-before as (
-    select i.id, i.body from items i
-    join input on i.brand_id = $1 and i.platform = input.platform and i.external_id = input.external_id
 ),
 up as (
     insert into items as i (
@@ -79,12 +75,7 @@ up as (
         analyzed_at = case when excluded.deleted_at is null then excluded.analyzed_at else i.analyzed_at end
     where (excluded.deleted_at is null and i.body is distinct from excluded.body)
        or (excluded.deleted_at is not null and i.deleted_at is null)
-    returning i.id, i.body, (i.xmax = 0) as inserted
-),
-rev as (
-    insert into item_revisions (item_id, body)
-    select b.id, b.body from before b join up on up.id = b.id
-    where not up.inserted and b.body is distinct from up.body
+    returning i.id, (i.xmax = 0) as inserted
 )
 select id, inserted from up
 """

@@ -143,6 +143,15 @@ create table item_revisions (
 );
 create index item_revisions_item on item_revisions (item_id);
 
+-- Keep the replaced text whenever a body changes, whoever changes it (ingest, a webhook, a fix).
+create function items_keep_revision() returns trigger language plpgsql as $$
+begin
+    insert into item_revisions (item_id, body) values (old.id, old.body);
+    return new;
+end $$;
+create trigger items_keep_revision after update of body on items
+    for each row when (old.body is distinct from new.body) execute function items_keep_revision();
+
 -- The outbox: replies and moderation actions staff asked for, sent by any worker.
 create table replies (
     id bigserial primary key,
