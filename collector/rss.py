@@ -1,0 +1,278 @@
+"""Web mentions from an RSS 2.0 or Atom feed (platform-apis.md section 8): read-only.
+
+One conditional GET per poll (ETag / Last-Modified, 304 = nothing changed). Feeds have no
+paging and reorder or backdate entries, so the cursor keeps the ids (and `updated` stamps) of
+recent entries instead of a time mark. XML is parsed with defusedxml: a feed is hostile input.
+
+Account: external_id is the feed's URL, or its path under base_url. No settings, no credentials
+(an alert feed's secret is its address). The cursor's "url" follows permanent redirects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from functools import partial
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+from xml.etree.ElementTree import Element, ParseError
+
+import aiohttp
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused
+from inbox.types import Author, NewItem
+
+PLATFORM = "rss"
+ATOM = "{http://www.w3.org/2005/Atom}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+# Enough to recognise every entry a feed still shows (feeds hold tens, rarely hundreds).
+SEEN_LIMIT = 1000
+MAX_BYTES = 5 * 2**20  # a feed bigger than this is not a news feed
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in ("br", "p", "div", "li"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def strip_html(markup: str) -> str:
+    """Plain text of an HTML summary, whitespace collapsed."""
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
+
+
+def unwrap(link: str) -> str:
+    """The real address behind a Google Alerts redirect link (google.com/url?…&url=<real>)."""
+    parts = urlsplit(link)
+    if parts.hostname and parts.hostname.endswith("google.com") and parts.path == "/url":
+        real = parse_qs(parts.query).get("url") or parse_qs(parts.query).get("q")
+        if real and real[0].startswith(("http://", "https://")):
+            return real[0]
+    return link
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """RFC 822 (RSS pubDate) or RFC 3339 (Atom) as aware UTC; None when absent or unreadable."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    # A date without a zone ("-0000" in RFC 822) is UTC by convention.
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+
+
+def _text(el: Element | None) -> str:
+    return "".join(el.itertext()).strip() if el is not None else ""
+
+
+def _atom_text(el: Element | None) -> str:
+    # Atom text constructs: type="html" carries escaped markup, "xhtml" a div, "text" plain text.
+    if el is None:
+        return ""
+    if el.get("type") in ("html", "xhtml"):
+        return strip_html(_text(el)) if el.get("type") == "html" else " ".join(_text(el).split())
+    return " ".join(_text(el).split())
+
+
+def _entry(ident: str, title: str, summary: str, link: str, when: datetime | None, version: str, author: str, raw: dict[str, Any]) -> NewItem:
+    link = unwrap(link)
+    if not ident:
+        if not (link or title):
+            raise ValueError("entry has neither id, link nor title")
+        # No guid/id: the link, or a hash of the title, says which story it is (section 8).
+        ident = link or "sha1:" + hashlib.sha1(title.encode()).hexdigest()
+    site = urlsplit(link).hostname or ""
+    body = title if not summary or summary == title else f"{title}\n\n{summary}" if title else summary
+    return NewItem(
+        platform=PLATFORM,
+        external_id=ident,
+        kind="mention",
+        body=body,
+        created_at=when,
+        author=Author(external_id=site or author, name=author or site, url=f"https://{site}/" if site else None),
+        url=link or None,
+        raw={**raw, "version": version},
+    )
+
+
+def _atom_entries(root: Element) -> list[Callable[[], NewItem]]:
+    def build(e: Element) -> NewItem:
+        links = e.findall(f"{ATOM}link")
+        alternate = next((ln for ln in links if ln.get("rel", "alternate") == "alternate"), links[0] if links else None)
+        link = alternate.get("href", "") if alternate is not None else ""
+        updated = _text(e.find(f"{ATOM}updated"))
+        published = _text(e.find(f"{ATOM}published"))
+        summary = _atom_text(e.find(f"{ATOM}content")) or _atom_text(e.find(f"{ATOM}summary"))
+        title = _atom_text(e.find(f"{ATOM}title"))
+        author = _text(e.find(f"{ATOM}author/{ATOM}name"))
+        raw = {"id": _text(e.find(f"{ATOM}id")), "title": title, "link": link, "published": published, "updated": updated, "summary": summary}
+        return _entry(raw["id"], title, summary, link, parse_date(published) or parse_date(updated), updated or published, author, raw)
+
+    return [partial(build, e) for e in root.findall(f"{ATOM}entry")]
+
+
+def _rss_entries(root: Element) -> list[Callable[[], NewItem]]:
+    channel = root.find("channel")
+    if channel is None:
+        raise ValueError("an <rss> document without <channel>")
+
+    def build(e: Element) -> NewItem:
+        link = _text(e.find("link"))
+        guid = _text(e.find("guid"))
+        title = strip_html(_text(e.find("title")))
+        summary = strip_html(_text(e.find(f"{CONTENT}encoded")) or _text(e.find("description")))
+        pub = _text(e.find("pubDate")) or _text(e.find(f"{DC}date"))
+        author = _text(e.find(f"{DC}creator")) or _text(e.find("source")) or _text(e.find("author"))
+        raw = {"guid": guid, "title": title, "link": link, "pubDate": pub, "description": summary}
+        return _entry(guid, title, summary, link, parse_date(pub), pub, author, raw)
+
+    return [partial(build, e) for e in channel.findall("item")]
+
+
+def parse_feed(body: bytes | str) -> tuple[list[NewItem], list[str]]:
+    """Items of an RSS 2.0 or Atom document, and the entries skipped (in words)."""
+    try:
+        root = fromstring(body.encode("utf-8") if isinstance(body, str) else body)
+    except (ParseError, DefusedXmlException) as exc:
+        raise ValueError(f"not well-formed or unsafe XML: {exc}") from exc
+    if root.tag == f"{ATOM}feed":
+        entries = _atom_entries(root)
+    elif root.tag == "rss":
+        entries = _rss_entries(root)
+    else:
+        raise ValueError(f"root element {root.tag!r} is neither <rss> nor Atom <feed>")
+    items, problems = [], []
+    for number, build in enumerate(entries, 1):
+        try:
+            items.append(build())
+        except (ValueError, TypeError) as exc:
+            problems.append(f"skipped entry #{number}: {exc}")
+    return items, problems
+
+
+def parse(body: bytes | str) -> list[NewItem]:
+    """Map one raw feed document to mention items."""
+    items, problems = parse_feed(body)
+    if problems and not items:
+        raise ValueError("no entry could be read: " + "; ".join(problems[:3]))
+    return items
+
+
+class RssCollector(Collector):
+    """One feed of web mentions (news search, alerts); read-only."""
+
+    platform = PLATFORM
+    can_reply = False
+    can_hide = False
+
+    def feed_url(self, cursor: dict[str, Any]) -> str:
+        """The feed's address: a permanent redirect seen earlier wins over the account's."""
+        return cursor.get("url") or urljoin(self.account.base_url.rstrip("/") + "/", self.account.external_id)
+
+    async def fetch(self, cursor: dict[str, Any]) -> Batch:
+        """The feed's entries not seen before (nothing when the server answers 304)."""
+        url = self.feed_url(cursor)
+        headers = {"Accept": "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.1"}
+        if cursor.get("etag"):
+            headers["If-None-Match"] = cursor["etag"]
+        if cursor.get("last_modified"):
+            headers["If-Modified-Since"] = cursor["last_modified"]
+        try:
+            async with self.session.get(url, headers=headers, allow_redirects=True) as resp:
+                status, resp_headers = resp.status, resp.headers
+                moved = [str(h.headers.get("Location", "")) for h in resp.history if h.status in (301, 308)]
+                final = str(resp.url)
+                body = await resp.content.read(MAX_BYTES + 1) if status == 200 else b""
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise FetchFailed(f"GET {url}: {exc!r}") from exc
+        usage = _usage(resp_headers)
+        new_cursor = dict(cursor)
+        if moved:
+            new_cursor["url"] = final  # a permanent move: poll the new address from now on
+        if status == 304:
+            return Batch(items=[], cursor=new_cursor, usage=usage)
+        _raise_for(status, resp_headers)
+        if len(body) > MAX_BYTES:
+            raise FetchFailed(f"feed larger than {MAX_BYTES} bytes")
+        try:
+            items, problems = parse_feed(body)
+        except ValueError as exc:
+            raise FetchFailed(f"malformed feed: {exc}") from exc
+        seen = {key: version for key, version in cursor.get("seen", [])}
+        listed: dict[str, Any] = {}
+        fresh = []
+        for item in items:
+            if item.external_id in listed:
+                continue  # one story listed twice (two alerts, one link): the first counts
+            version = listed[item.external_id] = item.raw.get("version")
+            if item.external_id not in seen or seen[item.external_id] != version:
+                fresh.append(item)
+        current = [[key, version] for key, version in listed.items()]
+        older = [[k, v] for k, v in cursor.get("seen", []) if k not in listed]
+        new_cursor["seen"] = (current + older)[:SEEN_LIMIT]
+        new_cursor["etag"] = resp_headers.get("ETag")
+        new_cursor["last_modified"] = resp_headers.get("Last-Modified")
+        return Batch(items=fresh, cursor=new_cursor, usage=usage, problems=problems)
+
+
+def _raise_for(status: int, headers: Any) -> None:
+    if status == 200:
+        return
+    what = f"HTTP {status} from the feed"
+    if status in (401, 403):
+        raise AuthFailed(what)
+    if status == 429 or (status == 503 and "Retry-After" in headers):
+        raise RateLimited(what, _seconds(headers.get("Retry-After")))
+    if status == 410:
+        raise Refused(what + ": the feed is gone for good")
+    raise FetchFailed(what)
+
+
+def _seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        when = parse_date(value)  # Retry-After may be an HTTP date
+        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds()) if when else None
+
+
+def _usage(headers: Any) -> dict[str, Any]:
+    # Cache-Control: max-age tells the poller how often the feed is worth asking for.
+    for part in headers.get("Cache-Control", "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "max-age" and value.isdigit():
+            return {"max_age": int(value)}
+    return {}

@@ -1,0 +1,306 @@
+"""WordPress site comments through the REST API (platform-apis.md section 6).
+
+Polling walks `GET /wp-json/wp/v2/comments?orderby=date_gmt&order=asc&after=…` with `offset`
+paging. The cursor keeps the newest `date_gmt` seen (`mark`) and the ids seen within the
+overlap window before it, so a restart re-reads a little and returns nothing twice.
+
+Settings: "user_id" (the site user replies come from; asked of /users/me when absent),
+"overlap_seconds" (default 600), "lookback_days" (how far back a first poll reads, default 30).
+Credentials: "username" and "application_password" (Basic auth, WordPress 5.6+).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from typing import Any
+
+import aiohttp
+
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
+from inbox.types import Author, NewItem
+
+PLATFORM = "wordpress"
+PER_PAGE = 100  # the REST API's maximum (section 6)
+# Comments can be approved or clock-skewed a little after their date: re-read this window
+# every poll and drop what the seen set already holds.
+DEFAULT_OVERLAP = 600
+# `after` compares against the site-local `comment_date` (section 6, [U]): widen the server-side
+# bound by a day so no time zone or DST change can hide a comment; we filter on date_gmt ourselves.
+LOCAL_TIME_MARGIN = timedelta(hours=26)
+DEFAULT_LOOKBACK_DAYS = 30  # the first poll of a site brings this much history, not years of it
+
+
+def utcnow() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class _TextOfHtml(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("br", "p", "div", "li"):
+            self.parts.append("\n")
+
+
+def text_of_html(rendered: str) -> str:
+    """Plain text of WordPress's rendered comment HTML (paragraphs become new lines)."""
+    parser = _TextOfHtml()
+    parser.feed(rendered)
+    parser.close()
+    lines = [" ".join(line.split()) for line in "".join(parser.parts).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def parse_gmt(value: Any) -> datetime:
+    """WordPress `date_gmt` ("2026-03-02T10:01:00", naive UTC) as an aware datetime."""
+    if not isinstance(value, str):
+        raise ValueError(f"date_gmt is {value!r}, not a string")
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+
+
+def map_comment(raw: dict[str, Any], business_user_id: int | None = None) -> NewItem:
+    """One comment object of the REST API as an inbox item."""
+    cid = raw["id"]
+    if not isinstance(cid, int):
+        raise ValueError(f"comment id {cid!r} is not a number")
+    parent = raw.get("parent") or 0
+    author_id = raw.get("author") or 0
+    name = raw.get("author_name") or ""
+    avatars = raw.get("author_avatar_urls") or {}
+    # Visitors have no user id (author 0): their name is all WordPress shows of them.
+    author = Author(
+        external_id=str(author_id) if author_id else name,
+        name=name,
+        url=raw.get("author_url") or None,
+        avatar_url=avatars.get("48") or avatars.get("24") or None if isinstance(avatars, dict) else None,
+    )
+    content = raw.get("content") or {}
+    rendered = content.get("rendered", "") if isinstance(content, dict) else ""
+    return NewItem(
+        platform=PLATFORM,
+        external_id=str(cid),
+        kind="reply" if parent else "comment",
+        body=text_of_html(rendered),
+        created_at=parse_gmt(raw.get("date_gmt")),
+        author=author,
+        parent_external_id=str(parent) if parent else None,
+        thread_external_id=str(raw.get("post")) if raw.get("post") else None,
+        url=raw.get("link") or None,
+        from_business=bool(business_user_id) and author_id == business_user_id,
+        raw=raw,
+    )
+
+
+def _map_all(elements: Any, business_user_id: int | None) -> tuple[list[NewItem], list[str]]:
+    if not isinstance(elements, list):
+        raise ValueError("a comments response is a JSON array of comment objects")
+    items, problems = [], []
+    for raw in elements:
+        try:
+            if not isinstance(raw, dict):
+                raise ValueError("not an object")
+            items.append(map_comment(raw, business_user_id))
+        except (KeyError, TypeError, ValueError) as exc:
+            ident = raw.get("id") if isinstance(raw, dict) else None
+            problems.append(f"skipped comment {ident!r}: {exc}")
+    return items, problems
+
+
+def parse(body: bytes | str) -> list[NewItem]:
+    """Map one raw `GET /wp-json/wp/v2/comments` body to items."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise ValueError(f"not JSON: {exc}") from exc
+    if isinstance(data, dict) and "code" in data:
+        raise ValueError(f"a WordPress error body ({data.get('code')}), not comments")
+    items, problems = _map_all(data, None)
+    if problems and not items:
+        raise ValueError("no comment could be read: " + "; ".join(problems[:3]))
+    return items
+
+
+def _digest(item: NewItem) -> str:
+    # The seen set remembers what each recent comment said, so an edit inside the window shows.
+    return hashlib.sha1(item.body.encode("utf-8", "replace")).hexdigest()[:8]
+
+
+class WordPressCollector(Collector):
+    """Comments of one WordPress site; replies as the site user (application password)."""
+
+    platform = PLATFORM
+    can_reply = True
+    can_hide = True  # "hide" = status 'hold': the comment goes back to moderation, not deleted
+
+    def __init__(self, account: Any, session: aiohttp.ClientSession, *, clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(account, session)
+        self.clock = clock
+        self.lookback = timedelta(days=float(account.settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
+        creds = account.credentials
+        pair = f"{creds.get('username', '')}:{creds.get('application_password', '')}"
+        self._auth = "Basic " + base64.b64encode(pair.encode()).decode()
+        self._user_id: int | None = account.settings.get("user_id")
+        self.overlap = float(account.settings.get("overlap_seconds", DEFAULT_OVERLAP))
+
+    @property
+    def api(self) -> str:
+        return self.account.base_url.rstrip("/") + "/wp-json/wp/v2"
+
+    # -- HTTP ----------------------------------------------------------------------------------
+    async def _call(self, method: str, url: str, **kwargs: Any) -> tuple[Any, Any]:
+        headers = {"Authorization": self._auth, "Accept": "application/json"}
+        try:
+            async with self.session.request(method, url, headers=headers, **kwargs) as resp:
+                raw = await resp.read()
+                status, resp_headers = resp.status, resp.headers
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise FetchFailed(f"{method} {url}: {exc!r}") from exc
+        try:
+            data = json.loads(raw) if raw else None
+        except ValueError as exc:
+            # Hosts and WAFs answer with HTML pages (section 6): transient unless it says 401.
+            if status == 401:
+                raise AuthFailed(f"HTTP 401 from {url}") from exc
+            if status == 429:
+                raise RateLimited("HTTP 429", _retry_after(resp_headers)) from exc
+            raise FetchFailed(f"HTTP {status}, body is not JSON: {raw[:80]!r}") from exc
+        code = data.get("code") if isinstance(data, dict) else None
+        if status == 401 or (status == 403 and code in ("rest_forbidden", "rest_cannot_moderate")):
+            raise AuthFailed(f"HTTP {status} {code}: {data.get('message') if isinstance(data, dict) else ''}")
+        if status == 429:
+            raise RateLimited(f"HTTP 429 {code}", _retry_after(resp_headers))
+        if status >= 500:
+            raise FetchFailed(f"HTTP {status} {code}")
+        if status >= 400:
+            raise Refused(f"HTTP {status} {code}: {data.get('message') if isinstance(data, dict) else data}")
+        return data, resp_headers
+
+    async def _business_user_id(self) -> int | None:
+        if self._user_id is None:
+            me, _ = await self._call("GET", self.api + "/users/me")
+            self._user_id = me.get("id") if isinstance(me, dict) else None
+        return self._user_id
+
+    # -- polling -------------------------------------------------------------------------------
+    async def fetch(self, cursor: dict[str, Any]) -> Batch:
+        """One page of comments newer than the cursor's mark (minus the overlap window)."""
+        mark = cursor.get("mark")
+        # seen: id -> [digest of the text, epoch of date_gmt]
+        seen: dict[str, list[Any]] = dict(cursor.get("seen", {}))
+        walk = cursor.get("walk") or self._new_walk(mark)
+        params = {"orderby": "date_gmt", "order": "asc", "per_page": str(PER_PAGE), "offset": str(walk["offset"])}
+        params["after"] = walk["after"]
+        business = await self._business_user_id()
+        data, headers = await self._call("GET", self.api + "/comments", params=params)
+        try:
+            mapped, problems = _map_all(data, business)
+        except ValueError as exc:
+            raise FetchFailed(f"malformed comments page: {exc}") from exc
+        total = _int(headers.get("X-WP-Total"))
+        floor = parse_gmt(walk["floor"])
+        items = []
+        for item in mapped:
+            if item.created_at is None or item.created_at < floor:
+                continue  # older than the window: an earlier poll returned it
+            digest = _digest(item)
+            if seen.get(item.external_id, [None])[0] == digest:
+                continue
+            seen[item.external_id] = [digest, int(item.created_at.timestamp())]
+            items.append(item)
+            if mark is None or item.created_at > parse_gmt(mark):
+                mark = item.created_at.strftime("%Y-%m-%dT%H:%M:%S")
+        # A comment deleted since the last page shifted the rest up, so this page may have
+        # started past some: read again from that far back (the seen set drops the repeats).
+        shrink = max(0, walk["total"] - total) if walk["total"] is not None and total is not None else 0
+        if shrink:
+            offset = max(0, walk["offset"] - shrink)
+            more = True
+        else:
+            offset = walk["offset"] + len(data)
+            more = bool(data) and len(data) >= PER_PAGE and (total is None or offset < total)
+        new_cursor: dict[str, Any] = {"mark": mark, "seen": self._trim(seen, mark)}
+        if more:
+            new_cursor["walk"] = {**walk, "offset": offset, "total": total}
+        return Batch(items=items, cursor=new_cursor, more=more, problems=problems)
+
+    def _new_walk(self, mark: str | None) -> dict[str, Any]:
+        # The floor (on date_gmt, ours to compare) stays fixed for the whole walk: the overlap
+        # window below the mark, or the lookback window on a first poll. The server-side
+        # `after` is widened by LOCAL_TIME_MARGIN because WordPress compares site-local time.
+        floor = parse_gmt(mark) - timedelta(seconds=self.overlap) if mark else self.clock() - self.lookback
+        return {
+            "floor": floor.strftime("%Y-%m-%dT%H:%M:%S"),
+            "after": (floor - LOCAL_TIME_MARGIN).strftime("%Y-%m-%dT%H:%M:%S"),
+            "offset": 0,
+            "total": None,
+        }
+
+    def _trim(self, seen: dict[str, list[Any]], mark: str | None) -> dict[str, list[Any]]:
+        # Only ids dated inside the overlap window can come back past the floor: forget the rest.
+        if not mark:
+            return seen
+        floor = (parse_gmt(mark) - timedelta(seconds=self.overlap)).timestamp()
+        return {key: entry for key, entry in seen.items() if entry[1] >= floor}
+
+    # -- actions -------------------------------------------------------------------------------
+    async def reply(self, parent_external_id: str, text: str, idempotency_key: str) -> SentReply:
+        """Post `text` as the site user in answer to comment `parent_external_id`."""
+        parent_id = _comment_id(parent_external_id)
+        # The REST API needs the post as well as the parent comment: ask the parent for it.
+        parent, _ = await self._call("GET", f"{self.api}/comments/{parent_id}")
+        body = {"post": parent["post"], "parent": parent_id, "content": text}
+        created, _ = await self._call("POST", self.api + "/comments", json=body)
+        return SentReply(external_id=str(created["id"]), url=created.get("link"))
+
+    async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str) -> SentReply | None:
+        """Find our reply with this text under the comment (after a crash, before resending)."""
+        user_id = await self._business_user_id()
+        params = {"parent": str(_comment_id(parent_external_id)), "per_page": str(PER_PAGE), "orderby": "id", "order": "desc"}
+        if user_id:
+            params["author"] = str(user_id)
+        found, _ = await self._call("GET", self.api + "/comments", params=params)
+        wanted = " ".join(text.split())
+        for raw in found if isinstance(found, list) else []:
+            rendered = (raw.get("content") or {}).get("rendered", "")
+            if " ".join(text_of_html(rendered).split()) == wanted:
+                return SentReply(external_id=str(raw["id"]), url=raw.get("link"))
+        return None
+
+    async def hide(self, external_id: str, hidden: bool) -> None:
+        """Send the comment back to moderation ('hold') or approve it again."""
+        status = "hold" if hidden else "approve"
+        await self._call("POST", f"{self.api}/comments/{_comment_id(external_id)}", json={"status": status})
+
+
+def _comment_id(external_id: str) -> int:
+    if not str(external_id).isdigit():
+        raise Refused(f"{external_id!r} is not a WordPress comment id")
+    return int(external_id)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
