@@ -1,0 +1,389 @@
+"""A local Facebook Pages Graph API: feed, tagged posts, comments, reply, hide, delete.
+
+Faithful to platform-apis.md section 1: time-based paging on post edges, cursor paging on
+`/comments` (filter toplevel|stream, order, summary), one level of replies, Graph error bodies
+and usage headers. Inject kinds: "comment"/"reply" (parent: a post or comment id), "post" (a
+visitor post), "mention" (a post tagging the Page), "page_post" (a post of the Page).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from collector.emulators import meta_graph as graph
+from collector.emulators.base import Emulator, Fault
+from collector.emulators.bulk import inject_many
+
+PAGE_ID = "111222333"
+DEFAULT_TOKEN = "demo-token"
+POST_EDGES = ("feed", "posts", "published_posts", "tagged", "visitor_posts")
+POST_DEFAULT_FIELDS = ("id", "message", "created_time")
+COMMENT_DEFAULT_FIELDS = ("id", "message", "created_time", "from")
+
+DEMO_ACCOUNT: dict[str, Any] = {
+    "name": "Café Démo (Facebook)",
+    "external_id": PAGE_ID,
+    "settings": {"lookback_days": 30},
+    "credentials": {"access_token": DEFAULT_TOKEN},
+}
+
+
+class FacebookEmulator(Emulator):
+    """One Facebook Page with its posts and comments."""
+
+    platform = "facebook"
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        page_id: str = PAGE_ID,
+        page_name: str = "Café Démo",
+        seed: bool = True,
+        usage_budget: int = 5000,
+        clock: Callable[[], datetime] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(token=token, **options)
+        self.page = {"id": page_id, "name": page_name}
+        self.usage_budget = usage_budget
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.seed = seed
+        self.posts: dict[str, dict[str, Any]] = {}
+        self.comments: dict[str, dict[str, Any]] = {}
+        self._seq = itertools.count(1)
+        self.reset()
+
+    # -- data ------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget everything, then seed the Page's posts again."""
+        super().reset()
+        self.posts.clear()
+        self.comments.clear()
+        if self.seed:
+            now = self.clock()
+            self._add_post(
+                "Nouveau menu du printemps ! / Our spring menu is here!", self.page, "page", now - timedelta(days=2)
+            )
+            self._add_post(
+                "Ouvert le dimanche dès 9 h. Open Sundays from 9.", self.page, "page", now - timedelta(days=1)
+            )
+
+    def _add_post(self, message: str, sender: dict[str, str], kind: str, created: datetime) -> dict[str, Any]:
+        created = created.replace(microsecond=0)  # Graph times have whole seconds
+        post_id = f"{self.page['id']}_{self.next_id()}"
+        post = {
+            "id": post_id,
+            "message": message,
+            "created": created,
+            "from": dict(sender),
+            "kind": kind,
+            "seq": next(self._seq),
+        }
+        self.posts[post_id] = post
+        return post
+
+    def _add_comment(
+        self, post_id: str, parent_id: str | None, message: str, sender: dict[str, str], created: datetime
+    ) -> dict[str, Any]:
+        created = created.replace(microsecond=0)
+        number = post_id.split("_")[-1]
+        comment_id = f"{number}_{self.next_id()}"
+        comment = {
+            "id": comment_id,
+            "post_id": post_id,
+            "parent_id": parent_id,
+            "message": message,
+            "created": created,
+            "from": dict(sender),
+            "is_hidden": False,
+            "seq": next(self._seq),
+        }
+        self.comments[comment_id] = comment
+        return comment
+
+    def _permalink(self, comment: dict[str, Any]) -> str:
+        page_part, _, post_number = comment["post_id"].rpartition("_")
+        base = f"https://www.facebook.com/{page_part}/posts/{post_number}/"
+        number = lambda cid: cid.split("_")[-1]  # noqa: E731
+        if comment["parent_id"]:
+            return f"{base}?comment_id={number(comment['parent_id'])}&reply_comment_id={number(comment['id'])}"
+        return f"{base}?comment_id={number(comment['id'])}"
+
+    def _children(self) -> Counter[str]:
+        return Counter(c["parent_id"] for c in self.comments.values() if c["parent_id"])
+
+    def _comment_view(self, comment: dict[str, Any], children: Counter[str] | None = None) -> dict[str, Any]:
+        view = {
+            "id": comment["id"],
+            "message": comment["message"],
+            "created_time": graph.graph_time(comment["created"]),
+            "from": comment["from"],
+            "is_hidden": comment["is_hidden"],
+            "can_hide": True,
+            "permalink_url": self._permalink(comment),
+            "like_count": 0,
+            "comment_count": (children if children is not None else self._children())[comment["id"]],
+        }
+        if comment["parent_id"]:
+            view["parent"] = {"id": comment["parent_id"]}
+        return view
+
+    def _post_view(self, post: dict[str, Any]) -> dict[str, Any]:
+        page_part, _, number = post["id"].rpartition("_")
+        return {
+            "id": post["id"],
+            "message": post["message"],
+            "created_time": graph.graph_time(post["created"]),
+            "from": post["from"],
+            "permalink_url": f"https://www.facebook.com/{page_part}/posts/{number}",
+        }
+
+    # -- control API -----------------------------------------------------------------------------
+    def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
+        if int(payload.get("count") or 1) > 1:
+            return inject_many(self._inject_one, payload, self.clock())
+        return self._inject_one(payload)
+
+    def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Add, edit or delete a post or comment (see the module docstring)."""
+        if "edit" in payload or "delete" in payload:
+            target = str(payload.get("edit") or payload.get("delete"))
+            entry = self.comments.get(target) or self.posts.get(target)
+            if entry is None:
+                raise web.HTTPNotFound(text=f"no post or comment {target}")
+            if "delete" in payload:
+                self._delete(target)
+            else:
+                entry["message"] = str(payload.get("text", ""))
+            return {"external_id": target}
+        kind = payload.get("kind", "comment")
+        sender = {"id": str(payload.get("author_id") or self.next_id()), "name": str(payload.get("author_name") or "")}
+        created = datetime.fromisoformat(payload["created_at"]) if payload.get("created_at") else self.clock()
+        text = str(payload.get("text", ""))
+        if kind in ("post", "mention", "page_post"):
+            owner = self.page if kind == "page_post" else sender
+            post = self._add_post(text, owner, {"post": "visitor", "mention": "tagged"}.get(kind, "page"), created)
+            return {"external_id": post["id"]}
+        parent = str(payload.get("parent") or next(reversed(self.posts), ""))
+        if parent in self.posts:
+            comment = self._add_comment(parent, None, text, sender, created)
+        elif parent in self.comments:
+            top = self.comments[parent]
+            top_id = top["parent_id"] or top["id"]
+            comment = self._add_comment(top["post_id"], top_id, text, sender, created)
+        else:
+            raise web.HTTPBadRequest(text=f"parent {parent!r} is neither a post nor a comment")
+        return {"external_id": comment["id"]}
+
+    def _delete(self, object_id: str) -> None:
+        self.posts.pop(object_id, None)
+        self.comments.pop(object_id, None)
+        for comment_id in [c["id"] for c in self.comments.values() if object_id in (c["parent_id"], c["post_id"])]:
+            self.comments.pop(comment_id, None)
+
+    def state(self) -> dict[str, Any]:
+        """Counts of posts and comments held."""
+        return {
+            "kinds": ["comment", "reply", "post", "mention", "page_post"],
+            "posts": len(self.posts),
+            "comments": len(self.comments),
+            "page_id": self.page["id"],
+        }
+
+    # -- Graph API -------------------------------------------------------------------------------
+    def fault_response(self, fault: Fault) -> web.StreamResponse:
+        """Faults the way Graph answers them (codes 32, 190/463, 2)."""
+        return graph.fault_response(fault, self.page["id"], "pages")
+
+    def auth_error(self) -> web.StreamResponse:
+        """Graph's code 190 for a missing or wrong token."""
+        return graph.invalid_token()
+
+    def add_routes(self, app: web.Application) -> None:
+        """One catch-all route: Graph paths are ids, with or without a version prefix."""
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        segments = graph.split_path(request.match_info["tail"])
+        params = await graph.params_of(request)
+        method = request.method
+        if len(segments) == 2 and segments[0] == self.page["id"] and segments[1] in POST_EDGES and method == "GET":
+            response = self._list_posts(request, segments[1])
+        elif len(segments) == 2 and segments[1] == "comments" and method == "GET":
+            response = self._list_comments(request, segments[0])
+        elif len(segments) == 2 and segments[1] == "comments" and method == "POST":
+            response = self._create_comment(segments[0], params)
+        elif len(segments) == 1 and method == "GET":
+            response = self._get_object(request, segments[0])
+        elif len(segments) == 1 and method == "POST":
+            response = self._update_comment(segments[0], params)
+        elif len(segments) == 1 and method == "DELETE" and segments[0] in self.comments:
+            self._delete(segments[0])
+            response = web.json_response({"success": True})
+        else:
+            response = graph.missing_object("/".join(segments) or "/", method.lower())
+        response.headers.update(graph.usage_headers(self.requests, self.usage_budget, self.page["id"], "pages"))
+        return response
+
+    def _list_posts(self, request: web.Request, edge: str) -> web.Response:
+        kinds = {
+            "feed": ("page", "visitor"),
+            "posts": ("page",),
+            "published_posts": ("page",),
+            "tagged": ("tagged",),
+            "visitor_posts": ("visitor",),
+        }[edge]
+        posts = sorted(
+            (p for p in self.posts.values() if p["kind"] in kinds), key=lambda p: (p["created"], p["seq"]), reverse=True
+        )
+        query = request.query
+        try:
+            limit = min(100, max(1, int(query.get("limit", 25))))
+            since = int(query["since"]) if query.get("since") else None
+            until = int(query["until"]) if query.get("until") else None
+        except ValueError:
+            return graph.graph_error(400, 100, "(#100) since, until and limit must be integers")
+        token = query.get("__paging_token")
+        last_seq = None
+        if token:
+            try:
+                last_seq = int(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+            except ValueError:
+                return graph.graph_error(400, 100, "(#100) Invalid paging token")
+        # Time-based paging (section 1.1): `until` is the last entry's time; the paging token
+        # tells entries of that same second apart.
+        selected = []
+        for post in posts:
+            stamp = int(post["created"].timestamp())
+            if since is not None and stamp < since:
+                continue
+            if until is not None and (
+                stamp > until or (stamp == until and last_seq is not None and post["seq"] >= last_seq)
+            ):
+                continue
+            selected.append(post)
+        window = selected[:limit]
+        fields = graph.parse_fields(query.get("fields"))
+        body: dict[str, Any] = {"data": [graph.select(self._post_view(p), fields, POST_DEFAULT_FIELDS) for p in window]}
+        url = str(request.url.with_query(None))
+        if window:
+            keep = {k: v for k, v in query.items() if k not in ("until", "since", "__paging_token", "__previous")}
+            last, first = window[-1], window[0]
+            paging = {
+                "previous": f"{url}?"
+                + _qs(
+                    {
+                        **keep,
+                        "since": str(int(first["created"].timestamp())),
+                        "__paging_token": _token(first["seq"]),
+                        "__previous": "1",
+                    }
+                )
+            }
+            if len(selected) > limit:
+                paging["next"] = f"{url}?" + _qs(
+                    {
+                        **keep,
+                        **({"since": query["since"]} if since else {}),
+                        "until": str(int(last["created"].timestamp())),
+                        "__paging_token": _token(last["seq"]),
+                    }
+                )
+            body["paging"] = paging
+        return web.json_response(body)
+
+    def _list_comments(self, request: web.Request, object_id: str) -> web.Response:
+        query = request.query
+        if object_id in self.posts:
+            stream = query.get("filter") == "stream"
+            entries = [
+                c for c in self.comments.values() if c["post_id"] == object_id and (stream or not c["parent_id"])
+            ]
+        elif object_id in self.comments:
+            entries = [c for c in self.comments.values() if c["parent_id"] == object_id]
+        else:
+            return graph.missing_object(object_id)
+        descending = query.get("order") == "reverse_chronological"
+        key = lambda c: (c["created"].timestamp(), c["seq"])  # noqa: E731
+        entries.sort(key=key, reverse=descending)
+        paged = graph.cursor_page(request, entries, key, descending)
+        if isinstance(paged, web.Response):
+            return paged
+        window, paging = paged
+        fields = graph.parse_fields(query.get("fields"))
+        children = self._children()
+        body: dict[str, Any] = {
+            "data": [graph.select(self._comment_view(c, children), fields, COMMENT_DEFAULT_FIELDS) for c in window]
+        }
+        if paging:
+            body["paging"] = paging
+        if query.get("summary") in ("true", "1"):
+            body["summary"] = {
+                "order": "reverse_chronological" if descending else "chronological",
+                "total_count": len(entries),
+                "can_comment": True,
+            }
+        return web.json_response(body)
+
+    def _create_comment(self, object_id: str, params: dict[str, str]) -> web.Response:
+        message = params.get("message", "")
+        if not message and not params.get("attachment_url"):
+            return graph.graph_error(400, 100, "(#100) Missing message or attachment")
+        if object_id in self.posts:
+            comment = self._add_comment(object_id, None, message, self.page, self.clock())
+        elif object_id in self.comments:
+            # Facebook shows one level of replies: a reply to a reply joins its thread (1.4).
+            target = self.comments[object_id]
+            comment = self._add_comment(
+                target["post_id"], target["parent_id"] or target["id"], message, self.page, self.clock()
+            )
+        else:
+            return graph.missing_object(object_id, "post")
+        self.replies.append({"parent": object_id, "text": message, "external_id": comment["id"]})
+        fields = graph.parse_fields(params.get("fields"))
+        return web.json_response(graph.select(self._comment_view(comment), fields, ("id",)))
+
+    def _get_object(self, request: web.Request, object_id: str) -> web.Response:
+        fields = graph.parse_fields(request.query.get("fields"))
+        if object_id in self.comments:
+            return web.json_response(
+                graph.select(self._comment_view(self.comments[object_id]), fields, COMMENT_DEFAULT_FIELDS)
+            )
+        if object_id in self.posts:
+            return web.json_response(graph.select(self._post_view(self.posts[object_id]), fields, POST_DEFAULT_FIELDS))
+        if object_id == self.page["id"]:
+            return web.json_response(graph.select(self.page, fields, ("id", "name")))
+        return graph.missing_object(object_id)
+
+    def _update_comment(self, object_id: str, params: dict[str, str]) -> web.Response:
+        comment = self.comments.get(object_id)
+        if comment is None:
+            return graph.missing_object(object_id, "post")
+        if "is_hidden" in params:
+            hidden = params["is_hidden"].lower() in ("true", "1")
+            comment["is_hidden"] = hidden
+            (self.hidden.add if hidden else self.hidden.discard)(object_id)
+        if "message" in params and comment["from"]["id"] == self.page["id"]:
+            comment["message"] = params["message"]
+        return web.json_response({"success": True})
+
+
+def _token(seq: int) -> str:
+    return base64.urlsafe_b64encode(str(seq).encode()).decode().rstrip("=")
+
+
+def _qs(params: dict[str, str]) -> str:
+    return urlencode(params)
+
+
+def create_app(**options: Any) -> web.Application:
+    """The emulator's aiohttp application (options: token, page_id, seed, usage_budget, clock)."""
+    return FacebookEmulator(**options).create_app()

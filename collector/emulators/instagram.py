@@ -1,0 +1,344 @@
+"""A local Instagram Graph API (business account): media, comments, replies, tags, hide.
+
+Faithful to platform-apis.md section 2: cursor paging with only an `after` cursor on comments,
+`replies{...}` field expansion, replies only one level deep (a reply to a reply lands on the
+top-level comment), no reply to a hidden comment (code 100), Graph errors and usage headers.
+Inject kinds: "comment"/"reply" (parent: a media or comment id), "mention" (someone's media
+tagging the account), "media" (a media of the account).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from aiohttp import web
+
+from collector.emulators import meta_graph as graph
+from collector.emulators.base import Emulator, Fault
+from collector.emulators.bulk import inject_many
+
+USER_ID = "17841400000000000"
+USERNAME = "cafe.demo"
+DEFAULT_TOKEN = "demo-token"
+COMMENT_DEFAULT_FIELDS = ("id", "text", "timestamp")
+MEDIA_DEFAULT_FIELDS = ("id",)
+NESTED_REPLIES = 50  # a nested `replies{...}` shows this many, then paging
+
+DEMO_ACCOUNT: dict[str, Any] = {
+    "name": "Café Démo (Instagram)",
+    "external_id": USER_ID,
+    "settings": {"username": USERNAME, "lookback_days": 30},
+    "credentials": {"access_token": DEFAULT_TOKEN},
+}
+
+
+class InstagramEmulator(Emulator):
+    """One Instagram business account with its media and their comments."""
+
+    platform = "instagram"
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        user_id: str = USER_ID,
+        username: str = USERNAME,
+        seed: bool = True,
+        usage_budget: int = 5000,
+        clock: Callable[[], datetime] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(token=token, **options)
+        self.user = {"id": user_id, "username": username}
+        self.usage_budget = usage_budget
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.seed = seed
+        self.media: dict[str, dict[str, Any]] = {}
+        self.comments: dict[str, dict[str, Any]] = {}
+        self._seq = itertools.count(1)
+        self._ids = itertools.count(17_900_000_000_000_001)
+        self.reset()
+
+    def next_id(self) -> str:
+        """Instagram ids are long numbers."""
+        return str(next(self._ids))
+
+    def reset(self) -> None:
+        """Forget everything, then seed the account's media again."""
+        super().reset()
+        self.media.clear()
+        self.comments.clear()
+        if self.seed:
+            now = self.clock()
+            self._add_media("Latte art du vendredi ☕ #cafe", self.user, False, now - timedelta(days=2))
+            self._add_media("Croissants chauds / fresh croissants 🥐", self.user, False, now - timedelta(days=1))
+
+    def _add_media(self, caption: str, owner: dict[str, str], tagged: bool, created: datetime) -> dict[str, Any]:
+        media_id = self.next_id()
+        media = {
+            "id": media_id,
+            "caption": caption,
+            "created": created.replace(microsecond=0),
+            "owner": dict(owner),
+            "tagged": tagged,
+            "seq": next(self._seq),
+            "shortcode": f"C{media_id[-9:]}",
+        }
+        self.media[media_id] = media
+        return media
+
+    def _add_comment(
+        self, media_id: str, parent_id: str | None, text: str, sender: dict[str, str], created: datetime
+    ) -> dict[str, Any]:
+        comment: dict[str, Any] = {
+            "id": self.next_id(),
+            "media_id": media_id,
+            "parent_id": parent_id,
+            "text": text,
+            "created": created.replace(microsecond=0),
+            "from": dict(sender),
+            "hidden": False,
+            "seq": next(self._seq),
+        }
+        self.comments[comment["id"]] = comment
+        return comment
+
+    def _key(self, entry: dict[str, Any]) -> tuple[Any, ...]:
+        return (entry["created"].timestamp(), entry["seq"])
+
+    def _children(self) -> dict[str, list[dict[str, Any]]]:
+        children: dict[str, list[dict[str, Any]]] = {}
+        for comment in self.comments.values():
+            if comment["parent_id"]:
+                children.setdefault(comment["parent_id"], []).append(comment)
+        return children
+
+    def _comment_view(
+        self,
+        comment: dict[str, Any],
+        nested: dict[str, Any] | None,
+        children: dict[str, list[dict[str, Any]]] | None = None,
+    ) -> dict[str, Any]:
+        view: dict[str, Any] = {
+            "id": comment["id"],
+            "text": comment["text"],
+            "timestamp": graph.graph_time(comment["created"]),
+            "username": comment["from"]["username"],
+            "from": comment["from"],
+            "hidden": comment["hidden"],
+            "like_count": 0,
+            "media": {"id": comment["media_id"]},
+        }
+        if comment["parent_id"]:
+            view["parent_id"] = comment["parent_id"]
+        if comment["from"]["id"] == self.user["id"]:
+            view["user"] = {"id": self.user["id"]}
+        if nested is not None and not comment["parent_id"]:
+            replies = sorted(
+                (children if children is not None else self._children()).get(comment["id"], []), key=self._key
+            )
+            if replies:
+                shown = replies[:NESTED_REPLIES]
+                block: dict[str, Any] = {
+                    "data": [graph.select(self._comment_view(r, None), nested, COMMENT_DEFAULT_FIELDS) for r in shown]
+                }
+                if len(replies) > NESTED_REPLIES:
+                    after = graph.encode_cursor(self._key(shown[-1]))
+                    block["paging"] = {
+                        "cursors": {"after": after},
+                        "next": f"https://graph.facebook.com/v25.0/{comment['id']}/replies?limit={NESTED_REPLIES}&after={after}",
+                    }
+                view["replies"] = block
+        return view
+
+    def _media_view(self, media: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": media["id"],
+            "caption": media["caption"],
+            "timestamp": graph.graph_time(media["created"]),
+            "media_type": "IMAGE",
+            "permalink": f"https://www.instagram.com/p/{media['shortcode']}/",
+            "comments_count": sum(1 for c in self.comments.values() if c["media_id"] == media["id"]),
+            "like_count": 0,
+            "username": media["owner"]["username"],
+            "owner": {"id": media["owner"]["id"]},
+        }
+
+    # -- control API -----------------------------------------------------------------------------
+    def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
+        if int(payload.get("count") or 1) > 1:
+            return inject_many(self._inject_one, payload, self.clock())
+        return self._inject_one(payload)
+
+    def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Add, edit or delete a media or comment (see the module docstring)."""
+        if "edit" in payload or "delete" in payload:
+            target = str(payload.get("edit") or payload.get("delete"))
+            entry = self.comments.get(target) or self.media.get(target)
+            if entry is None:
+                raise web.HTTPNotFound(text=f"no media or comment {target}")
+            if "delete" in payload:
+                self._delete(target)
+            elif target in self.comments:
+                entry["text"] = str(payload.get("text", ""))
+            else:
+                entry["caption"] = str(payload.get("text", ""))
+            return {"external_id": target}
+        kind = payload.get("kind", "comment")
+        sender = {
+            "id": str(payload.get("author_id") or self.next_id()),
+            "username": str(payload.get("author_handle") or payload.get("author_name") or ""),
+        }
+        created = datetime.fromisoformat(payload["created_at"]) if payload.get("created_at") else self.clock()
+        text = str(payload.get("text", ""))
+        if kind in ("mention", "media"):
+            media = self._add_media(text, sender if kind == "mention" else self.user, kind == "mention", created)
+            return {"external_id": media["id"]}
+        own = [m for m in self.media.values() if not m["tagged"]]
+        parent = str(payload.get("parent") or (own[-1]["id"] if own else ""))
+        if parent in self.media:
+            comment = self._add_comment(parent, None, text, sender, created)
+        elif parent in self.comments:
+            top = self.comments[parent]
+            comment = self._add_comment(top["media_id"], top["parent_id"] or top["id"], text, sender, created)
+        else:
+            raise web.HTTPBadRequest(text=f"parent {parent!r} is neither a media nor a comment")
+        return {"external_id": comment["id"]}
+
+    def _delete(self, object_id: str) -> None:
+        self.media.pop(object_id, None)
+        self.comments.pop(object_id, None)
+        for comment_id in [c["id"] for c in self.comments.values() if object_id in (c["parent_id"], c["media_id"])]:
+            self.comments.pop(comment_id, None)
+
+    def state(self) -> dict[str, Any]:
+        """Counts of media and comments held."""
+        return {
+            "kinds": ["comment", "reply", "mention", "media"],
+            "media": len(self.media),
+            "comments": len(self.comments),
+            "user_id": self.user["id"],
+        }
+
+    # -- Graph API -------------------------------------------------------------------------------
+    def fault_response(self, fault: Fault) -> web.StreamResponse:
+        """Faults the way Graph answers them (80002 with usage headers, 190/463, code 2)."""
+        return graph.fault_response(fault, self.user["id"], "instagram")
+
+    def auth_error(self) -> web.StreamResponse:
+        """Graph's code 190 for a missing or wrong token."""
+        return graph.invalid_token()
+
+    def add_routes(self, app: web.Application) -> None:
+        """One catch-all route: Graph paths are ids, with or without a version prefix."""
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        segments = graph.split_path(request.match_info["tail"])
+        params = await graph.params_of(request)
+        method, user_id = request.method, self.user["id"]
+        if len(segments) == 2 and segments[0] == user_id and segments[1] in ("media", "tags") and method == "GET":
+            tagged = segments[1] == "tags"
+            response = self._list(
+                request,
+                [m for m in self.media.values() if m["tagged"] == tagged],
+                self._media_view,
+                MEDIA_DEFAULT_FIELDS,
+            )
+        elif len(segments) == 2 and segments[1] in ("comments", "replies") and method == "GET":
+            response = self._list_comments(request, segments[0], segments[1])
+        elif len(segments) == 2 and segments[1] in ("comments", "replies") and method == "POST":
+            response = self._create(segments[0], segments[1], params)
+        elif len(segments) == 1 and method == "GET":
+            response = self._get_object(request, segments[0])
+        elif len(segments) == 1 and method == "POST" and segments[0] in self.comments:
+            response = self._update(segments[0], params)
+        elif len(segments) == 1 and method == "DELETE" and segments[0] in self.comments:
+            self._delete(segments[0])
+            response = web.json_response({"success": True})
+        else:
+            response = graph.missing_object("/".join(segments) or "/", method.lower())
+        response.headers.update(graph.usage_headers(self.requests, self.usage_budget, user_id, "instagram"))
+        return response
+
+    def _list(
+        self,
+        request: web.Request,
+        entries: list[dict[str, Any]],
+        view: Callable[[dict[str, Any]], dict[str, Any]],
+        default: tuple[str, ...],
+        nested: dict[str, Any] | None = None,
+    ) -> web.Response:
+        entries = sorted(entries, key=self._key, reverse=True)  # newest first (section 2.2 [U])
+        paged = graph.cursor_page(request, entries, self._key, descending=True)
+        if isinstance(paged, web.Response):
+            return paged
+        window, paging = paged
+        fields = graph.parse_fields(request.query.get("fields"))
+        body: dict[str, Any] = {"data": [graph.select(view(e), fields, default) for e in window]}
+        if paging:
+            # The recorded comments pages carry only an `after` cursor (section 2.2).
+            paging["cursors"].pop("before", None)
+            paging.pop("previous", None)
+            body["paging"] = paging
+        return web.json_response(body)
+
+    def _list_comments(self, request: web.Request, object_id: str, edge: str) -> web.Response:
+        if edge == "comments" and object_id in self.media:
+            entries = [c for c in self.comments.values() if c["media_id"] == object_id and not c["parent_id"]]
+        elif edge == "replies" and object_id in self.comments:
+            entries = [c for c in self.comments.values() if c["parent_id"] == object_id]
+        else:
+            return graph.missing_object(object_id)
+        nested = graph.parse_fields(request.query.get("fields")).get("replies")
+        children = self._children() if nested else {}
+        return self._list(
+            request, entries, lambda c: self._comment_view(c, nested or None, children), COMMENT_DEFAULT_FIELDS
+        )
+
+    def _create(self, object_id: str, edge: str, params: dict[str, str]) -> web.Response:
+        message = params.get("message", "")
+        if not message:
+            return graph.graph_error(400, 100, "(#100) The parameter message is required")
+        if edge == "comments" and object_id in self.media and not self.media[object_id]["tagged"]:
+            comment = self._add_comment(object_id, None, message, self.user, self.clock())
+        elif edge == "replies" and object_id in self.comments:
+            target = self.comments[object_id]
+            if target["hidden"]:
+                return graph.graph_error(400, 100, "(#100) Cannot reply to a hidden comment")
+            # Replies go to top-level comments only; a reply to a reply lands on its top (2.3).
+            comment = self._add_comment(
+                target["media_id"], target["parent_id"] or target["id"], message, self.user, self.clock()
+            )
+        else:
+            return graph.missing_object(object_id, "post")
+        self.replies.append({"parent": object_id, "text": message, "external_id": comment["id"]})
+        return web.json_response({"id": comment["id"]})
+
+    def _get_object(self, request: web.Request, object_id: str) -> web.Response:
+        fields = graph.parse_fields(request.query.get("fields"))
+        if object_id in self.comments:
+            view = self._comment_view(self.comments[object_id], fields.get("replies") or None)
+            return web.json_response(graph.select(view, fields, COMMENT_DEFAULT_FIELDS))
+        if object_id in self.media:
+            return web.json_response(
+                graph.select(self._media_view(self.media[object_id]), fields, MEDIA_DEFAULT_FIELDS)
+            )
+        if object_id == self.user["id"]:
+            return web.json_response(graph.select(self.user, fields, ("id",)))
+        return graph.missing_object(object_id)
+
+    def _update(self, comment_id: str, params: dict[str, str]) -> web.Response:
+        if "hide" not in params:
+            return graph.graph_error(400, 100, "(#100) The parameter hide is required")
+        hidden = params["hide"].lower() in ("true", "1")
+        self.comments[comment_id]["hidden"] = hidden
+        (self.hidden.add if hidden else self.hidden.discard)(comment_id)
+        return web.json_response({"success": True})
+
+
+def create_app(**options: Any) -> web.Application:
+    """The emulator's aiohttp application (options: token, user_id, username, seed, usage_budget, clock)."""
+    return InstagramEmulator(**options).create_app()

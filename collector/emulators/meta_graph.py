@@ -1,0 +1,249 @@
+"""Graph API machinery shared by the Facebook and Instagram emulators.
+
+Error bodies (platform-apis.md 1.5), usage headers that climb with the calls (1.6), `fields=`
+lists with nested `{...}` expansion (1.9), cursor paging that survives deletions, and the
+`+0000` timestamps of Graph answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from collector.emulators.base import Fault
+
+VERSION = re.compile(r"^v\d+\.\d+$")
+
+
+def graph_time(moment: datetime) -> str:
+    """Graph's timestamp format: 2026-03-02T10:01:07+0000."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def graph_error(
+    status: int,
+    code: int,
+    message: str,
+    *,
+    kind: str = "OAuthException",
+    subcode: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """An error answer in Graph's shape."""
+    error: dict[str, Any] = {"message": message, "type": kind, "code": code}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    error["fbtrace_id"] = "A" + secrets.token_urlsafe(16)
+    return web.json_response({"error": error}, status=status, headers=headers)
+
+
+def missing_object(object_id: str, method: str = "get") -> web.Response:
+    """Graph's answer for an id that does not exist or cannot be reached."""
+    return graph_error(
+        400,
+        100,
+        f"Unsupported {method} request. Object with ID '{object_id}' does not exist, cannot be loaded due "
+        "to missing permissions, or does not support this operation.",
+        kind="GraphMethodException",
+        subcode=33,
+    )
+
+
+def fault_response(fault: Fault, object_id: str, use_case: str) -> web.Response:
+    """A fault as Graph shows it: throttle codes with usage headers, 190 for tokens, code 2."""
+    if fault.mode == "rate_limit":
+        minutes = max(1, -(-fault.retry_after // 60))
+        headers = {
+            "X-Business-Use-Case-Usage": json.dumps(
+                {
+                    object_id: [
+                        {
+                            "type": use_case,
+                            "call_count": 100,
+                            "total_cputime": 12,
+                            "total_time": 15,
+                            "estimated_time_to_regain_access": minutes,
+                        }
+                    ]
+                }
+            ),
+            "X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 10, "total_time": 12}),
+        }
+        code = 32 if use_case == "pages" else 80002
+        return graph_error(400, code, f"(#{code}) Request limit reached", headers=headers)
+    if fault.mode == "expired_token":
+        return graph_error(
+            400,
+            190,
+            "Error validating access token: Session has expired on Monday, 02-Mar-26 10:00:00 PST.",
+            subcode=463,
+        )
+    if fault.mode == "quota":
+        return graph_error(400, 4, "(#4) Application request limit reached")
+    return graph_error(500, 2, "An unexpected error has occurred. Please retry your request later.")
+
+
+def invalid_token() -> web.Response:
+    """Graph's answer to a missing or wrong access token."""
+    return graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+
+
+def usage_headers(calls: int, budget: int, object_id: str, use_case: str) -> dict[str, str]:
+    """Usage percentages that climb with the calls made (they appear past a few percent)."""
+    pct = min(100, calls * 100 // max(1, budget))
+    if pct < 1:
+        return {}
+    return {
+        "X-App-Usage": json.dumps({"call_count": pct, "total_cputime": pct // 2, "total_time": pct // 2}),
+        "X-Business-Use-Case-Usage": json.dumps(
+            {
+                object_id: [
+                    {
+                        "type": use_case,
+                        "call_count": pct,
+                        "total_cputime": pct // 2,
+                        "total_time": pct // 2,
+                        "estimated_time_to_regain_access": 0,
+                    }
+                ]
+            }
+        ),
+    }
+
+
+def parse_fields(spec: str | None) -> dict[str, Any]:
+    """`a,b{c,d},e.limit(5){f}` as {"a": None, "b": {"c": None, "d": None}, "e": {"f": None}}."""
+    fields: dict[str, Any] = {}
+    if not spec:
+        return fields
+    depth, start = 0, 0
+    parts: list[str] = []
+    for index, char in enumerate(spec):
+        if char in "{(":
+            depth += 1
+        elif char in "})":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(spec[start:index])
+            start = index + 1
+    parts.append(spec[start:])
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        name = re.split(r"[.{(]", part, maxsplit=1)[0]
+        brace = part.find("{")
+        fields[name] = parse_fields(part[brace + 1 : part.rfind("}")]) if brace >= 0 else None
+    return fields
+
+
+def select(obj: dict[str, Any], fields: dict[str, Any], default: Iterable[str]) -> dict[str, Any]:
+    """Keep the requested fields of `obj` (Graph returns `default` when none are asked)."""
+    wanted = fields or {name: None for name in default}
+    out: dict[str, Any] = {}
+    for name, sub in wanted.items():
+        if name not in obj or obj[name] is None:
+            continue
+        value = obj[name]
+        if sub and isinstance(value, dict) and isinstance(value.get("data"), list):
+            value = {**value, "data": [select(v, sub, sub) for v in value["data"]]}
+        elif sub and isinstance(value, dict):
+            value = select(value, sub, sub)
+        out[name] = value
+    if "id" in obj:
+        out.setdefault("id", obj["id"])
+    return out
+
+
+def encode_cursor(key: tuple[Any, ...]) -> str:
+    """An opaque cursor holding an entry's sort key, so it stays valid when entries are deleted."""
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, ...] | None:
+    """The sort key of a cursor, or None when it is not one of ours."""
+    try:
+        return tuple(json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))))
+    except (ValueError, json.JSONDecodeError):
+        return None
+
+
+def cursor_page(
+    request: web.Request,
+    entries: list[Any],
+    key: Callable[[Any], tuple[Any, ...]],
+    descending: bool,
+    default_limit: int = 25,
+    max_limit: int = 100,
+) -> tuple[list[Any], dict[str, Any]] | web.Response:
+    """One page of `entries` (already sorted) by `after`/`before` cursors, and its `paging`."""
+    try:
+        limit = min(max_limit, max(1, int(request.query.get("limit", default_limit))))
+    except ValueError:
+        return graph_error(400, 100, "(#100) The parameter limit must be an integer", kind="OAuthException")
+    after, before = request.query.get("after"), request.query.get("before")
+
+    def beyond(entry: Any, mark: tuple[Any, ...]) -> bool:
+        return key(entry) < mark if descending else key(entry) > mark
+
+    if after:
+        mark = decode_cursor(after)
+        if mark is None:
+            return graph_error(400, 100, "(#100) The after parameter is not a valid cursor")
+        entries = [e for e in entries if beyond(e, mark)]
+        window = entries[:limit]
+        has_before, has_after = True, len(entries) > limit
+    elif before:
+        mark = decode_cursor(before)
+        if mark is None:
+            return graph_error(400, 100, "(#100) The before parameter is not a valid cursor")
+        entries = [e for e in entries if not beyond(e, mark) and key(e) != mark]
+        window = entries[-limit:]
+        has_before, has_after = len(entries) > limit, True
+    else:
+        window = entries[:limit]
+        has_before, has_after = False, len(entries) > limit
+    paging: dict[str, Any] = {}
+    if window:
+        paging["cursors"] = {"before": encode_cursor(key(window[0])), "after": encode_cursor(key(window[-1]))}
+        base = dict(request.query)
+        base.pop("after", None)
+        base.pop("before", None)
+        url = str(request.url.with_query(None))
+        if has_after:
+            paging["next"] = url + "?" + urlencode({**base, "limit": str(limit), "after": paging["cursors"]["after"]})
+        if has_before:
+            paging["previous"] = (
+                url + "?" + urlencode({**base, "limit": str(limit), "before": paging["cursors"]["before"]})
+            )
+    return window, paging
+
+
+async def params_of(request: web.Request) -> dict[str, str]:
+    """Query, form and JSON parameters of a Graph call merged (Graph takes all three)."""
+    params = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except json.JSONDecodeError:
+                body = {}
+            if isinstance(body, dict):
+                params.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()})
+        else:
+            params.update({k: str(v) for k, v in (await request.post()).items()})
+    return params
+
+
+def split_path(tail: str) -> list[str]:
+    """Path segments without the optional version prefix (`/v25.0/...` or `/...`)."""
+    segments = [s for s in tail.split("/") if s]
+    if segments and VERSION.match(segments[0]):
+        segments = segments[1:]
+    return segments

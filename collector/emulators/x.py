@@ -1,0 +1,408 @@
+"""A local X API v2: mentions, recent search, user posts, post, delete, hide, reply rules.
+
+Faithful to platform-apis.md section 3: newest first, `since_id`/`until_id`, opaque
+`pagination_token`/`next_token`, `meta` with newest/oldest ids (a bare `{"meta":
+{"result_count": 0}}` when empty), the 800-mention reach, parameter ranges and exclusions as 400
+invalid-request problems, problem+json errors, x-rate-limit-* headers, edits as new post ids
+with `edit_history_tweet_ids`, and the 2026 rule refusing (403) unsummoned replies.
+Inject kinds: "mention" (a post mentioning the account), "post" (one that does not), "reply"
+(parent: the post it answers).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from aiohttp import web
+
+from collector.emulators.base import Emulator, Fault
+from collector.emulators.bulk import inject_many
+from collector.emulators.x_timeline import compile_query, invalid, matches, problem, timeline, x_time
+
+USER_ID = "1500000000000000001"
+USERNAME = "cafe_demo"
+DEFAULT_TOKEN = "demo-token"
+WINDOW = 900  # rate-limit windows of 15 minutes (3.4)
+LIMITS = {"GET": 450, "POST": 200, "PUT": 50, "DELETE": 50}
+MENTION_REACH = 800  # only the 800 most recent mentions can be paged to (3.1)
+ALWAYS = ("id", "text", "edit_history_tweet_ids")
+
+DEMO_ACCOUNT: dict[str, Any] = {
+    "name": "Café Démo (X)",
+    "external_id": USER_ID,
+    "settings": {"username": USERNAME, "query": '"cafe demo" OR #cafedemo -is:retweet'},
+    "credentials": {"access_token": DEFAULT_TOKEN},
+}
+
+
+class XEmulator(Emulator):
+    """One X account, the users who mention it, and their posts."""
+
+    platform = "x"
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        user_id: str = USER_ID,
+        username: str = USERNAME,
+        seed: bool = True,
+        clock: Callable[[], datetime] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(token=token, **options)
+        self.me: dict[str, Any] = {"id": user_id, "username": username, "name": "Café Démo", "followers": 1200}
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.seed = seed
+        self.users: dict[str, dict[str, Any]] = {}
+        self.handles: dict[str, str] = {}  # lower-case username -> user id
+        self.tweets: dict[str, dict[str, Any]] = {}  # current version id -> post
+        self.aliases: dict[str, str] = {}  # any version id -> current version id
+        self.windows: dict[tuple[str, str], list[int]] = {}
+        self._tweet_ids = itertools.count(1)
+        self.reset()
+
+    def _new_tweet_id(self) -> str:
+        # Snowflake-like: grows with time, so since_id works as on X.
+        return str(1_897_000_000_000_000_000 + next(self._tweet_ids) * 4096)
+
+    def reset(self) -> None:
+        """Forget everything, then seed two posts of the account."""
+        super().reset()
+        self.users = {self.me["id"]: dict(self.me)}
+        self.handles = {self.me["username"].lower(): self.me["id"]}
+        self.tweets.clear()
+        self.aliases.clear()
+        if self.seed:
+            now = self.clock()
+            self._add(self.me["id"], "Nouveau menu du printemps ! Spring menu is out 🌷", now - timedelta(days=2))
+            self._add(self.me["id"], "Ouvert dimanche / open Sunday #cafedemo", now - timedelta(days=1))
+
+    def _add(
+        self, author_id: str, text: str, created: datetime, reply_to: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        tweet_id = self._new_tweet_id()
+        tweet = {
+            "id": tweet_id,
+            "text": text,
+            "author_id": author_id,
+            "created": created,
+            "history": [tweet_id],
+            "conversation_id": reply_to["conversation_id"] if reply_to else tweet_id,
+            "mentions": self._mentioned(text),
+            "hidden": False,
+            "reply_to": reply_to["id"] if reply_to else None,
+            "in_reply_to_user_id": reply_to["author_id"] if reply_to else None,
+        }
+        self.tweets[tweet_id] = tweet
+        self.aliases[tweet_id] = tweet_id
+        return tweet
+
+    def _mentioned(self, text: str) -> set[str]:
+        return {self.handles[h.lower()] for h in re.findall(r"@(\w+)", text) if h.lower() in self.handles}
+
+    def _lookup(self, tweet_id: str) -> dict[str, Any] | None:
+        current = self.aliases.get(tweet_id)
+        return self.tweets.get(current) if current else None
+
+    def _view(self, tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+        full = {
+            "id": tweet["id"],
+            "text": tweet["text"],
+            "edit_history_tweet_ids": list(tweet["history"]),
+            "author_id": tweet["author_id"],
+            "created_at": x_time(tweet["created"]),
+            "conversation_id": tweet["conversation_id"],
+            "lang": "und",
+            "public_metrics": {
+                "retweet_count": 0,
+                "reply_count": 0,
+                "like_count": 0,
+                "quote_count": 0,
+                "bookmark_count": 0,
+                "impression_count": 0,
+            },
+        }
+        if tweet["reply_to"]:
+            full["referenced_tweets"] = [{"type": "replied_to", "id": tweet["reply_to"]}]
+            full["in_reply_to_user_id"] = tweet["in_reply_to_user_id"]
+        return {k: v for k, v in full.items() if k in ALWAYS or k in fields}
+
+    def _user_view(self, user: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+        full = {
+            "id": user["id"],
+            "name": user["name"],
+            "username": user["username"],
+            "verified": False,
+            "profile_image_url": f"https://pbs.twimg.com/profile_images/{user['id']}/normal.jpg",
+            "public_metrics": {
+                "followers_count": user.get("followers", 0),
+                "following_count": 0,
+                "tweet_count": 0,
+                "listed_count": 0,
+            },
+        }
+        return {k: v for k, v in full.items() if k in ("id", "name", "username") or k in fields}
+
+    # -- control API -----------------------------------------------------------------------------
+    def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
+        if int(payload.get("count") or 1) > 1:
+            return inject_many(self._inject_one, payload, self.clock())
+        return self._inject_one(payload)
+
+    def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Add a post, or edit (a new version id) or delete one (see the module docstring)."""
+        if "edit" in payload:
+            tweet = self._lookup(str(payload["edit"]))
+            if tweet is None:
+                raise web.HTTPNotFound(text=f"no post {payload['edit']}")
+            new_id = self._new_tweet_id()
+            del self.tweets[tweet["id"]]
+            tweet.update(
+                id=new_id, text=str(payload.get("text", "")), mentions=self._mentioned(str(payload.get("text", "")))
+            )
+            tweet["history"].append(new_id)
+            self.tweets[new_id] = tweet
+            for old in tweet["history"]:
+                self.aliases[old] = new_id
+            return {"external_id": new_id}
+        if "delete" in payload:
+            tweet = self._lookup(str(payload["delete"]))
+            if tweet is None:
+                raise web.HTTPNotFound(text=f"no post {payload['delete']}")
+            del self.tweets[tweet["id"]]
+            return {"external_id": str(payload["delete"])}
+        handle = str(payload.get("author_handle") or "someone")
+        author_id = str(payload.get("author_id") or self.handles.get(handle.lower()) or f"42{len(self.users):08d}")
+        user = self.users.setdefault(author_id, {"id": author_id})
+        user.update(
+            username=handle,
+            name=str(payload.get("author_name") if payload.get("author_name") is not None else handle),
+            followers=int(payload.get("followers") or 0),
+        )
+        self.handles[handle.lower()] = author_id
+        created = datetime.fromisoformat(payload["created_at"]) if payload.get("created_at") else self.clock()
+        kind, text = payload.get("kind", "mention"), str(payload.get("text", ""))
+        parent = self._lookup(str(payload["parent"])) if payload.get("parent") else None
+        if kind == "mention" and f"@{self.me['username']}".lower() not in text.lower():
+            text = f"@{self.me['username']} {text}"
+        if kind == "reply" and parent is None:
+            raise web.HTTPBadRequest(text="a reply needs the parent post it answers")
+        if kind == "reply" and parent is not None:
+            # As X's apps do, a reply starts with the @handles of the conversation it joins.
+            ids = [parent["author_id"], *sorted(parent["mentions"])]
+            handles = [self.users[i]["username"] for i in dict.fromkeys(ids) if i in self.users and i != author_id]
+            missing = [f"@{h}" for h in handles if f"@{h}".lower() not in text.lower()]
+            text = " ".join([*missing, text])
+        tweet = self._add(author_id, text, created, parent)
+        return {"external_id": tweet["id"]}
+
+    def state(self) -> dict[str, Any]:
+        """How many posts the emulator holds."""
+        return {"kinds": ["mention", "reply", "post"], "posts": len(self.tweets), "user_id": self.me["id"]}
+
+    # -- API -------------------------------------------------------------------------------------
+    def fault_response(self, fault: Fault) -> web.StreamResponse:
+        """Faults as X answers them: 429 with reset headers, 401, usage-capped, 503."""
+        if fault.mode == "rate_limit":
+            reset = int(time.time()) + fault.retry_after
+            return problem(
+                429,
+                "Too Many Requests",
+                "Too Many Requests",
+                headers={"x-rate-limit-limit": "450", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)},
+            )
+        if fault.mode == "expired_token":
+            return self.auth_error()
+        if fault.mode == "quota":
+            return problem(
+                429,
+                "UsageCapExceeded",
+                "Usage cap exceeded: Monthly product cap",
+                "https://api.x.com/2/problems/usage-capped",
+                period="Monthly",
+                scope="Product",
+            )
+        return problem(503, "Service Unavailable", "Service Unavailable")
+
+    def auth_error(self) -> web.StreamResponse:
+        """X's 401 problem."""
+        return problem(401, "Unauthorized", "Unauthorized")
+
+    def add_routes(self, app: web.Application) -> None:
+        """The v2 routes the collector uses."""
+        app.router.add_get("/2/users/{id}/mentions", self._limited(self._mentions))
+        app.router.add_get("/2/users/{id}/tweets", self._limited(self._user_tweets))
+        app.router.add_get("/2/tweets/search/recent", self._limited(self._search))
+        app.router.add_get("/2/tweets/{id}", self._limited(self._get_tweet))
+        app.router.add_post("/2/tweets", self._limited(self._create))
+        app.router.add_delete("/2/tweets/{id}", self._limited(self._delete))
+        app.router.add_put("/2/tweets/{id}/hidden", self._limited(self._hide))
+
+    def _limited(self, handler: Callable[[web.Request], Any]) -> Callable[[web.Request], Any]:
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            now = int(time.time())
+            key = (
+                request.method,
+                request.match_info.route.resource.canonical if request.match_info.route.resource else request.path,
+            )
+            window = self.windows.setdefault(key, [now + WINDOW, LIMITS[request.method]])
+            if now >= window[0]:
+                window[:] = [now + WINDOW, LIMITS[request.method]]
+            headers = {"x-rate-limit-limit": str(LIMITS[request.method]), "x-rate-limit-reset": str(window[0])}
+            if window[1] <= 0:
+                headers["x-rate-limit-remaining"] = "0"
+                return problem(429, "Too Many Requests", "Too Many Requests", headers=headers)
+            window[1] -= 1
+            headers["x-rate-limit-remaining"] = str(window[1])
+            response = await handler(request)
+            response.headers.update(headers)
+            return response
+
+        return wrapped
+
+    def _fields(self, request: web.Request) -> tuple[set[str], set[str], set[str]]:
+        query = request.query
+        tweet_fields = set((query.get("tweet.fields") or query.get("post.fields") or "").split(","))
+        return (
+            tweet_fields,
+            set((query.get("user.fields") or "").split(",")),
+            set((query.get("expansions") or "").split(",")),
+        )
+
+    async def _mentions(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["id"]
+        found = [t for t in self.tweets.values() if user_id in t["mentions"] and t["author_id"] != user_id]
+        return timeline(request, found, 5, 100, ("pagination_token",), self._render(request), reach=MENTION_REACH)
+
+    async def _user_tweets(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["id"]
+        mine = [t for t in self.tweets.values() if t["author_id"] == user_id]
+        return timeline(request, mine, 5, 100, ("pagination_token",), self._render(request))
+
+    async def _search(self, request: web.Request) -> web.Response:
+        query = request.query.get("query", "")
+        if not query:
+            return invalid("The `query` query parameter can not be empty", "query", "")
+        if len(query) > 512:
+            return invalid("The `query` query parameter value is longer than 512 characters", "query", query[:20])
+        week_ago = self.clock() - timedelta(days=7)
+        groups = compile_query(query)
+        found = [t for t in self.tweets.values() if t["created"] >= week_ago and self._matches(groups, t)]
+        return timeline(request, found, 10, 100, ("next_token", "pagination_token"), self._render(request))
+
+    def _matches(self, groups: list[list[str]], tweet: dict[str, Any]) -> bool:
+        author = self.users.get(tweet["author_id"], {}).get("username", "")
+        replied = self.tweets.get(self.aliases.get(tweet["reply_to"] or "", ""))
+        to = self.users.get(replied["author_id"], {}).get("username", "") if replied else ""
+        return matches(groups, tweet["text"], author, to)
+
+    def _render(self, request: web.Request) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
+        tweet_fields, user_fields, expansions = self._fields(request)
+
+        def render(window: list[dict[str, Any]]) -> dict[str, Any]:
+            body: dict[str, Any] = {"data": [self._view(t, tweet_fields) for t in window]}
+            if "author_id" in expansions:
+                authors = dict.fromkeys(t["author_id"] for t in window)
+                users = [self._user_view(self.users[a], user_fields) for a in authors if a in self.users]
+                body["includes"] = {"users": users}
+            return body
+
+        return render
+
+    async def _get_tweet(self, request: web.Request) -> web.Response:
+        tweet = self._lookup(request.match_info["id"])
+        if tweet is None:
+            tid = request.match_info["id"]
+            return web.json_response(
+                {
+                    "errors": [
+                        {
+                            "value": tid,
+                            "detail": f"Could not find tweet with id: [{tid}].",
+                            "title": "Not Found Error",
+                            "resource_type": "tweet",
+                            "parameter": "id",
+                            "resource_id": tid,
+                            "type": "https://api.x.com/2/problems/resource-not-found",
+                        }
+                    ]
+                }
+            )
+        tweet_fields, _, _ = self._fields(request)
+        return web.json_response({"data": self._view(tweet, tweet_fields)})
+
+    async def _create(self, request: web.Request) -> web.Response:
+        try:
+            payload = await request.json()
+        except ValueError:
+            return problem(
+                400,
+                "Invalid Request",
+                "The request body is not valid JSON.",
+                "https://api.x.com/2/problems/invalid-request",
+            )
+        text = payload.get("text") if isinstance(payload, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            return problem(
+                400,
+                "Invalid Request",
+                "One or more parameters to your request was invalid.",
+                "https://api.x.com/2/problems/invalid-request",
+                errors=[{"message": "text is required"}],
+            )
+        if len(text) > 280:
+            return problem(403, "Forbidden", "You are not allowed to create a Tweet with longer length.")
+        reply = payload.get("reply") if isinstance(payload.get("reply"), dict) else None
+        parent = None
+        if reply is not None:
+            parent = self._lookup(str(reply.get("in_reply_to_tweet_id", "")))
+            if parent is None:
+                return problem(
+                    400,
+                    "Invalid Request",
+                    "One or more parameters to your request was invalid.",
+                    "https://api.x.com/2/problems/invalid-request",
+                    errors=[{"message": "The tweet you are replying to does not exist or has been deleted."}],
+                )
+            summoned = parent["author_id"] == self.me["id"] or self.me["id"] in parent["mentions"]
+            if not summoned:
+                return problem(
+                    403,
+                    "Forbidden",
+                    "Reply to this conversation is not allowed because you have not been "
+                    "mentioned or otherwise engaged by the author of the post you are replying to.",
+                )
+        tweet = self._add(self.me["id"], text, self.clock(), parent)
+        self.replies.append({"parent": parent["id"] if parent else None, "text": text, "external_id": tweet["id"]})
+        return web.json_response(
+            {"data": {"id": tweet["id"], "text": text, "edit_history_tweet_ids": [tweet["id"]]}},
+            status=201,
+            headers={"location": f"https://api.x.com/2/tweets/{tweet['id']}"},
+        )
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        tweet = self._lookup(request.match_info["id"])
+        if tweet is None or tweet["author_id"] != self.me["id"]:
+            return problem(403, "Forbidden", "You are not authorized to delete this Tweet.")
+        del self.tweets[tweet["id"]]
+        return web.json_response({"data": {"deleted": True}})
+
+    async def _hide(self, request: web.Request) -> web.Response:
+        tweet = self._lookup(request.match_info["id"])
+        payload = await request.json()
+        if tweet is None:
+            return problem(404, "Not Found Error", "Could not find tweet.")
+        hidden = bool(payload.get("hidden"))
+        tweet["hidden"] = hidden
+        (self.hidden.add if hidden else self.hidden.discard)(tweet["id"])
+        return web.json_response({"data": {"hidden": hidden}})
+
+
+def create_app(**options: Any) -> web.Application:
+    """The emulator's aiohttp application (options: token, user_id, username, seed, clock)."""
+    return XEmulator(**options).create_app()

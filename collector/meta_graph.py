@@ -1,0 +1,163 @@
+"""Meta's Graph API as Facebook Pages and Instagram share it: calls, errors, usage, paging.
+
+Errors are branched on `error.code`, not the HTTP status (platform-apis.md 1.5); usage comes
+from the JSON headers of section 1.6; paging tokens keep only the `next` URL's query without the
+access token, so no secret ever lands in a saved cursor.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, urlsplit
+
+import aiohttp
+
+from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
+from collector.wire import Response, request_json, retry_after_seconds
+
+# Section 1.5: which error codes mean what.
+AUTH_CODES = {102, 190}
+PERMISSION_CODES = {10} | set(range(200, 300))
+THROTTLE_CODES = {4, 17, 32, 613, 80001, 80002, 341}
+TRANSIENT_CODES = {1, 2}
+DEFAULT_THROTTLE_WAIT = 300.0  # section 1.5: back off at least 5 minutes when Meta gives no hint
+
+
+class GraphError(FetchFailed):
+    """A Graph error that is neither auth, throttle nor transient (e.g. code 100: object gone).
+
+    Callers catch it where one object can be dropped; elsewhere it reaches the poller as FetchFailed.
+    """
+
+    def __init__(self, message: str, code: int | None, subcode: int | None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.subcode = subcode
+
+
+def usage_of(headers: Mapping[str, str]) -> dict[str, Any]:
+    """The percentages of X-App-Usage / X-Business-Use-Case-Usage, and minutes to regain access."""
+    usage: dict[str, Any] = {}
+    app = _json_header(headers.get("X-App-Usage"))
+    if isinstance(app, dict):
+        usage["app_usage_pct"] = max((v for v in app.values() if isinstance(v, (int, float))), default=0)
+    buc = _json_header(headers.get("X-Business-Use-Case-Usage"))
+    if isinstance(buc, dict):
+        pct: float = 0
+        regain: float = 0
+        for entries in buc.values():
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, dict):
+                    continue
+                for key in ("call_count", "total_cputime", "total_time"):
+                    value = entry.get(key)
+                    if isinstance(value, (int, float)):
+                        pct = max(pct, value)
+                value = entry.get("estimated_time_to_regain_access")
+                if isinstance(value, (int, float)):
+                    regain = max(regain, value)
+        usage["business_usage_pct"] = pct
+        usage["regain_access_minutes"] = regain
+    return usage
+
+
+def _json_header(value: str | None) -> Any:
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return None
+
+
+def raise_for_error(resp: Response, now: datetime, *, writing: bool = False) -> None:
+    """Turn a Graph error answer into the collector errors; return quietly on success."""
+    body = resp.body
+    error = body.get("error") if isinstance(body, dict) else None
+    if resp.status < 400 and error is None:
+        if not isinstance(body, (dict, list)):
+            raise FetchFailed(f"Graph API answered HTTP {resp.status} with no JSON object")
+        return
+    if not isinstance(error, dict):
+        if resp.status == 401:
+            raise AuthFailed(f"Graph API refused the token (HTTP {resp.status})")
+        if resp.status == 429:
+            raise RateLimited("Graph API rate limit (HTTP 429)", retry_after_seconds(resp.headers, now))
+        raise FetchFailed(f"Graph API HTTP {resp.status} without an error object")
+    code = error.get("code") if isinstance(error.get("code"), int) else None
+    subcode = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
+    message = str(error.get("message") or "Graph API error")
+    detail = f"Graph API error {code}" + (f"/{subcode}" if subcode else "") + f": {message}"
+    if code in AUTH_CODES or code in PERMISSION_CODES or resp.status == 401:
+        raise AuthFailed(detail)
+    if code in THROTTLE_CODES or resp.status == 429:
+        raise RateLimited(detail, throttle_wait(resp.headers, now))
+    if code in TRANSIENT_CODES or error.get("is_transient") or resp.status >= 500:
+        raise FetchFailed(detail)
+    if writing:
+        raise Refused(detail)
+    raise GraphError(detail, code, subcode)
+
+
+def throttle_wait(headers: Mapping[str, str], now: datetime) -> float:
+    """Seconds to wait after a throttle error: Retry-After, else the usage header's minutes."""
+    after = retry_after_seconds(headers, now)
+    if after is not None:
+        return after
+    minutes = usage_of(headers).get("regain_access_minutes") or 0
+    return float(minutes * 60) if minutes > 0 else DEFAULT_THROTTLE_WAIT
+
+
+def next_token(body: Mapping[str, Any]) -> str | None:
+    """The query of `paging.next` without the access token (None on the last page)."""
+    paging = body.get("paging")
+    if not isinstance(paging, dict) or not isinstance(paging.get("next"), str):
+        return None
+    query = [
+        (k, v) for k, v in parse_qsl(urlsplit(paging["next"]).query, keep_blank_values=True) if k != "access_token"
+    ]
+    return json.dumps(query)
+
+
+def token_params(token: str | None) -> dict[str, str]:
+    """Query parameters stored by `next_token`, back as a dict."""
+    return dict(json.loads(token)) if token else {}
+
+
+def entries_of(body: Any, what: str) -> list[Any]:
+    """The `data` list of an edge answer; FetchFailed when the answer has none."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        raise FetchFailed(f"Graph API answer for {what} has no data list")
+    return data
+
+
+class GraphClient:
+    """Calls one Graph API root with one access token."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str, clock: Any) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.clock = clock
+        self.usage: dict[str, Any] = {}
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        form: Mapping[str, str] | None = None,
+        writing: bool = False,
+    ) -> Any:
+        """One Graph call; errors mapped by `raise_for_error`; usage kept in `self.usage`."""
+        query = dict(params or {})
+        query["access_token"] = self.token
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        resp = await request_json(self.session, method, url, params=query, form=form)
+        self.usage = usage_of(resp.headers)
+        raise_for_error(resp, self.clock(), writing=writing)
+        return resp.body
