@@ -23,6 +23,9 @@ from typing import Any
 
 from aiohttp import web
 
+# Where an app keeps its Emulator, for code that holds only the app.
+EMULATOR_KEY: web.AppKey["Emulator"] = web.AppKey("emulator")
+
 FAULT_MODES = ("rate_limit", "server_error", "slow", "timeout", "malformed", "expired_token", "quota")
 
 
@@ -91,7 +94,7 @@ class Emulator:
     def create_app(self) -> web.Application:
         """The aiohttp application: platform routes behind the fault middleware, plus control."""
         app = web.Application(middlewares=[self._middleware], client_max_size=2**20)
-        app["emulator"] = self
+        app[EMULATOR_KEY] = self
         app.router.add_post(f"{self.control_prefix}/inject", self._control_inject)
         app.router.add_post(f"{self.control_prefix}/fault", self._control_fault_on)
         app.router.add_delete(f"{self.control_prefix}/fault", self._control_fault_off)
