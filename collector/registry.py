@@ -18,6 +18,7 @@ COLLECTORS: dict[str, str] = {
     "wordpress": "collector.wordpress:WordPressCollector",
     "google": "collector.google:GoogleCollector",
     "rss": "collector.rss:RssCollector",
+    "imap": "collector.imap:ImapCollector",
 }
 
 # Each emulator module offers `create_app(**options) -> aiohttp.web.Application`.

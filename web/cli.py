@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # pgserver logs every initdb and pg_ctl line at INFO: keep only its problems.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     try:
         return _dispatch(args)
     except KeyboardInterrupt:

@@ -68,7 +68,9 @@ async def _start_emulators() -> tuple[dict[str, str], dict[str, Any], list[Any]]
         runners.append(runner)
         urls[platform] = url
         module = importlib.import_module(registry.EMULATORS[platform].split(":")[0])
-        demo_accounts[platform] = module.DEMO_ACCOUNT
+        # An emulator not reached over HTTP (mail) says where its servers listen once started.
+        account_for = getattr(module, "demo_account", None)
+        demo_accounts[platform] = account_for(app) if account_for else module.DEMO_ACCOUNT
     return urls, demo_accounts, runners
 
 
@@ -88,7 +90,7 @@ async def prepare(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespa
             acct = demo_accounts[platform]
             await add_account(
                 conn, vault, brand_id=brand_id, platform=platform, name=acct["name"],
-                external_id=acct["external_id"], base_url=url, credentials=acct["credentials"],
+                external_id=acct["external_id"], base_url=acct.get("base_url", url), credentials=acct["credentials"],
                 settings=acct.get("settings") or {}, poll_interval_seconds=5,
             )
     print(f"jasette demo: log in at {settings.base_url}/ as {args.admin_email} / {password}", flush=True)

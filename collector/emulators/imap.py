@@ -1,0 +1,348 @@
+"""A local mailbox for a business's newsletter replies: a real IMAP server to read them, a real
+SMTP server to answer them, and the usual HTTP control API beside them.
+
+A mail account has no HTTP API, so the collector never talks to the HTTP side: it reads over
+IMAP and sends over SMTP, as with any mail provider. The app starts both servers on loopback
+from its on_startup (ports chosen by the system unless `imap_port`/`smtp_port` are given) and
+publishes them in GET /_control/state; `demo_account(app)` gives the account settings that
+point a collector at them, since the demo can only know the ports once the app has started.
+
+Control: inject {text, author_name, author_handle (an address; a bare handle gets
+@example.com), subject, parent (a newsletter's Message-ID; the latest one when absent),
+created_at} or {raw: an RFC 822 message as is}; faults are decided once per IMAP or SMTP
+connection; state lists the replies received over SMTP and what each folder holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email
+import email.header
+import email.utils
+import hashlib
+import re
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from typing import Any
+
+from aiohttp import web
+
+from collector.emulators.base import EMULATOR_KEY, Emulator, Fault
+from collector.emulators.bulk import inject_many
+from collector.emulators.imap_server import ImapServer, Mailbox
+
+ADDRESS = "nouvelles@cafe-du-plateau.example"
+BUSINESS_NAME = "Café du Plateau"
+NEWSLETTERS = (
+    ("<infolettre-2026-11@cafe-du-plateau.example>", "Infolettre de novembre : le temps des fêtes au Café"),
+    ("<infolettre-2026-12@cafe-du-plateau.example>", "Notre menu des fêtes / Our holiday menu"),
+)
+
+DEMO_ACCOUNT: dict[str, Any] = {
+    "name": "Infolettre du Café (courriel)",
+    "external_id": ADDRESS,
+    "settings": {"address": ADDRESS, "from_name": BUSINESS_NAME},
+    "credentials": {"username": ADDRESS, "password": "demo-token"},
+}
+
+
+class SmtpReceiver:
+    """A message submission server (RFC 5321 + AUTH PLAIN/LOGIN, RFC 4954) that keeps what it gets."""
+
+    def __init__(self, emulator: ImapEmulator) -> None:
+        self.emulator = emulator
+        self.server: asyncio.base_events.Server | None = None
+        self._conns: set[asyncio.StreamWriter] = set()
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen on host:port; return the port."""
+        self.server = await asyncio.start_server(self._serve, host, port, limit=2**16)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        """Stop listening and drop open connections."""
+        if self.server is not None:
+            self.server.close()
+        for writer in list(self._conns):
+            writer.close()
+        if self.server is not None:
+            await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._conns.add(writer)
+        try:
+            await self._session(reader, writer, self.emulator.take_connection_fault("smtp"))
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            pass
+        finally:
+            self._conns.discard(writer)
+            writer.close()
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, fault: Fault | None) -> None:
+        def say(line: str) -> None:
+            writer.write(line.encode() + b"\r\n")
+
+        mode = fault.mode if fault else None
+        if mode == "timeout":
+            await reader.read()
+            return
+        if mode == "slow":
+            await asyncio.sleep(fault.delay if fault else 0)
+        if mode == "server_error":
+            say("421 4.3.2 Service not available, closing transmission channel")
+            await writer.drain()
+            return
+        if mode == "malformed":
+            # Not SMTP at all: a web proxy or a TLS-only port answering a plain connection.
+            writer.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            await writer.drain()
+            return
+        say("220 mail.cafe-du-plateau.example ESMTP Jasette emulator")
+        authed, sender, rcpts = False, "", list[str]()
+        while True:
+            await writer.drain()
+            line = await reader.readline()
+            if not line:
+                return
+            verb, _, arg = line.decode("utf-8", "replace").strip().partition(" ")
+            verb = verb.upper()
+            if verb in ("EHLO", "HELO"):
+                say("250-mail.cafe-du-plateau.example" if verb == "EHLO" else "250 mail.cafe-du-plateau.example")
+                if verb == "EHLO":
+                    say("250-AUTH PLAIN LOGIN")
+                    say("250-8BITMIME")
+                    say("250 SIZE 52428800")
+            elif verb == "AUTH":
+                authed = await self._auth(arg, reader, say, writer, mode)
+            elif verb == "MAIL":
+                if not authed:
+                    say("530 5.7.0 Authentication Required")
+                elif mode == "quota":
+                    say("550 5.4.5 Daily user sending limit exceeded")
+                elif mode == "rate_limit":
+                    say("421 4.7.0 Try again later, closing connection")
+                    await writer.drain()
+                    return
+                else:
+                    sender, rcpts = _path(arg), []
+                    say("250 2.1.0 OK")
+            elif verb == "RCPT":
+                if not sender:
+                    say("503 5.5.1 MAIL first")
+                else:
+                    rcpts.append(_path(arg))
+                    say("250 2.1.5 OK")
+            elif verb == "DATA":
+                if not rcpts:
+                    say("503 5.5.1 RCPT first")
+                    continue
+                say("354 Go ahead")
+                await writer.drain()
+                raw = await _read_data(reader)
+                self.emulator.received(sender, rcpts, raw)
+                sender, rcpts = "", []
+                say("250 2.0.0 OK queued")
+            elif verb == "RSET":
+                sender, rcpts = "", []
+                say("250 2.0.0 OK")
+            elif verb == "NOOP":
+                say("250 2.0.0 OK")
+            elif verb == "QUIT":
+                say("221 2.0.0 closing connection")
+                await writer.drain()
+                return
+            else:
+                say("502 5.5.1 Unrecognized command")
+
+    async def _auth(self, arg: str, reader: asyncio.StreamReader, say: Any, writer: asyncio.StreamWriter, mode: str | None) -> bool:
+        method, _, initial = arg.partition(" ")
+
+        async def ask(prompt: str) -> str:
+            say("334 " + prompt)
+            await writer.drain()
+            return (await reader.readline()).decode("ascii", "replace").strip()
+
+        try:
+            if method.upper() == "PLAIN":
+                blob = initial or await ask("")
+                _, user, password = base64.b64decode(blob).decode("utf-8").split("\0")
+            elif method.upper() == "LOGIN":
+                user = base64.b64decode(initial or await ask("VXNlcm5hbWU6")).decode("utf-8")
+                password = base64.b64decode(await ask("UGFzc3dvcmQ6")).decode("utf-8")
+            else:
+                say("504 5.5.4 Unrecognized authentication type")
+                return False
+        except (ValueError, UnicodeDecodeError):
+            say("501 5.5.2 Cannot decode response")
+            return False
+        if mode == "expired_token" or (user, password) != (ADDRESS, self.emulator.token):
+            say("535 5.7.8 Username and Password not accepted")
+            return False
+        say("235 2.7.0 Accepted")
+        return True
+
+
+def _path(arg: str) -> str:
+    match = re.search(r"<([^>]*)>", arg)
+    return match.group(1) if match else arg.partition(":")[2].strip()
+
+
+async def _read_data(reader: asyncio.StreamReader) -> bytes:
+    lines = []
+    while True:
+        line = await reader.readline()
+        if not line or line in (b".\r\n", b".\n"):
+            break
+        lines.append(line[1:] if line.startswith(b".") else line)  # dot-unstuffing (4.5.2)
+    return b"".join(lines)
+
+
+class ImapEmulator(Emulator):
+    """The business's newsletter reply address, readable over IMAP, sending over SMTP."""
+
+    platform = "imap"
+
+    def __init__(self, token: str = "demo-token", host: str = "127.0.0.1", imap_port: int = 0, smtp_port: int = 0, **options: Any) -> None:
+        super().__init__(token=token, **options)
+        self.host, self.imap_port, self.smtp_port = host, imap_port, smtp_port
+        self._validity = 1_700_000_000
+        self.inbox = Mailbox("INBOX", self._validity)
+        self.sent = Mailbox("Sent", self._validity)
+        self.imap = ImapServer({"INBOX": self.inbox, "Sent": self.sent}, ADDRESS, token, lambda: self.take_connection_fault("imap"))
+        self.smtp = SmtpReceiver(self)
+        self.sent_raw: list[bytes] = []  # every message received over SMTP, as sent
+        self.fault_target: str | None = None  # "imap" or "smtp": the only side faults hit; None: both
+
+    # -- servers -------------------------------------------------------------------------------
+    def create_app(self) -> web.Application:
+        """The control API app; its startup starts the IMAP and SMTP servers, its cleanup stops them."""
+        app = super().create_app()
+        app.router.add_post(f"{self.control_prefix}/fault_target", self._control_fault_target)
+        app.on_startup.append(self._start)
+        app.on_cleanup.append(self._stop)
+        return app
+
+    async def _start(self, app: web.Application) -> None:
+        self.imap_port = await self.imap.start(self.host, self.imap_port)
+        self.smtp_port = await self.smtp.start(self.host, self.smtp_port)
+
+    async def _stop(self, app: web.Application) -> None:
+        await self.imap.stop()
+        await self.smtp.stop()
+
+    def take_connection_fault(self, protocol: str) -> Fault | None:
+        """Count one IMAP or SMTP connection as a request and give it the fault switched on, if any."""
+        self.requests += 1
+        if self.fault_target not in (None, protocol):
+            return None
+        return self._take_fault()
+
+    async def _control_fault_target(self, request: web.Request) -> web.Response:
+        # A reply opens IMAP, then SMTP, then IMAP again: tests aim a fault at one side.
+        target = (await request.json()).get("protocol")
+        if target not in (None, "imap", "smtp"):
+            return web.json_response({"error": "protocol: imap, smtp or null"}, status=400)
+        self.fault_target = target
+        return web.json_response({"fault_target": target})
+
+    # -- control -------------------------------------------------------------------------------
+    def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Deliver one reply e-mail to the inbox, or `count` of them (see collector.emulators.bulk)."""
+        if int(payload.get("count") or 1) > 1:
+            return inject_many(self._inject_one, payload, datetime.now(timezone.utc))
+        return self._inject_one(payload)
+
+    def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
+        created = payload.get("created_at")
+        when = datetime.fromisoformat(created) if created else datetime.now(timezone.utc)
+        when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).replace(microsecond=0)
+        if "raw" in payload:
+            raw = str(payload["raw"]).encode("utf-8", "surrogateescape")
+            self.inbox.append(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), when)
+            ids = re.findall(rb"(?im)^Message-ID:\s*(<[^>\s]+>)", raw)
+            return {"external_id": ids[0].decode() if ids else f"{self.inbox.uidvalidity}:{self.inbox.uidnext - 1}"}
+        message = self._compose(payload, when)
+        self.inbox.append(message.as_bytes(policy=message.policy.clone(linesep="\r\n")), when)
+        return {"external_id": message["Message-ID"]}
+
+    def _compose(self, payload: dict[str, Any], when: datetime) -> EmailMessage:
+        parent = str(payload.get("parent") or NEWSLETTERS[-1][0])
+        subject, references = self._thread_of(parent)
+        handle = str(payload.get("author_handle") or "client")
+        address = handle if "@" in handle else f"{handle}@example.com"
+        name = str(payload.get("author_name") or "")
+        text = str(payload.get("text") or "")
+        message = EmailMessage()
+        message["From"] = email.utils.formataddr((name, address))
+        message["To"] = email.utils.formataddr((BUSINESS_NAME, ADDRESS))
+        message["Subject"] = str(payload.get("subject") or ("Re: " + subject))
+        message["Date"] = email.utils.format_datetime(when)
+        seed = f"{self.next_id()}{address}{text}".encode()
+        message["Message-ID"] = f"<{hashlib.sha1(seed).hexdigest()[:20]}@{address.partition('@')[2]}>"
+        message["In-Reply-To"] = parent
+        message["References"] = " ".join(references + [parent])
+        # Mail clients quote what they answer: the collector must find the reply's own words.
+        attribution = f"Le {when:%d/%m/%Y à %H:%M}, {BUSINESS_NAME} <{ADDRESS}> a écrit :"
+        message.set_content(f"{text}\n\n{attribution}\n> {subject}\n> Bonjour à tous!\n")
+        return message
+
+    def _thread_of(self, parent: str) -> tuple[str, list[str]]:
+        for message_id, subject in NEWSLETTERS:
+            if message_id == parent:
+                return subject, []
+        for stored in self.inbox.messages:
+            head = email.message_from_bytes(stored.raw)
+            if head.get("Message-ID", "").strip() == parent:
+                subject = re.sub(r"^(?:re|tr|fwd?)\s*:\s*", "", str(head.get("Subject", "")), flags=re.IGNORECASE)
+                return subject, str(head.get("References", "")).split()
+        return NEWSLETTERS[-1][1], []
+
+    def received(self, sender: str, rcpts: list[str], raw: bytes) -> None:
+        """Keep a message submitted over SMTP, and what it answers."""
+        self.sent_raw.append(raw)
+        message = email.message_from_bytes(raw)
+        body = message.get_payload(decode=True) if not message.is_multipart() else b""
+        body = body if isinstance(body, bytes) else b""
+        self.replies.append({
+            "id": str(message.get("Message-ID", "")).strip(),
+            "parent": str(message.get("In-Reply-To", "")).strip(),
+            "references": str(message.get("References", "")).split(),
+            "to": rcpts, "from": sender, "subject": str(email.header.make_header(email.header.decode_header(str(message.get("Subject", ""))))),
+            "text": body.decode(message.get_content_charset() or "utf-8", "replace").strip(),
+        })
+
+    def reset(self) -> None:
+        """Forget all mail; the folders come back under a new UIDVALIDITY, as recreated ones do."""
+        super().reset()
+        self.sent_raw.clear()
+        for box in (self.inbox, self.sent):
+            box.messages.clear()
+            box.rebuild()
+
+    def state(self) -> dict[str, Any]:
+        """Where the IMAP and SMTP servers listen, and what the folders hold."""
+        return {
+            "kinds": ["message"],
+            "fault_target": self.fault_target,
+            "imap_url": f"imap://{self.host}:{self.imap_port}",
+            "smtp_url": f"smtp://{self.host}:{self.smtp_port}",
+            "folders": {box.name: {"messages": len(box.messages), "uidvalidity": box.uidvalidity} for box in (self.inbox, self.sent)},
+            "newsletters": [message_id for message_id, _ in NEWSLETTERS],
+        }
+
+
+def demo_account(app: web.Application) -> dict[str, Any]:
+    """DEMO_ACCOUNT pointed at the IMAP and SMTP servers of this started app."""
+    emulator = app[EMULATOR_KEY]
+    assert isinstance(emulator, ImapEmulator), "demo_account takes an app made by this module's create_app"
+    return {
+        **DEMO_ACCOUNT,
+        "base_url": f"imap://{emulator.host}:{emulator.imap_port}",
+        "settings": {**DEMO_ACCOUNT["settings"], "smtp_url": f"smtp://{emulator.host}:{emulator.smtp_port}"},
+    }
+
+
+def create_app(**options: Any) -> web.Application:
+    """The emulator's aiohttp application (its IMAP and SMTP servers start with it)."""
+    return ImapEmulator(**options).create_app()
