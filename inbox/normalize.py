@@ -38,12 +38,19 @@ def clean_json(value: Any) -> Any:
     return value
 
 
+def _clean_optional(value: str | None) -> str | None:
+    """Clean an optional text field; an empty result becomes None."""
+    if not value:
+        return None
+    return clean_text(value)[0][:2_000] or None
+
+
 def normalize(items: list[NewItem], now: datetime) -> tuple[list[NewItem], list[Rejected]]:
     """Valid items (deduplicated, last one wins) and the problems met, in plain words."""
     problems: list[Rejected] = []
     kept: dict[tuple[str, str], NewItem] = {}
     for item in items:
-        ext = (item.external_id or "").strip() if isinstance(item.external_id, str) else ""
+        ext = clean_text(item.external_id)[0].strip() if isinstance(item.external_id, str) else ""
         if not ext:
             problems.append(Rejected(None, "item has no external id; it cannot be deduplicated, so it was dropped", False))
             continue
@@ -72,9 +79,16 @@ def normalize(items: list[NewItem], now: datetime) -> tuple[list[NewItem], list[
         item.body = body
         item.created_at = created
         item.raw = clean_json(item.raw or {})
+        item.url = _clean_optional(item.url)
+        item.parent_external_id = _clean_optional(item.parent_external_id)
+        item.thread_external_id = _clean_optional(item.thread_external_id)
         if item.author is not None:
-            item.author.name = clean_text(item.author.name or "")[0][:300]
-            item.author.handle = clean_text(item.author.handle or "")[0][:300]
+            author = item.author
+            author.external_id = clean_text(author.external_id or "")[0][:MAX_ID]
+            author.name = clean_text(author.name or "")[0][:300]
+            author.handle = clean_text(author.handle or "")[0][:300]
+            author.url = _clean_optional(author.url)
+            author.avatar_url = _clean_optional(author.avatar_url)
         key = (item.platform, ext)
         if key in kept:
             notes.append("duplicate inside one batch; the later copy was kept")

@@ -143,6 +143,8 @@ async def test_bad_input_is_normalised_or_rejected_and_the_rest_stored(pool, bra
         comment(6, "second copy"),
     ]
     items[3].raw = {"message": "nul\x00byte", "nested": ["\x00"]}
+    items[3].author = Author("a\x00x", "Nom\x00nul", "poign\x00ee", 3, url="https://ex.com/\x00p")
+    items[3].url = "https://ex.com/c\x003"
     result = await ingest(pool, brand, items)
     assert len(result.new_ids) == 6
     reasons = {(p.external_id, p.reason) for p in result.problems}
@@ -155,6 +157,9 @@ async def test_bad_input_is_normalised_or_rejected_and_the_rest_stored(pool, bra
     bodies = dict(await pool.fetch("select external_id, body from items"))
     assert len(bodies["c2"]) == 20_000 and bodies["c3"] == "nulbyte" and bodies["c6"] == "second copy"
     assert "\ufffd" in bodies["c4"]
+    author = await pool.fetchrow("select a.* from authors a join items i on i.author_id = a.id where i.external_id = 'c3'")
+    assert (author["external_id"], author["name"], author["handle"], author["url"]) == ("ax", "Nomnul", "poignee", "https://ex.com/p")
+    assert await pool.fetchval("select url from items where external_id = 'c3'") == "https://ex.com/c3"
     assert await pool.fetchval("select created_at from items where external_id = 'c5'") == datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
 

@@ -1,0 +1,227 @@
+"""The inbox's reads: the filtered, searched, keyset-paginated stream and one item in full.
+
+Every query takes the brand id and filters on it: the brand boundary lives in SQL, not callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+STATUSES = ("new", "open", "pending", "done")
+SENTIMENTS = ("negative", "neutral", "positive")
+
+# Columns every listing returns: the item, its author and assignee, its tags.
+_SELECT = """
+select i.id, i.brand_id, i.platform, i.kind, i.body, i.url, i.created_at, i.updated_at,
+       i.lang as lang_auto, i.sentiment as sentiment_auto,
+       coalesce(i.lang_override, i.lang) as lang,
+       coalesce(i.sentiment_override, i.sentiment) as sentiment,
+       (i.lang_override is not null or i.sentiment_override is not null) as corrected,
+       i.priority, i.reasons, i.status, i.assignee_id, au.name as assignee_name,
+       i.snoozed_until, i.hidden, i.deleted_at, i.first_response_at, i.first_response_seconds,
+       i.parent_external_id, i.thread_external_id, i.external_id, i.account_id, i.from_business,
+       a.id as author_id, a.name as author_name, a.handle as author_handle,
+       a.followers as author_followers, a.url as author_url, a.avatar_url as author_avatar,
+       coalesce((select array_agg(t.name order by t.name) from item_tags it
+                 join tags t on t.id = it.tag_id where it.item_id = i.id), '{}') as tags
+from items i
+left join authors a on a.id = i.author_id
+left join users au on au.id = i.assignee_id
+"""
+
+
+@dataclass(slots=True)
+class Filters:
+    """What the inbox shows; empty fields mean "any"."""
+
+    platform: str | None = None
+    lang: str | None = None
+    sentiment: str | None = None
+    status: str | None = None  # None: everything not done and not snoozed; "snoozed"; "all"
+    assignee: int | str | None = None  # user id, "none"
+    tag: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    q: str | None = None
+
+
+@dataclass(slots=True)
+class Cursor:
+    """Keyset position: the last row of the previous page."""
+
+    priority: int
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        """Opaque text for a URL."""
+        return f"{self.priority}_{self.created_at.timestamp():.6f}_{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> "Cursor":
+        """Parse what `encode` produced; ValueError on anything else."""
+        from datetime import timezone
+
+        p, ts, i = text.split("_")
+        return cls(int(p), datetime.fromtimestamp(float(ts), timezone.utc), int(i))
+
+
+def _where(brand_id: int, f: Filters, user_id: int | None) -> tuple[list[str], list[Any]]:
+    clauses = ["i.brand_id = $1", "not i.spam", "i.kind <> 'post'", "not i.from_business"]
+    args: list[Any] = [brand_id]
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if f.status in STATUSES:
+        clauses.append(f"i.status = {arg(f.status)}")
+    elif f.status == "snoozed":
+        clauses.append("i.snoozed_until > now()")
+    elif f.status != "all":
+        clauses.append("i.status <> 'done' and (i.snoozed_until is null or i.snoozed_until <= now())")
+    if f.platform:
+        clauses.append(f"i.platform = {arg(f.platform)}")
+    if f.lang:
+        clauses.append(f"coalesce(i.lang_override, i.lang) = {arg(f.lang)}")
+    if f.sentiment in SENTIMENTS:
+        clauses.append(f"coalesce(i.sentiment_override, i.sentiment) = {arg(f.sentiment)}")
+    if f.assignee == "none":
+        clauses.append("i.assignee_id is null")
+    elif f.assignee == "me" and user_id is not None:
+        clauses.append(f"i.assignee_id = {arg(user_id)}")
+    elif isinstance(f.assignee, int):
+        clauses.append(f"i.assignee_id = {arg(f.assignee)}")
+    if f.tag:
+        clauses.append(
+            f"exists (select 1 from item_tags it join tags t on t.id = it.tag_id"
+            f" where it.item_id = i.id and t.brand_id = $1 and t.name = {arg(f.tag)})"
+        )
+    if f.since:
+        clauses.append(f"i.created_at >= {arg(f.since)}")
+    if f.until:
+        clauses.append(f"i.created_at < {arg(f.until)}")
+    if f.q and f.q.strip():
+        # The stored vector uses the item's own language; stem the query both ways (and
+        # unstemmed for items of no known language) so "remboursé" finds "remboursement".
+        p = arg(f.q.strip()[:200])
+        clauses.append(
+            f"i.search @@ (websearch_to_tsquery('french', {p}) || websearch_to_tsquery('english', {p})"
+            f" || websearch_to_tsquery('simple', {p}))"
+        )
+    return clauses, args
+
+
+async def list_items(
+    conn: asyncpg.Connection, brand_id: int, filters: Filters, *, after: Cursor | None = None,
+    limit: int = 50, user_id: int | None = None,
+) -> tuple[list[dict[str, Any]], Cursor | None]:
+    """One page of the brand's stream by priority then time, and the cursor of the next page."""
+    clauses, args = _where(brand_id, filters, user_id)
+    if after is not None:
+        n = len(args)
+        args += [after.priority, after.created_at, after.id]
+        clauses.append(f"(i.priority, i.created_at, i.id) < (${n + 1}, ${n + 2}, ${n + 3})")
+    args.append(max(1, min(200, limit)) + 1)
+    sql = (f"{_SELECT} where {' and '.join(clauses)}"
+           f" order by i.priority desc, i.created_at desc, i.id desc limit ${len(args)}")
+    rows = [dict(r) for r in await conn.fetch(sql, *args)]
+    nxt = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        nxt = Cursor(last["priority"], last["created_at"], last["id"])
+    return rows, nxt
+
+
+async def items_by_ids(conn: asyncpg.Connection, brand_id: int, ids: list[int]) -> list[dict[str, Any]]:
+    """The listed items of the brand (others' ids are silently ignored)."""
+    rows = await conn.fetch(f"{_SELECT} where i.brand_id = $1 and i.id = any($2::bigint[])", brand_id, ids)
+    return [dict(r) for r in rows]
+
+
+async def changed_since(conn: asyncpg.Connection, brand_id: int, since: datetime, limit: int = 500) -> list[dict[str, Any]]:
+    """Items of the brand created or changed after `since` (a reconnecting browser's catch-up)."""
+    rows = await conn.fetch(
+        f"{_SELECT} where i.brand_id = $1 and i.updated_at > $2 and not i.spam and i.kind <> 'post'"
+        " and not i.from_business order by i.updated_at limit $3",
+        brand_id, since, limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def item_detail(conn: asyncpg.Connection, brand_id: int, item_id: int) -> dict[str, Any] | None:
+    """One item with its parent, thread, author history, replies, notes; None if not the brand's."""
+    row = await conn.fetchrow(f"{_SELECT} where i.brand_id = $1 and i.id = $2", brand_id, item_id)
+    if row is None:
+        return None
+    item = dict(row)
+    item["parent"] = None
+    if item["parent_external_id"]:
+        parent = await conn.fetchrow(
+            f"{_SELECT} where i.brand_id = $1 and i.platform = $2 and i.external_id = $3",
+            brand_id, item["platform"], item["parent_external_id"],
+        )
+        item["parent"] = dict(parent) if parent else None
+    thread_key = item["thread_external_id"] or item["parent_external_id"]
+    item["thread"] = []
+    if thread_key:
+        item["thread"] = [dict(r) for r in await conn.fetch(
+            f"{_SELECT} where i.brand_id = $1 and i.platform = $2 and i.id <> $4"
+            " and (i.thread_external_id = $3 or i.external_id = $3 or i.parent_external_id = $3)"
+            " order by i.created_at limit 50",
+            brand_id, item["platform"], thread_key, item_id,
+        )]
+    item["history"] = []
+    if item["author_id"] is not None:
+        # The same person across platforms: same author row, or same display name elsewhere.
+        item["history"] = [dict(r) for r in await conn.fetch(
+            f"{_SELECT} where i.brand_id = $1 and i.id <> $2 and (a.id = $3 or"
+            " (a.platform <> $5 and lower(a.name) = lower($4) and $4 <> ''))"
+            " order by i.created_at desc limit 20",
+            brand_id, item_id, item["author_id"], item["author_name"] or "", item["platform"],
+        )]
+    item["replies"] = [dict(r) for r in await conn.fetch(
+        """select r.id, r.action, r.body, r.state, r.error, r.created_at, r.sent_at, r.user_id,
+                  u.name as user_name
+           from replies r left join users u on u.id = r.user_id
+           where r.brand_id = $1 and r.item_id = $2 order by r.created_at, r.id""",
+        brand_id, item_id,
+    )]
+    item["notes"] = [dict(r) for r in await conn.fetch(
+        """select n.id, n.body, n.created_at, u.name as user_name from notes n
+           left join users u on u.id = n.user_id
+           where n.brand_id = $1 and n.item_id = $2 order by n.created_at, n.id""",
+        brand_id, item_id,
+    )]
+    item["loaded_at"] = await conn.fetchval("select now()")
+    return item
+
+
+async def reply_row(conn: asyncpg.Connection, brand_id: int, reply_id: int) -> dict[str, Any] | None:
+    """One outbox row of the brand, with its author's name."""
+    row = await conn.fetchrow(
+        """select r.id, r.item_id, r.action, r.body, r.state, r.error, r.created_at, r.sent_at,
+                  r.user_id, u.name as user_name
+           from replies r left join users u on u.id = r.user_id where r.brand_id = $1 and r.id = $2""",
+        brand_id, reply_id,
+    )
+    return dict(row) if row else None
+
+
+async def tag_names(conn: asyncpg.Connection, brand_id: int) -> list[str]:
+    """The brand's tags (for the filter menu)."""
+    return [r["name"] for r in await conn.fetch("select name from tags where brand_id = $1 order by name", brand_id)]
+
+
+async def platforms_in_use(conn: asyncpg.Connection, brand_id: int) -> list[str]:
+    """Platforms the brand has accounts or items on (for the filter menu)."""
+    rows = await conn.fetch(
+        "select platform from accounts where brand_id = $1 union select distinct platform from items where brand_id = $1 order by 1",
+        brand_id,
+    )
+    return [r["platform"] for r in rows]

@@ -1,0 +1,53 @@
+"""Saved replies per language, with {first_name} and {business} filled in for one item."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import asyncpg
+
+LANGS = ("fr", "en")
+_VAR = re.compile(r"\{(first_name|business|prenom|entreprise)\}")
+
+
+async def list_for(conn: asyncpg.Connection, brand_id: int, lang_first: str | None = None) -> list[dict[str, Any]]:
+    """The brand's saved replies, those in `lang_first` first, then by title."""
+    rows = await conn.fetch(
+        "select id, lang, title, body from saved_replies where brand_id = $1"
+        " order by (lang = $2) desc, lang, title, id",
+        brand_id, lang_first or "",
+    )
+    return [dict(r) for r in rows]
+
+
+async def create(conn: asyncpg.Connection, brand_id: int, lang: str, title: str, body: str) -> int:
+    """Add a saved reply; its id."""
+    if lang not in LANGS:
+        raise ValueError("language must be fr or en")
+    title, body = title.strip()[:120], body.strip()[:5000]
+    if not title or not body:
+        raise ValueError("a saved reply needs a title and a text")
+    return await conn.fetchval(
+        "insert into saved_replies (brand_id, lang, title, body) values ($1, $2, $3, $4) returning id",
+        brand_id, lang, title, body,
+    )
+
+
+async def delete(conn: asyncpg.Connection, brand_id: int, reply_id: int) -> bool:
+    """Remove one of the brand's saved replies; False when it is not the brand's."""
+    done = await conn.execute("delete from saved_replies where brand_id = $1 and id = $2", brand_id, reply_id)
+    return done.endswith(" 1")
+
+
+def first_name(author_name: str | None) -> str:
+    """A greeting's first name from a display name ("Marie-Ève Tremblay" -> "Marie-Ève")."""
+    parts = (author_name or "").strip().lstrip("@").split()
+    return parts[0] if parts else ""
+
+
+def render(body: str, *, author_name: str | None, business: str) -> str:
+    """The saved reply's text with its variables replaced (plain text; escaped at display)."""
+    values = {"first_name": first_name(author_name), "prenom": first_name(author_name),
+              "business": business, "entreprise": business}
+    return _VAR.sub(lambda m: values[m.group(1)], body)

@@ -1,0 +1,144 @@
+"""Users, brands and memberships: who may work on which brand, in which role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+ROLES = ("owner", "agent")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A user acting on one brand (the session's current brand)."""
+
+    user_id: int
+    brand_id: int
+    role: str
+    ui_lang: str
+    name: str
+    email: str
+    brand_name: str = ""
+    timezone: str = "America/Montreal"
+
+
+async def create_brand(conn: asyncpg.Connection, slug: str, name: str, lang: str = "fr") -> int:
+    """Create a brand (or return the existing one with that slug); its id."""
+    return await conn.fetchval(
+        """
+        insert into brands (slug, name, lang) values ($1, $2, $3)
+        on conflict (slug) do update set slug = excluded.slug
+        returning id
+        """,
+        slug, name, lang,
+    )
+
+
+async def create_user(conn: asyncpg.Connection, email: str, name: str, password_hash: str, ui_lang: str = "fr") -> int:
+    """Create a user, or return the id of the one with that e-mail (e-mail is case-insensitive)."""
+    existing = await conn.fetchval("select id from users where lower(email) = lower($1)", email)
+    if existing is not None:
+        return existing
+    return await conn.fetchval(
+        "insert into users (email, name, password_hash, ui_lang) values ($1, $2, $3, $4) returning id",
+        email.strip(), name, password_hash, ui_lang,
+    )
+
+
+ensure_user = create_user
+
+
+async def add_membership(conn: asyncpg.Connection, user_id: int, brand_id: int, role: str) -> None:
+    """Give a user a role on a brand (changing the role when already a member)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+    await conn.execute(
+        """
+        insert into memberships (user_id, brand_id, role) values ($1, $2, $3)
+        on conflict (user_id, brand_id) do update set role = excluded.role
+        """,
+        user_id, brand_id, role,
+    )
+
+
+async def user_by_email(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
+    """The user row for an e-mail, or None."""
+    return await conn.fetchrow("select * from users where lower(email) = lower($1)", email.strip())
+
+
+async def brands_of(conn: asyncpg.Connection, user_id: int) -> list[asyncpg.Record]:
+    """The brands a user belongs to, with their role, by name."""
+    return await conn.fetch(
+        """
+        select b.id, b.slug, b.name, m.role from memberships m join brands b on b.id = m.brand_id
+        where m.user_id = $1 order by b.name, b.id
+        """,
+        user_id,
+    )
+
+
+async def member(conn: asyncpg.Connection, user_id: int, brand_id: int) -> Member | None:
+    """The user's membership of the brand, or None when they are not a member."""
+    row = await conn.fetchrow(
+        """
+        select u.id, u.name, u.email, u.ui_lang, u.timezone, m.role, m.brand_id, b.name as brand_name
+        from memberships m join users u on u.id = m.user_id join brands b on b.id = m.brand_id
+        where m.user_id = $1 and m.brand_id = $2
+        """,
+        user_id, brand_id,
+    )
+    if row is None:
+        return None
+    return Member(row["id"], row["brand_id"], row["role"], row["ui_lang"], row["name"], row["email"],
+                  row["brand_name"], row["timezone"])
+
+
+async def members_of(conn: asyncpg.Connection, brand_id: int) -> list[asyncpg.Record]:
+    """Everyone who works on a brand (for the assign menu)."""
+    return await conn.fetch(
+        """
+        select u.id, u.name, u.email, m.role from memberships m join users u on u.id = m.user_id
+        where m.brand_id = $1 order by u.name, u.id
+        """,
+        brand_id,
+    )
+
+
+async def set_ui_lang(conn: asyncpg.Connection, user_id: int, lang: str) -> None:
+    """Remember the user's interface language."""
+    if lang not in ("fr", "en"):
+        raise ValueError("language must be fr or en")
+    await conn.execute("update users set ui_lang = $2 where id = $1", user_id, lang)
+
+
+# Throttling: failures in this window count; past the limits, log-in is refused for a while.
+THROTTLE_WINDOW_MINUTES = 15
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_IP = 30
+
+
+async def login_blocked(conn: asyncpg.Connection, email: str, ip: str) -> bool:
+    """True when too many recent failed log-ins for this e-mail or from this address."""
+    row = await conn.fetchrow(
+        """
+        select
+          (select count(*) from login_failures where lower(email) = lower($1)
+             and at > now() - make_interval(mins => $3)) as by_email,
+          (select count(*) from login_failures where ip = $2
+             and at > now() - make_interval(mins => $3)) as by_ip
+        """,
+        email, ip, THROTTLE_WINDOW_MINUTES,
+    )
+    return row["by_email"] >= MAX_FAILURES_PER_EMAIL or row["by_ip"] >= MAX_FAILURES_PER_IP
+
+
+async def record_login_failure(conn: asyncpg.Connection, email: str, ip: str) -> None:
+    """Count a failed log-in; old rows are pruned here so the table stays small."""
+    await conn.execute("insert into login_failures (email, ip) values ($1, $2)", email[:320], ip)
+    await conn.execute("delete from login_failures where at < now() - interval '1 day'")
+
+
+async def clear_login_failures(conn: asyncpg.Connection, email: str) -> None:
+    """A successful log-in forgets the e-mail's failures."""
+    await conn.execute("delete from login_failures where lower(email) = lower($1)", email)

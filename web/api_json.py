@@ -1,0 +1,103 @@
+"""How items, replies and notes look in JSON (the API, the page and the websocket share this).
+
+Platform text goes out as plain JSON strings (the page sets it with textContent); URLs are
+validated here so no `javascript:` link ever reaches a browser.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import datetime
+from typing import Any, Callable
+
+from web import i18n
+from web.security import safe_url
+
+
+def _describer() -> Callable[[str, str], str]:
+    if importlib.util.find_spec("nlp.reasons") is not None:
+        from nlp import reasons
+
+        if hasattr(reasons, "describe"):
+            return reasons.describe
+    return lambda code, lang: code
+
+
+describe_reason = _describer()
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def reasons(codes: Any, lang: str) -> list[dict[str, str]]:
+    """Reason codes with their words in the language."""
+    out = []
+    for code in codes if isinstance(codes, list) else []:
+        code = str(code)
+        try:
+            text = describe_reason(code, lang)
+        except Exception:  # an unknown code must not break the inbox: show the code
+            text = code
+        out.append({"code": code, "text": str(text)})
+    return out
+
+
+def item(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any]:
+    """One item as the inbox shows it."""
+    return {
+        "id": row["id"],
+        "platform": row["platform"],
+        "kind": row["kind"],
+        "body": row["body"],
+        "url": safe_url(row.get("url")),
+        "created_at": _iso(row["created_at"]),
+        "created_local": i18n.local_time(row["created_at"], lang, tz),
+        "updated_at": _iso(row.get("updated_at")),
+        "lang": row["lang"],
+        "lang_auto": row["lang_auto"],
+        "sentiment": row["sentiment"],
+        "sentiment_auto": row["sentiment_auto"],
+        "corrected": row["corrected"],
+        "priority": row["priority"],
+        "reasons": reasons(row["reasons"], lang),
+        "status": row["status"],
+        "assignee": {"id": row["assignee_id"], "name": row["assignee_name"]} if row["assignee_id"] else None,
+        "snoozed_until": _iso(row["snoozed_until"]),
+        "hidden": row["hidden"],
+        "deleted": row["deleted_at"] is not None,
+        "first_response_seconds": row["first_response_seconds"],
+        "tags": list(row["tags"] or []),
+        "author": {
+            "name": row["author_name"] or "",
+            "handle": row["author_handle"] or "",
+            "followers": row["author_followers"],
+            "url": safe_url(row.get("author_url")),
+            "avatar": safe_url(row.get("author_avatar")),
+        },
+    }
+
+
+def reply(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any]:
+    """One outbox row (reply or moderation action) and its state."""
+    return {
+        "id": row["id"], "item": row["item_id"] if "item_id" in row else None, "action": row["action"],
+        "body": row["body"], "state": row["state"], "error": row["error"],
+        "user": row.get("user_name") or "", "created_local": i18n.local_time(row["created_at"], lang, tz),
+    }
+
+
+def detail(row: dict[str, Any], lang: str, tz: str | None = None, *, can_hide: bool = False) -> dict[str, Any]:
+    """An item with its context: parent, thread, the author's history, replies and notes."""
+    out = item(row, lang, tz)
+    out["parent"] = item(row["parent"], lang, tz) if row.get("parent") else None
+    out["thread"] = [item(r, lang, tz) for r in row.get("thread", [])]
+    out["history"] = [item(r, lang, tz) for r in row.get("history", [])]
+    out["replies"] = [reply(dict(r, item_id=row["id"]), lang, tz) for r in row.get("replies", [])]
+    out["notes"] = [
+        {"id": n["id"], "body": n["body"], "user": n["user_name"] or "", "created_local": i18n.local_time(n["created_at"], lang, tz)}
+        for n in row.get("notes", [])
+    ]
+    out["loaded_at"] = _iso(row.get("loaded_at"))
+    out["can_hide"] = can_hide
+    return out

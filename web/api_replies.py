@@ -1,0 +1,138 @@
+"""JSON API: replies through the outbox (with collision control), hide, retry, saved replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from inbox import outbox, queries, saved_replies, workflow
+from web import api_json, i18n
+from web.api_items import body_json, item_id
+from web.auth import require_member
+
+_ = i18n.gettext
+MAX_REPLY = 5_000
+
+
+def _key(data: dict, fallback: str) -> str:
+    key = data.get("idempotency_key")
+    if not isinstance(key, str) or not 8 <= len(key) <= 100:
+        raise HTTPException(400, _("idempotency_key must be 8 to 100 characters (one per reply you write)."))
+    return f"{fallback}:{key}"
+
+
+async def send_reply(request: Request) -> Response:
+    """POST /api/items/{item}/replies {body, idempotency_key, opened_at}: queue a reply.
+
+    Refused (409) when someone else replied to the item after `opened_at`, the moment this
+    person's view of it was loaded: two people must not answer one customer twice.
+    """
+    member = await require_member(request)
+    data = await body_json(request)
+    text = str(data.get("body", "")).strip()
+    if not text:
+        raise HTTPException(400, _("Write a reply first."))
+    if len(text) > MAX_REPLY:
+        raise HTTPException(400, _("The reply is too long."))
+    key = _key(data, f"b{member.brand_id}:u{member.user_id}")
+    target = item_id(request)
+    async with request.app.state.pool.acquire() as db:
+        opened = data.get("opened_at")
+        if isinstance(opened, str) and opened:
+            try:
+                since = datetime.fromisoformat(opened)
+            except ValueError:
+                raise HTTPException(400, _("opened_at must be an ISO date and time.")) from None
+            other = await workflow.answered_since(db, member.brand_id, target, member.user_id, since)
+            if other is not None:
+                raise HTTPException(409, _("{name} answered this comment after you opened it. Read their reply before sending yours.", name=other))
+        try:
+            row = await outbox.enqueue(db, brand_id=member.brand_id, item_id=target, user_id=member.user_id,
+                                       body=text, idempotency_key=key, action="reply")
+        except LookupError:
+            raise HTTPException(404, _("No such item.")) from None
+        await workflow.record_first_response(db, member.brand_id, target)
+        full = await queries.reply_row(db, member.brand_id, row["id"])
+    assert full is not None
+    return JSONResponse({"reply": api_json.reply(full, i18n.pick(member.ui_lang), member.timezone)}, status_code=201)
+
+
+async def moderate(request: Request) -> Response:
+    """POST /api/items/{item}/hide or /unhide: queue a moderation action."""
+    member = await require_member(request)
+    data = await body_json(request)
+    action = "hide" if request.url.path.endswith("/hide") else "unhide"
+    key = _key(data, f"b{member.brand_id}:u{member.user_id}:{action}")
+    async with request.app.state.pool.acquire() as db:
+        try:
+            row = await outbox.enqueue(db, brand_id=member.brand_id, item_id=item_id(request), user_id=member.user_id,
+                                       body="", idempotency_key=key, action=action)
+        except LookupError:
+            raise HTTPException(404, _("No such item.")) from None
+        full = await queries.reply_row(db, member.brand_id, row["id"])
+    assert full is not None
+    return JSONResponse({"reply": api_json.reply(full, i18n.pick(member.ui_lang), member.timezone)}, status_code=201)
+
+
+async def _retry(db, brand_id: int, reply_id: int) -> bool:  # type: ignore[no-untyped-def]
+    if hasattr(outbox, "retry"):
+        result = await outbox.retry(db, brand_id, reply_id)
+        return bool(result)
+    from inbox.notify import REPLIES_CHANNEL, notify
+
+    async with db.transaction():
+        row = await db.fetchrow(
+            """update replies set state = 'queued', attempts = 0, next_attempt_at = now(), error = null,
+                      updated_at = now()
+               where brand_id = $1 and id = $2 and state = 'failed' returning item_id""", brand_id, reply_id)
+        if row is not None:
+            await notify(db, REPLIES_CHANNEL, {"brand": brand_id, "reply": reply_id, "item": row["item_id"], "state": "queued"})
+    return row is not None
+
+
+async def retry(request: Request) -> Response:
+    """POST /api/replies/{reply}/retry: send a failed reply again."""
+    member = await require_member(request)
+    try:
+        reply_id = int(request.path_params["reply"])
+    except ValueError:
+        raise HTTPException(404, _("No such reply.")) from None
+    async with request.app.state.pool.acquire() as db:
+        if await queries.reply_row(db, member.brand_id, reply_id) is None:
+            raise HTTPException(404, _("No such reply."))
+        if not await _retry(db, member.brand_id, reply_id):
+            raise HTTPException(409, _("Only a failed reply can be retried."))
+        full = await queries.reply_row(db, member.brand_id, reply_id)
+    assert full is not None
+    return JSONResponse({"reply": api_json.reply(full, i18n.pick(member.ui_lang), member.timezone)})
+
+
+async def saved_for_item(request: Request) -> Response:
+    """GET /api/items/{item}/saved-replies: saved replies, the item's language first, filled in."""
+    member = await require_member(request)
+    async with request.app.state.pool.acquire() as db:
+        row = await db.fetchrow(
+            """select coalesce(i.lang_override, i.lang) as lang, a.name as author_name, b.name as business
+               from items i join brands b on b.id = i.brand_id left join authors a on a.id = i.author_id
+               where i.brand_id = $1 and i.id = $2""", member.brand_id, item_id(request))
+        if row is None:
+            raise HTTPException(404, _("No such item."))
+        found = await saved_replies.list_for(db, member.brand_id, row["lang"])
+    return JSONResponse({"saved_replies": [
+        {"id": s["id"], "lang": s["lang"], "title": s["title"],
+         "text": saved_replies.render(s["body"], author_name=row["author_name"], business=row["business"])}
+        for s in found
+    ]})
+
+
+routes = [
+    Route("/api/items/{item}/replies", send_reply, methods=["POST"]),
+    Route("/api/items/{item}/hide", moderate, methods=["POST"]),
+    Route("/api/items/{item}/unhide", moderate, methods=["POST"]),
+    Route("/api/items/{item}/saved-replies", saved_for_item, methods=["GET"]),
+    Route("/api/replies/{reply}/retry", retry, methods=["POST"]),
+]

@@ -1,0 +1,109 @@
+"""The web inbox application: middleware, routes, the live hub in the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import importlib
+import importlib.util
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from inbox.credentials import Vault
+from web import api_items, api_replies, openapi, routes_auth, routes_inbox, routes_settings
+from web.csrf import CSRFMiddleware
+from web.i18n import LanguageMiddleware
+from web.live import Hub
+from web.security import SecurityHeaders
+from web.settings import Settings
+
+log = logging.getLogger(__name__)
+SESSION_COOKIE = "jasette_session"
+SESSION_DAYS = 14
+
+
+def _extra_prefixes(routes: list[BaseRoute]) -> tuple[str, ...]:
+    prefixes = []
+    for route in routes:
+        path = getattr(route, "path", "")
+        # "/webhooks/meta/{x}" is exempt from its first parameter on.
+        prefixes.append(path.split("{", 1)[0] or "/")
+    return tuple(p for p in prefixes if p != "/")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code == 401 and request.method == "GET":
+        return RedirectResponse("/login", status_code=303)
+    return PlainTextResponse(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
+
+
+def _alert_routes() -> list[BaseRoute]:
+    # The alerts engineer's pages join the app when their module exists.
+    if importlib.util.find_spec("web.routes_alerts") is None:
+        return []
+    try:
+        module = importlib.import_module("web.routes_alerts")
+    except Exception:  # a broken add-on page must not take the inbox down with it
+        log.exception("the alerts pages failed to load; the inbox runs without them")
+        return []
+    return list(getattr(module, "routes", []))
+
+
+def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str,
+               extra_routes: list | None = None) -> Starlette:
+    """The inbox app on a pool; `dsn` opens the LISTEN connection; extra_routes are signed webhooks."""
+    if not settings.secret_key:
+        raise ValueError("JASETTE_SECRET_KEY is required: it signs sessions")
+    hub = Hub(pool, dsn)
+    extra = list(extra_routes or [])
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+
+    routes: list[BaseRoute] = [
+        *routes_auth.routes, *routes_inbox.routes, *routes_settings.routes,
+        *api_replies.routes, *api_items.routes, *openapi.routes,
+        WebSocketRoute("/ws", hub.serve),
+        Route("/healthz", lambda request: PlainTextResponse("ok")),
+        Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
+        *_alert_routes(),
+        *extra,
+    ]
+    middleware = [
+        Middleware(SecurityHeaders, https=settings.https),
+        Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
+                   max_age=SESSION_DAYS * 86400, same_site="lax", https_only=settings.https),
+        Middleware(LanguageMiddleware),
+        Middleware(CSRFMiddleware, exempt=_extra_prefixes(extra)),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={HTTPException: _http_error})
+    app.state.settings = settings
+    app.state.pool = pool
+    app.state.vault = vault
+    app.state.hub = hub
+    return app
+
+
+def route_paths(app: Any) -> list[str]:
+    """Every HTTP route path of the app (tests check each one for brand isolation)."""
+    return [r.path for r in app.routes if isinstance(r, Route)]

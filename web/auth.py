@@ -1,0 +1,91 @@
+"""Who is asking: password hashing, the session's user and brand, and the role checks routes use."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection
+
+from inbox import users
+from inbox.users import Member
+from web import i18n
+
+__all__ = ["Member", "hash_password", "verify_password", "require_member", "member_of", "log_in", "log_out"]
+
+_hasher = PasswordHasher()
+# Verifying against this when the e-mail is unknown keeps timing the same for both cases.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(pw: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(pw)
+
+
+def verify_password(hash: str | None, pw: str) -> bool:
+    """True when the password matches the hash (False for any malformed hash)."""
+    try:
+        return _hasher.verify(hash or _DUMMY_HASH, pw) and hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def member_of(conn: HTTPConnection) -> Member | None:
+    """The session's user on the session's brand, or None (works for HTTP and websockets)."""
+    session = conn.session
+    user_id, brand_id = session.get("user_id"), session.get("brand_id")
+    if not isinstance(user_id, int) or not isinstance(brand_id, int):
+        return None
+    # Sessions are signed cookies (nothing stored server-side); the stamp ties one to the
+    # password it was opened with, so changing the password ends every old session.
+    async with conn.app.state.pool.acquire() as db:
+        found = await users.member(db, user_id, brand_id)
+        if found is None:
+            return None
+        pw_hash = await db.fetchval("select password_hash from users where id = $1", user_id)
+    if session.get("stamp") != session_stamp(pw_hash or ""):
+        return None
+    return found
+
+
+def session_stamp(pw_hash: str) -> str:
+    """A short digest of the password hash kept in the session: a new password ends old sessions."""
+    return hashlib.sha256(b"jasette-session:" + pw_hash.encode()).hexdigest()[:20]
+
+
+async def require_member(request: HTTPConnection, *, role: str | None = None) -> Member:
+    """The current member of the session's brand; 401 when logged out, 403 without the role."""
+    found = await member_of(request)
+    if found is None:
+        raise HTTPException(401, i18n.gettext("Please log in."))
+    if role is not None and found.role != role and not (role == "agent" and found.role == "owner"):
+        raise HTTPException(403, i18n.gettext("Only the brand's owner can do this."))
+    i18n.current_lang.set(i18n.pick(found.ui_lang))
+    return found
+
+
+async def log_in(request: HTTPConnection, user_id: int, pw_hash: str, ui_lang: str) -> bool:
+    """Start a fresh session for the user on their first brand; False when they have none."""
+    async with request.app.state.pool.acquire() as db:
+        brands = await users.brands_of(db, user_id)
+    # A new session on log-in: nothing an attacker planted before survives (session fixation).
+    request.session.clear()
+    if not brands:
+        return False
+    request.session.update(
+        user_id=user_id, brand_id=brands[0]["id"], stamp=session_stamp(pw_hash), lang=i18n.pick(ui_lang),
+        csrf=secrets.token_urlsafe(32),
+    )
+    return True
+
+
+def log_out(request: HTTPConnection) -> None:
+    """Forget the session (keeping the interface language)."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang

@@ -1,0 +1,81 @@
+"""Interface language: gettext catalogues (web/locale/<lang>/LC_MESSAGES/messages.po read with
+Babel), the current request's language in a context variable, and local date formatting."""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.messages.pofile import read_po
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+LANGS = ("fr", "en")
+DEFAULT_LANG = "fr"
+DEFAULT_TZ = "America/Montreal"
+_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+current_lang: contextvars.ContextVar[str] = contextvars.ContextVar("jasette_lang", default=DEFAULT_LANG)
+current_tz: contextvars.ContextVar[str] = contextvars.ContextVar("jasette_tz", default=DEFAULT_TZ)
+
+
+def _load(lang: str) -> dict[str, str]:
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string}
+
+
+CATALOGUES: dict[str, dict[str, str]] = {lang: _load(lang) for lang in LANGS}
+
+
+def pick(lang: object) -> str:
+    """A supported language code; the default for anything else."""
+    return lang if isinstance(lang, str) and lang in LANGS else DEFAULT_LANG
+
+
+def gettext(message: str, lang: str | None = None, **values: object) -> str:
+    """The message in the language (the current request's by default), with {name} values filled."""
+    text = CATALOGUES.get(lang or current_lang.get(), {}).get(message, message)
+    return text.format(**values) if values else text
+
+
+_ = gettext
+
+
+def local_time(dt: datetime | None, lang: str | None = None, tz: str | None = None) -> str:
+    """A short local date and time (America/Montreal unless the user chose otherwise)."""
+    if dt is None:
+        return ""
+    zone = ZoneInfo(tz or current_tz.get())
+    return format_datetime(dt, "d MMM y HH:mm", tzinfo=zone, locale=_LOCALES[pick(lang or current_lang.get())])
+
+
+def js_messages(lang: str) -> dict[str, str]:
+    """The catalogue the page's JavaScript needs (every message; they are few)."""
+    return dict(CATALOGUES.get(lang, {}))
+
+
+class LanguageMiddleware:
+    """Sets the request's language and time zone from the session (inside the session middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        session = scope.get("session") or {}
+        lang_token = current_lang.set(pick(session.get("lang")))
+        tz_token = current_tz.set(session.get("tz") or DEFAULT_TZ)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_lang.reset(lang_token)
+            current_tz.reset(tz_token)

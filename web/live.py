@@ -1,0 +1,260 @@
+"""Live updates: one LISTEN connection per web process fans NOTIFY events out to websockets.
+
+Per batch of notifications the hub reads the changed rows once per brand, encodes each message
+once per interface language, and hands the same string to every client's queue; each client's
+sender coalesces what is queued into one frame (a JSON array). A slow client never holds up
+the others: when its queue overflows it is disconnected and resumes from its last item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from inbox import db, queries
+from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, PRESENCE_CHANNEL, REPLIES_CHANNEL, notify
+from web import api_json, i18n
+from web.auth import member_of
+from web.security import same_origin
+
+log = logging.getLogger(__name__)
+CHANNELS = (ITEMS_CHANNEL, REPLIES_CHANNEL, ALERTS_CHANNEL, PRESENCE_CHANNEL)
+CLIENT_QUEUE = 2_000
+# Catch-up reads updated_at, stamped at its transaction's start; a transaction that began
+# before the browser's last item but committed after it is still caught with this overlap.
+RESUME_OVERLAP = timedelta(seconds=60)
+
+
+def _dumps(value: Any) -> bytes:
+    # Encoded to UTF-8 once here, then shared by every client: frames go out as binary so the
+    # server never re-encodes the same text per client (the page decodes with TextDecoder).
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+
+
+class Client:
+    """One websocket: its member, its language and a queue of encoded messages."""
+
+    def __init__(self, ws: WebSocket, brand_id: int, user_id: int, lang: str, tz: str) -> None:
+        self.ws, self.brand_id, self.user_id, self.lang, self.tz = ws, brand_id, user_id, lang, tz
+        self.id = secrets.token_hex(6)
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(CLIENT_QUEUE)
+        self.overflowed = asyncio.Event()
+        self.viewing: int | None = None  # the item this browser shows (presence)
+
+    def offer(self, message: bytes) -> None:
+        """Queue a message; on overflow mark the client for disconnection (it will resume)."""
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+    async def sender(self) -> None:
+        """Send queued messages, coalescing whatever is waiting into one frame."""
+        while True:
+            parts = [await self.queue.get()]
+            while not self.queue.empty() and len(parts) < 500:
+                parts.append(self.queue.get_nowait())
+            await self.ws.send_bytes(b"[" + b",".join(parts) + b"]")
+
+
+class Hub:
+    """The process's LISTEN connection and its websocket clients, grouped by brand."""
+
+    def __init__(self, pool: asyncpg.Pool, dsn: str, *, retry_delay: float = 1.0) -> None:
+        self.pool, self.dsn, self.retry_delay = pool, dsn, retry_delay
+        self.clients: dict[int, set[Client]] = defaultdict(set)
+        self.events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(100_000)
+        self.listening = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Start listening (reconnecting forever) and dispatching."""
+        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._dispatch())]
+
+    async def stop(self) -> None:
+        """Stop both tasks."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _on_notify(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            return
+        if isinstance(data, dict) and isinstance(data.get("brand"), int) and data["brand"] in self.clients:
+            try:
+                self.events.put_nowait((channel, data))
+            except asyncio.QueueFull:
+                log.warning("live: event queue full, dropping %s", channel)
+
+    async def _listen(self) -> None:
+        healthy = True
+        while True:
+            conn = None
+            try:
+                conn = await db.connect(self.dsn)
+                lost = asyncio.get_running_loop().create_future()
+                conn.add_termination_listener(lambda _c: lost.done() or lost.set_result(None))
+                for channel in CHANNELS:
+                    await conn.add_listener(channel, self._on_notify)
+                self.listening.set()
+                if not healthy:
+                    log.info("live: listening again")
+                    healthy = True
+                    # Notifications sent while we were away are gone: browsers catch up themselves.
+                    self.broadcast_all(_dumps({"t": "resync"}))
+                while not lost.done():
+                    try:
+                        await asyncio.wait_for(asyncio.shield(lost), timeout=15)
+                    except asyncio.TimeoutError:
+                        await conn.fetchval("select 1")  # notices a dead server the OS has not told us of
+            except asyncio.CancelledError:
+                if conn is not None:
+                    await conn.close(timeout=2)
+                raise
+            except Exception as exc:  # any failure: reconnect after a pause
+                if healthy:
+                    log.warning("live: LISTEN connection lost (%s); reconnecting", exc)
+                healthy = False
+            self.listening.clear()
+            healthy = False
+            if conn is not None and not conn.is_closed():
+                conn.terminate()
+            await asyncio.sleep(self.retry_delay)
+
+    def broadcast_all(self, message: bytes) -> None:
+        """Queue one message for every client of every brand."""
+        for group in self.clients.values():
+            for client in group:
+                client.offer(message)
+
+    async def _dispatch(self) -> None:
+        while True:
+            batch = [await self.events.get()]
+            while not self.events.empty() and len(batch) < 2_000:
+                batch.append(self.events.get_nowait())
+            try:
+                await self._fan_out(batch)
+            except Exception:
+                log.exception("live: dispatch failed")
+
+    async def _fan_out(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+        per_brand: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        for channel, data in batch:
+            per_brand[data["brand"]][channel].append(data)
+        for brand_id, events in per_brand.items():
+            group = self.clients.get(brand_id)
+            if not group:
+                continue
+            messages = await self._messages(brand_id, events, {(c.lang, c.tz) for c in group})
+            for client in list(group):
+                for message in messages.get((client.lang, client.tz), []):
+                    client.offer(message)
+
+    async def _messages(self, brand_id: int, events: dict[str, list[Any]], langs: set[tuple[str, str]]) -> dict[tuple[str, str], list[bytes]]:
+        item_ids = {i for e in events.get(ITEMS_CHANNEL, []) for key in ("new", "changed") for i in e.get(key, []) if isinstance(i, int)}
+        reply_ids = {e["reply"] for e in events.get(REPLIES_CHANNEL, []) if isinstance(e.get("reply"), int)}
+        async with self.pool.acquire() as conn:
+            rows = await queries.items_by_ids(conn, brand_id, sorted(item_ids)) if item_ids else []
+            replies = [r for r in [await queries.reply_row(conn, brand_id, i) for i in sorted(reply_ids)] if r]
+        out: dict[tuple[str, str], list[bytes]] = {}
+        for lang, tz in langs:
+            encoded = []
+            if rows:
+                encoded.append(_dumps({"t": "items", "items": [api_json.item(r, lang, tz) for r in rows]}))
+            for r in replies:
+                encoded.append(_dumps({"t": "reply", "reply": api_json.reply(r, lang, tz)}))
+            for e in events.get(ALERTS_CHANNEL, []):
+                encoded.append(_dumps({"t": "alert", "alert": e.get("alert")}))
+            for e in events.get(PRESENCE_CHANNEL, []):
+                encoded.append(_dumps({"t": "presence", "item": e.get("item"), "user": e.get("user"),
+                                       "name": str(e.get("name", "")), "what": e.get("what"), "conn": e.get("conn")}))
+            out[(lang, tz)] = encoded
+        return out
+
+    async def serve(self, ws: WebSocket) -> None:
+        """The websocket endpoint: check origin and session, catch up, then stream."""
+        if not same_origin(ws.headers.get("origin"), ws.headers.get("host")):
+            await ws.close(code=4403)
+            return
+        member = await member_of(ws)
+        if member is None:
+            await ws.close(code=4401)
+            return
+        await ws.accept()
+        lang = i18n.pick(member.ui_lang)
+        client = Client(ws, member.brand_id, member.user_id, lang, member.timezone or i18n.DEFAULT_TZ)
+        # Register before catching up: anything committed from now on arrives live, anything
+        # before is in the catch-up; the browser drops duplicates by id.
+        self.clients[member.brand_id].add(client)
+        sender = asyncio.create_task(client.sender())
+        receiver: asyncio.Task[None] | None = None
+        overflow = asyncio.create_task(client.overflowed.wait())
+        try:
+            await self._catch_up(client, ws.query_params.get("since"))
+            client.offer(_dumps({"t": "hello", "conn": client.id, "user": member.user_id}))
+            receiver = asyncio.create_task(self._receive(ws, member, client))
+            await asyncio.wait({sender, receiver, overflow}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sender, receiver, overflow):
+                if task is not None:
+                    task.cancel()
+            group = self.clients.get(member.brand_id)
+            if group is not None:
+                group.discard(client)
+                if not group:
+                    del self.clients[member.brand_id]
+            try:
+                if client.viewing is not None:
+                    await self._presence(member, client, client.viewing, "left")
+                await ws.close(code=4000)
+            except Exception:  # already closed, or the pool is shutting down: nothing to tell
+                pass
+
+    async def _catch_up(self, client: Client, since: str | None) -> None:
+        if not since:
+            return
+        try:
+            # A "+" left unencoded in the query string arrives as a space.
+            moment = datetime.fromisoformat(since.replace(" ", "+"))
+        except ValueError:
+            return
+        async with self.pool.acquire() as conn:
+            rows = await queries.changed_since(conn, client.brand_id, moment - RESUME_OVERLAP)
+        if rows:
+            client.offer(_dumps({"t": "items", "items": [api_json.item(r, client.lang, client.tz) for r in rows]}))
+
+    async def _receive(self, ws: WebSocket, member: Any, client: Client) -> None:
+        """Presence messages from the browser: {"t": "view"|"typing"|"left", "item": id}."""
+        try:
+            while True:
+                try:
+                    data = json.loads(await ws.receive_text())
+                except ValueError:
+                    continue
+                what, item_id = data.get("t"), data.get("item")
+                if what not in ("view", "typing", "left") or not isinstance(item_id, int):
+                    continue
+                previous = client.viewing
+                if previous is not None and previous != item_id and what != "left":
+                    await self._presence(member, client, previous, "left")
+                client.viewing = None if what == "left" else item_id
+                await self._presence(member, client, item_id, "viewing" if what == "view" else what)
+        except WebSocketDisconnect:
+            return
+
+    async def _presence(self, member: Any, client: Client, item_id: int, what: str) -> None:
+        async with self.pool.acquire() as conn:
+            if not await conn.fetchval("select 1 from items where brand_id = $1 and id = $2", member.brand_id, item_id):
+                return  # another brand's item: say nothing to anyone
+            await notify(conn, PRESENCE_CHANNEL, {"brand": member.brand_id, "item": item_id, "user": member.user_id,
+                                                  "name": member.name or member.email, "what": what, "conn": client.id})

@@ -1,0 +1,80 @@
+"""The OpenAPI document of the JSON API (the page itself uses these same endpoints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+_ITEM_ID = {"name": "item", "in": "path", "required": True, "schema": {"type": "integer"}}
+_JSON_OK = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "401": {"description": "Not logged in"}, "404": {"description": "Not this brand's, or absent"}}
+
+
+def _body(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = required
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(summary: str, *, params: list | None = None, body: dict | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": _JSON_OK}
+    if params:
+        op["parameters"] = params
+    if body:
+        op["requestBody"] = body
+    return op
+
+
+def _q(name: str, desc: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": desc}
+
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/api/items": {"get": _op("A page of the inbox stream, by priority then time", params=[
+        _q("platform", "platform name"), _q("lang", "fr or en"), _q("sentiment", "negative, neutral, positive"),
+        _q("status", "new, open, pending, done, snoozed, all (default: not done, not snoozed)"),
+        _q("assignee", "user id, me, none"), _q("tag", "tag name"), _q("from", "date"), _q("to", "date"),
+        _q("q", "full-text search (French and English stemming)"), _q("after", "cursor from `next`"), _q("limit", "1-200")])},
+    "/api/items/changes": {"get": _op("Items created or changed since a time (catch-up)", params=[_q("since", "ISO time")])},
+    "/api/items/{item}": {"get": _op("One item with parent, thread, author history, replies, notes", params=[_ITEM_ID])},
+    "/api/items/{item}/replies": {"post": _op("Queue a reply (409 when someone else answered since opened_at)", params=[_ITEM_ID],
+        body=_body({"body": {"type": "string"}, "idempotency_key": {"type": "string"}, "opened_at": {"type": "string"}}, ["body", "idempotency_key"]))},
+    "/api/items/{item}/hide": {"post": _op("Hide the comment on its platform", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}))},
+    "/api/items/{item}/unhide": {"post": _op("Show a hidden comment again", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}))},
+    "/api/items/{item}/saved-replies": {"get": _op("Saved replies filled in for the item, its language first", params=[_ITEM_ID])},
+    "/api/items/{item}/notes": {"post": _op("Add an internal note", params=[_ITEM_ID], body=_body({"body": {"type": "string"}}, ["body"]))},
+    "/api/items/{item}/correction": {"post": _op("Correct the detected language and/or sentiment", params=[_ITEM_ID],
+        body=_body({"lang": {"type": "string", "enum": ["fr", "en"]}, "sentiment": {"type": "string", "enum": ["negative", "neutral", "positive"]}}))},
+    "/api/items/{item}/{action}": {"post": _op("Workflow action: status, snooze, assign, tag, untag", params=[
+        _ITEM_ID, {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": ["status", "snooze", "assign", "tag", "untag"]}}],
+        body=_body({"status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"]}, "name": {"type": "string"}}))},
+    "/api/bulk": {"post": _op("One workflow action on a selection of items", body=_body(
+        {"ids": {"type": "array", "items": {"type": "integer"}}, "action": {"type": "string"}}, ["ids", "action"]))},
+    "/api/replies/{reply}/retry": {"post": _op("Send a failed reply again", params=[
+        {"name": "reply", "in": "path", "required": True, "schema": {"type": "integer"}}])},
+    "/api/members": {"get": _op("People who work on the brand")},
+    "/api/openapi.json": {"get": _op("This document")},
+}
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Jasette inbox API", "version": "1",
+                 "description": "Session cookie authentication; unsafe methods need the X-CSRF-Token header. "
+                                "Live updates: websocket /ws?since=ISO (JSON arrays of messages)."},
+        "paths": PATHS,
+    }
+
+
+async def openapi_json(request: Request) -> Response:
+    """GET /api/openapi.json."""
+    return JSONResponse(document())
+
+
+routes = [Route("/api/openapi.json", openapi_json, methods=["GET"])]

@@ -1,0 +1,121 @@
+"""Settings: the brand's platform connections and their health, and saved replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from inbox import accounts, saved_replies, users
+from web import i18n
+from web.auth import require_member
+from web.pages import render
+from web.security import safe_url
+
+_ = i18n.gettext
+
+
+def _platforms() -> list[str]:
+    from collector.registry import platforms
+
+    return platforms()
+
+
+async def _accounts(db: Any, brand_id: int) -> list[dict[str, Any]]:
+    # Never the credentials column: tokens are not shown back, not even encrypted.
+    rows = await accounts.list_accounts(db, brand_id)
+    return sorted(rows, key=lambda r: (r["platform"], r["name"], r["id"]))
+
+
+def _credentials(form: Any) -> dict[str, str]:
+    """Credentials from the form: the access token, plus `key=value` lines for platforms that
+    need more (a user name and an application password, a client secret...)."""
+    found: dict[str, str] = {}
+    for line in str(form.get("extra", "")).splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and value.strip():
+            found[key.strip()[:60]] = value.strip()[:2000]
+    token = str(form.get("token", "")).strip()
+    if token:
+        found["access_token"] = token[:4000]
+    return found
+
+
+async def settings_page(request: Request) -> Response:
+    """GET /settings: connections with their state; saved replies; the team."""
+    member = await require_member(request)
+    async with request.app.state.pool.acquire() as db:
+        accounts = await _accounts(db, member.brand_id)
+        saved = await saved_replies.list_for(db, member.brand_id, member.ui_lang)
+        team = await users.members_of(db, member.brand_id)
+    return await render(request, "settings.html", {
+        "accounts": accounts, "saved": saved, "team": team, "platforms": _platforms(),
+    }, member=member)
+
+
+async def save_account(request: Request) -> Response:
+    """POST /settings/accounts (new) or /settings/accounts/{account} (edit); owners only."""
+    member = await require_member(request, role="owner")
+    form = await request.form()
+    name = str(form.get("name", "")).strip()[:120]
+    base_url = safe_url(str(form.get("base_url", "")))
+    if base_url is None:
+        raise HTTPException(400, _("The API address must start with http:// or https://."))
+    credentials = _credentials(form)
+    vault = request.app.state.vault
+    account = request.path_params.get("account")
+    async with request.app.state.pool.acquire() as db:
+        if account is None:
+            platform = str(form.get("platform", ""))
+            external_id = str(form.get("external_id", "")).strip()[:200]
+            if platform not in _platforms() or not external_id:
+                raise HTTPException(400, _("Choose a platform and give the page or account id."))
+            await accounts.add_account(db, vault, brand_id=member.brand_id, platform=platform, name=name,
+                                       external_id=external_id, base_url=base_url, credentials=credentials)
+            return RedirectResponse("/settings", status_code=303)
+        account_id = int(account) if account.isdigit() else -1
+        async with db.transaction():
+            done = await db.execute(
+                "update accounts set name = $3, base_url = $4, updated_at = now() where brand_id = $1 and id = $2",
+                member.brand_id, account_id, name, base_url)
+            if not done.endswith(" 1"):
+                raise HTTPException(404, _("No such connection."))
+            await accounts.set_enabled(db, brand_id=member.brand_id, account_id=account_id, enabled=form.get("enabled") == "on")
+            if credentials:
+                # New credentials clear "re-authorisation needed": the next poll tells whether they work.
+                await accounts.update_credentials(db, vault, brand_id=member.brand_id, account_id=account_id, credentials=credentials)
+    return RedirectResponse("/settings", status_code=303)
+
+
+async def add_saved_reply(request: Request) -> Response:
+    """POST /settings/saved-replies: a new saved reply."""
+    member = await require_member(request)
+    form = await request.form()
+    async with request.app.state.pool.acquire() as db:
+        try:
+            await saved_replies.create(db, member.brand_id, str(form.get("lang", "")), str(form.get("title", "")), str(form.get("body", "")))
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+    return RedirectResponse("/settings", status_code=303)
+
+
+async def delete_saved_reply(request: Request) -> Response:
+    """POST /settings/saved-replies/{saved}/delete."""
+    member = await require_member(request)
+    saved = request.path_params["saved"]
+    async with request.app.state.pool.acquire() as db:
+        if not saved.isdigit() or not await saved_replies.delete(db, member.brand_id, int(saved)):
+            raise HTTPException(404, _("No such saved reply."))
+    return RedirectResponse("/settings", status_code=303)
+
+
+routes = [
+    Route("/settings", settings_page, methods=["GET"]),
+    Route("/settings/accounts", save_account, methods=["POST"]),
+    Route("/settings/accounts/{account}", save_account, methods=["POST"]),
+    Route("/settings/saved-replies", add_saved_reply, methods=["POST"]),
+    Route("/settings/saved-replies/{saved}/delete", delete_saved_reply, methods=["POST"]),
+]

@@ -1,0 +1,377 @@
+// The inbox page: live stream over the websocket, the item pane, replies, workflow, shortcuts.
+// Everything from a platform goes into the DOM with textContent (Jasette.el), never innerHTML.
+"use strict";
+(function () {
+  const { t, api, el, safeUrl } = window.Jasette;
+  const state = JSON.parse(document.getElementById("inbox-state").textContent);
+  const stream = document.getElementById("stream");
+  const pane = document.getElementById("pane");
+  const liveState = document.getElementById("live-state");
+  let since = state.server_now;      // resume point: the newest updated_at seen
+  let current = null;                // the item shown in the pane (detail JSON)
+  let draftKey = null;               // idempotency key of the reply being written
+  let myConn = null;                 // this websocket's id (to ignore our own presence)
+  let socket = null;
+  let lastTyping = 0;
+  const presence = new Map();        // item id -> Map(conn -> {name, what, at})
+
+  // ---- the stream ------------------------------------------------------------------------
+  function rowFor(item) {
+    const meta = el("div", { class: "meta" },
+      el("span", { class: "platform", text: item.platform }),
+      el("span", { class: "author", text: item.author.name || item.author.handle }),
+      el("span", { class: "time", text: item.created_local }),
+      el("span", { class: "prio", title: t("Priority"), text: item.priority }),
+      el("span", { class: "badge status", text: t(item.status) }),
+      el("span", { class: "badge sentiment", text: t(item.sentiment) }),
+      item.assignee ? el("span", { class: "badge assignee", text: "→ " + item.assignee.name }) : null,
+      ...item.tags.map((tag) => el("span", { class: "badge tag", text: "#" + tag })));
+    const reasons = el("ul", { class: "reasons" }, ...item.reasons.map((r) => el("li", { dataset: { code: r.code }, text: r.text })));
+    return el("li", {
+      class: `item sent-${item.sentiment} status-${item.status}`, tabindex: "-1",
+      dataset: { id: item.id, priority: item.priority, created: item.created_at, updated: item.updated_at },
+    }, el("input", { type: "checkbox", class: "pick", "aria-label": t("Select") }),
+      el("div", { class: "row-main" }, meta, el("p", { class: "body", text: item.body }), reasons));
+  }
+
+  function matches(item) {
+    const f = state.filters;
+    if (f.platform && item.platform !== f.platform) return false;
+    if (f.lang && item.lang !== f.lang) return false;
+    if (f.sentiment && item.sentiment !== f.sentiment) return false;
+    if (f.status === "all") return true;
+    if (f.status && f.status !== "snoozed") return item.status === f.status;
+    const snoozed = item.snoozed_until && new Date(item.snoozed_until) > new Date();
+    if (f.status === "snoozed") return snoozed;
+    return item.status !== "done" && !snoozed;
+  }
+
+  function before(a, b) { // true when item a sorts above row b (priority, then newest)
+    const pb = Number(b.dataset.priority);
+    if (a.priority !== pb) return a.priority > pb;
+    return new Date(a.created_at) >= new Date(b.dataset.created);
+  }
+
+  function upsert(item) {
+    if (item.updated_at && item.updated_at > since) since = item.updated_at;
+    const old = stream.querySelector(`li.item[data-id="${Number(item.id)}"]`);
+    const wasCurrent = old && old.classList.contains("current");
+    const picked = old && old.querySelector(".pick").checked;
+    if (old) old.remove();
+    // Search, tag, assignee and date filters are the server's to judge: a new item joins
+    // such a view on the next load; rows already shown update in place.
+    if (!matches(item) || (!old && state.complex)) return;
+    const row = rowFor(item);
+    if (wasCurrent) row.classList.add("current");
+    if (picked) row.querySelector(".pick").checked = true;
+    if (!old) row.classList.add("fresh");
+    const next = [...stream.children].find((r) => before(item, r));
+    stream.insertBefore(row, next || null);
+    const empty = document.getElementById("empty");
+    if (empty) empty.remove();
+    if (current && current.id === item.id) {
+      const badge = document.getElementById("status");
+      if (badge) badge.textContent = t(item.status);  // even while someone types in the pane
+      refreshPane();
+    }
+  }
+
+  // ---- the websocket ---------------------------------------------------------------------
+  let retry = 500;
+  const decoder = new TextDecoder("utf-8");
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}/ws?since=${encodeURIComponent(since)}`);
+    socket.binaryType = "arraybuffer"; // frames are UTF-8 JSON sent as binary (encoded once on the server)
+    liveState.dataset.state = "connecting";
+    liveState.textContent = t("Connecting…");
+    socket.onopen = () => { retry = 500; };
+    socket.onmessage = (event) => {
+      let messages;
+      const text = typeof event.data === "string" ? event.data : decoder.decode(event.data);
+      try { messages = JSON.parse(text); } catch (e) { return; }
+      for (const m of messages) handle(m);
+    };
+    socket.onclose = () => {
+      liveState.dataset.state = "offline";
+      liveState.textContent = t("Reconnecting…");
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
+  }
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  async function handle(m) {
+    if (m.t === "hello") {
+      myConn = m.conn;
+      liveState.dataset.state = "live";
+      liveState.textContent = t("Live");
+      if (current) send({ t: "view", item: current.id });
+    } else if (m.t === "items") {
+      m.items.forEach(upsert);
+    } else if (m.t === "reply") {
+      showReply(m.reply);
+    } else if (m.t === "presence") {
+      if (m.conn === myConn) return;
+      const map = presence.get(m.item) || new Map();
+      if (m.what === "left") map.delete(m.conn); else map.set(m.conn, { name: m.name, what: m.what, at: Date.now() });
+      presence.set(m.item, map);
+      showPresence();
+    } else if (m.t === "resync") {
+      const data = await api("GET", `/api/items/changes?since=${encodeURIComponent(since)}`);
+      data.items.forEach(upsert);
+    }
+  }
+
+  // ---- the pane --------------------------------------------------------------------------
+  function showPresence() {
+    const box = document.getElementById("presence");
+    if (!box || !current) return;
+    const now = Date.now();
+    const people = [...(presence.get(current.id) || new Map()).values()].filter((p) => now - p.at < 40000);
+    box.textContent = people.map((p) => p.what === "typing" ? t("{name} is typing a reply…", { name: p.name })
+                                                            : t("{name} is viewing this comment", { name: p.name })).join(" · ");
+  }
+
+  function replyLine(r) {
+    const stateText = r.state === "failed" ? `${t("failed")}: ${r.error || ""}` : t(r.state);
+    const label = r.action === "reply" ? r.body : t(r.action);
+    return el("li", { dataset: { reply: r.id } },
+      el("span", { class: "reply-body", text: label }), " — ", el("span", { class: "reply-by", text: r.user }), " ",
+      el("span", { class: `reply-state state-${r.state}`, text: stateText }),
+      r.state === "failed" ? el("button", { type: "button", class: "retry", dataset: { reply: r.id }, text: t("Retry") }) : null);
+  }
+
+  function showReply(r) {
+    if (!current || r.item !== current.id) return;
+    const list = document.getElementById("replies");
+    const old = list.querySelector(`li[data-reply="${Number(r.id)}"]`);
+    const line = replyLine(r);
+    if (old) old.replaceWith(line); else list.append(line);
+    refreshPane(); // a load already under way may predate this state: load again after it
+  }
+
+  function link(url, text) {
+    const safe = safeUrl(url);
+    return safe ? el("a", { href: safe, target: "_blank", rel: "noopener noreferrer nofollow", text }) : null;
+  }
+
+  function mini(item) {
+    return el("li", {}, el("span", { class: "platform", text: item.platform }), " ",
+      el("strong", { text: item.author.name }), " ", el("span", { class: "time", text: item.created_local }), " ",
+      el("span", { class: "body", text: item.body }));
+  }
+
+  function select(name, options, value) {
+    return el("select", { name }, ...options.map(([v, label]) => el("option", { value: v, selected: v === value, text: label })));
+  }
+
+  // Only the latest load may draw the pane: an older answer arriving late would show stale states.
+  let paneSeq = 0;
+
+  async function renderPane(d, seq, draft) {
+    const saved = await api("GET", `/api/items/${d.id}/saved-replies`);
+    const people = await api("GET", "/api/members");
+    if (seq !== paneSeq) return;
+    current = d;
+    const author = d.author;
+    const savedSelect = el("select", { id: "saved", "aria-label": t("Saved replies") },
+      el("option", { value: "", text: t("Saved replies…") }),
+      ...saved.saved_replies.map((s) => el("option", { value: s.text, dataset: { lang: s.lang }, text: `[${s.lang}] ${s.title}` })));
+    const assign = select("assignee", [["", t("Nobody")], ...people.members.map((p) => [String(p.id), p.name])], d.assignee ? String(d.assignee.id) : "");
+    assign.id = "assign";
+    pane.replaceChildren(...[
+      el("div", { class: "presence", id: "presence", "aria-live": "polite" }),
+      el("h2", {}, el("span", { class: "author", text: author.name || author.handle }), " ",
+        author.handle ? el("small", { text: "@" + author.handle }) : null),
+      el("p", { class: "meta" }, el("span", { class: "platform", text: d.platform }), " · ",
+        el("span", { text: d.created_local }), " · ",
+        author.followers !== null ? el("span", { text: t("{n} followers", { n: author.followers }) }) : null, " ",
+        link(d.url, t("Open on the platform")), " ", link(author.url, t("Profile"))),
+      d.parent ? el("blockquote", { class: "parent" }, el("small", { text: t("In reply to") }), el("p", { class: "body", text: d.parent.body })) : null,
+      el("p", { class: "body", id: "item-body", text: d.body }),
+      el("ul", { class: "reasons" }, ...d.reasons.map((r) => el("li", { dataset: { code: r.code }, text: r.text }))),
+      el("p", { class: "detected" },
+        t("Language"), " ", select("lang", [["fr", "Français"], ["en", "English"], ...(["fr", "en"].includes(d.lang) ? [] : [[d.lang, d.lang]])], d.lang), " ",
+        t("Sentiment"), " ", select("sentiment", ["negative", "neutral", "positive"].map((s) => [s, t(s)]), d.sentiment), " ",
+        d.corrected ? el("em", { id: "corrected", text: t("Corrected (detected: {lang}, {sentiment})", { lang: d.lang_auto, sentiment: t(d.sentiment_auto) }) }) : null),
+      d.first_response_seconds !== null
+        ? el("p", { class: "hint", id: "first-response", text: t("First answered after {minutes} min", { minutes: Math.round(d.first_response_seconds / 60) }) })
+        : null,
+      el("p", { class: "workflow" },
+        t("Status"), " ", el("span", { id: "status", class: "badge", text: t(d.status) }), " ",
+        ...["new", "open", "pending", "done"].map((s) => el("button", { type: "button", dataset: { status: s }, text: t(s) })), " ",
+        el("label", {}, t("Assignee"), " ", assign), " ",
+        el("label", {}, t("Snooze until"), " ", el("input", { type: "datetime-local", id: "snooze" }))),
+      el("section", { class: "reply-box" },
+        el("h3", { text: t("Reply") }), savedSelect,
+        el("textarea", { id: "reply", "aria-label": t("Reply"), placeholder: t("Write your reply (Ctrl+Enter sends)") }),
+        el("p", { class: "error", id: "reply-error", role: "alert" }),
+        el("button", { type: "button", class: "primary", id: "send", text: t("Send") }), " ",
+        d.can_hide ? el("button", { type: "button", id: "hide", text: d.hidden ? t("Show again") : t("Hide on the platform") }) : null,
+        el("ul", { id: "replies", class: "replies" }, ...d.replies.map(replyLine))),
+      el("section", {}, el("h3", { text: t("Tags") }),
+        el("p", { id: "tags" }, ...d.tags.map((tag) => el("button", { type: "button", class: "badge tag", dataset: { untag: tag },
+          title: t("Remove the tag"), text: "#" + tag + " ×" }))),
+        el("input", { id: "new-tag", placeholder: t("Add a tag") })),
+      el("section", {}, el("h3", { text: t("Internal notes") }),
+        el("ul", { id: "notes" }, ...d.notes.map((n) => el("li", {}, el("strong", { text: n.user }), " ", el("span", { text: n.body })))),
+        el("textarea", { id: "new-note", placeholder: t("Note for the team (not sent to the customer)") }),
+        el("button", { type: "button", id: "add-note", text: t("Add the note") })),
+      d.thread.length ? el("section", {}, el("h3", { text: t("Thread") }), el("ul", {}, ...d.thread.map(mini))) : null,
+      el("section", {}, el("h3", { text: t("History with this person") }),
+        d.history.length ? el("ul", {}, ...d.history.map(mini)) : el("p", { class: "hint", text: t("First contact.") })),
+    ].filter(Boolean));
+    const first = saved.saved_replies.find((s) => s.lang === d.lang);
+    if (draft) { // a refresh keeps what was being written, and its idempotency key
+      document.getElementById("reply").value = draft.text;
+      draftKey = draft.key;
+    } else {
+      if (first) { // the saved reply in the item's language is offered first, ready to send
+        savedSelect.value = first.text;
+        document.getElementById("reply").value = first.text;
+      }
+      draftKey = crypto.randomUUID();
+    }
+    showPresence();
+  }
+
+  async function open(id) {
+    const row = stream.querySelector(`li.item[data-id="${Number(id)}"]`);
+    stream.querySelectorAll("li.item.current").forEach((r) => r.classList.remove("current"));
+    if (row) { row.classList.add("current"); row.scrollIntoView({ block: "nearest" }); }
+    const seq = ++paneSeq;
+    const detail = await api("GET", `/api/items/${Number(id)}`);
+    await renderPane(detail, seq, null);
+    if (seq === paneSeq) send({ t: "view", item: detail.id });
+  }
+
+  async function refreshPane() {
+    // Never wipe what someone is typing in the pane; the next change refreshes it.
+    const active = document.activeElement;
+    if (!current || (active && pane.contains(active) && active.matches("textarea, input") && active.value)) return;
+    const seq = ++paneSeq;
+    const box = document.getElementById("reply");
+    const draft = { text: box ? box.value : "", key: draftKey };
+    const opened = current.loaded_at; // keep the collision check tied to when it was opened
+    const detail = await api("GET", `/api/items/${current.id}`);
+    if (seq !== paneSeq) return;
+    detail.loaded_at = opened;
+    await renderPane(detail, seq, draft);
+  }
+
+  async function sendReply() {
+    const box = document.getElementById("reply");
+    const error = document.getElementById("reply-error");
+    if (!current || !box.value.trim()) return;
+    error.textContent = "";
+    try {
+      const data = await api("POST", `/api/items/${current.id}/replies`, { body: box.value, idempotency_key: draftKey, opened_at: current.loaded_at });
+      box.value = "";
+      draftKey = crypto.randomUUID();
+      showReply(data.reply);
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  }
+
+  // The highlighted row is the truth for shortcuts: the pane may still be loading it.
+  function currentId() {
+    const row = stream.querySelector("li.item.current");
+    return row ? Number(row.dataset.id) : current ? current.id : null;
+  }
+
+  async function act(action, body) {
+    const id = currentId();
+    if (id === null) return;
+    await api("POST", `/api/items/${id}/${action}`, body);
+  }
+
+  // ---- events ----------------------------------------------------------------------------
+  stream.addEventListener("click", (event) => {
+    const row = event.target.closest("li.item");
+    if (row && !event.target.matches(".pick")) open(row.dataset.id);
+  });
+  pane.addEventListener("click", async (event) => {
+    const target = event.target;
+    if (target.id === "send") sendReply();
+    else if (target.dataset.status) await act("status", { status: target.dataset.status });
+    else if (target.dataset.untag) await act("untag", { name: target.dataset.untag });
+    else if (target.classList.contains("retry")) await api("POST", `/api/replies/${Number(target.dataset.reply)}/retry`, {});
+    else if (target.id === "hide") await api("POST", `/api/items/${current.id}/${current.hidden ? "unhide" : "hide"}`, { idempotency_key: crypto.randomUUID() });
+    else if (target.id === "add-note") {
+      const note = document.getElementById("new-note");
+      if (note.value.trim()) { await api("POST", `/api/items/${current.id}/notes`, { body: note.value }); note.value = ""; refreshPane(); }
+    }
+  });
+  pane.addEventListener("change", async (event) => {
+    const target = event.target;
+    if (target.id === "saved" && target.value) document.getElementById("reply").value = target.value;
+    else if (target.name === "lang" || target.name === "sentiment") await api("POST", `/api/items/${current.id}/correction`, { [target.name]: target.value });
+    else if (target.id === "assign") await act("assign", { user_id: target.value ? Number(target.value) : null });
+    else if (target.id === "snooze" && target.value) await act("snooze", { until: target.value });
+  });
+  pane.addEventListener("keydown", async (event) => {
+    if (event.target.id === "reply" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); sendReply(); }
+    if (event.target.id === "new-tag" && event.key === "Enter" && event.target.value.trim()) {
+      await act("tag", { name: event.target.value.trim() });
+      event.target.value = "";
+    }
+  });
+  pane.addEventListener("input", (event) => {
+    if (event.target.id === "reply" && current && Date.now() - lastTyping > 2000) {
+      lastTyping = Date.now();
+      send({ t: "typing", item: current.id });
+    }
+  });
+
+  function picked() { return [...stream.querySelectorAll("li.item")].filter((r) => r.querySelector(".pick").checked).map((r) => Number(r.dataset.id)); }
+  document.getElementById("pick-all").addEventListener("change", (event) => {
+    stream.querySelectorAll(".pick").forEach((box) => { box.checked = event.target.checked; });
+  });
+  document.getElementById("bulk").addEventListener("click", async (event) => {
+    const what = event.target.dataset.bulk;
+    if (!what) return;
+    const ids = picked();
+    if (!ids.length) return;
+    if (what === "assign-me") await api("POST", "/api/bulk", { ids, action: "assign", user_id: state.user });
+    else if (what === "tag") {
+      const name = document.getElementById("bulk-tag").value.trim();
+      if (name) await api("POST", "/api/bulk", { ids, action: "tag", name });
+    }
+    else await api("POST", "/api/bulk", { ids, action: "status", status: what });
+  });
+
+  function move(step) {
+    const rows = [...stream.querySelectorAll("li.item")];
+    if (!rows.length) return;
+    const at = rows.findIndex((r) => r.classList.contains("current"));
+    const next = rows[Math.max(0, Math.min(rows.length - 1, at < 0 ? 0 : at + step))];
+    open(next.dataset.id);
+  }
+  document.addEventListener("keydown", async (event) => {
+    if (event.target.closest("input, textarea, select, [contenteditable]") || event.ctrlKey || event.metaKey || event.altKey) return;
+    const key = event.key;
+    if (key === "j") move(1);
+    else if (key === "k") move(-1);
+    else if (key === "r" && current) { event.preventDefault(); document.getElementById("reply").focus(); }
+    else if (key === "e") await act("status", { status: "done" });
+    else if (key === "a") await act("assign", { user_id: state.user });
+    else if (key === "x") { const row = stream.querySelector("li.item.current"); if (row) row.querySelector(".pick").click(); }
+    else if (key === "?") document.getElementById("shortcuts").showModal();
+  });
+
+  // A refused action (another brand's item, a bad date...) says why instead of failing silently.
+  window.addEventListener("unhandledrejection", (event) => {
+    const notice = document.getElementById("notice");
+    notice.textContent = event.reason && event.reason.message ? event.reason.message : String(event.reason);
+    setTimeout(() => { notice.textContent = ""; }, 8000);
+  });
+
+  setInterval(() => { if (current) send({ t: "view", item: current.id }); showPresence(); }, 15000);
+  connect();
+  if (state.selected) open(state.selected);
+})();
