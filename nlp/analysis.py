@@ -1,0 +1,91 @@
+"""One comment in, everything the inbox needs out: language, sentiment, priority, reasons, spam."""
+
+from __future__ import annotations
+
+from . import language, priority, sentiment, signals, spam
+from .text import clean
+from .tokens import tokenize
+
+# Sentiment models ship for these; other languages are read with the rules and emoji alone.
+_SENTIMENT_LANGS = ("en", "fr")
+
+
+def analyze(
+    text: str,
+    *,
+    followers: int | None = None,
+    platform: str | None = None,
+    already_replied: bool = False,
+    age_seconds: float | None = None,
+    response_target_seconds: float = 14400,
+    expected_langs: tuple[str, ...] = ("fr", "en"),
+) -> dict:
+    """Return lang, lang_confidence, sentiment, polarity, priority, reasons, spam and evidence for text."""
+    del platform  # accepted for callers' convenience; no platform-specific rule exists by design
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if isinstance(expected_langs, str):
+        expected_langs = tuple(x.strip() for x in expected_langs.split(","))
+    expected_langs = tuple(x for x in expected_langs if isinstance(x, str) and x) or ("fr", "en")
+    cleaned = clean(text)
+    lang, confidence = language.detect(cleaned, expected_langs)
+    tokens = tokenize(cleaned)
+    if lang in _SENTIMENT_LANGS:
+        label, polarity, evidence = sentiment.analyze(cleaned, lang, tokens=tokens)
+    else:
+        # Undetermined or another language: a short "meh" or "merci 🙏" is still read, with the
+        # rules of whichever of French and English finds more in it (emoji count in both).
+        readings = [sentiment.analyze(cleaned, x, learned=False, tokens=tokens) for x in _SENTIMENT_LANGS]
+        label, polarity, evidence = max(readings, key=lambda r: (len(r[2]), abs(r[1])))
+    is_spam, spam_markers = spam.check(cleaned)
+    urgent = signals.urgent(tokens)
+    if is_spam:
+        label, polarity = "neutral", 0.0
+    if label == "positive" and "sick" in urgent and any(t.norm == "malade" for t in tokens):
+        del urgent["sick"]
+    rank, reasons = priority.score(
+        sentiment=label,
+        polarity=polarity,
+        urgent=urgent,
+        question=signals.is_question(tokens),
+        followers=_as_int(followers),
+        already_replied=bool(already_replied),
+        age_seconds=_as_float(age_seconds),
+        response_target_seconds=float(response_target_seconds),
+        spam=is_spam,
+        shouting=any(e == "caps" for e in evidence),
+        sarcasm=any(e.startswith("sarcasm:") for e in evidence),
+    )
+    evidence = evidence + [f"urgent:{c}:{term}" for c, term in urgent.items()] + [f"spam:{m}" for m in spam_markers]
+    return {
+        "lang": lang,
+        "lang_confidence": float(confidence),
+        "sentiment": label,
+        "polarity": float(polarity),
+        "priority": rank,
+        "reasons": reasons,
+        "spam": is_spam,
+        "evidence": evidence[:20],
+    }
+
+
+def _as_int(value) -> int | None:
+    try:
+        return None if value is None else max(0, int(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_float(value) -> float | None:
+    try:
+        return None if value is None else max(0.0, float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def warm_up(expected_langs: tuple[str, ...] = ("fr", "en")) -> None:
+    """Load every model and lexicon now, so the first real comment is as fast as the rest."""
+    language.load(expected_langs)
+    for lang in _SENTIMENT_LANGS:
+        sentiment.analyze("ok", lang)
+    analyze("warm up", expected_langs=expected_langs)

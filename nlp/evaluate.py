@@ -1,0 +1,150 @@
+"""`python -m nlp.evaluate [EVAL_DIR]`: this stage against the naive baseline, on shared/eval.
+
+Prints, for sentiment_en_dev.csv and sentiment_fr_dev.csv, macro-F1, per-class recall and the
+confusion matrix of Jasette's stage and of the naive pipeline (plain langdetect, then TextBlob or
+textblob-fr polarity, sign as label) computed in the same run, on every row ("dev") and on the
+rows nlp/train.py never saw ("held-out"); then language accuracy by kind on langid_dev.csv for
+Jasette's detector, seeded and restricted langdetect, and plain langdetect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+
+from .analysis import analyze, warm_up
+from .language import detect, detect_langdetect
+from .model import LABELS
+from .train import eval_dir, held_out, read_rows
+
+
+def scores(gold: list[str], pred: list[str]) -> tuple[float, dict[str, float], dict[tuple[str, str], int]]:
+    """Return (macro-F1, recall per class, confusion counts keyed (gold, predicted))."""
+    confusion = Counter(zip(gold, pred))
+    f1s, recall = [], {}
+    for label in LABELS:
+        tp = confusion[(label, label)]
+        fp = sum(confusion[(g, label)] for g in LABELS if g != label)
+        fn = sum(confusion[(label, p)] for p in LABELS if p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall[label] = tp / (tp + fn) if tp + fn else 0.0
+        f1s.append(2 * precision * recall[label] / (precision + recall[label]) if precision + recall[label] else 0.0)
+    return sum(f1s) / len(f1s), recall, dict(confusion)
+
+
+def naive_sentiment(text: str) -> str:
+    """The design card used naively: langdetect picks the analyser, the polarity's sign is the label."""
+    from langdetect import detect as ld_detect
+    from langdetect.lang_detect_exception import LangDetectException
+    from textblob import TextBlob
+
+    try:
+        lang = ld_detect(text)
+    except LangDetectException:
+        lang = "und"
+    if lang == "fr":
+        from textblob_fr import PatternAnalyzer, PatternTagger
+
+        polarity = TextBlob(text, pos_tagger=PatternTagger(), analyzer=PatternAnalyzer()).sentiment[0]
+    else:
+        polarity = TextBlob(text).sentiment.polarity
+    return "negative" if polarity < 0 else "positive" if polarity > 0 else "neutral"
+
+
+def _print_scores(name: str, gold: list[str], pred: list[str]) -> None:
+    f1, recall, confusion = scores(gold, pred)
+    recalls = "  ".join(f"{label[:3]} {recall[label]:.3f}" for label in LABELS)
+    print(f"  {name:<22} n={len(gold):<5} macro-F1 {f1:.3f}   recall: {recalls}")
+    print("      confusion (rows gold, columns predicted: neg neu pos)")
+    for g in LABELS:
+        print(f"        {g[:3]}  " + " ".join(f"{confusion.get((g, p), 0):5d}" for p in LABELS))
+
+
+def _held_out_of(source: str):
+    return lambda row: held_out(row) and row["source"].startswith(source)
+
+
+def sentiment_report(folder: str) -> None:
+    """Print sentiment figures for both languages, ours beside the naive baseline."""
+    for lang in ("en", "fr"):
+        path = os.path.join(folder, f"sentiment_{lang}_dev.csv")
+        rows = read_rows(path)
+        started = time.perf_counter()
+        ours = [analyze(r["text"])["sentiment"] for r in rows]
+        ours_us = (time.perf_counter() - started) / len(rows) * 1e6
+        started = time.perf_counter()
+        naive = [naive_sentiment(r["text"]) for r in rows]
+        naive_us = (time.perf_counter() - started) / len(rows) * 1e6
+        gold = [r["label"] for r in rows]
+        print(f"\n== sentiment_{lang}_dev.csv  (Jasette {ours_us:.0f} us/text, naive {naive_us:.0f} us/text)")
+        splits = [("dev (all rows)", lambda r: True), ("held-out", held_out)]
+        splits += [(f"held-out {s}", _held_out_of(s)) for s in sorted({r["source"].split("-")[0] for r in rows})]
+        for split, chosen in splits:
+            idx = [i for i, r in enumerate(rows) if chosen(r)]
+            if not idx or (split.startswith("held-out ") and len({r["source"].split("-")[0] for r in rows}) == 1):
+                continue
+            print(f" {split}:")
+            _print_scores("Jasette", [gold[i] for i in idx], [ours[i] for i in idx])
+            _print_scores("naive baseline", [gold[i] for i in idx], [naive[i] for i in idx])
+
+
+def language_report(folder: str, sample: int) -> None:
+    """Print language accuracy by kind: ours, langdetect seeded and restricted, plain langdetect."""
+    from langdetect import DetectorFactory
+    from langdetect import detect as ld_detect
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    rows = read_rows(os.path.join(folder, "langid_dev.csv"))
+    if sample:
+        rows = rows[:: max(1, len(rows) // sample)]
+
+    def plain(text: str) -> str:
+        try:
+            return ld_detect(text)
+        except LangDetectException:
+            return "und"
+
+    methods = [
+        ("Jasette", lambda t: detect(t)[0]),
+        ("langdetect seeded+restricted", lambda t: detect_langdetect(t)[0]),
+        ("naive langdetect", plain),
+    ]
+    kinds = sorted({r["kind"] for r in rows})
+    print(f"\n== langid_dev.csv ({len(rows)} rows; expected languages fr, en)")
+    print(f"  {'method':<30}" + "".join(f"{k:>14}" for k in kinds) + f"{'us/text':>10}")
+    for name, fn in methods:
+        right: Counter[str] = Counter()
+        total: Counter[str] = Counter()
+        started = time.perf_counter()
+        for r in rows:
+            total[r["kind"]] += 1
+            right[r["kind"]] += fn(r["text"]) == r["lang"]
+        us = (time.perf_counter() - started) / len(rows) * 1e6
+        print(f"  {name:<30}" + "".join(f"{right[k] / total[k]:>14.4f}" for k in kinds) + f"{us:>10.0f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the report; exit 2 when the eval folder is missing."""
+    parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=__doc__.splitlines()[0])
+    parser.add_argument("eval_dir", nargs="?", help="folder holding the *_dev.csv files (default ../shared/eval)")
+    parser.add_argument("--sample", type=int, default=0, help="language rows to use (0: all)")
+    parser.add_argument("--only", choices=("sentiment", "language"), help="run one report only")
+    args = parser.parse_args(argv)
+    folder = eval_dir([args.eval_dir] if args.eval_dir else None)
+    if not os.path.isdir(folder):
+        print(f"no eval data at {folder}", file=sys.stderr)
+        return 2
+    warm_up()
+    if args.only != "language":
+        sentiment_report(folder)
+    if args.only != "sentiment":
+        language_report(folder, args.sample)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

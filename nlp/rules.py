@@ -1,0 +1,184 @@
+"""Rule-based sentiment of one comment: lexicon hits shaped by negation, intensity, contrast, sarcasm.
+
+VADER's lessons (Hutto & Gilbert 2014) applied to TextBlob's lexicons: a negator within three
+words flips and dampens; intensifiers and CAPITALS scale; the clause after "but"/"mais" counts
+three times the one before; "!!!" amplifies; emoji and emoticons count like words; a sarcasm
+marker turns praise around. The result feeds both the label and the learned model's features.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .lexicon import POST_NEGATED, Lexicon, emoticons
+from .text import fold_accents
+from .tokens import Token
+
+_NEGATION_SCALE = -0.7
+_CAPS_SCALE = 1.3
+_STRETCH_SCALE = 1.2
+_BEFORE_CONTRAST = 0.5
+_AFTER_CONTRAST = 1.5
+_BREAKS = {"!", "?", "...", "…", ".", ",", ";"}
+
+
+@dataclass
+class Reading:
+    """What the rules found: a compound score in [-1, 1], counts for the model, and the evidence."""
+
+    compound: float = 0.0
+    pos: float = 0.0
+    neg: float = 0.0
+    emoji_pos: float = 0.0
+    emoji_neg: float = 0.0
+    negations: int = 0
+    contrast: bool = False
+    sarcasm: bool = False
+    shouting: bool = False
+    exclaims: int = 0
+    questions: int = 0
+    evidence: list[str] = field(default_factory=list)
+    # Token index -> the phrase or negated term it belongs to, so the model sees "pas pire"
+    # and "not good" rather than "pas", "pire", "good".
+    spans: dict[int, str] = field(default_factory=dict)
+
+
+def _lookup(lex: Lexicon, tokens: list[Token], i: int) -> tuple[float | None, int, str]:
+    """Return (score, tokens used, matched term) for the longest entry starting at tokens[i]."""
+    norm = tokens[i].norm
+    # Phrases are stored under their accented and accent-less spellings, so one key suffices.
+    for phrase, score in lex.phrases.get(norm, ()):
+        n = len(phrase)
+        if i + n <= len(tokens):
+            window = tuple(t.norm for t in tokens[i : i + n])
+            if window == phrase or tuple(fold_accents(w) for w in window) == phrase:
+                return score, n, " ".join(phrase).replace("' ", "'")
+    single: float | None = lex.words.get(norm)
+    if single is None:
+        single = lex.words.get(fold_accents(norm))
+    if single is None and len(norm) > 3 and norm.endswith("s"):
+        single = lex.words.get(norm[:-1])  # plural of a listed word
+    return single, 1, norm
+
+
+def _sarcastic(lex: Lexicon, lowered: str) -> str | None:
+    for marker in lex.sarcasm:
+        if marker in lowered:
+            return marker
+    return None
+
+
+def read(tokens: list[Token], lex: Lexicon, lowered: str) -> Reading:
+    """Return the rule-based Reading of a tokenized comment in lex's language."""
+    r = Reading()
+    faces = emoticons()
+    letters = [t for t in tokens if t.norm.isalpha() and len(t.norm) > 1]
+    r.shouting = len(letters) >= 3 and all(t.caps for t in letters)
+    clause = 0
+    contributions: list[tuple[int, float, str]] = []
+    last_negator = -10
+    amplified: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        norm = tok.norm
+        if norm[0] == "!":
+            r.exclaims += len(norm)
+            i += 1
+            continue
+        if norm[0] == "?":
+            r.questions += 1
+            i += 1
+            continue
+        if norm in faces:
+            score, is_sarcasm = faces[norm]
+            if is_sarcasm:
+                r.sarcasm = True
+                r.evidence.append(f"sarcasm:{norm}")
+            if score > 0:
+                r.emoji_pos += score
+            else:
+                r.emoji_neg -= score
+            contributions.append((clause, score, norm))
+            i += 1
+            continue
+        if norm in lex.contrast:
+            clause += 1
+            r.contrast = True
+            r.evidence.append(f"contrast:{norm}")
+            i += 1
+            continue
+        if norm in _BREAKS:
+            last_negator = -10
+            i += 1
+            continue
+        if norm in lex.amplifiers:
+            amplified.append(norm)
+        found, used, term = _lookup(lex, tokens, i)
+        if (
+            used == 1
+            and norm in lex.intensifiers
+            and i + 1 < len(tokens)
+            and _lookup(lex, tokens, i + 1)[0] is not None
+        ):
+            # "super lent", "trop bon": the intensifier scales the next word, it is not praise itself.
+            i += 1
+            continue
+        if found is None:
+            if norm in lex.negators:
+                last_negator = i
+            i += 1
+            continue
+        score = found
+        # Modifiers come before the word: intensifiers up to two back, negators up to three.
+        for back in (1, 2):
+            j = i - back
+            if j >= 0 and tokens[j].norm in lex.intensifiers:
+                score *= lex.intensifiers[tokens[j].norm]
+                break
+        negated = i - last_negator <= 3
+        if not negated and lex.lang == "fr" and term in POST_NEGATED and i + used < len(tokens):
+            negated = tokens[i + used].norm in ("pas", "jamais", "plus", "rien")
+        if negated:
+            score *= _NEGATION_SCALE
+            r.negations += 1
+            term = f"not {term}" if lex.lang == "en" else f"pas {term}"
+        if used > 1 or negated:
+            for k in range(i, i + used):
+                r.spans[k] = term
+        if tok.caps and not r.shouting:
+            score *= _CAPS_SCALE
+        if tok.stretched:
+            score *= _STRETCH_SCALE
+        contributions.append((clause, score, term))
+        i += used
+    lowered_marker = _sarcastic(lex, lowered)
+    if lowered_marker:
+        r.sarcasm = True
+        r.evidence.append(f"sarcasm:{lowered_marker}")
+    total = 0.0
+    for c, score, term in contributions:
+        if r.contrast:
+            score *= _AFTER_CONTRAST if c == clause else _BEFORE_CONTRAST
+        if r.sarcasm and score > 0:
+            # Praise next to a sarcasm marker is the complaint itself ("merci pour rien 🙄").
+            score = -0.5 * score
+        if score > 0:
+            r.pos += score
+        else:
+            r.neg -= score
+        total += score
+        r.evidence.append(f"{term}:{score:+.2f}")
+    if total and r.exclaims:
+        total *= 1 + 0.08 * min(r.exclaims, 4)
+        r.evidence.append("!" * min(r.exclaims, 4))
+    if total and amplified:
+        total *= 1.3
+        r.evidence.append(f"amplifier:{amplified[0]}")
+    if total and r.shouting:
+        total *= _CAPS_SCALE
+        r.evidence.append("caps")
+    # VADER's normalisation: a running sum squashed into (-1, 1).
+    r.compound = total / math.sqrt(total * total + 4.0) if total else 0.0
+    return r

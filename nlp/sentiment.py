@@ -1,0 +1,88 @@
+"""Sentiment of one comment: polarity in [-1, 1], a label and the evidence that moved it.
+
+The rules (nlp/rules.py) read the comment with TextBlob's lexicons plus Jasette's; where a
+learned model ships for the language (English, French) it weighs that reading together with the
+comment's words, and decides the label; elsewhere the rules' compound score decides alone.
+"""
+
+from __future__ import annotations
+
+from . import lexicon, model
+from .features import extract
+from .rules import Reading, read
+from .tokens import Token, tokenize
+
+# Rule-only thresholds (VADER's): used where no learned model ships for the language.
+_THRESHOLD = 0.05
+
+
+# The model keeps its label against the rules only when at least this sure of it.
+OVERRIDE_UNLESS = 0.55
+# A plain question (no word against anything) stays neutral unless the model is quite sure:
+# "Vous êtes ouverts à quelle heure demain?" must not alert an owner.
+QUESTION_OVERRIDE_UNLESS = 0.75
+_STRONG = 0.25
+
+
+def decide(probs: tuple[float, float, float], verdict: int | None) -> int:
+    """Return the label index: the model's, unless the rules are sure and the model is not."""
+    index = max(range(3), key=probs.__getitem__)
+    limit = QUESTION_OVERRIDE_UNLESS if verdict == 1 else OVERRIDE_UNLESS
+    if verdict is not None and probs[verdict] < probs[index] < limit:
+        # The training tweets (news, politics, irony) taught the model to doubt plain praise and
+        # plain questions; on customer comments an unambiguous reading is right far more often.
+        return verdict
+    return index
+
+
+def rules_verdict(reading: Reading) -> int | None:
+    """Return the label index the rules are sure of (one-sided, strong, no sarcasm), else None."""
+    if reading.sarcasm:
+        return None
+    against = reading.neg + reading.emoji_neg
+    for_ = reading.pos + reading.emoji_pos
+    if reading.compound >= _STRONG and against == 0:
+        return 2
+    if reading.compound <= -_STRONG and for_ == 0:
+        return 0
+    if reading.questions and against == 0 and not reading.negations and reading.compound < _STRONG:
+        return 1  # a plain question: "Vous êtes ouverts à quelle heure demain?"
+    return None
+
+
+def reading_of(text: str, lang: str, tokens: list[Token] | None = None) -> tuple[list[Token], Reading]:
+    """Return the tokens of cleaned text and the rules' reading of them in lang."""
+    if tokens is None:
+        tokens = tokenize(text)
+    return tokens, read(tokens, lexicon.get(lang), text.lower())
+
+
+def analyze(
+    text: str, lang: str, *, learned: bool = True, tokens: list[Token] | None = None
+) -> tuple[str, float, list[str]]:
+    """Return (label, polarity, evidence) for cleaned text in lang; learned=False for rules alone."""
+    tokens, reading = reading_of(text, lang, tokens)
+    evidence = reading.evidence
+    learned_model = model.load(lang) if learned and lang in ("en", "fr") else None
+    if learned_model is None:
+        polarity = reading.compound
+        label = "negative" if polarity <= -_THRESHOLD else "positive" if polarity >= _THRESHOLD else "neutral"
+        return label, round(polarity, 3), evidence
+    features = extract(tokens, reading)
+    p_neg, p_neu, p_pos = model.probabilities(learned_model, features)
+    probs = (p_neg, p_neu, p_pos)
+    index = decide(probs, rules_verdict(reading))
+    if probs[index] < max(probs):
+        evidence = evidence + ["rules"]
+    label = model.LABELS[index]
+    polarity = p_pos - p_neg
+    # Keep the sign and the label telling the same story.
+    if label == "negative":
+        polarity = min(polarity, -_THRESHOLD)
+    elif label == "positive":
+        polarity = max(polarity, _THRESHOLD)
+    else:
+        polarity = max(-_THRESHOLD + 0.001, min(_THRESHOLD - 0.001, polarity))
+    if index != 1:
+        evidence = evidence + [f"model:{w}" for w in model.top_features(learned_model, features, index)]
+    return label, round(max(-1.0, min(1.0, polarity)), 3), evidence

@@ -1,0 +1,294 @@
+"""Complaint, urgency and question signals in French and English, matched on accent-less words.
+
+Each category lists words and phrases a customer uses when the matter cannot wait; matching is
+on lower-case, accent-folded tokens so "remboursé", "rembourse" and "REMBOURSEMENT" all count.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .text import fold_accents
+from .tokens import Token
+
+# category -> (priority points, terms in both languages). Points reflect harm if ignored:
+# health and safety first, then legal exposure, then money and orders.
+URGENT: dict[str, tuple[int, tuple[str, ...]]] = {
+    "allergy": (
+        30,
+        (
+            "allergy",
+            "allergies",
+            "allergic",
+            "anaphylaxis",
+            "anaphylactic",
+            "epipen",
+            "epi-pen",
+            "allergie",
+            "allergies",
+            "allergique",
+            "anaphylaxie",
+            "arachide",
+            "arachides",
+        ),
+    ),
+    "sick": (
+        30,
+        (
+            "sick",
+            "food poisoning",
+            "poisoning",
+            "vomit",
+            "vomiting",
+            "vomited",
+            "diarrhea",
+            "hospital",
+            "emergency room",
+            "malade",
+            "malades",
+            "intoxication",
+            "empoisonnement",
+            "vomi",
+            "vomir",
+            "vomissements",
+            "diarrhee",
+            "hopital",
+            "urgence",
+            "urgences",
+        ),
+    ),
+    "injury": (
+        30,
+        (
+            "injury",
+            "injured",
+            "hurt myself",
+            "got hurt",
+            "burned",
+            "burnt",
+            "bleeding",
+            "stitches",
+            "blessure",
+            "blesse",
+            "blessee",
+            "brule",
+            "brulee",
+            "brulure",
+            "saigne",
+            "points de suture",
+        ),
+    ),
+    "safety": (
+        30,
+        (
+            "unsafe",
+            "dangerous",
+            "hazard",
+            "gas leak",
+            "recall",
+            "glass in",
+            "mold",
+            "mould",
+            "rat",
+            "cockroach",
+            "dangereux",
+            "dangereuse",
+            "securite",
+            "fuite de gaz",
+            "rappel",
+            "morceau de verre",
+            "moisissure",
+            "coquerelle",
+            "coquerelles",
+        ),
+    ),
+    "legal": (
+        25,
+        (
+            "lawyer",
+            "attorney",
+            "sue",
+            "suing",
+            "lawsuit",
+            "legal action",
+            "small claims",
+            "better business bureau",
+            "avocat",
+            "avocate",
+            "poursuite",
+            "poursuivre",
+            "mise en demeure",
+            "petites creances",
+            "protection du consommateur",
+            "opc",
+        ),
+    ),
+    "harassment": (
+        25,
+        (
+            "harass",
+            "harassed",
+            "harassment",
+            "harassing",
+            "threat",
+            "threatened",
+            "stalking",
+            "racist",
+            "discrimination",
+            "harcelement",
+            "harcele",
+            "harcelee",
+            "menace",
+            "menaces",
+            "menace de",
+            "raciste",
+            "discrimine",
+        ),
+    ),
+    "scam": (
+        15,
+        (
+            "scam",
+            "scammed",
+            "fraud",
+            "fraudulent",
+            "rip off",
+            "ripoff",
+            "stole",
+            "arnaque",
+            "arnaques",
+            "arnaquee",
+            "fraude",
+            "voleur",
+            "voleurs",
+            "vole mon",
+        ),
+    ),
+    "refund": (
+        15,
+        (
+            "refund",
+            "refunded",
+            "money back",
+            "chargeback",
+            "reimburse",
+            "remboursement",
+            "remboursements",
+            "rembourser",
+            "remboursez",
+            "rembourse",
+            "remboursee",
+            "mon argent",
+        ),
+    ),
+    "not_received": (
+        15,
+        (
+            "never received",
+            "not received",
+            "didn't receive",
+            "didnt receive",
+            "haven't received",
+            "havent received",
+            "never arrived",
+            "still waiting",
+            "where is my order",
+            "where's my order",
+            "never got my",
+            "pas recu",
+            "pas recue",
+            "jamais recu",
+            "jamais recue",
+            "toujours pas recu",
+            "pas encore recu",
+            "pas arrivee",
+            "pas arrive",
+            "jamais arrive",
+            "jamais arrivee",
+            "ou est ma commande",
+            "toujours rien",
+            "toujours en attente",
+        ),
+    ),
+}
+QUESTION_OPENERS = (
+    "how",
+    "when",
+    "where",
+    "why",
+    "what",
+    "which",
+    "who",
+    "can you",
+    "could you",
+    "do you",
+    "does",
+    "is it",
+    "are you",
+    "will you",
+    "is there",
+    "comment",
+    "quand",
+    "ou est",
+    "ou sont",
+    "pourquoi",
+    "combien",
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "est-ce",
+    "est-ce que",
+    "avez-vous",
+    "pouvez-vous",
+    "etes-vous",
+    "vous faites",
+    "c'est quoi",
+    "y a-t-il",
+    "allez-vous",
+    "faites-vous",
+)
+# "C'est malade !" is praise in Quebec; "malade" counts as sickness only outside these.
+_PRAISE_MALADE = {
+    ("c'", "est", "malade"),
+    ("c'", "etait", "malade"),
+    ("trop", "malade"),
+    ("full", "malade"),
+    ("vraiment", "malade"),
+}
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    from .tokens import words_of
+
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for category, (_, terms) in URGENT.items():
+        for term in terms:
+            words = tuple(fold_accents(w) for w in words_of(term))
+            index.setdefault(words[0], []).append((words, category))
+    return index
+
+
+def urgent(tokens: list[Token]) -> dict[str, str]:
+    """Return category -> the first term that signalled it, for every urgency category present."""
+    words = [fold_accents(t.norm) for t in tokens]
+    index = _index()
+    found: dict[str, str] = {}
+    for i, w in enumerate(words):
+        for phrase, category in index.get(w, ()):
+            if category in found or tuple(words[i : i + len(phrase)]) != phrase:
+                continue
+            if phrase == ("malade",) and any(tuple(words[max(0, i - k) : i + 1]) in _PRAISE_MALADE for k in (1, 2)):
+                continue
+            found[category] = " ".join(phrase)
+    return found
+
+
+def is_question(tokens: list[Token]) -> bool:
+    """True when the comment asks something: a question mark, or opens like a question."""
+    if any(t.norm.startswith("?") for t in tokens):
+        return True
+    words = [fold_accents(t.norm) for t in tokens[:3] if t.norm.isalpha() or "'" in t.norm or "-" in t.norm]
+    head2 = " ".join(words[:2])
+    return bool(words) and (words[0] in QUESTION_OPENERS and len(tokens) > 3 or head2 in QUESTION_OPENERS)

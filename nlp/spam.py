@@ -1,0 +1,86 @@
+"""Spam and scam detection: follower sellers, casino and crypto links, fake contest wins, in FR and EN.
+
+A comment is spam when its markers add up past a threshold; a link or a handle to contact
+raises the stakes, since selling and phishing need one. Spam is flagged and ranked last.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import URL_RE, fold_accents
+
+# (pattern on accent-less lower-case text, weight). One strong marker suffices; weak ones need company.
+_MARKERS: tuple[tuple[re.Pattern[str], float, str], ...] = tuple(
+    (re.compile(p), w, name)
+    for p, w, name in (
+        (r"\b(?:casino|jackpot|slots?|betting|paris sportifs|poker en ligne|online poker)\b", 0.6, "casino"),
+        (
+            r"\b(?:dm|message|inbox|ecris|texte)[- ]?(?:me|moi)?\b.{0,20}\b(?:followers?|abonnes|likes|promo(?:tion)?)\b",
+            1.0,
+            "followers",
+        ),
+        (
+            r"\b(?:free|cheap|buy|gain|get|more|real)\s+(?:\d+k?\s+)?(?:followers|likes|views|subscribers)\b",
+            1.0,
+            "followers",
+        ),
+        (
+            r"\b(?:abonnes|likes|vues)\s+(?:gratuits|pas chers|reels)\b|\bacheter des (?:abonnes|likes)\b",
+            1.0,
+            "followers",
+        ),
+        (r"\bpromote (?:it|your|this)\b|\bpromotion (?:de votre|pour votre) (?:page|compte)\b", 0.7, "promotion"),
+        (
+            r"\b(?:you(?:'ve| have)? (?:won|been selected)|you are (?:our|the) (?:lucky )?winner|claim your (?:prize|reward|gift))\b",
+            1.0,
+            "fake_win",
+        ),
+        (
+            r"\b(?:vous avez (?:gagne|ete selectionne)|tu as gagne|reclamez votre (?:prix|cadeau)|gagnant(?:e)? de notre concours)\b",
+            1.0,
+            "fake_win",
+        ),
+        (
+            r"\b(?:gift ?card|carte[- ]cadeau)\b.{0,30}\b(?:free|gratuite?|claim|reclamez|click|cliquez)\b",
+            0.8,
+            "fake_win",
+        ),
+        (
+            r"\b(?:bitcoin|crypto(?:currency)?|forex|binary options?|nft drop|investment opportunity|double your money|doublez votre argent)\b",
+            0.6,
+            "crypto",
+        ),
+        (r"\b(?:onlyfans|hot singles|sexy singles|xxx|nudes|rencontres? coquines?)\b", 1.0, "adult"),
+        (
+            r"\b(?:check|visit|see) (?:my|our) (?:profile|bio|page)\b|\blink in (?:my )?bio\b|\blien dans (?:ma|la) bio\b|\bvoir mon profil\b",
+            0.6,
+            "profile_bait",
+        ),
+        (r"\b(?:click|cliquez|clique) (?:here|ici|the link|sur le lien)\b", 0.6, "click_bait"),
+        (r"\bwhats ?app\b.{0,15}\+?\d[\d \-]{7,}", 0.8, "contact"),
+        (r"\b(?:work from home|make \$?\d+ (?:a|per) (?:day|week)|travail a domicile|gagnez \$?\d+)\b", 0.8, "money"),
+    )
+)
+_THRESHOLD = 1.0
+# One pass over the text decides whether any marker can be there (almost never): only then
+# are the markers tried one by one.
+_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _MARKERS))
+
+
+def check(text: str) -> tuple[bool, list[str]]:
+    """Return (is spam, names of the markers found) for cleaned comment text."""
+    lowered = fold_accents(text.lower())
+    if not _ANY.search(lowered):
+        return False, []
+    score = 0.0
+    found: list[str] = []
+    for pattern, weight, name in _MARKERS:
+        if pattern.search(lowered):
+            score += weight
+            if name not in found:
+                found.append(name)
+    if found and URL_RE.search(text):
+        score += 0.5
+        found.append("link")
+    return score >= _THRESHOLD, found

@@ -1,0 +1,42 @@
+"""The process pool: same results as in-process analysis, in order, models loaded per worker."""
+
+from nlp import analyze
+from nlp.pool import Analyzer, analyze_doc
+
+DOCS = [
+    {"text": "Ma commande est toujours pas reçue 😡", "followers": 12000, "age_seconds": 99999},
+    {"text": "Merci, c'était délicieux!"},
+    {"text": "Do you deliver to Laval?", "already_replied": True},
+    {"text": "DM me for followers", "platform": "any"},
+    {"text": "", "expected_langs": ["en"]},
+]
+
+
+def expected(doc):
+    return analyze(
+        doc["text"],
+        followers=doc.get("followers"),
+        already_replied=doc.get("already_replied", False),
+        age_seconds=doc.get("age_seconds"),
+        expected_langs=tuple(doc.get("expected_langs", ("fr", "en"))),
+    )
+
+
+async def test_in_process_matches_analyze():
+    async with Analyzer(workers=0) as analyzer:
+        assert await analyzer.analyze_batch(DOCS) == [expected(d) for d in DOCS]
+        assert await analyzer.analyze_batch([]) == []
+
+
+async def test_workers_keep_order_across_chunks():
+    docs = [dict(DOCS[i % len(DOCS)], text=f"{DOCS[i % len(DOCS)]['text']} {i}") for i in range(300)]
+    async with Analyzer(workers=2) as analyzer:
+        results = await analyzer.analyze_batch(docs)
+    assert results == [analyze_doc(d) for d in docs]
+
+
+async def test_close_is_idempotent():
+    analyzer = Analyzer(workers=1)
+    assert await analyzer.analyze_batch(DOCS[:1]) == [expected(DOCS[0])]
+    await analyzer.close()
+    await analyzer.close()

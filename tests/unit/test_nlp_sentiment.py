@@ -1,0 +1,125 @@
+"""Sentiment on the hard cases of social comments, in French (Quebec) and English.
+
+Each expectation is what a bilingual community manager would label the comment.
+"""
+
+import pytest
+
+from nlp import analyze
+
+FRENCH = [
+    ("C'est pas pire pantoute!", "positive"),
+    ("Pas pire pantoute, merci", "positive"),
+    ("Le service était vraiment poche", "negative"),
+    ("C'est plate que vous soyez fermés dimanche", "negative"),
+    ("Tiguidou, merci pour la livraison rapide!", "positive"),
+    ("Je capote sur vos croissants 😍", "positive"),
+    ("Service super lent, je capote", "negative"),
+    ("Écoeurant comment vous traitez vos clients", "negative"),
+    ("Le livreur était niaiseux avec moi", "negative"),
+    ("Service full lent ce matin", "negative"),
+    ("Ils ont cancellé ma commande sans m'avertir", "negative"),
+    ("Service tres decevant, jamais je reviens", "negative"),
+    ("J'aime pas ça du tout", "negative"),
+    ("Je n'aime pas votre nouveau menu", "negative"),
+    ("La bouffe est bonne mais le service est horrible", "negative"),
+    ("Le service est lent mais la bouffe est excellente", "positive"),
+    ("Merci pour rien 🙄", "negative"),
+    ("Wow, bravo champion, encore une commande perdue", "negative"),
+    ("C'EST INACCEPTABLE!!!", "negative"),
+    ("Super bon, merci!!", "positive"),
+    ("Vous êtes ouverts à quelle heure demain?", "neutral"),
+    ("Ma commande est toujours pas reçue", "negative"),
+    ("C'était malade hier soir, merci!", "positive"),
+    ("Le food était awesome", "positive"),
+    ("Bonne journée!", "positive"),
+    ("Merci beaucoup à toute l'équipe", "positive"),
+]
+ENGLISH = [
+    ("The food was great but the service was terrible", "negative"),
+    ("The wait was long but the food was amazing", "positive"),
+    ("Not bad at all!", "positive"),
+    ("I don't like the new menu", "negative"),
+    ("This is NOT good", "negative"),
+    ("Thanks for nothing 🙄", "negative"),
+    ("Oh great, another late delivery", "negative"),
+    ("Love it!!! 😍😍", "positive"),
+    ("WORST. SERVICE. EVER.", "negative"),
+    ("sooo disappointed", "negative"),
+    ("What time do you open on Sunday?", "neutral"),
+    ("Never received my order", "negative"),
+    ("Great job guys, only took 2 hours 🙄", "negative"),
+    ("Yeah right, best pizza in town /s", "negative"),
+    ("meh", "negative"),
+    ("Loved it :)", "positive"),
+]
+EMOJI = [("😡😡😡", "negative"), ("👍", "positive"), ("❤️❤️", "positive"), ("💩", "negative")]
+
+
+@pytest.mark.parametrize("text,label", FRENCH)
+def test_french_and_quebec_french(text, label):
+    assert analyze(text)["sentiment"] == label
+
+
+@pytest.mark.parametrize("text,label", ENGLISH)
+def test_english(text, label):
+    assert analyze(text)["sentiment"] == label
+
+
+@pytest.mark.parametrize("text,label", EMOJI)
+def test_emoji_alone_carry_sentiment(text, label):
+    result = analyze(text)
+    assert result["lang"] == "und"
+    assert result["sentiment"] == label
+
+
+def test_polarity_sign_matches_label():
+    for text, _ in FRENCH + ENGLISH + EMOJI:
+        result = analyze(text)
+        assert -1.0 <= result["polarity"] <= 1.0
+        if result["sentiment"] == "negative":
+            assert result["polarity"] < 0
+        elif result["sentiment"] == "positive":
+            assert result["polarity"] > 0
+        else:
+            assert abs(result["polarity"]) < 0.05
+
+
+def test_negation_flips_and_is_shown():
+    good, not_good = analyze("This is good"), analyze("This is not good")
+    assert good["sentiment"] == "positive" and not_good["sentiment"] == "negative"
+    assert any(e.startswith("not good") for e in not_good["evidence"])
+    assert any(e.startswith("pas aime") for e in analyze("Je n'aime pas ce café")["evidence"])
+
+
+def test_contrast_clause_after_but_dominates_and_is_shown():
+    result = analyze("La bouffe est bonne mais le service est horrible")
+    assert "contrast:mais" in result["evidence"]
+    assert (
+        analyze("The food was great but the service was terrible")["polarity"]
+        < analyze("The service was terrible but the food was great")["polarity"]
+    )
+
+
+def test_intensifiers_caps_and_punctuation_strengthen():
+    plain = analyze("The service was bad")["polarity"]
+    assert analyze("The service was really bad")["polarity"] < plain
+    assert analyze("The service was BAD!!!")["polarity"] < plain
+    assert "caps" in analyze("THIS IS THE WORST SERVICE")["evidence"]
+
+
+def test_sarcasm_marker_turns_praise_around():
+    result = analyze("Merci pour rien 🙄")
+    assert "sarcasm:🙄" in result["evidence"]
+    assert "sarcasm" in result["reasons"]
+
+
+def test_missing_accents_read_like_accented_words():
+    assert analyze("Tres decu du service")["sentiment"] == analyze("Très déçu du service")["sentiment"] == "negative"
+    assert analyze("ecoeurant comment vous traitez le monde")["sentiment"] == "negative"
+
+
+def test_evidence_lists_the_words_that_moved_it():
+    result = analyze("Service full lent, c'est plate")
+    assert any(e.startswith("full lent") for e in result["evidence"])
+    assert any(e.startswith("c'est plate") for e in result["evidence"])
