@@ -5,6 +5,7 @@ A row's idempotency key is unique: asking twice for the same reply queues it onc
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -41,5 +42,156 @@ async def enqueue(
             if existing is None:
                 raise LookupError(f"item {item_id} does not exist in this brand")
             return dict(existing)
-        await notify(conn, REPLIES_CHANNEL, {"brand": brand_id, "reply": row["id"], "item": item_id, "state": "queued"})
+        await notify(conn, REPLIES_CHANNEL, {"brand": brand_id, "reply": row["id"], "item": item_id, "state": "queued", "error": None})
         return dict(row)
+
+
+# -- the sending side: workers claim due rows under a lease and record the outcome ------------
+
+_NOTIFY_STATE = "select pg_notify($1, json_build_object('brand', $2::bigint, 'reply', $3::bigint, 'item', $4::bigint, 'state', $5::text, 'error', $6::text)::text)"
+
+
+async def _notify_state(conn: asyncpg.Connection, row: Any) -> None:
+    await conn.execute(_NOTIFY_STATE, REPLIES_CHANNEL, row["brand_id"], row["id"], row["item_id"], row["state"], row["error"])
+
+
+async def claim_due(
+    conn: asyncpg.Connection, *, worker_id: str, now: datetime, lease_seconds: float, limit: int
+) -> list[dict[str, Any]]:
+    """Take up to `limit` rows to send: queued and due, or 'sending' under an expired lease.
+
+    Each row comes with `was` (its state before the claim: 'sending' means its outcome is
+    unknown and the platform must be asked before any resend), the item's external id and
+    platform, and `attempts` already counting this one.
+    """
+    if limit <= 0:
+        return []
+    async with conn.transaction():
+        rows = await conn.fetch(
+            """
+            with due as (
+                select id, state as was from replies
+                where (state = 'queued' and next_attempt_at <= $2)
+                   or (state = 'sending' and (lease_until is null or lease_until < $2))
+                order by next_attempt_at, id
+                limit $4
+                for update skip locked
+            )
+            update replies r set state = 'sending', lease_owner = $1, lease_until = $3,
+                   attempts = r.attempts + 1, updated_at = now()
+            from due, items i
+            where r.id = due.id and i.id = r.item_id
+            returning r.*, due.was, i.external_id as item_external_id, i.platform as item_platform,
+                      i.created_at as item_created_at
+            """,
+            worker_id, now, now + timedelta(seconds=lease_seconds), limit,
+        )
+        for row in rows:
+            if row["was"] == "queued":
+                await _notify_state(conn, row)
+    return [dict(r) for r in rows]
+
+
+async def mark_sent(
+    conn: asyncpg.Connection, reply_id: int, *, worker_id: str, now: datetime, external_id: str | None
+) -> dict[str, Any] | None:
+    """Record a reply or moderation action the platform accepted; None when the lease was lost."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            """
+            update replies set state = 'sent', sent_at = $3, external_id = $4, error = null,
+                   lease_owner = null, lease_until = null, updated_at = now()
+            where id = $1 and lease_owner = $2 and state = 'sending'
+            returning *
+            """,
+            reply_id, worker_id, now, external_id,
+        )
+        if row is None:
+            return None
+        if row["action"] == "reply":
+            # The first answer the customer saw: response-time figures start from here.
+            await conn.execute(
+                """
+                update items set first_response_at = $2,
+                       first_response_seconds = greatest(0, floor(extract(epoch from ($2 - created_at))))::int,
+                       updated_at = now()
+                where id = $1 and first_response_at is null
+                """,
+                row["item_id"], now,
+            )
+        else:
+            await conn.execute(
+                "update items set hidden = $2, updated_at = now() where id = $1",
+                row["item_id"], row["action"] == "hide",
+            )
+        await _notify_state(conn, row)
+    return dict(row)
+
+
+async def mark_failed(
+    conn: asyncpg.Connection, reply_id: int, *, worker_id: str, error: str
+) -> dict[str, Any] | None:
+    """Give up on a row with the platform's own error; staff may retry it."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            """
+            update replies set state = 'failed', error = $3, lease_owner = null, lease_until = null,
+                   updated_at = now()
+            where id = $1 and lease_owner = $2 and state = 'sending'
+            returning *
+            """,
+            reply_id, worker_id, error,
+        )
+        if row is not None:
+            await _notify_state(conn, row)
+    return dict(row) if row else None
+
+
+async def mark_retry(
+    conn: asyncpg.Connection, reply_id: int, *, worker_id: str, error: str, next_attempt_at: datetime
+) -> dict[str, Any] | None:
+    """Put a row back in the queue after a transient failure, or fail it once attempts run out."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            """
+            update replies set
+                state = case when attempts >= max_attempts then 'failed' else 'queued' end,
+                error = $3, next_attempt_at = $4, lease_owner = null, lease_until = null,
+                updated_at = now()
+            where id = $1 and lease_owner = $2 and state = 'sending'
+            returning *
+            """,
+            reply_id, worker_id, error, next_attempt_at,
+        )
+        if row is not None:
+            await _notify_state(conn, row)
+    return dict(row) if row else None
+
+
+async def retry(conn: asyncpg.Connection, brand_id: int, reply_id: int) -> dict[str, Any] | None:
+    """Staff ask to try a failed reply again: back to the queue with fresh attempts.
+
+    The last error stays until the next outcome: it tells the sender an earlier attempt may
+    have reached the platform, so it looks there before sending again.
+    """
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            """
+            update replies set state = 'queued', attempts = 0, next_attempt_at = now(),
+                   updated_at = now()
+            where id = $1 and brand_id = $2 and state = 'failed'
+            returning *
+            """,
+            reply_id, brand_id,
+        )
+        if row is not None:
+            await _notify_state(conn, row)
+    return dict(row) if row else None
+
+
+async def next_due_at(conn: asyncpg.Connection) -> datetime | None:
+    """When the soonest queued row becomes due (to know how long the sender may idle)."""
+    return await conn.fetchval(
+        "select min(case when state = 'queued' then next_attempt_at else lease_until end)"
+        " from replies where state in ('queued', 'sending')"
+    )

@@ -1,0 +1,195 @@
+"""Sends what staff queued in the outbox (replies, hides, unhides) through each platform's
+collector, under a lease, with bounded retries, and never the same reply twice.
+
+A row claimed while still 'sending' (its worker died after the request left), or one retried
+after a timeout, may already be on the platform: the collector's `find_reply` is asked first,
+and a platform that cannot answer that question gets no blind resend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from collector import backoff
+from collector.base import (
+    Account,
+    AuthFailed,
+    Collector,
+    FetchFailed,
+    RateLimited,
+    Refused,
+    SentReply,
+)
+from collector.poller import DB_ERRORS, display_name, utcnow
+from collector.registry import collector_class
+from inbox import accounts, outbox
+from inbox.credentials import CredentialsUnreadable, Vault
+
+log = logging.getLogger(__name__)
+
+# Retries of a transient failure start sooner than polls do: someone is waiting for the reply.
+RETRY_BASE_SECONDS = 5.0
+RETRY_CAP_SECONDS = 900.0
+
+
+class _Outcome(Exception):
+    """How a send ended when it did not succeed: 'failed' for good, or 'retry' later."""
+
+    def __init__(self, kind: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind, self.message, self.retry_after = kind, message, retry_after
+
+
+class OutboxWorker:
+    """Claims due outbox rows for one worker and carries them out on the platforms."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        vault: Vault,
+        session: aiohttp.ClientSession,
+        *,
+        worker_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        lease_seconds: float = 60.0,
+        send_timeout: float = 30.0,
+        collector_for: Callable[[str], Any] = collector_class,
+    ) -> None:
+        self.pool, self.vault, self.session = pool, vault, session
+        self.worker_id = worker_id
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.lease_seconds = lease_seconds
+        self.send_timeout = min(send_timeout, lease_seconds / 2)
+        self.collector_for = collector_for
+
+    async def run_once(self, limit: int = 10) -> int:
+        """Claim and carry out up to `limit` due rows; return how many were handled."""
+        async with self.pool.acquire() as conn:
+            rows = await outbox.claim_due(
+                conn, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds, limit=limit
+            )
+        # Side by side: one slow platform must not hold up the replies bound for the others.
+        results = await asyncio.gather(*(self.handle(row) for row in rows), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # a database error: the worker loop reports it; leases expire
+        return len(rows)
+
+    async def handle(self, row: dict[str, Any]) -> None:
+        """Carry out one claimed row and record the outcome."""
+        try:
+            external_id = await self._perform(row)
+        except _Outcome as outcome:
+            await self._record(row, outcome)
+            return
+        async with self.pool.acquire() as conn:
+            done = await outbox.mark_sent(
+                conn, row["id"], worker_id=self.worker_id, now=self.clock(), external_id=external_id
+            )
+        if done is None:
+            log.warning("reply %s: done on the platform, but the lease was lost before recording it", row["id"])
+
+    async def _perform(self, row: dict[str, Any]) -> str | None:
+        collector, name = await self._collector(row)
+        if row["action"] == "reply" and not collector.can_reply:
+            raise _Outcome("failed", f"{name} does not take replies from Jasette: answer on {name} itself")
+        if row["action"] != "reply" and not collector.can_hide:
+            raise _Outcome("failed", f"{name} does not let Jasette hide comments: moderate on {name} itself")
+        try:
+            if row["action"] == "reply":
+                return await self._reply(row, collector)
+            # Hiding is idempotent on every platform: doing it twice shows the customer nothing.
+            await asyncio.wait_for(collector.hide(row["item_external_id"], row["action"] == "hide"), self.send_timeout)
+            return None
+        except _Outcome:
+            raise
+        except Refused as exc:
+            raise _Outcome("failed", f"{name} refused: {_short(exc)}") from exc
+        except AuthFailed as exc:
+            message = f"{name} refused the token: reconnect the account"
+            async with self.pool.acquire() as conn:
+                await accounts.flag_reauth(conn, row["account_id"], error=message, now=self.clock())
+            raise _Outcome("failed", message) from exc
+        except RateLimited as exc:
+            raise _Outcome("retry", f"{name} asked Jasette to slow down", exc.retry_after) from exc
+        except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
+            log.info("reply %s: transient failure: %r", row["id"], exc)
+            raise _Outcome("retry", f"{name} could not be reached or answered with an error") from exc
+        except DB_ERRORS:
+            raise  # the database, not the platform: the worker loop reports it; the lease expires
+        except Exception as exc:
+            log.exception("reply %s: unexpected error in the %s collector", row["id"], name)
+            raise _Outcome("retry", f"Jasette met an unexpected error while sending to {name}") from exc
+
+    async def _reply(self, row: dict[str, Any], collector: Collector) -> str | None:
+        parent, key, text = row["item_external_id"], row["idempotency_key"], row["body"]
+        # Any earlier attempt (a crash, a timeout, a failure staff retried) may have posted it.
+        in_doubt = row["was"] == "sending" or row["attempts"] > 1 or row["error"] is not None
+        if in_doubt:
+            if type(collector).find_reply is Collector.find_reply:
+                # No way to check: a duplicate reply is public, a missing one can be retried by staff.
+                raise _Outcome(
+                    "failed",
+                    "Jasette could not confirm whether this reply was posted: check on the platform before retrying",
+                )
+            found: SentReply | None = await asyncio.wait_for(collector.find_reply(parent, key, text), self.send_timeout)
+            if found is not None:
+                log.info("reply %s: already on the platform as %s; not sending again", row["id"], found.external_id)
+                return found.external_id
+        sent: SentReply = await asyncio.wait_for(collector.reply(parent, text, key), self.send_timeout)
+        return sent.external_id
+
+    async def _collector(self, row: dict[str, Any]) -> tuple[Collector, str]:
+        if row["account_id"] is None:
+            raise _Outcome("failed", "The account this item came from was removed: reconnect it to reply")
+        async with self.pool.acquire() as conn:
+            acct = await accounts.load_for_worker(conn, row["account_id"])
+        if acct is None:
+            raise _Outcome("failed", "The account this item came from was removed: reconnect it to reply")
+        try:
+            cls = self.collector_for(acct["platform"])
+        except Exception as exc:
+            raise _Outcome("failed", f"This version of Jasette cannot send to {display_name(acct['platform'])}") from exc
+        name = display_name(acct["platform"], cls)
+        if acct["health"] == "reauth":
+            raise _Outcome("failed", f"{name} refused the token: reconnect the account")
+        try:
+            credentials = self.vault.open(acct["credentials"])
+        except CredentialsUnreadable as exc:
+            raise _Outcome("failed", f"The saved {name} credentials cannot be read: reconnect the account") from exc
+        account = Account(
+            id=acct["id"], platform=acct["platform"], external_id=acct["external_id"], base_url=acct["base_url"],
+            credentials=credentials, settings=dict(acct["settings"] or {}),
+        )
+        return cls(account, self.session), name
+
+    async def _record(self, row: dict[str, Any], outcome: _Outcome) -> None:
+        async with self.pool.acquire() as conn:
+            if outcome.kind == "failed":
+                done = await outbox.mark_failed(conn, row["id"], worker_id=self.worker_id, error=outcome.message)
+            else:
+                delay = backoff.failure_delay(
+                    row["attempts"], self.rng, retry_after=outcome.retry_after,
+                    base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS,
+                )
+                done = await outbox.mark_retry(
+                    conn, row["id"], worker_id=self.worker_id, error=outcome.message,
+                    next_attempt_at=self.clock() + timedelta(seconds=delay),
+                )
+        if done is not None and done["state"] == "failed":
+            log.warning("reply %s failed: %s", row["id"], done["error"])
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,276 @@
+"""The shared polling core: lease due accounts, fetch pages through each platform's collector,
+store them through the pipeline, and keep every account's schedule and health.
+
+No platform is named here (house rule 2): collectors fetch and map; this module owns time,
+retries, backoff, health and leases. Health changes are logged once; the UI shows last_error,
+which is written in words a shop owner understands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from collector import backoff, pipeline
+from collector.base import (
+    Account,
+    AuthFailed,
+    Collector,
+    FetchFailed,
+    RateLimited,
+    Refused,
+)
+from collector.registry import collector_class
+from inbox import accounts
+from inbox.credentials import CredentialsUnreadable, Vault
+
+log = logging.getLogger(__name__)
+
+# A page walk (Batch.more) continues within one lease, up to this many pages; then the account
+# is due again at once, so one busy account cannot hold a worker slot for ever.
+MAX_PAGES_PER_LEASE = 50
+# Transient failures in a row before the UI shows the account as failing: one blip is noise.
+FAILING_AFTER = 2
+RATE_LIMITS_BEFORE_FAILING = 3
+# A platform module that cannot load is retried rarely: only an upgrade fixes it.
+BROKEN_MODULE_DELAY = 3600.0
+# What a database outage raises through asyncpg (a dropped connection can surface as any of
+# these): never the platform's fault, so never recorded against an account.
+DB_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError,
+)
+
+
+def utcnow() -> datetime:
+    """The real clock, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def display_name(platform: str, cls: Any = None) -> str:
+    """The platform's name as a person reads it."""
+    return getattr(cls, "display_name", "") or platform.replace("_", " ").title()
+
+
+def in_words(seconds: float) -> str:
+    """A delay as plain words: 'a minute', '5 minutes', '2 hours'."""
+    if seconds < 90:
+        return "a minute"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} minutes"
+    hours = round(seconds / 3600)
+    return "an hour" if hours == 1 else f"{hours} hours"
+
+
+@dataclass(slots=True)
+class PollOutcome:
+    """What one lease of one account achieved."""
+
+    account_id: int
+    pages: int = 0
+    new_items: int = 0
+    changed_items: int = 0
+    error: str | None = None
+    health: str = "ok"
+    next_poll_at: datetime | None = None
+
+
+class _Failure(Exception):
+    """A failed poll, already put in plain words with its health and delay."""
+
+    def __init__(self, message: str, health: str, delay: float) -> None:
+        super().__init__(message)
+        self.message, self.health, self.delay = message, health, delay
+
+
+class Poller:
+    """Polls leased accounts for one worker; every decision about time lives here."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        vault: Vault,
+        session: aiohttp.ClientSession,
+        *,
+        worker_id: str,
+        analyzer: pipeline.Analyzer | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        lease_seconds: float = 120.0,
+        fetch_timeout: float = 60.0,
+        max_pages: int = MAX_PAGES_PER_LEASE,
+        collector_for: Callable[[str], Any] = collector_class,
+    ) -> None:
+        self.pool, self.vault, self.session = pool, vault, session
+        self.worker_id = worker_id
+        self.analyzer = analyzer
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.lease_seconds = lease_seconds
+        # One fetch may make several HTTP requests (each under the session's own timeout);
+        # the whole must end well inside the lease.
+        self.fetch_timeout = min(fetch_timeout, lease_seconds / 2)
+        self.max_pages = max_pages
+        self.collector_for = collector_for
+
+    async def lease(self, limit: int) -> list[dict[str, Any]]:
+        """Take up to `limit` due accounts for this worker."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            return await accounts.lease_due(
+                conn, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds, limit=limit
+            )
+
+    async def poll_due(self, limit: int = 100) -> list[PollOutcome]:
+        """Lease what is due and poll it one account after another (tests, bench, one-shot runs)."""
+        return [await self.poll(row) for row in await self.lease(limit)]
+
+    async def poll(self, row: dict[str, Any]) -> PollOutcome:
+        """Poll one leased account until its pages run out; record health and the next poll."""
+        outcome = PollOutcome(account_id=row["id"])
+        try:
+            collector, name = self._collector(row)
+            await self._walk(row, collector, name, outcome)
+        except _Failure as failure:
+            await self._record_failure(row, outcome, failure)
+        except pipeline.LeaseLost as exc:
+            # Another worker has the account now; it will record the outcome of its own poll.
+            log.warning("account %s: %s; leaving it to the worker that took over", row["id"], exc)
+            outcome.error = str(exc)
+        except asyncio.CancelledError:
+            # Shutdown in the middle of a walk: what was stored stays (cursor included), the
+            # page in flight rolls back, and the account goes back to the pool at once.
+            await asyncio.shield(self._release(row["id"]))
+            raise
+        return outcome
+
+    async def _release(self, account_id: int) -> None:
+        try:
+            async with self.pool.acquire() as conn:
+                await accounts.release_lease(conn, account_id, worker_id=self.worker_id)
+        except DB_ERRORS as exc:
+            log.info("account %s: lease not released (%s); it expires by itself", account_id, exc)
+
+    # -- the walk ------------------------------------------------------------------------------
+    def _collector(self, row: dict[str, Any]) -> tuple[Collector, str]:
+        platform = row["platform"]
+        try:
+            cls = self.collector_for(platform)
+        except Exception as exc:
+            log.error("account %s: cannot load the %s collector: %r", row["id"], platform, exc)
+            raise _Failure(
+                f"This version of Jasette cannot read {display_name(platform)} accounts; "
+                "an update or a fix is needed", "failing", BROKEN_MODULE_DELAY,
+            ) from exc
+        name = display_name(platform, cls)
+        try:
+            credentials = self.vault.open(row.get("credentials"))
+        except CredentialsUnreadable as exc:
+            raise _Failure(
+                f"The saved {name} credentials cannot be read (the secret key changed?): reconnect the account",
+                "reauth", 0.0,
+            ) from exc
+        account = Account(
+            id=row["id"], platform=platform, external_id=row["external_id"], base_url=row["base_url"],
+            credentials=credentials, settings=dict(row.get("settings") or {}),
+        )
+        return cls(account, self.session), name
+
+    async def _walk(self, row: dict[str, Any], collector: Collector, name: str, outcome: PollOutcome) -> None:
+        cursor: dict[str, Any] = dict(row.get("cursor") or {})
+        usage: dict[str, Any] = {}
+        more = False
+        while True:
+            batch = await self._fetch(row, collector, name, cursor)
+            for problem in batch.problems:
+                log.info("account %s (%s): %s", row["id"], name, problem)
+            now = self.clock()
+            result = await pipeline.store(
+                self.pool, account=row, batch=batch, worker_id=self.worker_id, now=now, analyzer=self.analyzer
+            )
+            outcome.pages += 1
+            outcome.new_items += len(result.new_ids)
+            outcome.changed_items += len(result.changed_ids)
+            cursor = dict(batch.cursor)
+            usage.update(batch.usage or {})
+            more = batch.more
+            # Stop walking when the platform's allowance runs low: the rest waits for the
+            # slowed-down next poll rather than risk a block (platform-apis.md section 1.6).
+            if not more or outcome.pages >= self.max_pages or backoff.usage_pressure(usage) > backoff.PAUSE_ABOVE:
+                break
+            async with self.pool.acquire() as conn:
+                if not await accounts.renew_lease(
+                    conn, row["id"], worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
+                ):
+                    raise pipeline.LeaseLost(f"lease on account {row['id']} expired during a page walk")
+        now = self.clock()
+        if more and backoff.usage_pressure(usage) <= backoff.PAUSE_ABOVE:
+            delay = 0.0  # pages left: due again at once, under a fresh lease
+        else:
+            delay = backoff.next_poll_delay(row["poll_interval_seconds"], usage, self.rng)
+        outcome.next_poll_at = now + timedelta(seconds=delay)
+        async with self.pool.acquire() as conn:
+            previous = await accounts.record_success(
+                conn, row["id"], worker_id=self.worker_id, now=now, next_poll_at=outcome.next_poll_at, usage=usage
+            )
+        if previous is not None and previous != "ok":
+            log.warning("account %s (%s): healthy again", row["id"], name)
+
+    async def _fetch(self, row: dict[str, Any], collector: Collector, name: str, cursor: dict[str, Any]) -> Any:
+        failures = int(row.get("consecutive_failures") or 0) + 1
+        try:
+            return await asyncio.wait_for(collector.fetch(dict(cursor)), timeout=self.fetch_timeout)
+        except AuthFailed as exc:
+            log.info("account %s: auth failed: %s", row["id"], exc)
+            raise _Failure(f"{name} refused the token: reconnect the account", "reauth", 0.0) from exc
+        except RateLimited as exc:
+            delay = backoff.failure_delay(failures, self.rng, retry_after=exc.retry_after)
+            health = "failing" if failures >= RATE_LIMITS_BEFORE_FAILING else row.get("health") or "ok"
+            raise _Failure(
+                f"{name} asked Jasette to slow down; it will try again in {in_words(delay)}", health, delay
+            ) from exc
+        except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
+            delay = backoff.failure_delay(failures, self.rng)
+            log.info("account %s: fetch failed: %r", row["id"], exc)
+            what = "did not answer in time" if isinstance(exc, asyncio.TimeoutError) else "could not be reached or answered with an error"
+            health = "failing" if failures >= FAILING_AFTER else row.get("health") or "ok"
+            raise _Failure(f"{name} {what}; Jasette will try again in {in_words(delay)}", health, delay) from exc
+        except Refused as exc:
+            delay = backoff.failure_delay(failures, self.rng, base=300.0, cap=6 * 3600.0)
+            raise _Failure(f"{name} refused to share the comments ({_short(exc)})", "failing", delay) from exc
+        except DB_ERRORS:
+            raise  # the database, not the platform: the worker loop reports it
+        except Exception as exc:
+            delay = backoff.failure_delay(failures, self.rng)
+            log.exception("account %s: unexpected error in the %s collector", row["id"], name)
+            raise _Failure(
+                f"Jasette could not understand what {name} sent; it will try again in {in_words(delay)}",
+                "failing" if failures >= FAILING_AFTER else row.get("health") or "ok", delay,
+            ) from exc
+
+    async def _record_failure(self, row: dict[str, Any], outcome: PollOutcome, failure: _Failure) -> None:
+        now = self.clock()
+        outcome.error, outcome.health = failure.message, failure.health
+        outcome.next_poll_at = now + timedelta(seconds=failure.delay)
+        async with self.pool.acquire() as conn:
+            recorded = await accounts.record_failure(
+                conn, row["id"], worker_id=self.worker_id, now=now, error=failure.message,
+                health=failure.health, next_poll_at=outcome.next_poll_at,
+            )
+        if recorded is None:
+            log.warning("account %s: lease lost before the failure could be recorded", row["id"])
+            return
+        previous, _ = recorded
+        if previous != failure.health:
+            log.warning("account %s: health %s -> %s: %s", row["id"], previous, failure.health, failure.message)
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,252 @@
+"""`jasette worker`'s body: the poll loop, the outbox loop and the re-analysis loop, side by
+side until `stop` is set. Any number of worker processes may run against one database.
+
+Each loop survives a database outage: an iteration that fails on the database is logged once
+("database unavailable"), the loop waits and tries again, and logs when it is back. The pool
+replaces dead connections on the next acquire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from collector.outbox_worker import OutboxWorker
+from collector.pipeline import Analyzer
+from collector.poller import DB_ERRORS, Poller, utcnow
+from collector.reanalyze import reanalyze_once
+from collector.registry import collector_class
+from inbox import accounts, outbox
+from inbox.credentials import Vault
+from inbox.notify import REPLIES_CHANNEL
+
+log = logging.getLogger(__name__)
+
+# Longest idle between two looks at the schedule: new accounts and reconnects are seen this fast.
+IDLE_SECONDS = 1.0
+# How long the outbox waits for a notification before looking anyway (a lost NOTIFY is harmless).
+OUTBOX_IDLE_SECONDS = 1.0
+# Items stored unanalysed (webhooks, a failed NLP batch) wait at most this long for analysis;
+# the look is one indexed query on items_unanalyzed.
+REANALYZE_IDLE_SECONDS = 5.0
+DB_RETRY_SECONDS = 2.0
+# In-flight polls get this long to finish at shutdown; then they are cancelled (their
+# transactions roll back, their leases expire: nothing is lost).
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+_DB_ERRORS = DB_ERRORS + (asyncio.TimeoutError,)
+# The errors of a database that is down or restarting, as opposed to one refusing a statement.
+_CONNECTION_ERRORS = (
+    asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError,
+    asyncpg.exceptions.OperatorInterventionError, OSError, asyncio.TimeoutError,
+)
+
+
+class _DatabaseWatch:
+    """Logs database outages once per outage, not once per failed iteration."""
+
+    def __init__(self) -> None:
+        self.down: set[str] = set()
+
+    def failed(self, loop: str, exc: BaseException) -> None:
+        if loop not in self.down:
+            self.down.add(loop)
+            if isinstance(exc, (asyncpg.InterfaceError, asyncpg.InternalClientError)):
+                first = "the connection was lost"  # asyncpg's own wording here is about its internals
+            else:
+                first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            what = "database unavailable" if isinstance(exc, _CONNECTION_ERRORS) else "database refused a query"
+            log.error("%s loop: %s (%s); retrying every %ss", loop, what, first, DB_RETRY_SECONDS)
+
+    def ok(self, loop: str) -> None:
+        if loop in self.down:
+            self.down.discard(loop)
+            log.warning("%s loop: database reachable again", loop)
+
+
+async def _nap(sleep: Callable[[float], Awaitable[Any]], seconds: float, *events: asyncio.Event) -> None:
+    """Sleep `seconds` with the injected sleep, waking early when any event is set."""
+    if any(e.is_set() for e in events):
+        return
+    waiters = [asyncio.ensure_future(sleep(max(0.0, seconds)))] + [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+
+
+async def _poll_loop(poller: Poller, concurrency: int, stop: asyncio.Event, sleep: Any, watch: _DatabaseWatch) -> None:
+    running: set[asyncio.Task[Any]] = set()
+    wake = asyncio.Event()  # a finished poll frees a slot
+
+    def done(task: asyncio.Task[Any]) -> None:
+        running.discard(task)
+        wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            if isinstance(exc, _DB_ERRORS):
+                watch.failed("poll", exc)
+            else:
+                log.error("poll task crashed: %r", exc, exc_info=exc)
+
+    try:
+        while not stop.is_set():
+            wake.clear()
+            idle = IDLE_SECONDS
+            try:
+                rows = await poller.lease(concurrency - len(running))
+                for row in rows:
+                    task = asyncio.create_task(poller.poll(row))
+                    running.add(task)
+                    task.add_done_callback(done)
+                if not rows and len(running) < concurrency:
+                    async with poller.pool.acquire() as conn:
+                        due = await accounts.next_due_at(conn)
+                    if due is not None:
+                        idle = min(IDLE_SECONDS, max(0.0, (due - poller.clock()).total_seconds()))
+                watch.ok("poll")
+            except _DB_ERRORS as exc:
+                watch.failed("poll", exc)
+                idle = DB_RETRY_SECONDS
+            except Exception:
+                log.exception("poll loop: unexpected error; retrying")
+                idle = DB_RETRY_SECONDS
+            if len(running) >= concurrency:
+                idle = IDLE_SECONDS * 10  # all slots busy: a finishing poll wakes us
+            await _nap(sleep, idle, stop, wake)
+    finally:
+        if running:
+            _, pending = await asyncio.wait(set(running), timeout=SHUTDOWN_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _outbox_loop(sender: OutboxWorker, stop: asyncio.Event, wake: asyncio.Event, sleep: Any, watch: _DatabaseWatch) -> None:
+    while not stop.is_set():
+        wake.clear()
+        idle = OUTBOX_IDLE_SECONDS
+        try:
+            if await sender.run_once():
+                idle = 0.0  # there may be more
+            else:
+                async with sender.pool.acquire() as conn:
+                    due = await outbox.next_due_at(conn)
+                if due is not None:
+                    idle = min(OUTBOX_IDLE_SECONDS, max(0.0, (due - sender.clock()).total_seconds()))
+            watch.ok("outbox")
+        except _DB_ERRORS as exc:
+            watch.failed("outbox", exc)
+            idle = DB_RETRY_SECONDS
+        except Exception:
+            log.exception("outbox loop: unexpected error; retrying")
+            idle = DB_RETRY_SECONDS
+        await _nap(sleep, idle, stop, wake)
+
+
+async def _listen_loop(pool: asyncpg.Pool, stop: asyncio.Event, wake: asyncio.Event, sleep: Any) -> None:
+    """Hold a LISTEN on the replies channel so a queued reply leaves at once; reconnect if it drops."""
+
+    def on_reply(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if '"queued"' in payload:
+            wake.set()
+
+    while not stop.is_set():
+        lost = asyncio.Event()
+
+        def on_lost(_conn: Any, lost: asyncio.Event = lost) -> None:
+            lost.set()
+
+        try:
+            async with pool.acquire() as conn:
+                conn.add_termination_listener(on_lost)
+                await conn.add_listener(REPLIES_CHANNEL, on_reply)
+                try:
+                    while not stop.is_set() and not lost.is_set() and not conn.is_closed():
+                        await _nap(sleep, 5.0, stop, lost)
+                finally:
+                    conn.remove_termination_listener(on_lost)
+                    if not conn.is_closed():
+                        await conn.remove_listener(REPLIES_CHANNEL, on_reply)
+        except _DB_ERRORS:
+            pass  # the outbox loop reports outages; it keeps polling the table meanwhile
+        wake.set()  # whatever was notified while we were deaf
+        await _nap(sleep, DB_RETRY_SECONDS, stop)
+
+
+async def _reanalyze_loop(pool: asyncpg.Pool, analyzer: Analyzer, stop: asyncio.Event, sleep: Any, clock: Any, watch: _DatabaseWatch) -> None:
+    broken = False  # log a broken NLP stage once, and once again when it works
+    while not stop.is_set():
+        idle = REANALYZE_IDLE_SECONDS
+        try:
+            if await reanalyze_once(pool, analyzer, clock=clock):
+                idle = 0.0
+            watch.ok("reanalyze")
+        except _DB_ERRORS as exc:
+            watch.failed("reanalyze", exc)
+            idle = DB_RETRY_SECONDS
+        except Exception as exc:  # noqa: BLE001 - a broken NLP stage leaves items for later
+            if not broken:
+                log.warning("re-analysis failed (%s); items stay unanalysed until it works", exc)
+            broken = True
+        else:
+            if broken:
+                log.warning("re-analysis works again")
+            broken = False
+        await _nap(sleep, idle, stop)
+
+
+async def run_worker(
+    pool: asyncpg.Pool,
+    vault: Vault,
+    *,
+    worker_id: str,
+    concurrency: int = 4,
+    analyzer: Analyzer | None = None,
+    stop: asyncio.Event,
+    clock: Callable[[], datetime] = utcnow,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    rng: random.Random | None = None,
+    http_timeout: float = 20,
+    lease_seconds: float = 120.0,
+    collector_for: Callable[[str], Any] = collector_class,
+) -> None:
+    """Poll accounts, send the outbox and catch up on analysis until `stop` is set."""
+    rng = rng or random.Random()
+    watch = _DatabaseWatch()
+    timeout = aiohttp.ClientTimeout(total=http_timeout)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        poller = Poller(
+            pool, vault, session, worker_id=worker_id, analyzer=analyzer, clock=clock, rng=rng,
+            lease_seconds=lease_seconds, fetch_timeout=http_timeout * 3, collector_for=collector_for,
+        )
+        sender = OutboxWorker(
+            pool, vault, session, worker_id=worker_id, clock=clock, rng=rng,
+            send_timeout=http_timeout * 1.5, collector_for=collector_for,
+        )
+        wake = asyncio.Event()
+        tasks = [
+            asyncio.create_task(_poll_loop(poller, max(1, concurrency), stop, sleep, watch), name="poll"),
+            asyncio.create_task(_outbox_loop(sender, stop, wake, sleep, watch), name="outbox"),
+            asyncio.create_task(_listen_loop(pool, stop, wake, sleep), name="listen"),
+        ]
+        if analyzer is not None:
+            tasks.append(asyncio.create_task(_reanalyze_loop(pool, analyzer, stop, sleep, clock, watch), name="reanalyze"))
+        log.info("worker %s started (%d accounts at a time)", worker_id, concurrency)
+        try:
+            await stop.wait()
+        finally:
+            stop.set()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            for task, result in zip(tasks, results):
+                if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                    log.error("worker %s: %s loop ended with %r", worker_id, task.get_name(), result)
+        log.info("worker %s stopped", worker_id)

@@ -1,0 +1,238 @@
+"""Platform connections: add and edit them (credentials sealed by the Vault), lease the due ones
+to a worker, and record how each poll went (health, last error, next poll).
+
+Leases make several worker processes share the accounts without polling one twice: a worker
+takes due rows with `FOR UPDATE SKIP LOCKED` and owns them until `lease_until`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from inbox.credentials import Vault
+
+# Columns safe to show on the settings page: everything but the sealed credentials.
+_PUBLIC_COLUMNS = """
+    id, brand_id, platform, name, external_id, base_url, settings, enabled, poll_interval_seconds,
+    next_poll_at, health, last_success_at, last_error, last_error_at, consecutive_failures, usage,
+    created_at, updated_at
+"""
+
+
+async def add_account(
+    conn: asyncpg.Connection,
+    vault: Vault,
+    *,
+    brand_id: int,
+    platform: str,
+    name: str,
+    external_id: str,
+    base_url: str,
+    credentials: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    poll_interval_seconds: int = 60,
+) -> int:
+    """Create the connection, or update it when the brand already has it; return its id."""
+    return await conn.fetchval(
+        """
+        insert into accounts (brand_id, platform, name, external_id, base_url, credentials, settings,
+                              poll_interval_seconds)
+        values ($1, $2, $3, $4, $5, $6, $7, $8)
+        on conflict (brand_id, platform, external_id) do update set
+            name = excluded.name, base_url = excluded.base_url, credentials = excluded.credentials,
+            settings = excluded.settings, poll_interval_seconds = excluded.poll_interval_seconds,
+            enabled = true, health = 'ok', last_error = null, consecutive_failures = 0,
+            next_poll_at = now(), updated_at = now()
+        returning id
+        """,
+        brand_id, platform, name, external_id, base_url, vault.seal(credentials), settings or {},
+        poll_interval_seconds,
+    )
+
+
+async def update_credentials(
+    conn: asyncpg.Connection, vault: Vault, *, brand_id: int, account_id: int, credentials: dict[str, Any]
+) -> bool:
+    """Replace an account's credentials (a reconnect): health back to ok, polled at once."""
+    status = await conn.execute(
+        """
+        update accounts set credentials = $3, health = 'ok', last_error = null, last_error_at = null,
+               consecutive_failures = 0, next_poll_at = now(), updated_at = now()
+        where id = $1 and brand_id = $2
+        """,
+        account_id, brand_id, vault.seal(credentials),
+    )
+    return status.endswith(" 1")
+
+
+async def set_enabled(conn: asyncpg.Connection, *, brand_id: int, account_id: int, enabled: bool) -> bool:
+    """Pause or resume polling of one account."""
+    status = await conn.execute(
+        "update accounts set enabled = $3, next_poll_at = now(), updated_at = now() where id = $1 and brand_id = $2",
+        account_id, brand_id, enabled,
+    )
+    return status.endswith(" 1")
+
+
+async def list_accounts(conn: asyncpg.Connection, brand_id: int) -> list[dict[str, Any]]:
+    """A brand's accounts with their health, without credentials (for the settings page)."""
+    rows = await conn.fetch(
+        f"select {_PUBLIC_COLUMNS} from accounts where brand_id = $1 order by platform, name, id", brand_id
+    )
+    return [dict(r) for r in rows]
+
+
+async def get_account(conn: asyncpg.Connection, brand_id: int, account_id: int) -> dict[str, Any] | None:
+    """One account of the brand without credentials (the settings page's edit form)."""
+    row = await conn.fetchrow(
+        f"select {_PUBLIC_COLUMNS} from accounts where id = $1 and brand_id = $2", account_id, brand_id
+    )
+    return dict(row) if row else None
+
+
+async def remove_account(conn: asyncpg.Connection, *, brand_id: int, account_id: int) -> bool:
+    """Disconnect an account; its items stay in the inbox (their account_id becomes null)."""
+    status = await conn.execute("delete from accounts where id = $1 and brand_id = $2", account_id, brand_id)
+    return status.endswith(" 1")
+
+
+async def load_for_worker(conn: asyncpg.Connection, account_id: int) -> dict[str, Any] | None:
+    """One account with its sealed credentials, for a worker about to call the platform."""
+    row = await conn.fetchrow(
+        """
+        select a.*, b.expected_langs, b.response_target_minutes from accounts a join brands b on b.id = a.brand_id where a.id = $1
+        """,
+        account_id,
+    )
+    return dict(row) if row else None
+
+
+async def lease_due(
+    conn: asyncpg.Connection, *, worker_id: str, now: datetime, lease_seconds: float, limit: int
+) -> list[dict[str, Any]]:
+    """Take up to `limit` due accounts for `worker_id` until now + lease_seconds."""
+    if limit <= 0:
+        return []
+    rows = await conn.fetch(
+        """
+        with due as (
+            select id from accounts
+            where enabled and health <> 'reauth' and next_poll_at <= $2
+              and (lease_until is null or lease_until < $2)
+            order by next_poll_at
+            limit $4
+            for update skip locked
+        )
+        update accounts a set lease_owner = $1, lease_until = $3
+        from due, brands b
+        where a.id = due.id and b.id = a.brand_id
+        returning a.*, b.expected_langs, b.response_target_minutes
+        """,
+        worker_id, now, now + timedelta(seconds=lease_seconds), limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def renew_lease(
+    conn: asyncpg.Connection, account_id: int, *, worker_id: str, now: datetime, lease_seconds: float
+) -> bool:
+    """Extend our lease; False when it expired and another worker may own the account now."""
+    status = await conn.execute(
+        """
+        update accounts set lease_until = $4
+        where id = $1 and lease_owner = $2 and lease_until >= $3
+        """,
+        account_id, worker_id, now, now + timedelta(seconds=lease_seconds),
+    )
+    return status.endswith(" 1")
+
+
+async def holds_lease(conn: asyncpg.Connection, account_id: int, *, worker_id: str, now: datetime) -> bool:
+    """Lock the account row and say whether `worker_id` still owns it (call inside a transaction)."""
+    found = await conn.fetchval(
+        "select 1 from accounts where id = $1 and lease_owner = $2 and lease_until >= $3 for update",
+        account_id, worker_id, now,
+    )
+    return found is not None
+
+
+async def record_success(
+    conn: asyncpg.Connection,
+    account_id: int,
+    *,
+    worker_id: str,
+    now: datetime,
+    next_poll_at: datetime,
+    usage: dict[str, Any] | None,
+) -> str | None:
+    """Healthy again: release the lease, schedule the next poll, keep the platform's latest
+    usage report (none means low usage, platform-apis.md 1.6); return the previous health."""
+    return await conn.fetchval(
+        """
+        with old as (select id, health from accounts where id = $1 for update)
+        update accounts a set health = 'ok', last_success_at = $3, consecutive_failures = 0,
+               last_error = null, next_poll_at = $4, usage = $5,
+               lease_owner = null, lease_until = null, updated_at = now()
+        from old where a.id = old.id and a.lease_owner = $2
+        returning old.health
+        """,
+        account_id, worker_id, now, next_poll_at, usage or {},
+    )
+
+
+async def record_failure(
+    conn: asyncpg.Connection,
+    account_id: int,
+    *,
+    worker_id: str,
+    now: datetime,
+    error: str,
+    health: str,
+    next_poll_at: datetime,
+) -> tuple[str, int] | None:
+    """Note a failed poll in plain words and release the lease; return (previous health, failures)."""
+    row = await conn.fetchrow(
+        """
+        with old as (select id, health from accounts where id = $1 for update)
+        update accounts a set health = $4, last_error = $5, last_error_at = $3,
+               consecutive_failures = a.consecutive_failures + 1, next_poll_at = $6,
+               lease_owner = null, lease_until = null, updated_at = now()
+        from old where a.id = old.id and a.lease_owner = $2
+        returning old.health, a.consecutive_failures
+        """,
+        account_id, worker_id, now, health, error, next_poll_at,
+    )
+    return (row["health"], row["consecutive_failures"]) if row else None
+
+
+async def flag_reauth(conn: asyncpg.Connection, account_id: int, *, error: str, now: datetime) -> str | None:
+    """Stop polling an account whose credentials the platform refused; return the previous health."""
+    return await conn.fetchval(
+        """
+        with old as (select id, health from accounts where id = $1 for update)
+        update accounts a set health = 'reauth', last_error = $2, last_error_at = $3,
+               consecutive_failures = a.consecutive_failures + 1, updated_at = now()
+        from old where a.id = old.id
+        returning old.health
+        """,
+        account_id, error, now,
+    )
+
+
+async def release_lease(conn: asyncpg.Connection, account_id: int, *, worker_id: str) -> None:
+    """Give an account back without touching its schedule (shutdown in the middle of a poll)."""
+    await conn.execute(
+        "update accounts set lease_owner = null, lease_until = null where id = $1 and lease_owner = $2",
+        account_id, worker_id,
+    )
+
+
+async def next_due_at(conn: asyncpg.Connection) -> datetime | None:
+    """When the soonest enabled, healthy-enough account is due (to know how long to idle)."""
+    return await conn.fetchval(
+        "select min(greatest(next_poll_at, coalesce(lease_until, next_poll_at))) from accounts"
+        " where enabled and health <> 'reauth'"
+    )

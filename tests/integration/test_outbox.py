@@ -1,0 +1,325 @@
+"""The reply outbox end to end: queued rows reach the platform emulator exactly once, through
+crashes, timeouts, refusals, rate limits and revoked tokens; every state change is notified."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import AsyncIterator
+
+import aiohttp
+import asyncpg
+import pytest
+from pollkit import (
+    PLATFORM,
+    SECRET,
+    Clock,
+    Site,
+    new_brand,
+    running_site,
+    wordpress_account,
+)
+
+from collector.base import Account
+from collector.outbox_worker import OutboxWorker
+from collector.poller import Poller
+from collector.registry import collector_class
+from inbox import outbox
+from inbox.credentials import Vault
+from inbox.notify import REPLIES_CHANNEL
+
+
+@pytest.fixture
+def vault() -> Vault:
+    return Vault(SECRET)
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    async with running_site() as s:
+        yield s
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def inbox(pool: asyncpg.Pool, vault: Vault, site: Site, session, clock) -> dict:
+    """A brand whose account was polled once: three comments in the inbox."""
+    async with pool.acquire() as conn:
+        brand_id = await new_brand(conn)
+        account_id = await wordpress_account(conn, vault, brand_id, site)
+    site.comments(3)
+    await Poller(pool, vault, session, worker_id="poller", clock=clock, rng=random.Random(1)).poll_due()
+    items = await pool.fetch("select id, external_id, created_at from items order by id")
+    assert len(items) == 3
+    return {"brand_id": brand_id, "account_id": account_id, "items": [dict(r) for r in items]}
+
+
+def sender(pool, vault, session, clock, worker_id: str = "w1", **kw) -> OutboxWorker:
+    return OutboxWorker(pool, vault, session, worker_id=worker_id, clock=clock, rng=random.Random(3), **kw)
+
+
+async def queue(pool: asyncpg.Pool, inbox: dict, n: int = 0, *, body: str = "Merci beaucoup!", action: str = "reply", key: str | None = None) -> dict:
+    async with pool.acquire() as conn:
+        return await outbox.enqueue(
+            conn, brand_id=inbox["brand_id"], item_id=inbox["items"][n]["id"], user_id=None, body=body,
+            idempotency_key=key or f"{action}-{n}-{body}", action=action,
+        )
+
+
+async def reply_row(pool: asyncpg.Pool, reply_id: int) -> dict:
+    return dict(await pool.fetchrow("select * from replies where id = $1", reply_id))
+
+
+class Listener:
+    """NOTIFY payloads of the replies channel, through a connection of their own."""
+
+    def __init__(self) -> None:
+        self.payloads: list[dict] = []
+
+    def __call__(self, conn, pid, channel, payload) -> None:
+        self.payloads.append(json.loads(payload))
+
+    async def settle(self, count: int) -> None:
+        for _ in range(100):
+            if len(self.payloads) >= count:
+                return
+            await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def listener(db_dsn: str) -> AsyncIterator[Listener]:
+    from inbox import db
+
+    conn = await db.connect(db_dsn)
+    found = Listener()
+    await conn.add_listener(REPLIES_CHANNEL, found)
+    yield found
+    await conn.close()
+
+
+async def test_a_reply_is_sent_once_recorded_and_notified(pool, vault, site, session, clock, inbox, listener) -> None:
+    row = await queue(pool, inbox)
+    again = await queue(pool, inbox)  # the same idempotency key: a double click
+    assert again["id"] == row["id"]
+    assert await sender(pool, vault, session, clock).run_once() == 1
+    assert await sender(pool, vault, session, clock).run_once() == 0
+    assert [r["text"] for r in site.emulator.replies] == ["Merci beaucoup!"]
+    assert site.emulator.replies[0]["parent"] == inbox["items"][0]["external_id"]
+    done = await reply_row(pool, row["id"])
+    assert done["state"] == "sent" and done["external_id"] == site.emulator.replies[0]["id"]
+    assert done["attempts"] == 1 and done["error"] is None and done["lease_owner"] is None
+    item = await pool.fetchrow("select first_response_at, first_response_seconds, created_at from items where id = $1", inbox["items"][0]["id"])
+    assert item["first_response_at"] == clock.now
+    assert item["first_response_seconds"] == int((clock.now - item["created_at"]).total_seconds())
+    await listener.settle(3)
+    assert [(p["reply"], p["state"], p["error"]) for p in listener.payloads] == [
+        (row["id"], "queued", None), (row["id"], "sending", None), (row["id"], "sent", None)
+    ]
+    assert all(p["brand"] == inbox["brand_id"] and p["item"] == inbox["items"][0]["id"] for p in listener.payloads)
+
+
+async def test_a_second_reply_keeps_the_first_response_time(pool, vault, site, session, clock, inbox) -> None:
+    await queue(pool, inbox, body="Premier")
+    await sender(pool, vault, session, clock).run_once()
+    first = await pool.fetchval("select first_response_at from items where id = $1", inbox["items"][0]["id"])
+    clock.advance(3600)
+    await queue(pool, inbox, body="Second")
+    await sender(pool, vault, session, clock).run_once()
+    assert await pool.fetchval("select first_response_at from items where id = $1", inbox["items"][0]["id"]) == first
+    assert len(site.emulator.replies) == 2
+
+
+async def test_hide_and_unhide_reach_the_platform_and_the_item(pool, vault, site, session, clock, inbox) -> None:
+    item = inbox["items"][1]
+    await queue(pool, inbox, 1, action="hide", body="")
+    await sender(pool, vault, session, clock).run_once()
+    assert site.emulator.hidden == {item["external_id"]}
+    assert await pool.fetchval("select hidden from items where id = $1", item["id"]) is True
+    await queue(pool, inbox, 1, action="unhide", body="")
+    await sender(pool, vault, session, clock).run_once()
+    assert site.emulator.hidden == set()
+    assert await pool.fetchval("select hidden from items where id = $1", item["id"]) is False
+    assert site.emulator.replies == []
+
+
+async def _send_without_recording(pool, vault, session, clock, row_id: int) -> None:
+    """A worker that claims the row, gets the reply onto the platform, then dies before recording."""
+    async with pool.acquire() as conn:
+        claimed = await outbox.claim_due(conn, worker_id="doomed", now=clock(), lease_seconds=60, limit=10)
+    assert [c["id"] for c in claimed] == [row_id]
+    acct = await pool.fetchrow("select * from accounts where id = $1", claimed[0]["account_id"])
+    account = Account(id=acct["id"], platform=PLATFORM, external_id=acct["external_id"], base_url=acct["base_url"],
+                      credentials=vault.open(acct["credentials"]), settings=acct["settings"])
+    await collector_class(PLATFORM)(account, session).reply(claimed[0]["item_external_id"], claimed[0]["body"], claimed[0]["idempotency_key"])
+
+
+async def test_a_worker_killed_after_sending_is_not_followed_by_a_resend(pool, vault, site, session, clock, inbox) -> None:
+    row = await queue(pool, inbox)
+    await _send_without_recording(pool, vault, session, clock, row["id"])
+    assert len(site.emulator.replies) == 1
+    stuck = await reply_row(pool, row["id"])
+    assert stuck["state"] == "sending" and stuck["lease_owner"] == "doomed"
+    # Before the lease runs out nobody touches it.
+    assert await sender(pool, vault, session, clock, "w2").run_once() == 0
+    clock.advance(61)
+    assert await sender(pool, vault, session, clock, "w2").run_once() == 1
+    done = await reply_row(pool, row["id"])
+    assert done["state"] == "sent" and done["external_id"] == site.emulator.replies[0]["id"]
+    assert len(site.emulator.replies) == 1
+
+
+async def test_a_worker_killed_before_sending_leaves_a_row_that_is_sent_once(pool, vault, site, session, clock, inbox) -> None:
+    row = await queue(pool, inbox)
+    async with pool.acquire() as conn:
+        await outbox.claim_due(conn, worker_id="doomed", now=clock(), lease_seconds=60, limit=10)
+    clock.advance(61)
+    await sender(pool, vault, session, clock, "w2").run_once()
+    assert (await reply_row(pool, row["id"]))["state"] == "sent"
+    assert len(site.emulator.replies) == 1
+
+
+async def test_a_timeout_after_the_request_left_is_checked_before_any_resend(pool, vault, site, session, clock, inbox) -> None:
+    row = await queue(pool, inbox)
+    site.delay, site.slow_methods = 0.6, ("POST",)
+    await sender(pool, vault, session, clock, send_timeout=0.3).run_once()
+    waiting = await reply_row(pool, row["id"])
+    assert waiting["state"] == "queued" and "could not be reached" in waiting["error"]
+    for _ in range(100):  # the platform finishes the request the client gave up on
+        if site.emulator.replies:
+            break
+        await asyncio.sleep(0.02)
+    assert len(site.emulator.replies) == 1
+    site.delay = 0.0
+    clock.to(waiting["next_attempt_at"])
+    await sender(pool, vault, session, clock).run_once()
+    done = await reply_row(pool, row["id"])
+    assert done["state"] == "sent" and done["attempts"] == 2
+    assert len(site.emulator.replies) == 1
+
+
+async def test_a_refusal_fails_at_once_with_the_platforms_words(pool, vault, site, session, clock, inbox) -> None:
+    site.emulator.comments.pop(int(inbox["items"][2]["external_id"]))  # the comment was deleted meanwhile
+    row = await queue(pool, inbox, 2)
+    await sender(pool, vault, session, clock).run_once()
+    failed = await reply_row(pool, row["id"])
+    assert failed["state"] == "failed" and failed["attempts"] == 1
+    assert "Invalid comment ID" in failed["error"]
+    clock.advance(86400)
+    assert await sender(pool, vault, session, clock).run_once() == 0  # no retry on its own
+
+
+async def test_rate_limits_and_server_errors_retry_with_backoff_then_give_up(pool, vault, site, session, clock, inbox) -> None:
+    row = await queue(pool, inbox)
+    async with session.post(f"{site.base}/_control/fault", json={"mode": "rate_limit", "count": 1, "retry_after": 90}):
+        pass
+    await sender(pool, vault, session, clock).run_once()
+    waiting = await reply_row(pool, row["id"])
+    assert waiting["state"] == "queued" and (waiting["next_attempt_at"] - clock.now).total_seconds() >= 90
+    assert await sender(pool, vault, session, clock).run_once() == 0  # not due yet
+    async with session.post(f"{site.base}/_control/fault", json={"mode": "server_error"}):
+        pass
+    waits = []
+    for _ in range(4):
+        clock.to((await reply_row(pool, row["id"]))["next_attempt_at"])
+        before = clock.now
+        assert await sender(pool, vault, session, clock).run_once() == 1
+        after = await reply_row(pool, row["id"])
+        waits.append((after["next_attempt_at"] - before).total_seconds())
+    assert after["state"] == "failed" and after["attempts"] == 5
+    assert waits[1] > waits[0] and waits[2] > waits[1]
+    assert site.emulator.replies == []
+
+
+async def test_staff_retry_a_failed_reply_and_it_goes_out_once(pool, vault, site, session, clock, inbox, listener) -> None:
+    site.emulator.comments.pop(int(inbox["items"][2]["external_id"]))
+    row = await queue(pool, inbox, 2)
+    await sender(pool, vault, session, clock).run_once()
+    assert (await reply_row(pool, row["id"]))["state"] == "failed"
+    async with pool.acquire() as conn:
+        assert await outbox.retry(conn, inbox["brand_id"] + 1000, row["id"]) is None  # another brand's
+        again = await outbox.retry(conn, inbox["brand_id"], row["id"])
+        assert again is not None and again["state"] == "queued" and again["attempts"] == 0
+        assert await outbox.retry(conn, inbox["brand_id"], row["id"]) is None  # only failed rows
+    # The platform still refuses: failed again, and nothing reached the site.
+    await sender(pool, vault, session, clock).run_once()
+    assert (await reply_row(pool, row["id"]))["state"] == "failed"
+    assert site.emulator.replies == []
+    await listener.settle(6)
+    assert [p["state"] for p in listener.payloads] == ["queued", "sending", "failed", "queued", "sending", "failed"]
+    assert listener.payloads[2]["error"] and "Invalid comment ID" in listener.payloads[2]["error"]
+
+
+async def test_a_retried_reply_whose_last_try_timed_out_is_looked_for_before_resending(pool, vault, site, session, clock, inbox) -> None:
+    row = await queue(pool, inbox)
+    site.delay, site.slow_methods = 0.6, ("POST",)
+    # One attempt left: the timeout (after the request reached the site) fails the row for good.
+    await pool.execute("update replies set max_attempts = 1 where id = $1", row["id"])
+    await sender(pool, vault, session, clock, send_timeout=0.3).run_once()
+    assert (await reply_row(pool, row["id"]))["state"] == "failed"
+    for _ in range(100):
+        if site.emulator.replies:
+            break
+        await asyncio.sleep(0.02)
+    site.delay = 0.0
+    async with pool.acquire() as conn:
+        await outbox.retry(conn, inbox["brand_id"], row["id"])
+    await sender(pool, vault, session, clock).run_once()
+    done = await reply_row(pool, row["id"])
+    assert done["state"] == "sent" and done["external_id"] == site.emulator.replies[0]["id"]
+    assert len(site.emulator.replies) == 1
+
+
+async def test_a_revoked_token_fails_the_reply_and_flags_the_account(pool, vault, site, session, clock, inbox) -> None:
+    row = await queue(pool, inbox)
+    async with session.post(f"{site.base}/_control/fault", json={"mode": "expired_token"}):
+        pass
+    await sender(pool, vault, session, clock).run_once()
+    failed = await reply_row(pool, row["id"])
+    assert failed["state"] == "failed" and failed["error"] == "Wordpress refused the token: reconnect the account"
+    assert await pool.fetchval("select health from accounts where id = $1", inbox["account_id"]) == "reauth"
+    # Further replies of that account fail at once without calling the platform.
+    requests = site.api_requests
+    second = await queue(pool, inbox, 1)
+    await sender(pool, vault, session, clock).run_once()
+    assert (await reply_row(pool, second["id"]))["state"] == "failed"
+    assert site.api_requests == requests
+
+
+async def test_a_removed_account_fails_the_reply_in_plain_words(pool, vault, site, session, clock, inbox) -> None:
+    row = await queue(pool, inbox)
+    await pool.execute("delete from accounts where id = $1", inbox["account_id"])
+    await sender(pool, vault, session, clock).run_once()
+    failed = await reply_row(pool, row["id"])
+    assert failed["state"] == "failed" and "account" in failed["error"] and "removed" in failed["error"]
+
+
+async def test_a_platform_without_replies_or_hiding_fails_in_plain_words_without_a_call(pool, vault, session, clock) -> None:
+    from datetime import UTC, datetime
+
+    from inbox.accounts import add_account
+    from inbox.ingest import ingest_batch
+    from inbox.types import NewItem
+
+    async with pool.acquire() as conn:
+        brand_id = await new_brand(conn, "feeds")
+        account_id = await add_account(conn, vault, brand_id=brand_id, platform="rss", name="Revue de presse",
+                                       external_id="feed", base_url="http://127.0.0.1:9", credentials={})
+        await ingest_batch(conn, brand_id=brand_id, account_id=account_id, items=[
+            NewItem(platform="rss", external_id="a1", kind="mention", body="Article", created_at=datetime.now(UTC))])
+        item_id = await conn.fetchval("select id from items")
+        reply = await outbox.enqueue(conn, brand_id=brand_id, item_id=item_id, user_id=None, body="Merci", idempotency_key="r")
+        hide = await outbox.enqueue(conn, brand_id=brand_id, item_id=item_id, user_id=None, body="", idempotency_key="h", action="hide")
+    assert await sender(pool, vault, session, clock).run_once() == 2
+    assert (await reply_row(pool, reply["id"]))["error"] == "Rss does not take replies from Jasette: answer on Rss itself"
+    assert "does not let Jasette hide" in (await reply_row(pool, hide["id"]))["error"]
