@@ -111,6 +111,10 @@ async def ingest_only(dsn: str, pages: list[list[Any]]) -> tuple[int, float]:
     try:
         await pool.execute("truncate items, authors, accounts, brands cascade")
         brand_id = await pool.fetchval("insert into brands (slug, name) values ('baseline', 'baseline') returning id")
+        account_id = await pool.fetchval(
+            "insert into accounts (brand_id, platform, external_id, base_url) values ($1, 'wordpress', 'all', 'http://x') returning id",
+            brand_id,
+        )
         began = time.perf_counter()
         stored = 0
         async with pool.acquire() as conn:
@@ -118,7 +122,7 @@ async def ingest_only(dsn: str, pages: list[list[Any]]) -> tuple[int, float]:
                 # Distinct ids per page: the sites' numbering overlaps and this is one brand.
                 for item in items:
                     item.external_id = f"{n}-{item.external_id}"
-                stored += len((await ingest_batch(conn, brand_id=brand_id, account_id=None, items=items)).new_ids)
+                stored += len((await ingest_batch(conn, brand_id=brand_id, account_id=account_id, items=items)).new_ids)
         return stored, time.perf_counter() - began
     finally:
         await pool.close()

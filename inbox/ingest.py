@@ -57,7 +57,7 @@ up as (
            lang_conf, sentiment, polarity, priority, reasons::jsonb, spam,
            case when analyzed then now() end
     from input
-    on conflict (brand_id, platform, external_id) do update set
+    on conflict (account_id, external_id) do update set
         body = case when excluded.deleted_at is null then excluded.body else i.body end,
         edited_at = case when excluded.deleted_at is null then now() else i.edited_at end,
         deleted_at = coalesce(i.deleted_at, excluded.deleted_at),
@@ -131,7 +131,7 @@ async def ingest_batch(
     conn: asyncpg.Connection,
     *,
     brand_id: int,
-    account_id: int | None,
+    account_id: int,
     items: list[NewItem],
     cursor: dict[str, Any] | None = None,
     now: datetime | None = None,
@@ -147,7 +147,7 @@ async def ingest_batch(
             rows = await conn.fetch(_UPSERT_ITEMS, brand_id, account_id, *_columns(valid, author_ids))
             result.new_ids = [r["id"] for r in rows if r["inserted"]]
             result.changed_ids = [r["id"] for r in rows if not r["inserted"]]
-        if cursor is not None and account_id is not None:
+        if cursor is not None:
             await conn.execute(
                 "update accounts set cursor = $2, updated_at = now() where id = $1", account_id, cursor
             )

@@ -163,18 +163,18 @@ async def item_detail(conn: asyncpg.Connection, brand_id: int, item_id: int) -> 
     item["parent"] = None
     if item["parent_external_id"]:
         parent = await conn.fetchrow(
-            f"{_SELECT} where i.brand_id = $1 and i.platform = $2 and i.external_id = $3",
-            brand_id, item["platform"], item["parent_external_id"],
+            f"{_SELECT} where i.brand_id = $1 and i.account_id = $2 and i.external_id = $3",
+            brand_id, item["account_id"], item["parent_external_id"],
         )
         item["parent"] = dict(parent) if parent else None
     thread_key = item["thread_external_id"] or item["parent_external_id"]
     item["thread"] = []
     if thread_key:
         item["thread"] = [dict(r) for r in await conn.fetch(
-            f"{_SELECT} where i.brand_id = $1 and i.platform = $2 and i.id <> $4"
+            f"{_SELECT} where i.brand_id = $1 and i.account_id = $2 and i.id <> $4"
             " and (i.thread_external_id = $3 or i.external_id = $3 or i.parent_external_id = $3)"
             " order by i.created_at limit 50",
-            brand_id, item["platform"], thread_key, item_id,
+            brand_id, item["account_id"], thread_key, item_id,
         )]
     item["history"] = []
     if item["author_id"] is not None:

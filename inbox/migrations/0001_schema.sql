@@ -122,14 +122,16 @@ create table items (
                  when 'en' then 'english'::regconfig else 'simple'::regconfig end,
             body)
     ) stored,
-    unique (brand_id, platform, external_id)
+    -- Ids are unique within the connection they came from: two WordPress sites of one brand
+    -- number their comments from the same range, and must not overwrite each other.
+    unique (account_id, external_id)
 );
 -- The inbox's hot path: a brand's open items by priority, then newest (keyset pagination).
 create index items_inbox on items (brand_id, priority desc, created_at desc, id desc)
     where status <> 'done' and not spam;
 create index items_brand_time on items (brand_id, created_at desc, id desc);
-create index items_thread on items (brand_id, platform, thread_external_id);
-create index items_parent on items (brand_id, platform, parent_external_id);
+create index items_thread on items (account_id, thread_external_id);
+create index items_parent on items (account_id, parent_external_id);
 create index items_author on items (author_id);
 create index items_search on items using gin (search);
 create index items_unanalyzed on items (id) where analyzed_at is null;

@@ -186,7 +186,10 @@ async def test_items_stored_unanalysed_are_analysed_by_a_running_worker(pool, va
         await asyncio.sleep(0.3)  # the worker is idle now: nothing to analyse yet
         async with pool.acquire() as conn:
             # What a webhook delivery does: stored at once, without analysis.
-            await ingest_batch(conn, brand_id=brand_id, account_id=None, items=[
+            account_id = await conn.fetchval(
+                "insert into accounts (brand_id, platform, external_id, base_url)"
+                " values ($1, 'wordpress', 'site', 'http://127.0.0.1:9') returning id", brand_id)
+            await ingest_batch(conn, brand_id=brand_id, account_id=account_id, items=[
                 NewItem(platform="wordpress", external_id="w1", kind="comment", created_at=datetime.now(UTC),
                         body="Service horrible, je suis vraiment fâché, personne ne répond!")])
 
