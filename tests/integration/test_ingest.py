@@ -183,3 +183,21 @@ async def test_search_vector_follows_the_detected_language(pool, brand):
     assert found == "c1"
     found = await pool.fetchval("select external_id from items where search @@ plainto_tsquery('english', 'delicious croissant')")
     assert found == "c2"
+
+
+async def test_two_sites_of_one_brand_with_the_same_ids_both_keep_their_comments(pool, brand):
+    second = await pool.fetchval(
+        "insert into accounts (brand_id, platform, external_id, base_url) values ($1, 'wordpress', 'blog', 'http://127.0.0.1:9') returning id",
+        brand["brand_id"],
+    )
+    first = await pool.fetchval(
+        "insert into accounts (brand_id, platform, external_id, base_url) values ($1, 'wordpress', 'site', 'http://127.0.0.1:9') returning id",
+        brand["brand_id"],
+    )
+    for account_id, text in ((first, "Sur le site"), (second, "Sur le blogue")):
+        item = NewItem("wordpress", "17", "comment", text, T0)
+        async with pool.acquire() as conn:
+            await ingest_batch(conn, brand_id=brand["brand_id"], account_id=account_id, items=[item])
+    rows = await pool.fetch("select account_id, body from items where external_id = '17' order by body")
+    assert [(r["account_id"], r["body"]) for r in rows] == [(second, "Sur le blogue"), (first, "Sur le site")]
+    assert await pool.fetchval("select count(*) from item_revisions") == 0
