@@ -35,49 +35,45 @@ join unnest($1::text[], $2::text[]) as k(platform, external_id)
   on a.platform = k.platform and a.external_id = k.external_id
 """
 
-# One statement that inserts or updates only what really changed; the items_keep_revision
-# trigger keeps the text an edit replaced.
-_UPSERT_ITEMS = """
-with input as (
-    select * from unnest(
-        $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
-        $10::text[], $11::bool[], $12::timestamptz[], $13::bool[], $14::text[], $15::text[],
-        $16::real[], $17::text[], $18::real[], $19::int[], $20::text[], $21::bool[], $22::bool[])
-    as t(platform, external_id, kind, author_id, parent, thread, body, url, from_business,
-         created_at, deleted, raw, lang, lang_conf, sentiment, polarity, priority, reasons, spam,
-         analyzed)
-),
-up as (
-    insert into items as i (
-        brand_id, account_id, platform, external_id, kind, author_id, parent_external_id,
-        thread_external_id, body, url, from_business, created_at, deleted_at, raw, lang,
-        lang_confidence, sentiment, polarity, priority, reasons, spam, analyzed_at)
-    select $1, $2, platform, external_id, kind, author_id, parent, thread, body, url,
-           from_business, created_at, case when deleted then now() end, raw::jsonb, lang,
-           lang_conf, sentiment, polarity, priority, reasons::jsonb, spam,
-           case when analyzed then now() end
-    from input
-    on conflict (account_id, external_id) do update set
-        body = case when excluded.deleted_at is null then excluded.body else i.body end,
-        edited_at = case when excluded.deleted_at is null then now() else i.edited_at end,
-        deleted_at = coalesce(i.deleted_at, excluded.deleted_at),
-        author_id = coalesce(excluded.author_id, i.author_id),
-        url = coalesce(excluded.url, i.url),
-        raw = excluded.raw,
-        updated_at = now(),
-        lang = case when excluded.deleted_at is null then excluded.lang else i.lang end,
-        lang_confidence = case when excluded.deleted_at is null then excluded.lang_confidence else i.lang_confidence end,
-        sentiment = case when excluded.deleted_at is null then excluded.sentiment else i.sentiment end,
-        polarity = case when excluded.deleted_at is null then excluded.polarity else i.polarity end,
-        priority = case when excluded.deleted_at is null then excluded.priority else i.priority end,
-        reasons = case when excluded.deleted_at is null then excluded.reasons else i.reasons end,
-        spam = case when excluded.deleted_at is null then excluded.spam else i.spam end,
-        analyzed_at = case when excluded.deleted_at is null then excluded.analyzed_at else i.analyzed_at end
-    where (excluded.deleted_at is null and i.body is distinct from excluded.body)
-       or (excluded.deleted_at is not null and i.deleted_at is null)
-    returning i.id, (i.xmax = 0) as inserted
-)
-select id, inserted from up
+# An edit: the platform sent another text for an item that is not being deleted.
+_EDITED = "(excluded.deleted_at is null and i.body is distinct from excluded.body)"
+# The analysis is taken on an edit, or when the stored item had none yet (a webhook came first).
+_TAKE_ANALYSIS = f"({_EDITED} or (i.analyzed_at is null and excluded.analyzed_at is not null))"
+_ANALYSIS = ("lang", "lang_confidence", "sentiment", "polarity", "priority", "reasons", "spam", "analyzed_at")
+
+# One statement that inserts or updates only what really changed (so a replayed page changes
+# and notifies nothing); the items_keep_revision trigger keeps the text an edit replaced.
+_UPSERT_ITEMS = f"""
+insert into items as i (
+    brand_id, account_id, platform, external_id, kind, author_id, parent_external_id,
+    thread_external_id, body, url, from_business, created_at, deleted_at, raw, lang,
+    lang_confidence, sentiment, polarity, priority, reasons, spam, analyzed_at)
+select $1, $2, platform, external_id, kind, author_id, parent, thread, body, url,
+       from_business, created_at, case when deleted then now() end, raw::jsonb, lang,
+       lang_conf, sentiment, polarity, priority, reasons::jsonb, spam,
+       case when analyzed then now() end
+from unnest(
+    $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[],
+    $10::text[], $11::bool[], $12::timestamptz[], $13::bool[], $14::text[], $15::text[],
+    $16::real[], $17::text[], $18::real[], $19::int[], $20::text[], $21::bool[], $22::bool[])
+as t(platform, external_id, kind, author_id, parent, thread, body, url, from_business,
+     created_at, deleted, raw, lang, lang_conf, sentiment, polarity, priority, reasons, spam,
+     analyzed)
+on conflict (account_id, external_id) do update set
+    body = case when {_EDITED} then excluded.body else i.body end,
+    edited_at = case when {_EDITED} then now() else i.edited_at end,
+    deleted_at = coalesce(i.deleted_at, excluded.deleted_at),
+    author_id = coalesce(excluded.author_id, i.author_id),
+    url = coalesce(excluded.url, i.url),
+    raw = excluded.raw,
+    updated_at = now(),
+    {", ".join(f"{c} = case when {_TAKE_ANALYSIS} then excluded.{c} else i.{c} end" for c in _ANALYSIS)}
+where {_EDITED}
+   or (excluded.deleted_at is not null and i.deleted_at is null)
+   or (i.analyzed_at is null and excluded.analyzed_at is not null)
+   or (i.url is null and excluded.url is not null)
+   or (i.author_id is null and excluded.author_id is not null)
+returning i.id, (i.xmax = 0) as inserted
 """
 
 

@@ -201,3 +201,21 @@ async def test_two_sites_of_one_brand_with_the_same_ids_both_keep_their_comments
     rows = await pool.fetch("select account_id, body from items where external_id = '17' order by body")
     assert [(r["account_id"], r["body"]) for r in rows] == [(second, "Sur le blogue"), (first, "Sur le site")]
     assert await pool.fetchval("select count(*) from item_revisions") == 0
+
+
+async def test_an_item_first_stored_bare_gets_link_author_and_analysis_from_the_poll(pool, brand):
+    from inbox.types import Analysis
+
+    bare = NewItem("facebook", "c9", "comment", "Où est ma commande?", T0)  # as a webhook brings it
+    await ingest(pool, brand, [bare])
+    polled = comment(9, "Où est ma commande?", url="https://facebook.com/c9")
+    polled.analysis = Analysis(lang="fr", lang_confidence=0.98, sentiment="negative", polarity=-0.4, priority=70,
+                               reasons=["question"])
+    changed = await ingest(pool, brand, [polled])
+    assert len(changed.changed_ids) == 1
+    row = await pool.fetchrow("select url, author_id, lang, priority, analyzed_at, edited_at from items")
+    assert row["url"] == "https://facebook.com/c9" and row["author_id"] is not None
+    assert (row["lang"], row["priority"]) == ("fr", 70) and row["analyzed_at"] is not None
+    assert row["edited_at"] is None, "filling in details is not an edit"
+    again = await ingest(pool, brand, [polled])
+    assert again.changed_ids == []

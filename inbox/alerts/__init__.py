@@ -1,0 +1,1 @@
+"""Alerts: rules, evaluation, delivery through in-app, e-mail and webhook channels."""

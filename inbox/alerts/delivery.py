@@ -1,0 +1,143 @@
+"""The delivery queue: claim due e-mail and webhook deliveries, send, record the outcome.
+
+A claim is a lease (state 'sending' until lease_until): a worker that dies mid-send leaves a
+row another worker takes once the lease expires, so nothing is lost. What was sent is marked
+sent at once, and resends carry the same Message-ID / X-Jasette-Delivery for receivers to drop.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from inbox.alerts import email, message, webhook
+from inbox.alerts.email import SmtpConfig
+from inbox.alerts.store import load_brand
+
+log = logging.getLogger(__name__)
+
+# Waits after failed attempts 1, 2, 3...; a delivery failing MAX_ATTEMPTS times stays 'failed'.
+BACKOFF_SECONDS = (30, 120, 600, 1800, 7200)
+MAX_ATTEMPTS = 6
+LEASE_SECONDS = 120
+
+_CLAIM = """
+update alert_deliveries d set state = 'sending', attempts = d.attempts + 1, lease_until = $1::timestamptz + make_interval(secs => $3::int)
+where d.id in (
+    select id from alert_deliveries
+    where channel <> 'inapp' and ((state = 'queued' and next_attempt_at <= $1) or (state = 'sending' and lease_until < $1))
+    order by next_attempt_at, id limit $2 for update skip locked)
+returning d.id, d.alert_id, d.channel, d.target, d.attempts
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one delivery attempt."""
+
+    delivery_id: int
+    channel: str
+    target: str
+    ok: bool
+    error: str | None = None
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next attempt after `attempts` failures."""
+    return timedelta(seconds=BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1])
+
+
+async def _send_one(conn: asyncpg.Connection, row: Any, alert: Any, *, smtp: SmtpConfig, base_url: str,
+                    session: aiohttp.ClientSession, now: datetime, webhook_timeout: float) -> None:
+    brand = await load_brand(conn, alert["brand_id"])
+    msg = message.render(alert["kind"], alert["details"], lang=brand.lang, brand_name=brand.name, base_url=base_url)
+    if row["channel"] == "email":
+        mime = email.build(smtp, to=row["target"], subject=msg.subject, text=msg.text, html=msg.html,
+                           message_key=f"jasette-alert-{alert['id']}-{row['id']}", lang=brand.lang)
+        await email.send(smtp, mime)
+        return
+    # Slack reads &, < and > as markup in `text`: escape them, then add the link its own way.
+    subject = msg.subject.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    payload = {
+        "text": f"{subject}\n<{message.alerts_link(base_url)}|{message.words(brand.lang)['open']}>",
+        "alert": {"id": alert["id"], "kind": alert["kind"], "brand": brand.slug, "title": alert["title"],
+                  "created_at": alert["created_at"].isoformat(), "details": alert["details"],
+                  "url": message.alerts_link(base_url)},
+    }
+    await webhook.post(session, row["target"], payload, secret=brand.settings.get("webhook_secret"),
+                       timestamp=int(now.timestamp()), delivery_id=f"{alert['id']}-{row['id']}",
+                       timeout=webhook_timeout)
+
+
+async def _claim(conn: asyncpg.Connection, now: datetime, only_alert: int | None) -> Any:
+    # One row per claim: its lease then only has to cover its own send (at most the timeout),
+    # never a queue of slow receivers behind it.
+    if only_alert is None:
+        return await conn.fetchrow(_CLAIM, now, 1, LEASE_SECONDS)
+    return await conn.fetchrow(
+        "update alert_deliveries set state = 'sending', attempts = attempts + 1,"
+        " lease_until = $2::timestamptz + make_interval(secs => $3::int)"
+        " where id = (select id from alert_deliveries where alert_id = $1 and channel <> 'inapp'"
+        " and ((state = 'queued' and next_attempt_at <= $2) or (state = 'sending' and lease_until < $2))"
+        " order by id limit 1 for update skip locked)"
+        " returning id, alert_id, channel, target, attempts", only_alert, now, LEASE_SECONDS)
+
+
+async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, now: datetime,
+                      session: aiohttp.ClientSession, limit: int = 20,
+                      only_alert: int | None = None, webhook_timeout: float = 10.0) -> list[Outcome]:
+    """Claim and send up to `limit` due deliveries (or those of one alert); their outcomes."""
+    outcomes: list[Outcome] = []
+    async with pool.acquire() as conn:
+        while len(outcomes) < limit:
+            row = await _claim(conn, now, only_alert)
+            if row is None:
+                break
+            alert = await conn.fetchrow("select * from alerts where id = $1", row["alert_id"])
+            if row["channel"] == "email" and not smtp.host:
+                # Not a failure to retry: this install has no SMTP server. Say so once, on the row.
+                outcomes.append(await _failed(conn, row, "e-mail is off: set JASETTE_SMTP_HOST", now, final=True))
+                continue
+            try:
+                await _send_one(conn, row, alert, smtp=smtp, base_url=base_url, session=session, now=now,
+                                webhook_timeout=webhook_timeout)
+            except (email.EmailError, webhook.WebhookError) as exc:
+                outcomes.append(await _failed(conn, row, str(exc), now))
+                continue
+            except Exception as exc:  # a bug must cost one delivery its retries, not stall the queue
+                log.exception("alert delivery %s: unexpected error", row["id"])
+                outcomes.append(await _failed(conn, row, f"internal error: {type(exc).__name__}", now))
+                continue
+            await conn.execute(
+                "update alert_deliveries set state = 'sent', sent_at = $2, lease_until = null, last_error = null"
+                " where id = $1", row["id"], now)
+            outcomes.append(Outcome(row["id"], row["channel"], row["target"], True))
+    return outcomes
+
+
+async def _failed(conn: asyncpg.Connection, row: Any, error: str, now: datetime, *, final: bool = False) -> Outcome:
+    quiet = final  # a configuration fact, shown on the alerts page rather than logged per alert
+    final = final or row["attempts"] >= MAX_ATTEMPTS
+    await conn.execute(
+        "update alert_deliveries set state = $2, last_error = $3, lease_until = null, next_attempt_at = $4"
+        " where id = $1",
+        row["id"], "failed" if final else "queued", error[:1000], now + backoff(row["attempts"]),
+    )
+    if not quiet and (row["attempts"] == 1 or final):
+        # Health changes are logged, not every retry: the alerts list shows each attempt's error.
+        log.warning("alert delivery %s (%s) %s: %s", row["id"], row["channel"],
+                    "gave up" if final else "failed, will retry", error)
+    return Outcome(row["id"], row["channel"], row["target"], False, error)
+
+
+async def next_due(pool: asyncpg.Pool) -> datetime | None:
+    """When the earliest queued or leased delivery becomes due (None: nothing waits)."""
+    return await pool.fetchval(
+        "select min(case when state = 'queued' then next_attempt_at else lease_until end)"
+        " from alert_deliveries where state in ('queued', 'sending') and channel <> 'inapp'"
+    )

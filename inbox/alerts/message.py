@@ -1,0 +1,160 @@
+"""What an alert says, in French or English: subject, plain text, HTML and the Slack `text`.
+
+Everything quoted from platforms is escaped by Jinja2's autoescape, never marked safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment
+
+_WORDS = {
+    "fr": {
+        "negative_mention": "Commentaire négatif",
+        "volume_spike": "Pic de volume",
+        "sentiment_dip": "Baisse du sentiment",
+        "digest": "Résumé du matin",
+        "test": "Alerte de test",
+        "open": "Ouvrir dans la boîte de réception",
+        "why": "Pourquoi",
+        "terms": "Mots fréquents",
+        "items": "Messages en cause",
+        "followers": "abonnés",
+        "priority": "priorité",
+        "footer": "Jasette vous écrit parce qu'une règle d'alerte s'est déclenchée. Réglages : ",
+    },
+    "en": {
+        "negative_mention": "Negative comment",
+        "volume_spike": "Volume spike",
+        "sentiment_dip": "Sentiment dip",
+        "digest": "Morning digest",
+        "test": "Test alert",
+        "open": "Open in the inbox",
+        "why": "Why",
+        "terms": "Frequent terms",
+        "items": "Items behind it",
+        "followers": "followers",
+        "priority": "priority",
+        "footer": "Jasette writes because an alert rule fired. Settings: ",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One alert rendered for one language."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def words(lang: str) -> dict[str, str]:
+    """The label catalogue of a language (French unless English is asked)."""
+    return _WORDS["en" if lang == "en" else "fr"]
+
+
+def item_link(base_url: str, item_id: int) -> str:
+    """The inbox page of one item."""
+    return f"{base_url.rstrip('/')}/items/{item_id}"
+
+
+def alerts_link(base_url: str) -> str:
+    """The alerts list of the web app."""
+    return f"{base_url.rstrip('/')}/alerts"
+
+
+def _pct(share: float) -> str:
+    return f"{round(share * 100)} %"
+
+
+def reason_line(kind: str, details: dict[str, Any], lang: str) -> str:
+    """The one sentence that says why the alert fired, with its figures."""
+    en = lang == "en"
+    d = details
+    if kind == "negative_mention":
+        n, posts = d.get("count", 0), len(d.get("groups", [])) or 1
+        if n == 1:
+            item = (d.get("items") or [{}])[0]
+            urgent = [r for r in item.get("reasons", []) if r.startswith("urgent:")]
+            signal = ", ".join(urgent) or ("priority" if en else "priorité") + f" {item.get('priority', 0)}"
+            return (f"A negative comment needs you ({signal})." if en
+                    else f"Un commentaire négatif a besoin de vous ({signal}).")
+        return (f"{n} negative comments on {posts} post(s) need you." if en
+                else f"{n} commentaires négatifs sur {posts} publication(s) ont besoin de vous.")
+    if kind == "volume_spike":
+        return (f"{d['count']} items in the last {d['window_minutes']} min, against a usual "
+                f"{d['mean']:.1f} ± {d['std']:.1f} at this hour (threshold {d['threshold']:.1f}, minimum {d['min_count']})."
+                if en else
+                f"{d['count']} messages dans les {d['window_minutes']} dernières minutes, contre "
+                f"{d['mean']:.1f} ± {d['std']:.1f} d'habitude à cette heure (seuil {d['threshold']:.1f}, minimum {d['min_count']}).")
+    if kind == "sentiment_dip":
+        return (f"{d['negative']} of {d['count']} items in the last {d['window_minutes']} min are negative "
+                f"({_pct(d['share'])}, threshold {_pct(d['threshold'])})." if en else
+                f"{d['negative']} messages sur {d['count']} sont négatifs dans les {d['window_minutes']} dernières "
+                f"minutes ({_pct(d['share'])}, seuil {_pct(d['threshold'])}).")
+    if kind == "digest":
+        n = len(d.get("alerts", []))
+        return (f"{n} alert(s) held during the quiet hours." if en
+                else f"{n} alerte(s) retenue(s) pendant les heures calmes.")
+    return ("This is a test: Jasette can reach you on this channel." if en
+            else "Ceci est un test : Jasette peut vous joindre par ce canal.")
+
+
+def title(kind: str, details: dict[str, Any], lang: str, brand_name: str) -> str:
+    """The short line of an alert (list, banner, e-mail subject)."""
+    label = words(lang).get(kind, kind)
+    return f"[{brand_name}] {label} — {reason_line(kind, details, lang)}"
+
+
+_ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+_HTML = _ENV.from_string(
+    """<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
+<body style="font-family:Arial,Helvetica,sans-serif;color:#1f2937;max-width:640px;margin:0 auto;padding:16px">
+<h1 style="font-size:20px;margin:0 0 8px">{{ label }} · {{ brand }}</h1>
+<p style="font-size:15px"><strong>{{ w.why }} :</strong> {{ reason }}</p>
+{% if terms %}<p><strong>{{ w.terms }} :</strong> {{ terms|join(', ') }}</p>{% endif %}
+{% if items %}<h2 style="font-size:16px">{{ w.items }}</h2>
+<ul style="padding-left:18px">
+{% for it in items %}<li style="margin-bottom:8px">
+<a href="{{ link(it.id) }}">{{ it.platform }} · {{ it.author or '?' }}{% if it.followers %} ({{ it.followers }} {{ w.followers }}){% endif %}</a>
+— {{ w.priority }} {{ it.priority }}{% if it.reasons %} · {{ it.reasons|join(', ') }}{% endif %}<br>
+<span style="color:#374151">« {{ it.excerpt }} »</span></li>
+{% endfor %}</ul>{% endif %}
+{% if alerts %}<ul>{% for a in alerts %}<li>{{ a.title }}</li>{% endfor %}</ul>{% endif %}
+<p><a href="{{ alerts_url }}" style="background:#1d4ed8;color:#fff;padding:8px 14px;border-radius:4px;text-decoration:none">{{ w.open }}</a></p>
+<p style="font-size:12px;color:#6b7280">{{ w.footer }}{{ settings_url }}</p>
+</body></html>"""
+)
+
+
+def render(kind: str, details: dict[str, Any], *, lang: str, brand_name: str, base_url: str) -> Message:
+    """Subject, plain text and HTML of an alert for one reader's language."""
+    w = words(lang)
+    reason = reason_line(kind, details, lang)
+    subject = title(kind, details, lang, brand_name)
+    items = details.get("items", [])
+    terms = details.get("terms", [])
+    lines = [f"{w.get(kind, kind)} · {brand_name}", "", f"{w['why']} : {reason}"]
+    if terms:
+        lines.append(f"{w['terms']} : {', '.join(terms)}")
+    if items:
+        lines += ["", w["items"] + " :"]
+        for it in items:
+            who = it.get("author") or "?"
+            lines.append(f"- {it.get('platform')} · {who} · {w['priority']} {it.get('priority')}"
+                         f"{' · ' + ', '.join(it['reasons']) if it.get('reasons') else ''}")
+            lines.append(f"  « {it.get('excerpt', '')} »")
+            lines.append(f"  {item_link(base_url, it['id'])}")
+    for a in details.get("alerts", []):
+        lines.append(f"- {a.get('title', '')}")
+    lines += ["", f"{w['open']} : {alerts_link(base_url)}"]
+    html = _HTML.render(
+        lang=lang, subject=subject, label=w.get(kind, kind), brand=brand_name, w=w, reason=reason,
+        terms=terms, items=items, alerts=details.get("alerts", []), link=lambda i: item_link(base_url, i),
+        alerts_url=alerts_link(base_url), settings_url=f"{base_url.rstrip('/')}/settings/alerts",
+    )
+    return Message(subject=subject, text="\n".join(lines) + "\n", html=html)

@@ -1,0 +1,165 @@
+"""Alerts in PostgreSQL: raising one (with its deliveries queued), digests, test alerts, listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from inbox.alerts import message
+from inbox.notify import ALERTS_CHANNEL, notify
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    """What alerting needs of a brand."""
+
+    id: int
+    slug: str
+    name: str
+    lang: str
+    timezone: str
+    settings: dict[str, Any]
+
+
+async def load_brand(conn: asyncpg.Connection, brand_id: int) -> Brand:
+    """The brand row; LookupError when it does not exist."""
+    row = await conn.fetchrow("select id, slug, name, lang, timezone, settings from brands where id = $1", brand_id)
+    if row is None:
+        raise LookupError(f"brand {brand_id} does not exist")
+    return Brand(row["id"], row["slug"], row["name"], row["lang"], row["timezone"], row["settings"] or {})
+
+
+async def email_targets(conn: asyncpg.Connection, brand: Brand) -> list[str]:
+    """settings.alert_emails, or else the brand owners' addresses."""
+    configured = [str(e).strip() for e in brand.settings.get("alert_emails") or [] if str(e).strip()]
+    if configured:
+        return configured
+    rows = await conn.fetch(
+        "select u.email from memberships m join users u on u.id = m.user_id"
+        " where m.brand_id = $1 and m.role = 'owner' order by u.id",
+        brand.id,
+    )
+    return [r["email"] for r in rows]
+
+
+async def _queue(conn: asyncpg.Connection, alert_id: int, brand: Brand, channels: list[str], now: datetime) -> None:
+    targets: list[tuple[str, str]] = []
+    if "email" in channels:
+        targets += [("email", t) for t in await email_targets(conn, brand)]
+    if "webhook" in channels and brand.settings.get("webhook_url"):
+        targets.append(("webhook", str(brand.settings["webhook_url"])))
+    if targets:
+        await conn.executemany(
+            "insert into alert_deliveries (alert_id, channel, target, next_attempt_at) values ($1, $2, $3, $4)"
+            " on conflict (alert_id, channel, target) do nothing",
+            [(alert_id, channel, target, now) for channel, target in targets],
+        )
+    if "inapp" in channels:
+        # The banner is a NOTIFY in the alert's own transaction: it goes out exactly when
+        # the alert becomes visible, and never without it.
+        await conn.execute(
+            "insert into alert_deliveries (alert_id, channel, target, state, attempts, sent_at, next_attempt_at)"
+            " values ($1, 'inapp', '', 'sent', 1, $2, $2) on conflict (alert_id, channel, target) do nothing",
+            alert_id, now,
+        )
+
+
+async def raise_alert(
+    conn: asyncpg.Connection,
+    *,
+    brand: Brand,
+    rule_id: int | None,
+    kind: str,
+    dedupe_key: str,
+    details: dict[str, Any],
+    item_ids: list[int],
+    channels: list[str],
+    now: datetime,
+    held_until: datetime | None = None,
+) -> int | None:
+    """Insert the alert and queue its deliveries (call inside a transaction); None if it existed."""
+    title = message.title(kind, details, brand.lang, brand.name)
+    alert_id = await conn.fetchval(
+        "insert into alerts (brand_id, rule_id, kind, dedupe_key, title, details, item_ids, created_at, held_until)"
+        " values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing returning id",
+        brand.id, rule_id, kind, dedupe_key, title, details, item_ids, now, held_until,
+    )
+    if alert_id is None:
+        return None
+    # In quiet hours only the in-app list hears of it now; the rest waits for the digest.
+    await _queue(conn, alert_id, brand, ["inapp"] if held_until else channels, now)
+    if "inapp" in channels:
+        await notify(conn, ALERTS_CHANNEL, {"brand": brand.id, "alert": alert_id, "kind": kind, "title": title[:500]})
+    return alert_id
+
+
+async def release_digests(conn: asyncpg.Connection, now: datetime) -> list[int]:
+    """Gather alerts whose quiet hours ended into one digest alert per brand; return digest ids."""
+    created: list[int] = []
+    async with conn.transaction():
+        rows = await conn.fetch(
+            "select a.id, a.brand_id, a.kind, a.title, a.details, a.item_ids, coalesce(r.channels, '{}') as channels"
+            " from alerts a left join alert_rules r on r.id = a.rule_id"
+            " where a.held_until <= $1 and a.digest_id is null order by a.id for update of a skip locked",
+            now,
+        )
+        by_brand: dict[int, list[Any]] = {}
+        for row in rows:
+            by_brand.setdefault(row["brand_id"], []).append(row)
+        for brand_id, held in by_brand.items():
+            brand = await load_brand(conn, brand_id)
+            channels = sorted({c for r in held for c in r["channels"]})
+            items = [it for r in held for it in r["details"].get("items", [])][:15]
+            details = {
+                "alerts": [{"id": r["id"], "kind": r["kind"], "title": r["title"]} for r in held],
+                "items": items,
+            }
+            ids = sorted({i for r in held for i in r["item_ids"]})
+            digest_id = await raise_alert(
+                conn, brand=brand, rule_id=None, kind="digest", dedupe_key=f"digest:{held[0]['id']}",
+                details=details, item_ids=ids, channels=channels, now=now,
+            )
+            if digest_id is not None:
+                await conn.execute("update alerts set digest_id = $1 where id = any($2::bigint[])",
+                                   digest_id, [r["id"] for r in held])
+                created.append(digest_id)
+    return created
+
+
+async def raise_test_alert(conn: asyncpg.Connection, brand: Brand, now: datetime) -> int:
+    """A test alert through every channel the brand has configured."""
+    async with conn.transaction():
+        alert_id = await raise_alert(
+            conn, brand=brand, rule_id=None, kind="test", dedupe_key=f"test:{now.isoformat()}",
+            details={}, item_ids=[], channels=["inapp", "email", "webhook"], now=now,
+        )
+    assert alert_id is not None
+    return alert_id
+
+
+async def list_alerts(conn: asyncpg.Connection, brand_id: int, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest alerts of a brand with the state of each delivery (failures shown)."""
+    rows = await conn.fetch(
+        """
+        select a.id, a.kind, a.title, a.details, a.item_ids, a.created_at, a.read_at, a.held_until, a.digest_id,
+               coalesce(json_agg(json_build_object(
+                   'channel', d.channel, 'target', d.target, 'state', d.state, 'attempts', d.attempts,
+                   'last_error', d.last_error, 'next_attempt_at', d.next_attempt_at, 'sent_at', d.sent_at)
+                   order by d.channel, d.target) filter (where d.id is not null), '[]') as deliveries
+        from alerts a left join alert_deliveries d on d.alert_id = a.id
+        where a.brand_id = $1 group by a.id order by a.created_at desc, a.id desc limit $2
+        """,
+        brand_id, limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def mark_read(conn: asyncpg.Connection, brand_id: int, alert_id: int, now: datetime) -> bool:
+    """Mark one alert of the brand read; False when it is not the brand's."""
+    status = await conn.execute(
+        "update alerts set read_at = coalesce(read_at, $3) where id = $1 and brand_id = $2", alert_id, brand_id, now
+    )
+    return status.endswith(" 1")

@@ -1,0 +1,156 @@
+"""The alerts worker: evaluate rules when items arrive, sweep windows, deliver, send summaries.
+
+LISTEN on the items channel makes alerts prompt; the periodic sweep makes them certain (spike
+and dip windows, items analysed late, digests at the end of quiet hours, retries, Mondays).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from inbox import db
+from inbox.alerts.delivery import deliver_due, next_due
+from inbox.alerts.email import SmtpConfig
+from inbox.alerts.evaluate import evaluate_brands
+from inbox.alerts.store import release_digests
+from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL
+from inbox.summary.schedule import send_due_summaries
+
+__all__ = ["SmtpConfig", "run_alerts_worker"]
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    """The real clock (tests inject their own)."""
+    return datetime.now(timezone.utc)
+
+
+class _Listener:
+    """A LISTEN connection that records which brands changed and wakes the loop."""
+
+    def __init__(self, pool: asyncpg.Pool, dsn: str | None) -> None:
+        self.pool, self.dsn = pool, dsn
+        self.conn: asyncpg.Connection | None = None
+        self.pooled = False
+        self.wake = asyncio.Event()
+        self.dirty: set[int] = set()
+
+    def _on_items(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            self.dirty.add(int(json.loads(payload)["brand"]))
+        except (ValueError, KeyError, TypeError):
+            return
+        self.wake.set()
+
+    def _on_alert(self, *_args: Any) -> None:
+        self.wake.set()  # an alert raised elsewhere (test alert, another worker): deliver now
+
+    async def ensure(self) -> None:
+        """(Re)open the connection when missing or closed; a failure waits for the next sweep."""
+        if self.conn is not None and not self.conn.is_closed():
+            return
+        await self.close()
+        try:
+            if self.dsn:
+                self.conn = await db.connect(self.dsn)
+            else:
+                self.conn, self.pooled = await self.pool.acquire(), True
+            await self.conn.add_listener(ITEMS_CHANNEL, self._on_items)
+            await self.conn.add_listener(ALERTS_CHANNEL, self._on_alert)
+        except (OSError, asyncpg.PostgresError, db.DatabaseUnavailable) as exc:
+            log.warning("alerts worker cannot LISTEN (%s); relying on the periodic sweep", exc)
+            await self.close()
+
+    async def close(self) -> None:
+        """Release the connection."""
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        try:
+            if self.pooled:
+                await conn.remove_listener(ITEMS_CHANNEL, self._on_items)
+                await conn.remove_listener(ALERTS_CHANNEL, self._on_alert)
+                await self.pool.release(conn)
+            else:
+                await conn.close()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            pass
+        self.pooled = False
+
+
+async def _wait(wake: asyncio.Event, stop: asyncio.Event, sleep: Callable[[float], Awaitable[Any]], seconds: float) -> None:
+    tasks = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait()),
+             asyncio.ensure_future(sleep(max(0.0, seconds)))]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    wake.clear()
+
+
+async def run_alerts_worker(
+    pool: asyncpg.Pool,
+    *,
+    smtp: SmtpConfig | None = None,
+    base_url: str = "http://127.0.0.1:8000",
+    stop: asyncio.Event,
+    clock: Callable[[], datetime] = utcnow,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    dsn: str | None = None,
+    sweep_seconds: float = 30.0,
+    summaries: bool = True,
+) -> None:
+    """Run until `stop` is set; every step's state is in PostgreSQL, so stopping loses nothing."""
+    smtp = smtp or SmtpConfig()
+    listener = _Listener(pool, dsn)
+    next_sweep: datetime | None = None
+    healthy = True
+    async with aiohttp.ClientSession() as session:
+        try:
+            while not stop.is_set():
+                await listener.ensure()
+                now = clock()
+                full = next_sweep is None or now >= next_sweep
+                brands, listener.dirty = sorted(listener.dirty), set()
+                try:
+                    if full or brands:
+                        await evaluate_brands(pool, None if full else brands, now)
+                    if full:
+                        async with pool.acquire() as conn:
+                            await release_digests(conn, now)
+                        if summaries:
+                            await send_due_summaries(pool, smtp=smtp, base_url=base_url, now=now)
+                        next_sweep = now + timedelta(seconds=sweep_seconds)
+                    while len(await deliver_due(pool, smtp=smtp, base_url=base_url, now=clock(), session=session)) >= 20:
+                        pass
+                    due = await next_due(pool)
+                    if not healthy:
+                        log.info("alerts worker: database reachable again")
+                    healthy = True
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, db.DatabaseUnavailable) as exc:
+                    if healthy:
+                        log.warning("alerts worker: database error (%s); retrying at the next sweep", exc)
+                    healthy, due = False, None
+                    next_sweep = clock() + timedelta(seconds=sweep_seconds)
+                except Exception:  # one bad alert or brand must not stop the worker: log, go on
+                    if healthy:
+                        log.exception("alerts worker: unexpected error; retrying at the next sweep")
+                    healthy, due = False, None
+                    next_sweep = clock() + timedelta(seconds=sweep_seconds)
+                wait = (next_sweep - clock()).total_seconds() if next_sweep else sweep_seconds
+                if due is not None:
+                    wait = min(wait, (due - clock()).total_seconds())
+                await _wait(listener.wake, stop, sleep, wait)
+        finally:
+            await listener.close()

@@ -1,0 +1,49 @@
+"""`jasette summary --brand SLUG --week 2026-W47 [--format json|csv|html|text]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime, timezone
+
+import asyncpg
+
+from inbox.alerts.rules import zone
+from inbox.summary import query, render
+from inbox.summary.period import SummaryError, last_complete_week
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `jasette summary`."""
+    parser.add_argument("--brand", required=True, help="brand slug, e.g. cafe-du-plateau")
+    parser.add_argument("--week", help="ISO week such as 2026-W47 (default: the last complete week)")
+    parser.add_argument("--format", choices=("json", "csv", "html", "text"), default="json",
+                        help="json (default), csv, html (the e-mail) or text (its plain part)")
+    parser.add_argument("--lang", choices=("fr", "en"), help="language of html/text (default: the brand's)")
+
+
+async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, now: datetime | None = None) -> int:
+    """Print the summary; 2 with a one-line reason on a bad brand or week."""
+    now = now or datetime.now(timezone.utc)
+    try:
+        async with pool.acquire() as conn:
+            brand = await query.brand_row(conn, args.brand)
+            week = args.week or last_complete_week(now, zone(brand["timezone"])).label
+            summary = await query.compute(conn, brand, week, now)
+    except SummaryError as exc:
+        print(f"jasette: {exc}", file=sys.stderr)
+        return 2
+    lang = args.lang or brand["lang"]
+    base_url = (os.environ.get("JASETTE_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    if args.format == "json":
+        out = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        out = render.to_csv(summary)
+    elif args.format == "html":
+        out = render.email_html(summary, lang, base_url)
+    else:
+        out = render.text(summary, lang, base_url)
+    sys.stdout.write(out)
+    return 0
