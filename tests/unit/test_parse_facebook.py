@@ -6,10 +6,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from shared_paths import shared_root
 
 from collector.facebook import map_comment, parse
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "api-fixtures" / "facebook" / "python-facebook"
+SHARED = shared_root() / "api-fixtures" / "facebook" / "python-facebook"
 OWN = Path(__file__).resolve().parents[1] / "fixtures" / "facebook"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"recorded fixtures not present at {SHARED}")
 

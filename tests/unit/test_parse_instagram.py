@@ -6,10 +6,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from shared_paths import shared_root
 
 from collector.instagram import parse
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "api-fixtures" / "instagram" / "python-facebook" / "instagram"
+SHARED = shared_root() / "api-fixtures" / "instagram" / "python-facebook" / "instagram"
 OWN = Path(__file__).resolve().parents[1] / "fixtures" / "instagram"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"recorded fixtures not present at {SHARED}")
 

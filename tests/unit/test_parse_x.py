@@ -7,10 +7,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from shared_paths import shared_root
 
 from collector.x import parse
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "api-fixtures" / "x" / "tweepy"
+SHARED = shared_root() / "api-fixtures" / "x" / "tweepy"
 OWN = Path(__file__).resolve().parents[1] / "fixtures" / "x"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"recorded fixtures not present at {SHARED}")
 

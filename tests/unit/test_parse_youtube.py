@@ -6,10 +6,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from shared_paths import shared_root
 
 from collector.youtube import parse, seconds_to_pacific_midnight
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "api-fixtures" / "youtube" / "python-youtube"
+SHARED = shared_root() / "api-fixtures" / "youtube" / "python-youtube"
 OWN = Path(__file__).resolve().parents[1] / "fixtures" / "youtube"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"recorded fixtures not present at {SHARED}")
 
