@@ -9,6 +9,7 @@ import importlib
 import logging
 import random
 import secrets
+import time
 from dataclasses import replace
 from typing import Any, Awaitable
 
@@ -62,8 +63,11 @@ async def _start_emulators() -> tuple[dict[str, str], dict[str, Any], list[Any]]
     urls: dict[str, str] = {}
     demo_accounts: dict[str, Any] = {}
     runners = []
+    # The emulators forget everything when the demo stops, but the database keeps the last
+    # run's items and cursors: ids must keep growing from one run to the next.
+    id_offset = (int(time.time()) - 1_767_225_600) * 100_000
     for platform in registry.platforms():
-        app = registry.emulator_factory(platform)()
+        app = registry.emulator_factory(platform)(id_offset=id_offset)
         runner, url = await serve(app)
         runners.append(runner)
         urls[platform] = url

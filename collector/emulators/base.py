@@ -45,14 +45,17 @@ class Emulator:
     platform = ""
     control_prefix = "/_control"
 
-    def __init__(self, token: str = "demo-token", **options: Any) -> None:
+    def __init__(self, token: str = "demo-token", id_offset: int = 0, **options: Any) -> None:
         self.token = token
+        # Ids start higher on every demo run (the demo passes a clock-based offset): the store
+        # keeps the last run's items and cursors, so new ids must neither collide nor go back.
+        self.id_offset = id_offset
         self.options = options
         self.fault: Fault | None = None
         self.requests = 0
         self.replies: list[dict[str, Any]] = []
         self.hidden: set[str] = set()
-        self._ids = itertools.count(1_000_001)
+        self._ids = itertools.count(1_000_001 + id_offset)
 
     # -- override points -------------------------------------------------------------------
     def add_routes(self, app: web.Application) -> None:

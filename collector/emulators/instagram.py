@@ -57,7 +57,7 @@ class InstagramEmulator(Emulator):
         self.media: dict[str, dict[str, Any]] = {}
         self.comments: dict[str, dict[str, Any]] = {}
         self._seq = itertools.count(1)
-        self._ids = itertools.count(17_900_000_000_000_001)
+        self._ids = itertools.count(17_900_000_000_000_001 + self.id_offset)
         self.reset()
 
     def next_id(self) -> str:

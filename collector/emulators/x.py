@@ -62,7 +62,7 @@ class XEmulator(Emulator):
         self.tweets: dict[str, dict[str, Any]] = {}  # current version id -> post
         self.aliases: dict[str, str] = {}  # any version id -> current version id
         self.windows: dict[tuple[str, str], list[int]] = {}
-        self._tweet_ids = itertools.count(1)
+        self._tweet_ids = itertools.count(1 + self.id_offset)
         self.reset()
 
     def _new_tweet_id(self) -> str:
@@ -111,7 +111,8 @@ class XEmulator(Emulator):
     def _view(self, tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
         full = {
             "id": tweet["id"],
-            "text": tweet["text"],
+            # X API v2 sends text with &, < and > as HTML entities (recorded fixtures: "Q&amp;A").
+            "text": tweet["text"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
             "edit_history_tweet_ids": list(tweet["history"]),
             "author_id": tweet["author_id"],
             "created_at": x_time(tweet["created"]),

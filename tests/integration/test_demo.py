@@ -1,5 +1,5 @@
 """`jasette demo` as a newcomer runs it: one command, and the inbox fills live from every
-platform emulator; Ctrl+C stops it cleanly."""
+platform emulator; Ctrl+C stops it cleanly; a second run goes on from the first."""
 
 from __future__ import annotations
 
@@ -9,46 +9,82 @@ import signal
 import subprocess
 import sys
 
+import asyncpg
 import httpx
 
 from collector import registry
 from webkit import free_port, login
 
+PASSWORD = "motdepasse-demo"
 
-async def test_demo_fills_the_inbox_from_every_platform_and_stops_cleanly(db_dsn, tmp_path):
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=db_dsn, JASETTE_HOME=str(tmp_path), JASETTE_NLP_WORKERS="0")
+
+def start_demo(db_dsn: str, home: str, port: int) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=db_dsn, JASETTE_HOME=home, JASETTE_NLP_WORKERS="0")
     env.pop("JASETTE_SECRET_KEY", None)
-    demo = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "web.cli", "demo", "--port", str(port), "--admin-email", "patronne@cafe.test",
-         "--admin-password", "motdepasse-demo", "--rate", "600"],
+         "--admin-password", PASSWORD, "--rate", "600"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+
+
+def stop_demo(demo: subprocess.Popen) -> str:
+    demo.send_signal(signal.SIGINT)
     try:
-        platforms: set[str] = set()
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        output, _ = demo.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        demo.kill()
+        output, _ = demo.communicate()
+    return output
+
+
+async def platforms_in_inbox(demo: subprocess.Popen, port: int, wanted: set[str]) -> set[str]:
+    platforms: set[str] = set()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        for _ in range(120):
+            try:
+                await login(client, "patronne@cafe.test", PASSWORD)
+                break
+            except (httpx.HTTPError, AssertionError):
+                assert demo.poll() is None, "the demo stopped before serving its inbox"
+                await asyncio.sleep(0.5)
+        for _ in range(120):
+            response = await client.get("/api/items", params={"limit": 200})
+            assert response.status_code == 200
+            platforms = {item["platform"] for item in response.json()["items"]}
+            if platforms >= wanted:
+                break
+            await asyncio.sleep(0.5)
+    return platforms
+
+
+async def test_demo_fills_the_inbox_from_every_platform_and_a_rerun_goes_on(db_dsn, tmp_path):
+    wanted = set(registry.platforms())
+    port = free_port()
+    demo = start_demo(db_dsn, str(tmp_path), port)
+    try:
+        platforms = await platforms_in_inbox(demo, port, wanted)
+    finally:
+        output = stop_demo(demo)
+    assert platforms >= wanted, f"only {sorted(platforms)} reached the inbox"
+    assert demo.returncode == 0 and "Traceback" not in output, output
+    assert f"patronne@cafe.test / {PASSWORD}" in output
+
+    conn = await asyncpg.connect(db_dsn)
+    try:
+        first_run = await conn.fetchval("select count(*) from items")
+        # Second run on the same data: the emulators start afresh, the store remembers.
+        demo = start_demo(db_dsn, str(tmp_path), port)
+        try:
             for _ in range(120):
-                try:
-                    await login(client, "patronne@cafe.test", "motdepasse-demo")
-                    break
-                except (httpx.HTTPError, AssertionError):
-                    assert demo.poll() is None, demo.stdout.read() if demo.stdout else ""
-                    await asyncio.sleep(0.5)
-            for _ in range(120):
-                response = await client.get("/api/items", params={"limit": 200, "status": "all"})
-                assert response.status_code == 200
-                platforms = {item["platform"] for item in response.json()["items"]}
-                if platforms >= set(registry.platforms()):
+                if await conn.fetchval("select count(*) from items") >= first_run + 30:
                     break
                 await asyncio.sleep(0.5)
-        assert platforms >= set(registry.platforms()), f"only {sorted(platforms)} reached the inbox"
+        finally:
+            output = stop_demo(demo)
+        assert demo.returncode == 0 and "Traceback" not in output, output
+        assert await conn.fetchval("select count(*) from items") >= first_run + 30
+        assert await conn.fetchval("select count(*) from item_revisions") == 0, "a rerun overwrote earlier comments"
+        assert await conn.fetchval("select count(*) from accounts where health <> 'ok'") == 0
     finally:
-        demo.send_signal(signal.SIGINT)
-        try:
-            output, _ = demo.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            demo.kill()
-            output, _ = demo.communicate()
-    assert demo.returncode == 0, output
-    assert "Traceback" not in output, output
-    assert "patronne@cafe.test / motdepasse-demo" in output
+        await conn.close()
