@@ -15,6 +15,7 @@ import re
 import unicodedata
 import zlib
 from collections import deque
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -173,6 +174,45 @@ async def run_traffic(
             # Poisson arrivals: exponential gaps averaging 60/rate seconds.
             await _pause(sleep, rng.expovariate(rate_per_minute / 60), stop)
         return sent
+    finally:
+        if own:
+            await session.close()
+
+
+async def seed_history(
+    targets: dict[str, str],
+    *,
+    days: int = 14,
+    per_day: int = 10,
+    rng: random.Random,
+    now: datetime,
+    session: aiohttp.ClientSession | None = None,
+) -> int:
+    """Inject past comments over the last `days` days, oldest first; return how many were taken.
+
+    A demo with a history has a weekly summary to show and a baseline for spike alerts.
+    """
+    own = session is None
+    if session is None:
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
+    try:
+        names = sorted(targets)
+        kinds = {name: await _kinds(session, targets[name]) for name in names}
+        recent: dict[str, deque[tuple[str, dict[str, Any]]]] = {name: deque(maxlen=RECENT) for name in names}
+        moments = sorted(
+            now - timedelta(days=day) + timedelta(hours=rng.uniform(-10, 0))
+            for day in range(1, days + 1) for _ in range(per_day)
+        )
+        taken = 0
+        for moment in moments:
+            name = rng.choice(names)
+            payload = _payload(rng, kinds[name], recent[name])
+            payload["created_at"] = moment.isoformat()
+            external_id = await _inject(session, targets[name], payload)
+            if external_id is not None:
+                recent[name].append((external_id, payload))
+                taken += 1
+        return taken
     finally:
         if own:
             await session.close()

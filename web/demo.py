@@ -10,6 +10,7 @@ import logging
 import random
 import secrets
 import time
+from datetime import datetime, timezone
 from dataclasses import replace
 from typing import Any, Awaitable
 
@@ -80,7 +81,7 @@ async def _start_emulators() -> tuple[dict[str, str], dict[str, Any], list[Any]]
 
 async def prepare(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespace, stop: asyncio.Event) -> list[Awaitable[Any]]:
     """Set up the demo brand and emulators; return the background jobs the demo runs."""
-    from collector.traffic import run_traffic
+    from collector.traffic import run_traffic, seed_history
     from inbox.accounts import add_account
     from inbox.credentials import Vault
 
@@ -97,6 +98,11 @@ async def prepare(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespa
                 external_id=acct["external_id"], base_url=acct.get("base_url", url), credentials=acct["credentials"],
                 settings=acct.get("settings") or {}, poll_interval_seconds=5,
             )
+    async with pool.acquire() as conn:
+        first_run = not await conn.fetchval("select exists(select 1 from items where brand_id = $1)", brand_id)
+    if first_run and not args.no_traffic:
+        # Two weeks of past comments: the weekly summary and the spike baseline have something to show.
+        await seed_history(urls, rng=random.Random(2026), now=datetime.now(timezone.utc))
     print(f"jasette demo: log in at {settings.base_url}/ as {args.admin_email} / {password}", flush=True)
     print("jasette demo: platform emulators: " + ", ".join(f"{p} {u}" for p, u in urls.items()), flush=True)
 
