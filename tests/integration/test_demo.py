@@ -73,6 +73,8 @@ async def test_demo_fills_the_inbox_from_every_platform_and_a_rerun_goes_on(db_d
     conn = await asyncpg.connect(db_dsn)
     try:
         first_run = await conn.fetchval("select count(*) from items")
+        # The first run seeded two weeks of history for the weekly summary.
+        assert await conn.fetchval("select count(*) from items where created_at < now() - interval '7 days'") >= 20
         # Second run on the same data: the emulators start afresh, the store remembers.
         demo = start_demo(db_dsn, str(tmp_path), port)
         try:
