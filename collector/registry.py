@@ -21,6 +21,27 @@ COLLECTORS: dict[str, str] = {
     "imap": "collector.imap:ImapCollector",
 }
 
+# What people read (UI, error messages). English where the name needs translating: the web
+# catalogue holds the French ("Google reviews" -> "Google (avis)", "E-mail" -> "Courriel").
+DISPLAY_NAMES: dict[str, str] = {
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "x": "X",
+    "youtube": "YouTube",
+    "linkedin": "LinkedIn",
+    "wordpress": "WordPress",
+    "google": "Google reviews",
+    "rss": "RSS",
+    "imap": "E-mail",
+}
+
+# URL schemes an account accepts, per field: its base_url and any URL-valued settings.
+# Platforms not listed take an http(s) base_url and no URL setting.
+URL_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "imap": {"base_url": ("imap", "imaps"), "smtp_url": ("smtp", "smtps")},
+}
+_HTTP_FIELDS: dict[str, tuple[str, ...]] = {"base_url": ("http", "https")}
+
 # Each emulator module offers `create_app(**options) -> aiohttp.web.Application`.
 EMULATORS: dict[str, str] = {name: f"collector.emulators.{name}:create_app" for name in COLLECTORS}
 
@@ -60,3 +81,13 @@ def parser(platform: str) -> Any:
 def platforms() -> list[str]:
     """Every platform name, in a stable order."""
     return list(COLLECTORS)
+
+
+def display_name(platform: str) -> str:
+    """The name people read for `platform` (the code itself when unknown)."""
+    return DISPLAY_NAMES.get(platform, platform)
+
+
+def url_fields(platform: str) -> dict[str, tuple[str, ...]]:
+    """The URL schemes `platform`'s account accepts: {"base_url": (...), setting: (...)}."""
+    return URL_FIELDS.get(platform, _HTTP_FIELDS)

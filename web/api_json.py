@@ -48,6 +48,7 @@ def item(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any
     return {
         "id": row["id"],
         "platform": row["platform"],
+        "platform_name": i18n.platform_name(row["platform"], lang),
         "kind": row["kind"],
         "body": row["body"],
         "url": safe_url(row.get("url")),

@@ -84,6 +84,8 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
         *api_replies.routes, *api_items.routes, *openapi.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),
+        # Browsers and feed readers ask for /favicon.ico whatever the page links: point them at the SVG.
+        Route("/favicon.ico", lambda request: RedirectResponse("/static/favicon.svg", status_code=301)),
         Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         *_alert_routes(),
         *extra,

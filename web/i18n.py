@@ -56,6 +56,13 @@ def local_time(dt: datetime | None, lang: str | None = None, tz: str | None = No
     return format_datetime(dt, "d MMM y HH:mm", tzinfo=zone, locale=_LOCALES[pick(lang or current_lang.get())])
 
 
+def platform_name(platform: str, lang: str | None = None) -> str:
+    """The platform's name as people read it, translated where it needs to be ("Courriel")."""
+    from collector.registry import display_name
+
+    return gettext(display_name(platform), lang)
+
+
 def js_messages(lang: str) -> dict[str, str]:
     """The catalogue the page's JavaScript needs (every message; they are few)."""
     return dict(CATALOGUES.get(lang, {}))

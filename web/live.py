@@ -13,13 +13,14 @@ import json
 import logging
 import secrets
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import asyncpg
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from inbox import db, queries
+from inbox.alerts import message as alert_message
 from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, PRESENCE_CHANNEL, REPLIES_CHANNEL, notify
 from web import api_json, i18n
 from web.auth import member_of
@@ -31,6 +32,8 @@ CLIENT_QUEUE = 2_000
 # Catch-up reads updated_at, stamped at its transaction's start; a transaction that began
 # before the browser's last item but committed after it is still caught with this overlap.
 RESUME_OVERLAP = timedelta(seconds=60)
+CATCH_UP_PAGE = 500
+CATCH_UP_PAGES = 40  # up to 20,000 changed items; beyond that the page reloads instead
 
 
 def _dumps(value: Any) -> bytes:
@@ -42,8 +45,10 @@ def _dumps(value: Any) -> bytes:
 class Client:
     """One websocket: its member, its language and a queue of encoded messages."""
 
-    def __init__(self, ws: WebSocket, brand_id: int, user_id: int, lang: str, tz: str) -> None:
+    def __init__(self, ws: WebSocket, brand_id: int, user_id: int, lang: str, tz: str, *, only: str | None = None) -> None:
         self.ws, self.brand_id, self.user_id, self.lang, self.tz = ws, brand_id, user_id, lang, tz
+        # Pages other than the inbox only show the alert banner: they take alerts and nothing else.
+        self.only = only
         self.id = secrets.token_hex(6)
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(CLIENT_QUEUE)
         self.overflowed = asyncio.Event()
@@ -70,6 +75,7 @@ class Hub:
 
     def __init__(self, pool: asyncpg.Pool, dsn: str, *, retry_delay: float = 1.0) -> None:
         self.pool, self.dsn, self.retry_delay = pool, dsn, retry_delay
+        self.catch_up_page, self.catch_up_pages = CATCH_UP_PAGE, CATCH_UP_PAGES
         self.clients: dict[int, set[Client]] = defaultdict(set)
         self.events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(100_000)
         self.listening = asyncio.Event()
@@ -157,27 +163,31 @@ class Hub:
                 continue
             messages = await self._messages(brand_id, events, {(c.lang, c.tz) for c in group})
             for client in list(group):
-                for message in messages.get((client.lang, client.tz), []):
-                    client.offer(message)
+                for kind, message in messages.get((client.lang, client.tz), []):
+                    if client.only is None or client.only == kind:
+                        client.offer(message)
 
-    async def _messages(self, brand_id: int, events: dict[str, list[Any]], langs: set[tuple[str, str]]) -> dict[tuple[str, str], list[bytes]]:
+    async def _messages(self, brand_id: int, events: dict[str, list[Any]],
+                        langs: set[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[str, bytes]]]:
         item_ids = {i for e in events.get(ITEMS_CHANNEL, []) for key in ("new", "changed") for i in e.get(key, []) if isinstance(i, int)}
         reply_ids = {e["reply"] for e in events.get(REPLIES_CHANNEL, []) if isinstance(e.get("reply"), int)}
+        alert_ids = {e["alert"] for e in events.get(ALERTS_CHANNEL, []) if isinstance(e.get("alert"), int)}
         async with self.pool.acquire() as conn:
             rows = await queries.items_by_ids(conn, brand_id, sorted(item_ids)) if item_ids else []
             replies = [r for r in [await queries.reply_row(conn, brand_id, i) for i in sorted(reply_ids)] if r]
-        out: dict[tuple[str, str], list[bytes]] = {}
+            alerts = await _alert_rows(conn, brand_id, sorted(alert_ids)) if alert_ids else []
+        out: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
         for lang, tz in langs:
             encoded = []
             if rows:
-                encoded.append(_dumps({"t": "items", "items": [api_json.item(r, lang, tz) for r in rows]}))
+                encoded.append(("items", _dumps({"t": "items", "items": [api_json.item(r, lang, tz) for r in rows]})))
             for r in replies:
-                encoded.append(_dumps({"t": "reply", "reply": api_json.reply(r, lang, tz)}))
-            for e in events.get(ALERTS_CHANNEL, []):
-                encoded.append(_dumps({"t": "alert", "alert": e.get("alert")}))
+                encoded.append(("reply", _dumps({"t": "reply", "reply": api_json.reply(r, lang, tz)})))
+            for a in alerts:
+                encoded.append(("alert", _dumps(_alert_message(a, lang))))
             for e in events.get(PRESENCE_CHANNEL, []):
-                encoded.append(_dumps({"t": "presence", "item": e.get("item"), "user": e.get("user"),
-                                       "name": str(e.get("name", "")), "what": e.get("what"), "conn": e.get("conn")}))
+                encoded.append(("presence", _dumps({"t": "presence", "item": e.get("item"), "user": e.get("user"),
+                                                    "name": str(e.get("name", "")), "what": e.get("what"), "conn": e.get("conn")})))
             out[(lang, tz)] = encoded
         return out
 
@@ -192,7 +202,8 @@ class Hub:
             return
         await ws.accept()
         lang = i18n.pick(member.ui_lang)
-        client = Client(ws, member.brand_id, member.user_id, lang, member.timezone or i18n.DEFAULT_TZ)
+        only = "alert" if ws.query_params.get("only") == "alert" else None
+        client = Client(ws, member.brand_id, member.user_id, lang, member.timezone or i18n.DEFAULT_TZ, only=only)
         # Register before catching up: anything committed from now on arrives live, anything
         # before is in the catch-up; the browser drops duplicates by id.
         self.clients[member.brand_id].add(client)
@@ -228,10 +239,25 @@ class Hub:
             moment = datetime.fromisoformat(since.replace(" ", "+"))
         except ValueError:
             return
-        async with self.pool.acquire() as conn:
-            rows = await queries.changed_since(conn, client.brand_id, moment - RESUME_OVERLAP)
-        if rows:
-            client.offer(_dumps({"t": "items", "items": [api_json.item(r, client.lang, client.tz) for r in rows]}))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        # Paged by (updated_at, id), not by time alone: a bulk action stamps hundreds of items
+        # with one transaction time, and a page cut in the middle of them must not lose the rest.
+        after: tuple[datetime, int] = (moment - RESUME_OVERLAP, 0)
+        for _ in range(self.catch_up_pages):
+            async with self.pool.acquire() as conn:
+                page = await conn.fetch(
+                    "select id, updated_at from items where brand_id = $1 and updated_at >= $2 and (updated_at, id) > ($2, $3)"
+                    " and not spam and kind <> 'post' and not from_business order by updated_at, id limit $4",
+                    client.brand_id, after[0], after[1], self.catch_up_page)
+                rows = await queries.items_by_ids(conn, client.brand_id, [r["id"] for r in page]) if page else []
+            if rows:
+                rows.sort(key=lambda r: (r["updated_at"], r["id"]))
+                client.offer(_dumps({"t": "items", "items": [api_json.item(r, client.lang, client.tz) for r in rows]}))
+            if len(page) < self.catch_up_page:
+                return
+            after = (page[-1]["updated_at"], page[-1]["id"])
+        client.offer(_dumps({"t": "reload"}))  # away so long that a fresh page is quicker than catching up
 
     async def _receive(self, ws: WebSocket, member: Any, client: Client) -> None:
         """Presence messages from the browser: {"t": "view"|"typing"|"left", "item": id}."""
@@ -258,3 +284,22 @@ class Hub:
                 return  # another brand's item: say nothing to anyone
             await notify(conn, PRESENCE_CHANNEL, {"brand": member.brand_id, "item": item_id, "user": member.user_id,
                                                   "name": member.name or member.email, "what": what, "conn": client.id})
+
+
+async def _alert_rows(conn: asyncpg.Connection, brand_id: int, alert_ids: list[int]) -> list[Any]:
+    # Read back under the brand: a NOTIFY naming another brand's alert shows nothing.
+    return await conn.fetch(
+        "select a.id, a.kind, a.title, a.details, b.name as brand_name from alerts a join brands b on b.id = a.brand_id"
+        " where a.brand_id = $1 and a.id = any($2::bigint[]) order by a.id",
+        brand_id, alert_ids,
+    )
+
+
+def _alert_message(row: Any, lang: str) -> dict[str, Any]:
+    """The banner message: the alert's title rebuilt in the reader's language when possible."""
+    try:
+        title = alert_message.title(row["kind"], row["details"] or {}, lang, row["brand_name"])
+    except (KeyError, TypeError, ValueError):  # details of an older shape: the stored title
+        title = row["title"]
+    label = alert_message.words(lang).get(row["kind"], row["kind"])
+    return {"t": "alert", "alert": row["id"], "kind": row["kind"], "label": label, "title": title[:500]}

@@ -172,7 +172,7 @@ async def summary_page(request: Request) -> Response:
     member = await require_member(request)
     lang = i18n.pick(member.ui_lang)
     summary, week, error = await _compute(request, member)
-    fragment = summary_render.page_fragment(summary, lang, "") if summary else None
+    fragment = summary_render.page_fragment(_named(summary, lang), lang, "") if summary else None
     nav = None
     if summary is not None:
         tz = zone(summary["timezone"])
@@ -183,6 +183,14 @@ async def summary_page(request: Request) -> Response:
     return await render(request, "alerts/summary.html", {
         "summary": summary, "fragment": fragment, "week": week, "error": error, "nav": nav,
     }, member=member, status_code=200 if error is None else 400)
+
+
+def _named(summary: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The summary with platform names people read (the CSV keeps the codes, for machines)."""
+    volume = {**summary["volume"], "by_platform": {i18n.platform_name(k, lang): v
+                                                   for k, v in summary["volume"]["by_platform"].items()}}
+    urgent = [{**it, "platform": i18n.platform_name(it["platform"], lang)} for it in summary["urgent"]]
+    return {**summary, "volume": volume, "urgent": urgent}
 
 
 async def summary_csv(request: Request) -> Response:

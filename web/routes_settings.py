@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from collector import registry
 from inbox import accounts, saved_replies, users
 from web import i18n
 from web.auth import require_member
@@ -19,9 +20,41 @@ _ = i18n.gettext
 
 
 def _platforms() -> list[str]:
-    from collector.registry import platforms
+    return registry.platforms()
 
-    return platforms()
+
+# Labels of the URL-valued account settings some platforms take (collector/registry.URL_FIELDS).
+URL_SETTING_LABELS = {"smtp_url": "Sending server (e-mail accounts): smtps://host:465 or smtp://host:587"}
+
+
+def _url_settings() -> list[str]:
+    """Every URL-valued setting any platform takes, in a stable order."""
+    return sorted({key for fields in registry.URL_FIELDS.values() for key in fields if key != "base_url"})
+
+
+def _schemes(schemes: tuple[str, ...]) -> str:
+    return _(" or ").join(f"{s}://" for s in schemes)
+
+
+def _urls(platform: str, form: Any) -> tuple[str, dict[str, str]]:
+    """The base URL and URL settings from the form, each checked against the platform's schemes."""
+    fields = registry.url_fields(platform)
+    base_url = safe_url(str(form.get("base_url", "")), fields["base_url"])
+    if base_url is None:
+        raise HTTPException(400, _("The API address must start with {schemes}.", schemes=_schemes(fields["base_url"])))
+    settings: dict[str, str] = {}
+    for key in _url_settings():
+        raw = str(form.get(key, "")).strip()
+        if not raw:
+            continue
+        label = _(URL_SETTING_LABELS.get(key, key))
+        if key not in fields:
+            raise HTTPException(400, _("This platform takes no “{label}”.", label=label))
+        url = safe_url(raw, fields[key])
+        if url is None:
+            raise HTTPException(400, _("“{label}” must start with {schemes}.", label=label, schemes=_schemes(fields[key])))
+        settings[key] = url
+    return base_url, settings
 
 
 async def _accounts(db: Any, brand_id: int) -> list[dict[str, Any]]:
@@ -53,6 +86,8 @@ async def settings_page(request: Request) -> Response:
         team = await users.members_of(db, member.brand_id)
     return await render(request, "settings.html", {
         "accounts": accounts, "saved": saved, "team": team, "platforms": _platforms(),
+        "url_settings": [(key, URL_SETTING_LABELS.get(key, key)) for key in _url_settings()],
+        "url_fields": registry.url_fields,
     }, member=member)
 
 
@@ -61,9 +96,6 @@ async def save_account(request: Request) -> Response:
     member = await require_member(request, role="owner")
     form = await request.form()
     name = str(form.get("name", "")).strip()[:120]
-    base_url = safe_url(str(form.get("base_url", "")))
-    if base_url is None:
-        raise HTTPException(400, _("The API address must start with http:// or https://."))
     credentials = _credentials(form)
     vault = request.app.state.vault
     account = request.path_params.get("account")
@@ -73,14 +105,22 @@ async def save_account(request: Request) -> Response:
             external_id = str(form.get("external_id", "")).strip()[:200]
             if platform not in _platforms() or not external_id:
                 raise HTTPException(400, _("Choose a platform and give the page or account id."))
+            base_url, settings = _urls(platform, form)
             await accounts.add_account(db, vault, brand_id=member.brand_id, platform=platform, name=name,
-                                       external_id=external_id, base_url=base_url, credentials=credentials)
+                                       external_id=external_id, base_url=base_url, credentials=credentials,
+                                       settings=settings)
             return RedirectResponse("/settings", status_code=303)
         account_id = int(account) if account.isdigit() else -1
+        platform = await db.fetchval("select platform from accounts where brand_id = $1 and id = $2", member.brand_id, account_id)
+        if platform is None:
+            raise HTTPException(404, _("No such connection."))
+        base_url, settings = _urls(platform, form)
         async with db.transaction():
+            # An empty URL setting keeps the stored one, like an empty token field.
             done = await db.execute(
-                "update accounts set name = $3, base_url = $4, updated_at = now() where brand_id = $1 and id = $2",
-                member.brand_id, account_id, name, base_url)
+                "update accounts set name = $3, base_url = $4, settings = settings || $5::jsonb, updated_at = now()"
+                " where brand_id = $1 and id = $2",
+                member.brand_id, account_id, name, base_url, settings)
             if not done.endswith(" 1"):
                 raise HTTPException(404, _("No such connection."))
             await accounts.set_enabled(db, brand_id=member.brand_id, account_id=account_id, enabled=form.get("enabled") == "on")

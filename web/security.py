@@ -51,8 +51,9 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def safe_url(url: object) -> str | None:
-    """The URL when it is a plain http(s) link, else None (no javascript:, data:, relative...)."""
+def safe_url(url: object, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+    """The URL when it is a plain link with one of `schemes` (http(s) unless told), else None
+    (no javascript:, data:, relative, user:password@...)."""
     if not isinstance(url, str):
         return None
     url = url.strip()
@@ -62,7 +63,11 @@ def safe_url(url: object) -> str | None:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.username or parts.password:
+    if parts.scheme not in schemes or not parts.hostname or parts.username or parts.password:
+        return None
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
+    except ValueError:
         return None
     return url
 

@@ -30,6 +30,7 @@ async def test_alerts_list_shows_why_items_and_failed_deliveries(pool, db_dsn):
         html = page.text
         assert "Commentaire négatif" in html and "urgent:legal" in html
         assert f'href="/items/{item}"' in html
+        assert f'href="/items/{item}">WordPress · ' in html  # the platform's name, not its code
         assert "<img src=x" not in html and "&lt;img src=x" in html
         assert "unreachable: refused" in html and "échec" in html
         alert_id = int(re.search(r'action="/alerts/(\d+)/read"', html).group(1))
@@ -106,6 +107,7 @@ async def test_summary_page_has_svg_charts_csv_and_clear_errors(pool, db_dsn):
         csv = await client.get(f"/summaries.csv?week={week}")
         assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
         assert "attachment" in csv.headers["content-disposition"] and "volume,total,3" in csv.text
+        assert "WordPress" in page.text and "volume_by_platform,wordpress,3" in csv.text  # names for people, codes for machines
         future = await client.get("/summaries?week=2099-W01")
         assert future.status_code == 400 and "has not started yet" in future.text
         assert (await client.get("/summaries?week=nope")).status_code == 400

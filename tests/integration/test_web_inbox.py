@@ -64,6 +64,11 @@ async def test_item_view_corrections_and_workflow(pool, db_dsn) -> None:
         detail = (await client.get(f"/api/items/{item}")).json()
         assert detail["url"] is None  # a javascript: link never leaves the server
         assert {i["id"] for i in detail["history"]} == {first, elsewhere}
+        # Platforms by the names people read, never their codes ("Rss", "wordpress").
+        assert {(i["platform"], i["platform_name"]) for i in detail["history"]} == {("wordpress", "WordPress"), ("rss", "RSS")}
+        html = (await client.get("/")).text
+        assert '<span class="platform">WordPress</span>' in html and '<span class="platform">RSS</span>' in html
+        assert '<option value="rss" >RSS</option>' in html and '<option value="wordpress" >WordPress</option>' in html
         assert detail["author"]["followers"] == 120
         assert (await client.post(f"/api/items/{item}/correction", json={"sentiment": "negative", "lang": "en"}, headers=h)).status_code == 200
         detail = (await client.get(f"/api/items/{item}")).json()

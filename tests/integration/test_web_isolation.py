@@ -17,7 +17,7 @@ def _mine(route) -> bool:
 
 
 _NO_ID = {"/login", "/logout", "/brand", "/lang", "/", "/settings", "/settings/accounts", "/settings/saved-replies",
-          "/api/items", "/api/items/changes", "/api/bulk", "/api/members", "/api/openapi.json", "/healthz",
+          "/api/items", "/api/items/changes", "/api/bulk", "/api/members", "/api/openapi.json", "/healthz", "/favicon.ico",
           # Alerts and summaries (web/routes_alerts.py): the session's brand only; their id routes
           # are tried across brands in tests/integration/test_alerts_web.py.
           "/alerts", "/alerts.css", "/alerts/test", "/settings/alerts", "/settings/alerts/channels",

@@ -116,3 +116,32 @@ async def test_listen_reconnects_after_the_database_drops_it(pool, db_dsn) -> No
         await _until(ws, _has_item(item))
         await ws.close()
         await client.aclose()
+
+
+async def test_resume_pages_through_items_sharing_one_change_time(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        since = (await conn.fetchval("select now()")).isoformat()
+        made = [await ingest(conn, ids["brand_a"], ids["account_a"], f"Commentaire {n}") for n in range(7)]
+        # One bulk action: every item stamped with the same transaction time.
+        await conn.execute("update items set status = 'done', updated_at = now() where id = any($1::bigint[])", made)
+    with LiveServer(db_dsn) as server:
+        hub = server.app.state.hub
+        hub.catch_up_page = 3  # pages cut in the middle of the tie
+        client, cookie = await _session(server, "agent@a.test")
+        ws = await _socket(server, cookie, since=since)
+        seen: set[int] = set()
+        async with asyncio.timeout(5):
+            while True:
+                batch = json.loads(await ws.recv())
+                seen |= {i["id"] for m in batch if m["t"] == "items" for i in m["items"]}
+                if any(m["t"] == "hello" for m in batch):
+                    break
+        assert seen == set(made)
+        await ws.close()
+        # Away so long that the catch-up would not end: the page is told to reload instead.
+        hub.catch_up_pages = 2
+        ws = await _socket(server, cookie, since=since)
+        await _until(ws, lambda m: m["t"] == "reload")
+        await ws.close()
+        await client.aclose()

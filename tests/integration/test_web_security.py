@@ -35,6 +35,14 @@ def test_plain_links_are_kept() -> None:
     assert safe_url("http://127.0.0.1:8080/p/1") == "http://127.0.0.1:8080/p/1"
 
 
+def test_other_schemes_only_when_asked() -> None:
+    mail = ("imap", "imaps")
+    assert safe_url("imaps://imap.example.com:993", mail) == "imaps://imap.example.com:993"
+    assert safe_url("imaps://imap.example.com:993") is None  # http(s) unless told
+    for url in ("javascript:alert(1)", "data:,x", "https://imap.example.com", "imaps://", "imaps://u:p@h", "imap://h:0x1"):
+        assert safe_url(url, mail) is None, url
+
+
 async def test_headers_and_signed_webhooks_exempt_from_csrf(pool, db_dsn) -> None:
     async with pool.acquire() as conn:
         await seed(conn)

@@ -56,3 +56,79 @@ async def test_saved_replies_are_managed_in_settings(pool, db_dsn) -> None:
         assert (await client.post(f"/settings/saved-replies/{saved_id}/delete", data={"csrf": token})).status_code == 303
     async with pool.acquire() as conn:
         assert await conn.fetchval("select count(*) from saved_replies") == 0
+
+
+async def test_mail_accounts_take_imap_and_smtp_urls_and_nothing_else(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+    async with client_for(make_app(pool, db_dsn)) as client:
+        token = await login(client, "owner@a.test")
+
+        async def add(platform: str, base_url: str, smtp_url: str = "", external_id: str = "news@a.test") -> int:
+            return (await client.post("/settings/accounts", data={
+                "csrf": token, "platform": platform, "external_id": external_id, "base_url": base_url,
+                "smtp_url": smtp_url, "token": "app-password"})).status_code
+
+        assert await add("imap", "imaps://imap.a.test:993", "smtps://smtp.a.test:465") == 303
+        for base_url, smtp_url in [
+            ("https://imap.a.test", ""),                       # a mail account is no web API
+            ("imaps://imap.a.test", "javascript:alert(1)"),
+            ("imaps://imap.a.test", "data:text/html,<b>x</b>"),
+            ("imaps://imap.a.test", "https://smtp.a.test"),
+            ("javascript:alert(1)", ""),
+            ("imaps://user:pw@imap.a.test", ""),               # credentials go in their own fields
+            ("imaps://imap.a.test:99999", ""),
+            ("imaps://imap.a.test", "smtp://smtp.a.test:x"),
+        ]:
+            assert await add("imap", base_url, smtp_url, external_id="bad@a.test") == 400, (base_url, smtp_url)
+        # Other platforms keep http(s) only, and take no SMTP server.
+        assert await add("wordpress", "imap://imap.a.test:143", external_id="w1") == 400
+        refused = await client.post("/settings/accounts", data={
+            "csrf": token, "platform": "wordpress", "external_id": "w2", "base_url": "https://blog.a.test",
+            "smtp_url": "smtp://smtp.a.test:587"})
+        assert refused.status_code == 400
+        async with pool.acquire() as conn:
+            mail = await conn.fetchrow("select id, base_url, settings from accounts where external_id = 'news@a.test'")
+            assert await conn.fetchval("select count(*) from accounts where external_id in ('bad@a.test', 'w1', 'w2')") == 0
+        assert (mail["base_url"], mail["settings"]) == ("imaps://imap.a.test:993", {"smtp_url": "smtps://smtp.a.test:465"})
+        # Editing: a plain local server, a new SMTP URL; an empty SMTP field keeps the stored one.
+        edit = {"csrf": token, "name": "Infolettre", "base_url": "imap://127.0.0.1:1143", "enabled": "on"}
+        assert (await client.post(f"/settings/accounts/{mail['id']}", data={**edit, "smtp_url": "smtp://127.0.0.1:1025"})).status_code == 303
+        assert (await client.post(f"/settings/accounts/{mail['id']}", data=edit)).status_code == 303
+        assert (await client.post(f"/settings/accounts/{mail['id']}", data={**edit, "smtp_url": "vbscript:x"})).status_code == 400
+        assert (await client.post(f"/settings/accounts/{ids['account_a']}", data={**edit, "base_url": "https://a.test", "smtp_url": "smtp://x:25"})).status_code == 400
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow("select name, base_url, settings from accounts where id = $1", mail["id"])
+        assert (row["name"], row["base_url"], row["settings"]) == ("Infolettre", "imap://127.0.0.1:1143", {"smtp_url": "smtp://127.0.0.1:1025"})
+        page = (await client.get("/settings")).text
+        assert 'value="smtp://127.0.0.1:1025"' in page
+
+
+async def test_settings_page_names_platforms_links_alert_settings_and_marks_its_tab(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        await conn.execute("insert into accounts (brand_id, platform, external_id, base_url) values ($1, 'imap', 'n@a.test', 'imaps://i.a.test')",
+                           ids["brand_a"])
+    async with client_for(make_app(pool, db_dsn)) as client:
+        token = await login(client, "owner@a.test")
+        page = (await client.get("/settings")).text
+        assert "<td>WordPress</td>" in page and "<td>Courriel</td>" in page
+        assert '<option value="google">Google (avis)</option>' in page and '<option value="rss">RSS</option>' in page
+        assert '<a href="/settings/alerts" id="alert-settings-link">' in page
+        assert '<a href="/settings" aria-current="page">' in page and page.count('aria-current="page"') == 1
+        assert (await client.get("/settings/alerts")).text.count('<a href="/settings" aria-current="page">') == 1
+        assert '<a href="/alerts" aria-current="page">' in (await client.get("/alerts")).text
+        assert '<a href="/" aria-current="page">' in (await client.get("/")).text
+        await client.post("/lang", data={"lang": "en", "csrf": token, "next": "/settings"})
+        page = (await client.get("/settings")).text
+        assert "<td>E-mail</td>" in page and '<option value="google">Google reviews</option>' in page
+
+
+async def test_favicon_is_served(pool, db_dsn) -> None:
+    async with client_for(make_app(pool, db_dsn)) as client:
+        assert '<link rel="icon" href="/static/favicon.svg"' in (await client.get("/login")).text
+        moved = await client.get("/favicon.ico")
+        assert (moved.status_code, moved.headers["location"]) == (301, "/static/favicon.svg")
+        icon = await client.get("/static/favicon.svg")
+        assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+        assert icon.text.startswith("<svg")

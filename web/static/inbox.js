@@ -18,7 +18,7 @@
   // ---- the stream ------------------------------------------------------------------------
   function rowFor(item) {
     const meta = el("div", { class: "meta" },
-      el("span", { class: "platform", text: item.platform }),
+      el("span", { class: "platform", text: item.platform_name || item.platform }),
       el("span", { class: "author", text: item.author.name || item.author.handle }),
       el("span", { class: "time", text: item.created_local }),
       el("span", { class: "prio", title: t("Priority"), text: item.priority }),
@@ -114,6 +114,8 @@
       m.items.forEach(upsert);
     } else if (m.t === "reply") {
       showReply(m.reply);
+    } else if (m.t === "alert") {
+      window.Jasette.showAlert(m);
     } else if (m.t === "presence") {
       if (m.conn === myConn) return;
       const map = presence.get(m.item) || new Map();
@@ -121,8 +123,11 @@
       presence.set(m.item, map);
       showPresence();
     } else if (m.t === "resync") {
-      const data = await api("GET", `/api/items/changes?since=${encodeURIComponent(since)}`);
-      data.items.forEach(upsert);
+      // The server's LISTEN connection was lost for a while: reconnecting makes the server
+      // send, page by page, everything changed since our newest item (nothing missed).
+      socket.close();
+    } else if (m.t === "reload") {
+      location.reload();
     }
   }
 
@@ -160,7 +165,7 @@
   }
 
   function mini(item) {
-    return el("li", {}, el("span", { class: "platform", text: item.platform }), " ",
+    return el("li", {}, el("span", { class: "platform", text: item.platform_name || item.platform }), " ",
       el("strong", { text: item.author.name }), " ", el("span", { class: "time", text: item.created_local }), " ",
       el("span", { class: "body", text: item.body }));
   }
@@ -187,7 +192,7 @@
       el("div", { class: "presence", id: "presence", "aria-live": "polite" }),
       el("h2", {}, el("span", { class: "author", text: author.name || author.handle }), " ",
         author.handle ? el("small", { text: "@" + author.handle }) : null),
-      el("p", { class: "meta" }, el("span", { class: "platform", text: d.platform }), " · ",
+      el("p", { class: "meta" }, el("span", { class: "platform", text: d.platform_name || d.platform }), " · ",
         el("span", { text: d.created_local }), " · ",
         author.followers !== null ? el("span", { text: t("{n} followers", { n: author.followers }) }) : null, " ",
         link(d.url, t("Open on the platform")), " ", link(author.url, t("Profile"))),

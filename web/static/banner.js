@@ -1,0 +1,58 @@
+// The alert banner at the top of every page of the brand: the inbox page hands it the alerts
+// of its own websocket; other pages open a websocket that carries alerts only (?only=alert).
+// The title is platform-influenced text: it goes into the page through textContent only.
+"use strict";
+(function () {
+  const { t, el } = window.Jasette;
+  const box = document.getElementById("alert-banners");
+  if (!box) return;  // the log-in page: nobody to alert
+  const DISMISSED = "jasette-dismissed-alerts";
+
+  function dismissed() {
+    try { return JSON.parse(sessionStorage.getItem(DISMISSED) || "[]"); } catch (e) { return []; }
+  }
+
+  function dismiss(id, banner) {
+    banner.remove();
+    try { sessionStorage.setItem(DISMISSED, JSON.stringify([...dismissed(), id].slice(-50))); } catch (e) { /* private mode */ }
+  }
+
+  function show(m) {
+    const id = Number(m.alert);
+    if (!Number.isInteger(id) || box.querySelector(`[data-alert="${id}"]`) || dismissed().includes(id)) return;
+    const banner = el("div", { class: `alert-banner kind-${String(m.kind || "").replace(/[^a-z_]/g, "")}`, role: "alert", dataset: { alert: id } },
+      el("span", { class: "alert-banner-title", text: String(m.title || m.label || "") }), " ",
+      el("a", { href: "/alerts", class: "alert-banner-link", text: t("See the alerts") }), " ",
+      el("button", { type: "button", class: "alert-banner-dismiss", "aria-label": t("Dismiss"), title: t("Dismiss"), text: "×" }));
+    banner.querySelector("button").addEventListener("click", () => dismiss(id, banner));
+    box.prepend(banner);
+    while (box.children.length > 3) box.lastElementChild.remove();  // the newest three; the rest are on /alerts
+  }
+
+  window.Jasette.showAlert = show;
+  if (document.getElementById("inbox-state")) return;  // inbox.js owns the page's websocket
+
+  let retry = 500;
+  const decoder = new TextDecoder("utf-8");
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws?only=alert`);
+    socket.binaryType = "arraybuffer";
+    socket.onopen = () => { retry = 500; };
+    socket.onmessage = (event) => {
+      let messages;
+      const text = typeof event.data === "string" ? event.data : decoder.decode(event.data);
+      try { messages = JSON.parse(text); } catch (e) { return; }
+      for (const m of messages) {
+        if (m.t === "alert") show(m);
+        else if (m.t === "hello") box.dataset.live = "1";  // tests wait for this, never for time
+      }
+    };
+    socket.onclose = () => {
+      delete box.dataset.live;
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
+  }
+  connect();
+})();
