@@ -71,6 +71,14 @@ class Account:
     credentials: dict[str, Any]
     settings: dict[str, Any]
 
+    @classmethod
+    def of(cls, row: Any, credentials: dict[str, Any]) -> "Account":
+        """The connection an accounts row describes, with its credentials already opened."""
+        return cls(
+            id=row["id"], platform=row["platform"], external_id=row["external_id"], base_url=row["base_url"],
+            credentials=credentials, settings=dict(row["settings"] or {}),
+        )
+
 
 class Collector(abc.ABC):
     """One platform: fetch a page of new items from a cursor; reply; hide.

@@ -135,7 +135,9 @@ class FacebookCollector(ScanningCollector):
             if isinstance(parent, dict) and isinstance(parent.get("id"), str):
                 targets.append(parent["id"])
         except meta_graph.GraphError:
-            return None
+            # A post has no `parent` field (error 100): its own comments are where to look.
+            # Never answer "not posted" from here: that would send the reply a second time.
+            pass
         for target in targets:
             params = {
                 "fields": COMMENT_FIELDS,

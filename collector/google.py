@@ -57,7 +57,9 @@ def map_review(raw: dict[str, Any]) -> list[NewItem]:
     review_id = raw["reviewId"]
     if not isinstance(review_id, str) or not review_id:
         raise ValueError(f"reviewId {review_id!r} is not a string")
-    reviewer = raw.get("reviewer") or {}
+    reviewer = raw.get("reviewer")
+    if not isinstance(reviewer, dict):
+        reviewer = {}
     anonymous = bool(reviewer.get("isAnonymous"))
     name = "" if anonymous else str(reviewer.get("displayName") or "")
     # Google gives reviewers no stable id: the display name is the best handle it shows.
@@ -206,9 +208,12 @@ class GoogleCollector(Collector):
         for raw, review_items in mapped:
             updated = parse_time(raw["updateTime"])
             key = review_key(raw)
-            if mark is not None and (updated < mark or (updated == mark and key in at_mark)):
+            if mark is not None and updated < mark:
                 reached_old = True
                 break
+            if mark is not None and updated == mark and key in at_mark:
+                # Ties at the mark come in any order: new reviews may still follow this one.
+                continue
             if horizon is not None and updated < horizon:
                 reached_old = True
                 break

@@ -159,17 +159,18 @@ class InstagramCollector(ScanningCollector):
         try:
             info = await self.graph.call("GET", parent_external_id, {"fields": "id,parent_id"})
         except meta_graph.GraphError:
-            return None
+            info = None  # not a comment (a media has no parent_id): look under the parent itself
         if isinstance(info, dict) and isinstance(info.get("parent_id"), str):
             targets.append(info["parent_id"])
-        for target in targets:
+        # A comment's answers are its replies; `reply` comments on a media instead (section 2.3).
+        for target, edge in [(t, e) for t in targets for e in ("replies", "comments")]:
             params = {"fields": REPLY_FIELDS, "limit": PAGE_SIZE}
             for _ in range(10):
                 try:
-                    body = await self.graph.call("GET", f"{target}/replies", params)
+                    body = await self.graph.call("GET", f"{target}/{edge}", params)
                 except meta_graph.GraphError:
                     break
-                for item in map_comment_list(meta_graph.entries_of(body, "replies"), target):
+                for item in map_comment_list(meta_graph.entries_of(body, edge), target):
                     if self._is_business(item) and item.body == text:
                         return SentReply(item.external_id, item.url)
                 token = meta_graph.next_token(body)

@@ -52,7 +52,10 @@ def urn_in_path(urn: str) -> str:
 def _time(ms: Any) -> datetime:
     if not isinstance(ms, (int, float)) or isinstance(ms, bool):
         raise ValueError(f"time {ms!r} is not epoch milliseconds")
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    except (OverflowError, OSError) as exc:  # past what the C library can hold: not ValueError
+        raise ValueError(f"time {ms!r} is out of range") from exc
 
 
 def plain_commentary(text: str) -> str:
@@ -65,9 +68,11 @@ def map_comment(raw: dict[str, Any], org: str | None = None) -> NewItem:
     urn = raw.get("commentUrn") or raw.get("$URN")
     if not isinstance(urn, str) or not _COMMENT_URN.match(urn):
         raise ValueError(f"comment URN {urn!r} is not urn:li:comment:(object,id)")
-    created = raw.get("created") or {}
+    created = raw.get("created")
+    if not isinstance(created, dict):
+        created = {}
     message = raw.get("message") or {}
-    actor = raw.get("actor") or ""
+    actor = raw.get("actor") if isinstance(raw.get("actor"), str) else ""
     parent = raw.get("parentComment")
     post = raw.get("object") or _COMMENT_URN.match(urn).group("object")  # type: ignore[union-attr]
     # The API names the actor only by URN (names need other, restricted APIs): a deleted
@@ -274,7 +279,7 @@ class LinkedInCollector(Collector):
             try:
                 item = map_comment(raw, self.org)
                 key, stamp = _version_key(item, raw)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
                 problems.append(f"skipped comment on {task['source']}: {exc}")
                 continue
             self._follow_replies(raw, item.external_id, state, queue)
@@ -335,7 +340,7 @@ class LinkedInCollector(Collector):
                 if key in notes["recent"]:
                     continue
                 item = await self._notification_item(action, raw, stamp)
-            except (KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError, OverflowError) as exc:
                 problems.append(f"skipped notification: {exc}")
                 continue
             except Refused as exc:

@@ -67,7 +67,8 @@ def _json_header(value: str | None) -> Any:
     if not value:
         return None
     try:
-        return json.loads(value)
+        # NaN and Infinity (which Python's reader accepts) would make the usage unstorable as jsonb.
+        return json.loads(value, parse_constant=lambda _: None)
     except json.JSONDecodeError:
         return None
 

@@ -48,6 +48,10 @@ class _Outcome(Exception):
         self.kind, self.message, self.retry_after = kind, message, retry_after
 
 
+class _LeaseLost(Exception):
+    """Another worker claimed the row while this one was looking: it, not us, carries it out."""
+
+
 class OutboxWorker:
     """Claims due outbox rows for one worker and carries them out on the platforms."""
 
@@ -92,6 +96,9 @@ class OutboxWorker:
         except _Outcome as outcome:
             await self._record(row, outcome)
             return
+        except _LeaseLost:
+            log.warning("reply %s: lease lost before sending; left to the worker that took it", row["id"])
+            return
         async with self.pool.acquire() as conn:
             done = await outbox.mark_sent(
                 conn, row["id"], worker_id=self.worker_id, now=self.clock(), external_id=external_id
@@ -111,7 +118,7 @@ class OutboxWorker:
             # Hiding is idempotent on every platform: doing it twice shows the customer nothing.
             await asyncio.wait_for(collector.hide(row["item_external_id"], row["action"] == "hide"), self.send_timeout)
             return None
-        except _Outcome:
+        except (_Outcome, _LeaseLost):
             raise
         except Refused as exc:
             raise _Outcome("failed", f"{name} refused: {_short(exc)}") from exc
@@ -146,6 +153,11 @@ class OutboxWorker:
             if found is not None:
                 log.info("reply %s: already on the platform as %s; not sending again", row["id"], found.external_id)
                 return found.external_id
+        async with self.pool.acquire() as conn:
+            if not await outbox.renew(
+                conn, row["id"], worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
+            ):
+                raise _LeaseLost()
         sent: SentReply = await asyncio.wait_for(collector.reply(parent, text, key), self.send_timeout)
         return sent.external_id
 
@@ -167,11 +179,7 @@ class OutboxWorker:
             credentials = self.vault.open(acct["credentials"])
         except CredentialsUnreadable as exc:
             raise _Outcome("failed", f"The saved {name} credentials cannot be read: reconnect the account") from exc
-        account = Account(
-            id=acct["id"], platform=acct["platform"], external_id=acct["external_id"], base_url=acct["base_url"],
-            credentials=credentials, settings=dict(acct["settings"] or {}),
-        )
-        return cls(account, self.session), name
+        return cls(Account.of(acct, credentials), self.session), name
 
     async def _record(self, row: dict[str, Any], outcome: _Outcome) -> None:
         async with self.pool.acquire() as conn:

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from collector import backoff, pipeline
+from collector import backoff, pipeline, registry
 from collector.base import (
     Account,
     AuthFailed,
@@ -56,7 +56,7 @@ def utcnow() -> datetime:
 
 def display_name(platform: str, cls: Any = None) -> str:
     """The platform's name as a person reads it."""
-    return getattr(cls, "display_name", "") or platform.replace("_", " ").title()
+    return getattr(cls, "display_name", "") or registry.display_name(platform)
 
 
 def in_words(seconds: float) -> str:
@@ -176,11 +176,7 @@ class Poller:
                 f"The saved {name} credentials cannot be read (the secret key changed?): reconnect the account",
                 "reauth", 0.0,
             ) from exc
-        account = Account(
-            id=row["id"], platform=platform, external_id=row["external_id"], base_url=row["base_url"],
-            credentials=credentials, settings=dict(row.get("settings") or {}),
-        )
-        return cls(account, self.session), name
+        return cls(Account.of(row, credentials), self.session), name
 
     async def _walk(self, row: dict[str, Any], collector: Collector, name: str, outcome: PollOutcome) -> None:
         cursor: dict[str, Any] = dict(row.get("cursor") or {})

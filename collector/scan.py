@@ -123,6 +123,9 @@ class ScanningCollector(Collector):
         present: list[str] = scan["present"]
         admitted: list[NewItem] = []
         reached_floor = False
+        # A date in the future (a skewed platform clock, a forged entry) must not lift the mark
+        # past now: everything written afterwards would fall below the floor and be missed.
+        now = self.clock()
         for item in entries:
             created = item.created_at
             if floor is not None and created is not None and created < floor:
@@ -130,8 +133,8 @@ class ScanningCollector(Collector):
                 continue
             if floor is not None:
                 present.append(item.external_id)
-            if created is not None and (top is None or created > top):
-                top = created
+            if created is not None and (top is None or min(created, now) > top):
+                top = min(created, now)
             digest = fingerprint(item)
             known = seen.get(item.external_id)
             if known is not None and known[0] == digest:
@@ -172,6 +175,8 @@ class ScanningCollector(Collector):
         old_wm = parse_time(mark["wm"])
         top = parse_time(scan["top"])
         wm = max((t for t in (old_wm, top) if t is not None), default=None)
+        if wm is not None:
+            wm = min(wm, self.clock())  # a mark saved in the future by an older version heals
         mark["wm"] = iso(wm)
         if wm is not None:
             keep_from = wm - self.overlap

@@ -198,6 +198,8 @@ class WordPressCollector(Collector):
     async def fetch(self, cursor: dict[str, Any]) -> Batch:
         """One page of comments newer than the cursor's mark (minus the overlap window)."""
         mark = cursor.get("mark")
+        if mark and parse_gmt(mark) > self.clock():  # saved in the future by an older version: heal
+            mark = self.clock().strftime("%Y-%m-%dT%H:%M:%S")
         # seen: id -> [digest of the text, epoch of date_gmt]
         seen: dict[str, list[Any]] = dict(cursor.get("seen", {}))
         walk = cursor.get("walk") or self._new_walk(mark)
@@ -211,6 +213,9 @@ class WordPressCollector(Collector):
             raise FetchFailed(f"malformed comments page: {exc}") from exc
         total = _int(headers.get("X-WP-Total"))
         floor = parse_gmt(walk["floor"])
+        # A date past now (a site clock ahead, an edited date) must not lift the mark past now:
+        # every comment written afterwards would fall below the floor and be missed.
+        now = self.clock()
         items = []
         for item in mapped:
             if item.created_at is None or item.created_at < floor:
@@ -220,8 +225,8 @@ class WordPressCollector(Collector):
                 continue
             seen[item.external_id] = [digest, int(item.created_at.timestamp())]
             items.append(item)
-            if mark is None or item.created_at > parse_gmt(mark):
-                mark = item.created_at.strftime("%Y-%m-%dT%H:%M:%S")
+            if mark is None or min(item.created_at, now) > parse_gmt(mark):
+                mark = min(item.created_at, now).strftime("%Y-%m-%dT%H:%M:%S")
         # A comment deleted since the last page shifted the rest up, so this page may have
         # started past some: read again from that far back (the seen set drops the repeats).
         shrink = max(0, walk["total"] - total) if walk["total"] is not None and total is not None else 0
@@ -268,14 +273,23 @@ class WordPressCollector(Collector):
     async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str) -> SentReply | None:
         """Find our reply with this text under the comment (after a crash, before resending)."""
         user_id = await self._business_user_id()
-        params = {"parent": str(_comment_id(parent_external_id)), "per_page": str(PER_PAGE), "orderby": "id", "order": "desc"}
+        # context=edit adds `content.raw`, the text as posted: `rendered` is typeset (' as ’,
+        # ... as …) and would not match what we sent.
+        params = {
+            "parent": str(_comment_id(parent_external_id)), "per_page": str(PER_PAGE), "orderby": "id",
+            "order": "desc", "context": "edit",
+        }
         if user_id:
             params["author"] = str(user_id)
         found, _ = await self._call("GET", self.api + "/comments", params=params)
         wanted = " ".join(text.split())
         for raw in found if isinstance(found, list) else []:
-            rendered = (raw.get("content") or {}).get("rendered", "")
-            if " ".join(text_of_html(rendered).split()) == wanted:
+            content = raw.get("content") if isinstance(raw, dict) else None
+            content = content if isinstance(content, dict) else {}
+            said = content.get("raw")
+            if not isinstance(said, str):
+                said = text_of_html(str(content.get("rendered", "")))
+            if " ".join(said.split()) == wanted:
                 return SentReply(external_id=str(raw["id"]), url=raw.get("link"))
         return None
 

@@ -363,7 +363,7 @@ def parse(body: bytes | str) -> list[NewItem]:
         replies = as_dict(thread.get("replies"))
         for reply in as_list(replies.get("comments")):
             item = map_comment(
-                reply, problems, video_id=top.raw.get("snippet", {}).get("videoId"), parent=top.external_id
+                reply, problems, video_id=as_dict(top.raw.get("snippet")).get("videoId"), parent=top.external_id
             )
             if item is not None:
                 items.append(item)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -11,6 +12,8 @@ from inbox.types import KINDS, NewItem, Rejected
 # Long enough for any real comment or review; a 100 KB "comment" is an attack or a bug.
 MAX_BODY = 20_000
 MAX_ID = 512
+# authors.followers is a PostgreSQL integer: a larger count cannot be stored (and is not real).
+MAX_FOLLOWERS = 2**31 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -31,6 +34,8 @@ def clean_json(value: Any) -> Any:
     """The raw payload with every string cleaned the same way (jsonb refuses \\u0000 too)."""
     if isinstance(value, str):
         return clean_text(value)[0]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # Python's JSON reader accepts NaN and Infinity; jsonb refuses them
     if isinstance(value, dict):
         return {clean_text(str(k))[0]: clean_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -38,8 +43,18 @@ def clean_json(value: Any) -> Any:
     return value
 
 
-def _clean_optional(value: str | None) -> str | None:
-    """Clean an optional text field; an empty result becomes None."""
+def _as_text(value: Any) -> str:
+    """A platform value meant as text: numbers become their digits, anything else nothing."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _clean_optional(value: Any) -> str | None:
+    """Clean an optional text field; an empty result (or a value that is no text) becomes None."""
+    value = _as_text(value)
     if not value:
         return None
     return clean_text(value)[0][:2_000] or None
@@ -61,7 +76,7 @@ def normalize(items: list[NewItem], now: datetime) -> tuple[list[NewItem], list[
             problems.append(Rejected(ext, f"unknown kind {item.kind!r}; dropped", False))
             continue
         notes = []
-        body, changed = clean_text(item.body or "")
+        body, changed = clean_text(_as_text(item.body))
         if changed:
             notes.append("removed NUL bytes or invalid characters from the text")
         if len(body) > MAX_BODY:
@@ -84,11 +99,17 @@ def normalize(items: list[NewItem], now: datetime) -> tuple[list[NewItem], list[
         item.thread_external_id = _clean_optional(item.thread_external_id)
         if item.author is not None:
             author = item.author
-            author.external_id = clean_text(author.external_id or "")[0][:MAX_ID]
-            author.name = clean_text(author.name or "")[0][:300]
-            author.handle = clean_text(author.handle or "")[0][:300]
+            author.external_id = clean_text(_as_text(author.external_id))[0][:MAX_ID]
+            author.name = clean_text(_as_text(author.name))[0][:300]
+            author.handle = clean_text(_as_text(author.handle))[0][:300]
             author.url = _clean_optional(author.url)
             author.avatar_url = _clean_optional(author.avatar_url)
+            followers = author.followers
+            if followers is not None and (
+                isinstance(followers, bool) or not isinstance(followers, int) or not 0 <= followers <= MAX_FOLLOWERS
+            ):
+                author.followers = None
+                notes.append("follower count out of range; left out")
         key = (item.platform, ext)
         if key in kept:
             notes.append("duplicate inside one batch; the later copy was kept")

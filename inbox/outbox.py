@@ -48,6 +48,12 @@ async def enqueue(
 
 # -- the sending side: workers claim due rows under a lease and record the outcome ------------
 
+# A hide and the unhide after it must reach the platform in that order: a moderation action
+# waits while an earlier one of the same item is still queued or sending.
+_IN_TURN = """(r.action = 'reply' or not exists (
+    select 1 from replies e where e.item_id = r.item_id and e.id < r.id
+      and e.action <> 'reply' and e.state in ('queued', 'sending')))"""
+
 _NOTIFY_STATE = "select pg_notify($1, json_build_object('brand', $2::bigint, 'reply', $3::bigint, 'item', $4::bigint, 'state', $5::text, 'error', $6::text)::text)"
 
 
@@ -68,11 +74,12 @@ async def claim_due(
         return []
     async with conn.transaction():
         rows = await conn.fetch(
-            """
+            f"""
             with due as (
-                select id, state as was from replies
-                where (state = 'queued' and next_attempt_at <= $2)
-                   or (state = 'sending' and (lease_until is null or lease_until < $2))
+                select id, state as was from replies r
+                where ((state = 'queued' and next_attempt_at <= $2)
+                       or (state = 'sending' and (lease_until is null or lease_until < $2)))
+                  and {_IN_TURN}
                 order by next_attempt_at, id
                 limit $4
                 for update skip locked
@@ -90,6 +97,24 @@ async def claim_due(
             if row["was"] == "queued":
                 await _notify_state(conn, row)
     return [dict(r) for r in rows]
+
+
+async def renew(
+    conn: asyncpg.Connection, reply_id: int, *, worker_id: str, now: datetime, lease_seconds: float
+) -> bool:
+    """Extend our lease right before the platform call; False when another worker holds the row.
+
+    The call then starts with a whole lease ahead of it: however long the look for an earlier
+    attempt took, no other worker can claim the row while the request is in flight.
+    """
+    status = await conn.execute(
+        """
+        update replies set lease_until = $3, updated_at = now()
+        where id = $1 and lease_owner = $2 and state = 'sending'
+        """,
+        reply_id, worker_id, now + timedelta(seconds=lease_seconds),
+    )
+    return status.endswith(" 1")
 
 
 async def mark_sent(
@@ -193,5 +218,5 @@ async def next_due_at(conn: asyncpg.Connection) -> datetime | None:
     """When the soonest queued row becomes due (to know how long the sender may idle)."""
     return await conn.fetchval(
         "select min(case when state = 'queued' then next_attempt_at else lease_until end)"
-        " from replies where state in ('queued', 'sending')"
+        f" from replies r where state in ('queued', 'sending') and {_IN_TURN}"
     )

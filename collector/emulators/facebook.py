@@ -26,6 +26,12 @@ DEFAULT_TOKEN = "demo-token"
 POST_EDGES = ("feed", "posts", "published_posts", "tagged", "visitor_posts")
 POST_DEFAULT_FIELDS = ("id", "message", "created_time")
 COMMENT_DEFAULT_FIELDS = ("id", "message", "created_time", "from")
+# Fields of the Post node (Graph reference, page post); asking a Post for any other is error 100.
+POST_NODE_FIELDS = frozenset((
+    "id", "message", "created_time", "updated_time", "from", "permalink_url", "parent_id", "story",
+    "full_picture", "status_type", "attachments", "comments", "reactions", "shares", "is_hidden",
+    "is_published", "message_tags", "place", "privacy", "to", "actions", "icon", "application",
+))
 
 DEMO_ACCOUNT: dict[str, Any] = {
     "name": "Café Démo (Facebook)",
@@ -358,6 +364,11 @@ class FacebookEmulator(Emulator):
                 graph.select(self._comment_view(self.comments[object_id]), fields, COMMENT_DEFAULT_FIELDS)
             )
         if object_id in self.posts:
+            unknown = sorted(set(fields) - POST_NODE_FIELDS)
+            if unknown:
+                return graph.graph_error(
+                    400, 100, f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type (Post)"
+                )
             return web.json_response(graph.select(self._post_view(self.posts[object_id]), fields, POST_DEFAULT_FIELDS))
         if object_id == self.page["id"]:
             return web.json_response(graph.select(self.page, fields, ("id", "name")))

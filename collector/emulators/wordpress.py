@@ -53,9 +53,15 @@ class WordPressEmulator(Emulator):
 
     platform = "wordpress"
 
-    def __init__(self, token: str = "demo-token", site_url: str = "https://boulangerie.example", tz: str = "America/Montreal", **options: Any) -> None:
+    def __init__(
+        self, token: str = "demo-token", site_url: str = "https://boulangerie.example", tz: str = "America/Montreal",
+        texturize: bool = False, **options: Any,
+    ) -> None:
         super().__init__(token=token, **options)
         self.site_url = site_url
+        # WordPress typesets what it shows (wptexturize: ' as &#8217;, ... as &#8230;); off by
+        # default so tests compare the text they injected.
+        self.texturize = texturize
         self.tz = ZoneInfo(tz)
         self.posts: dict[int, str] = {}
         self.comments: dict[int, _Comment] = {}
@@ -153,22 +159,28 @@ class WordPressEmulator(Emulator):
         app.router.add_post("/wp-json/wp/v2/comments/{id}", self.update_comment)
         app.router.add_get("/wp-json/wp/v2/users/me", self.me)
 
-    def render(self, c: _Comment) -> dict[str, Any]:
-        """The comment as the REST API's view context shows it."""
+    def render(self, c: _Comment, context: str = "view") -> dict[str, Any]:
+        """The comment as the REST API's view context (or edit context, with `content.raw`) shows it."""
         local = c.date_gmt.astimezone(self.tz).replace(tzinfo=None)
         slug = self.posts.get(c.post, "post")
-        text = "".join(f"<p>{html.escape(p)}</p>\n" for p in c.content.split("\n\n")) if c.content else ""
+        text = "".join(f"<p>{self._typeset(p)}</p>\n" for p in c.content.split("\n\n")) if c.content else ""
+        content = {"rendered": text, "raw": c.content} if context == "edit" else {"rendered": text}
         return {
             "id": c.id, "post": c.post, "parent": c.parent, "author": c.author,
             "author_name": c.author_name, "author_url": c.author_url,
             "date": local.isoformat(timespec="seconds"),
             "date_gmt": c.date_gmt.replace(tzinfo=None).isoformat(timespec="seconds"),
-            "content": {"rendered": text},
+            "content": content,
             "link": f"{self.site_url}/{slug}/#comment-{c.id}",
             "status": c.status, "type": "comment",
             "author_avatar_urls": {"24": "https://secure.gravatar.com/avatar/0?s=24&d=mm", "48": "https://secure.gravatar.com/avatar/0?s=48&d=mm"},
             "meta": [],
         }
+
+    def _typeset(self, paragraph: str) -> str:
+        if not self.texturize:
+            return html.escape(paragraph)
+        return html.escape(paragraph, quote=False).replace("'", "&#8217;").replace("...", "&#8230;")
 
     async def list_comments(self, request: web.Request) -> web.Response:
         """GET /wp-json/wp/v2/comments with the documented filters, ordering and paging."""
@@ -201,7 +213,8 @@ class WordPressEmulator(Emulator):
         total = len(rows)
         pages = -(-total // per_page)
         start = offset if offset is not None else (page - 1) * per_page
-        body = [self.render(c) for c in rows[start : start + per_page]]
+        context = "edit" if q.get("context") == "edit" else "view"
+        body = [self.render(c, context) for c in rows[start : start + per_page]]
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
         links = []
         base = {k: v for k, v in q.items() if k not in ("page", "offset")}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+import zlib
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -30,6 +31,14 @@ WINDOW = 900  # rate-limit windows of 15 minutes (3.4)
 LIMITS = {"GET": 450, "POST": 200, "PUT": 50, "DELETE": 50}
 MENTION_REACH = 800  # only the 800 most recent mentions can be paged to (3.1)
 ALWAYS = ("id", "text", "edit_history_tweet_ids")
+_LINK = re.compile(r"https?://\S+")
+
+
+def shown_text(text: str) -> str:
+    """A post's text as v2 shows it (recorded fixtures): every link as https://t.co/…, and
+    &, < and > as HTML entities ("Q&amp;A")."""
+    text = _LINK.sub(lambda m: "https://t.co/" + format(zlib.crc32(m.group().encode()), "010d"), text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 DEMO_ACCOUNT: dict[str, Any] = {
     "name": "Café Démo (X)",
@@ -111,8 +120,7 @@ class XEmulator(Emulator):
     def _view(self, tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
         full = {
             "id": tweet["id"],
-            # X API v2 sends text with &, < and > as HTML entities (recorded fixtures: "Q&amp;A").
-            "text": tweet["text"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
+            "text": shown_text(tweet["text"]),
             "edit_history_tweet_ids": list(tweet["history"]),
             "author_id": tweet["author_id"],
             "created_at": x_time(tweet["created"]),

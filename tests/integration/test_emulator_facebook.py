@@ -230,3 +230,32 @@ async def test_usage_headers_climb_and_are_reported() -> None:
             assert last.usage["business_usage_pct"] >= 25 and last.usage["regain_access_minutes"] == 0
     finally:
         await runner.cleanup()
+
+
+async def test_a_comment_dated_in_the_future_does_not_blind_the_next_polls(running: Running) -> None:
+    """A clock-skewed or forged created_time must not lift the mark past now: every comment
+    written after it would then sit below the floor and never be collected."""
+    from datetime import datetime, timedelta, timezone
+
+    url, control, session = running
+    post = await first_post(control)
+    future = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+    skewed = await control.inject(kind="comment", parent=post, text="from the future", created_at=future)
+    items, cursor, _ = await drain(collector(url, session), {})
+    assert skewed in {i.external_id for i in items}
+    fresh = await control.inject(kind="comment", parent=post, text="written now")
+    items, cursor, _ = await drain(collector(url, session), cursor)
+    assert [i.external_id for i in items] == [fresh]
+    items, _, _ = await drain(collector(url, session), cursor)
+    assert items == []
+
+
+async def test_our_reply_to_a_visitor_post_is_found_although_a_post_has_no_parent_field(running: Running) -> None:
+    """Asking a Post for `parent` is Graph error 100 (a Post has parent_id, not parent): the look
+    for a reply in doubt must still search the post's comments, or the outbox posts it twice."""
+    url, control, session = running
+    post = await control.inject(kind="post", text="Vous ouvrez à quelle heure?", author_name="Dana", author_id="5550001")
+    source = collector(url, session)
+    sent = await source.reply(post, "Dès 7 h!", "k")
+    found = await source.find_reply(post, "k", "Dès 7 h!")
+    assert found is not None and found.external_id == sent.external_id

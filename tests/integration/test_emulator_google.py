@@ -222,3 +222,20 @@ async def test_a_malformed_review_is_a_problem_line_and_the_rest_flows(session) 
         await runner.cleanup()
     assert reviews(batch.items) == ["Good1"]
     assert len(batch.problems) == 1 and "Bad1" in batch.problems[0]
+
+
+async def test_reviews_arriving_later_with_the_same_update_time_as_the_mark_are_not_lost(place, session) -> None:
+    """Ties at the mark come in any order: one already seen must not end the walk before the new ones."""
+    emulator, base = place
+    when = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    first = emulator.inject({"kind": "review", "text": "premier", "author_name": "A", "created_at": when})["external_id"]
+    collector = collector_for(base, session)
+    items, cursor = await poll(collector, {})
+    assert reviews(items) == [first]
+    later = [emulator.inject({"kind": "review", "text": f"même seconde {i}", "author_name": f"B{i}", "created_at": when})["external_id"]
+             for i in range(64)]
+    assert any(r < first for r in later) and any(r > first for r in later)  # some sort after the seen one
+    items, cursor = await poll(collector, cursor)
+    assert sorted(reviews(items)) == sorted(later)
+    items, _ = await poll(collector, cursor)
+    assert reviews(items) == []

@@ -196,3 +196,14 @@ async def test_a_ten_thousand_comment_media_pages_through(running: Running) -> N
     items, cursor, calls = await drain(collector(url, session), {})
     assert len(items) == 10_000 and {i.external_id for i in items} == set(made)
     assert calls >= 200
+
+
+async def test_our_comment_on_our_own_media_is_found_again(running: Running) -> None:
+    """A reply whose parent is a media goes to the media's comments (2.3): the look for a reply in
+    doubt must search there too, not only a comment's replies, or the outbox posts it twice."""
+    url, control, session = running
+    post = await media(control)
+    source = collector(url, session)
+    sent = await source.reply(post, "Merci à tous!", "k")
+    found = await source.find_reply(post, "k", "Merci à tous!")
+    assert found is not None and found.external_id == sent.external_id

@@ -245,3 +245,36 @@ async def test_a_malformed_comment_is_a_problem_line_and_the_rest_flows(session)
     assert [i.external_id for i in batch.items] == ["900"]
     assert len(batch.problems) == 1 and "901" in batch.problems[0]
     assert not batch.more
+
+
+async def test_find_reply_recognises_a_reply_whose_shown_text_wordpress_typeset(session) -> None:
+    """WordPress shows ' as ’ and ... as … (wptexturize): the look for a reply in doubt reads the
+    text as posted, else the outbox resends and WordPress refuses it as a duplicate."""
+    emulator = WordPressEmulator(texturize=True)
+    runner, base = await serve(emulator.create_app())
+    try:
+        parent = await inject(session, base, text="Vous êtes ouverts lundi?")
+        collector = collector_for(base, session)
+        text = "C'est noté... à lundi!"
+        sent = await collector.reply(parent, text, "k")
+        rendered = emulator.render(emulator.comments[int(sent.external_id)])["content"]["rendered"]
+        assert "&#8217;" in rendered and "&#8230;" in rendered  # the site shows it typeset
+        found = await collector.find_reply(parent, "k", text)
+        assert found is not None and found.external_id == sent.external_id
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_comment_dated_in_the_future_does_not_blind_the_next_polls(site, session) -> None:
+    """A site whose clock ran ahead, or a date an admin edited, must not lift the mark past now:
+    every comment written afterwards would sit below the floor and never be collected."""
+    _, base = site
+    future = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+    skewed = await inject(session, base, kind="comment", text="du futur", created_at=future)
+    items, cursor = await poll(collector_for(base, session), {})
+    assert [i.external_id for i in items] == [skewed]
+    fresh = await inject(session, base, kind="comment", text="écrit maintenant")
+    items, cursor = await poll(collector_for(base, session), cursor)
+    assert [i.external_id for i in items] == [fresh]
+    items, _ = await poll(collector_for(base, session), cursor)
+    assert items == []

@@ -179,3 +179,29 @@ async def test_ten_thousand_search_results_page_through(running: Running) -> Non
     items, _, calls = await drain(collector(url, session, query="#cafedemo"), {})
     assert {i.external_id for i in items} >= set(made) and len(items) == len({i.external_id for i in items})
     assert calls >= 100
+
+
+async def test_text_with_ampersands_and_brackets_reads_as_written_and_our_reply_is_found(running: Running) -> None:
+    """X sends &, < and > as HTML entities: the inbox shows what the customer typed, and the look
+    for a reply in doubt recognises our own text (else the outbox would post it a second time)."""
+    url, control, session = running
+    await control.inject(kind="mention", text="@cafe_demo Q&A <ce soir>?", author_handle="ari_p", author_id="4200000001")
+    items, _, _ = await drain(collector(url, session), {})
+    assert [i.body for i in items] == ["@cafe_demo Q&A <ce soir>?"]
+    source = collector(url, session)
+    sent = await source.reply(items[0].external_id, "Oui: café & croissant <3", "k")
+    found = await source.find_reply(items[0].external_id, "k", "Oui: café & croissant <3")
+    assert found is not None and found.external_id == sent.external_id
+
+
+async def test_our_reply_with_a_link_is_found_although_x_shows_the_link_shortened(running: Running) -> None:
+    """X shows every link of a post as https://t.co/… (recorded fixtures): our reply with the
+    shop's address must still be recognised, else the outbox would post it a second time."""
+    url, control, session = running
+    mention = await control.inject(kind="mention", text="@cafe_demo vos heures?", author_handle="ari_p", author_id="4200000001")
+    source = collector(url, session)
+    text = "Tout est ici: https://boulangerie.example/heures?jour=lundi à bientôt"
+    sent = await source.reply(mention, text, "k")
+    found = await source.find_reply(mention, "k", text)
+    assert found is not None and found.external_id == sent.external_id
+    assert await source.find_reply(mention, "k", "Tout est ici: https://ailleurs.example à demain") is None

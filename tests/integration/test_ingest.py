@@ -163,6 +163,36 @@ async def test_bad_input_is_normalised_or_rejected_and_the_rest_stored(pool, bra
     assert await pool.fetchval("select created_at from items where external_id = 'c5'") == datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
 
+
+async def test_numbers_postgresql_cannot_hold_do_not_block_the_batch(pool, brand):
+    """A platform body may say NaN or Infinity (Python's JSON reader accepts them) or a follower
+    count past 32 bits: the item is stored without them, and the batch with its cursor goes in."""
+    odd = comment(1)
+    odd.raw = json.loads('{"id": "c1", "like_count": NaN, "score": [Infinity, -Infinity], "ok": 1.5}')
+    odd.author = Author("a-big", "Vedette", "vedette", 10**12)
+    result = await ingest(pool, brand, [odd, comment(2)], cursor={"page": 2})
+    assert len(result.new_ids) == 2
+    assert await pool.fetchval("select raw from items where external_id = 'c1'") == {
+        "id": "c1", "like_count": None, "score": [None, None], "ok": 1.5}
+    assert await pool.fetchval("select followers from authors where external_id = 'a-big'") is None
+    assert await pool.fetchval("select cursor from accounts where id = $1", brand["account_id"]) == {"page": 2}
+
+
+async def test_fields_of_the_wrong_type_from_a_collector_do_not_block_the_batch(pool, brand):
+    """A collector passing a platform value through unchecked (a link that is an object, a
+    numeric parent id, a name that is a number) must not stop the whole page at ingest."""
+    odd = comment(1)
+    odd.url = {"href": "https://ex.com/c1"}
+    odd.parent_external_id = 812
+    odd.thread_external_id = ["77"]
+    odd.author = Author(4200, 5, None, 10, url=["https://ex.com/a"], avatar_url={"48": "x"})
+    result = await ingest(pool, brand, [odd, comment(2)], cursor={"page": 3})
+    assert len(result.new_ids) == 2
+    row = await pool.fetchrow("select url, parent_external_id, thread_external_id from items where external_id = 'c1'")
+    assert (row["url"], row["parent_external_id"], row["thread_external_id"]) == (None, "812", None)
+    author = await pool.fetchrow("select external_id, name, handle, url, avatar_url from authors where external_id = '4200'")
+    assert tuple(author) == ("4200", "5", "", None, None)
+
 async def test_large_batch_notifies_in_payloads_under_the_cap(pool, brand, notes):
     result = await ingest(pool, brand, [comment(i) for i in range(3_000)])
     await notes.settle()

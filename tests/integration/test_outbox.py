@@ -286,7 +286,7 @@ async def test_a_revoked_token_fails_the_reply_and_flags_the_account(pool, vault
         pass
     await sender(pool, vault, session, clock).run_once()
     failed = await reply_row(pool, row["id"])
-    assert failed["state"] == "failed" and failed["error"] == "Wordpress refused the token: reconnect the account"
+    assert failed["state"] == "failed" and failed["error"] == "WordPress refused the token: reconnect the account"
     assert await pool.fetchval("select health from accounts where id = $1", inbox["account_id"]) == "reauth"
     # Further replies of that account fail at once without calling the platform.
     requests = site.api_requests
@@ -321,5 +321,88 @@ async def test_a_platform_without_replies_or_hiding_fails_in_plain_words_without
         reply = await outbox.enqueue(conn, brand_id=brand_id, item_id=item_id, user_id=None, body="Merci", idempotency_key="r")
         hide = await outbox.enqueue(conn, brand_id=brand_id, item_id=item_id, user_id=None, body="", idempotency_key="h", action="hide")
     assert await sender(pool, vault, session, clock).run_once() == 2
-    assert (await reply_row(pool, reply["id"]))["error"] == "Rss does not take replies from Jasette: answer on Rss itself"
+    assert (await reply_row(pool, reply["id"]))["error"] == "RSS does not take replies from Jasette: answer on RSS itself"
     assert "does not let Jasette hide" in (await reply_row(pool, hide["id"]))["error"]
+
+
+
+@pytest.fixture
+async def page(pool: asyncpg.Pool, vault: Vault, session) -> AsyncIterator[dict]:
+    """A Facebook Page emulator (no duplicate-comment guard, as on Facebook) with one comment in the inbox."""
+    from datetime import UTC, datetime
+
+    from collector.emulators.base import serve
+    from collector.emulators.control import EmulatorControl
+    from collector.emulators.facebook import DEMO_ACCOUNT, create_app
+    from inbox.accounts import add_account
+    from inbox.ingest import ingest_batch
+    from inbox.types import NewItem
+
+    runner, url = await serve(create_app())
+    control = EmulatorControl(session, url)
+    post = await control.inject(kind="page_post", text="Terrasse ouverte")
+    comment = await control.inject(kind="comment", parent=post, text="Ouvert dimanche?", author_name="Dana", author_id="5550001")
+    async with pool.acquire() as conn:
+        brand_id = await new_brand(conn, "cafe")
+        account_id = await add_account(
+            conn, vault, brand_id=brand_id, platform="facebook", name="Page", external_id=DEMO_ACCOUNT["external_id"],
+            base_url=f"{url}/v25.0", credentials=DEMO_ACCOUNT["credentials"], settings=DEMO_ACCOUNT["settings"],
+        )
+        await ingest_batch(conn, brand_id=brand_id, account_id=account_id, items=[NewItem(
+            platform="facebook", external_id=comment, kind="comment", body="Ouvert dimanche?",
+            created_at=datetime.now(UTC), parent_external_id=post, thread_external_id=post)])
+        item_id = await conn.fetchval("select id from items where external_id = $1", comment)
+    yield {"brand_id": brand_id, "item_id": item_id, "control": control}
+    await runner.cleanup()
+
+
+async def test_a_row_whose_lease_ran_out_during_the_look_is_not_sent_by_the_slow_worker_too(pool, vault, session, clock, page) -> None:
+    """A slow look on the platform outlives the lease; another worker takes the row and sends it:
+    the slow worker must not send it a second time once its look ends."""
+    async with pool.acquire() as conn:
+        row = await outbox.enqueue(conn, brand_id=page["brand_id"], item_id=page["item_id"], user_id=None,
+                                   body="Oui, de 9 h à 17 h!", idempotency_key="k1")
+        await outbox.claim_due(conn, worker_id="doomed", now=clock(), lease_seconds=60, limit=10)  # died: in doubt
+    clock.advance(61)
+    base = collector_class("facebook")
+    other = sender(pool, vault, session, clock, "fast")
+
+    class SlowLook(base):  # the real collector, whose look takes longer than the lease
+        async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str):
+            found = await super().find_reply(parent_external_id, idempotency_key, text)
+            clock.advance(61)
+            assert await other.run_once() == 1  # the lease ran out: the other worker sends it
+            return found
+
+    await sender(pool, vault, session, clock, "slow", collector_for=lambda platform: SlowLook).run_once()
+    replies = (await page["control"].state())["replies"]
+    assert len(replies) == 1
+    done = await reply_row(pool, row["id"])
+    assert done["state"] == "sent" and done["lease_owner"] is None
+
+
+async def test_a_hide_then_an_unhide_reach_the_platform_in_that_order(pool, vault, site, session, clock, inbox) -> None:
+    """Sent side by side, the two could land in either order and leave the comment hidden while
+    the inbox says it is shown: the unhide waits until the hide before it is done."""
+    item = inbox["items"][1]
+    await queue(pool, inbox, 1, action="hide", body="")
+    await queue(pool, inbox, 1, action="unhide", body="")
+    await queue(pool, inbox, 0)  # a reply of another item is not held back
+    assert await sender(pool, vault, session, clock).run_once() == 2
+    assert site.emulator.hidden == {item["external_id"]}
+    assert await sender(pool, vault, session, clock).run_once() == 1
+    assert site.emulator.hidden == set()
+    assert await pool.fetchval("select hidden from items where id = $1", item["id"]) is False
+    assert len(site.emulator.replies) == 1
+
+
+
+async def test_an_unhide_waiting_for_its_hide_does_not_make_the_sender_spin(pool, vault, site, session, clock, inbox) -> None:
+    """While the hide is out under another worker's lease, the soonest due row is that lease's
+    end, not the waiting unhide (which would say "due now" for ever and keep the loop busy)."""
+    await queue(pool, inbox, 1, action="hide", body="")
+    await queue(pool, inbox, 1, action="unhide", body="")
+    async with pool.acquire() as conn:
+        [hide] = await outbox.claim_due(conn, worker_id="busy", now=clock(), lease_seconds=60, limit=10)
+        assert await outbox.claim_due(conn, worker_id="other", now=clock(), lease_seconds=60, limit=10) == []
+        assert await outbox.next_due_at(conn) == hide["lease_until"]

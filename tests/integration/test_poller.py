@@ -157,7 +157,7 @@ async def test_an_auth_failure_stops_polling_until_the_account_is_reconnected(po
     outcome = (await poller(pool, vault, session, clock).poll_due())[0]
     row = await account_row(pool, account["account_id"])
     assert row["health"] == "reauth"
-    assert row["last_error"] == "Wordpress refused the token: reconnect the account"
+    assert row["last_error"] == "WordPress refused the token: reconnect the account"
     requests = site.api_requests
     clock.advance(7 * 86400)
     assert await poller(pool, vault, session, clock).poll_due() == []

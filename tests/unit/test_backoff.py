@@ -81,4 +81,4 @@ def test_platform_names_come_from_the_collector_when_it_has_one() -> None:
         display_name = "YouTube"
 
     assert display_name("youtube", Named) == "YouTube"
-    assert display_name("wordpress") == "Wordpress"
+    assert display_name("wordpress") == "WordPress"

@@ -148,3 +148,17 @@ def test_malformed_entries_leave_a_plain_problem_line() -> None:
         "comment 2_3 has no author (deleted or not visible); kept with an empty author",
         "comment 2_3 has no readable created_time",
     ]
+
+
+def test_usage_headers_with_nan_or_infinity_leave_a_storable_usage() -> None:
+    """The usage is saved as jsonb with the account: a NaN there would fail every poll's record."""
+    import json
+
+    from collector.meta_graph import usage_of
+
+    usage = usage_of({
+        "X-App-Usage": '{"call_count": NaN, "total_time": 12}',
+        "X-Business-Use-Case-Usage": '{"1": [{"call_count": Infinity, "estimated_time_to_regain_access": -Infinity}]}',
+    })
+    assert usage == {"app_usage_pct": 12, "business_usage_pct": 0, "regain_access_minutes": 0}
+    json.loads(json.dumps(usage), parse_constant=lambda c: pytest.fail(f"{c} in the usage"))

@@ -75,3 +75,14 @@ def test_a_malformed_review_is_skipped_and_an_empty_list_is_no_items() -> None:
 def test_bodies_it_does_not_understand_raise_a_clear_value_error(body: bytes, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         google.parse(body)
+
+
+@pytest.mark.parametrize("reviewer", [1e30, -1, "anonyme", True, [1, 2]])
+def test_a_reviewer_that_is_not_an_object_skips_nothing_else(reviewer: object) -> None:
+    """The poll maps a page with the same code: one odd review must not sink the page."""
+    import json
+
+    data = json.loads((FIXTURES / "reviews_page1.json").read_text())
+    data["reviews"][0]["reviewer"] = reviewer
+    items = google.parse(json.dumps(data))
+    assert data["reviews"][1]["reviewId"] in {i.external_id for i in items}

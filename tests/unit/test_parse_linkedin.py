@@ -75,3 +75,25 @@ def test_bodies_it_does_not_understand_raise_a_clear_value_error(name: str, reas
 def test_non_collections(body: bytes, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         linkedin.parse(body)
+
+
+def test_a_time_past_any_calendar_skips_that_element_only() -> None:
+    """1e30 ms or Infinity overflow the C time functions (OverflowError, OSError, not ValueError):
+    one such element must not sink the page with it."""
+    import json
+
+    good = json.loads((FIXTURES / "comments_on_post.json").read_text())["elements"][0]
+    odd = [dict(good, commentUrn=f"urn:li:comment:({POST},{n})", created={"time": t})
+           for n, t in ((1, 1e30), (2, 1e20), (3, float("inf")))]
+    items = linkedin.parse(json.dumps({"elements": odd + [good]}))
+    assert [i.external_id for i in items] == [good["commentUrn"]]
+
+
+@pytest.mark.parametrize(("field", "value"), [("actor", 1), ("actor", {"a": 1}), ("created", "hier"), ("created", [1, 2]), ("message", "texte")])
+def test_fields_of_the_wrong_type_skip_or_blank_that_element_only(field: str, value: object) -> None:
+    import json
+
+    data = json.loads((FIXTURES / "comments_on_post.json").read_text())
+    data["elements"][0][field] = value
+    others = {i.external_id for i in _items("comments_on_post.json")} - {data["elements"][0]["commentUrn"]}
+    assert {i.external_id for i in linkedin.parse(json.dumps(data))} >= others

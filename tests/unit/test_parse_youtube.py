@@ -104,3 +104,17 @@ def test_bodies_it_does_not_understand(body: bytes, reason: str) -> None:
 )
 def test_quota_resets_at_pacific_midnight(now: datetime, expected: float) -> None:
     assert seconds_to_pacific_midnight(now) == expected
+
+
+@pytest.mark.parametrize("snippet", [None, [], 1e30, "", True])
+def test_a_top_comment_without_a_snippet_object_does_not_sink_its_replies(snippet: object) -> None:
+    import json
+
+    body = {"kind": "youtube#commentThreadListResponse", "items": [
+        {"kind": "youtube#commentThread", "id": "T1", "snippet": {"videoId": "V1", "topLevelComment": {
+            "kind": "youtube#comment", "id": "T1", "snippet": snippet}},
+         "replies": {"comments": [{"kind": "youtube#comment", "id": "T1.r1", "snippet": {
+             "videoId": "V1", "parentId": "T1", "textOriginal": "merci", "publishedAt": "2026-03-01T10:00:00Z"}}]}},
+    ]}
+    items = parse(json.dumps(body))
+    assert "T1.r1" in {i.external_id for i in items}
