@@ -5,7 +5,7 @@ paging. The cursor keeps the newest `date_gmt` seen (`mark`) and the ids seen wi
 overlap window before it, so a restart re-reads a little and returns nothing twice.
 
 Settings: "user_id" (the site user replies come from; asked of /users/me when absent),
-"overlap_seconds" (default 600), "lookback_days" (how far back a first poll reads, default 30).
+"overlap_seconds" (default 172800: two days), "lookback_days" (how far back a first poll reads, default 30).
 Credentials: "username" and "application_password" (Basic auth, WordPress 5.6+).
 """
 
@@ -29,7 +29,9 @@ PLATFORM = "wordpress"
 PER_PAGE = 100  # the REST API's maximum (section 6)
 # Comments can be approved or clock-skewed a little after their date: re-read this window
 # every poll and drop what the seen set already holds.
-DEFAULT_OVERLAP = 600
+# A comment held for moderation keeps the date it was written; approved hours later, it shows up
+# below the mark. Re-reading two days (the seen set drops repeats) catches those (platform-apis.md 6).
+DEFAULT_OVERLAP = 2 * 24 * 3600
 # `after` compares against the site-local `comment_date` (section 6, [U]): widen the server-side
 # bound by a day so no time zone or DST change can hide a comment; we filter on date_gmt ourselves.
 LOCAL_TIME_MARGIN = timedelta(hours=26)

@@ -207,7 +207,7 @@ async def test_ten_thousand_comments_on_one_post_page_through_completely(site, s
     async with session.post(f"{base}/_control/inject", json={"count": 10_000, "kind": "comment", "parent": post,
                                                              "text": "commentaire {i}", "author_name": "Client"}) as resp:
         ids = (await resp.json())["external_ids"]
-    items, cursor = await poll(collector_for(base, session), {})
+    items, cursor = await poll(collector_for(base, session, overlap_seconds=600), {})
     assert len(items) == 10_000 and {i.external_id for i in items} == set(ids)
     assert {i.thread_external_id for i in items} == {post}
     # The cursor keeps only the overlap window's ids, not the whole thread.
@@ -278,3 +278,19 @@ async def test_a_comment_dated_in_the_future_does_not_blind_the_next_polls(site,
     assert [i.external_id for i in items] == [fresh]
     items, _ = await poll(collector_for(base, session), cursor)
     assert items == []
+
+
+async def test_a_comment_approved_hours_after_it_was_written_is_collected(site, session) -> None:
+    emulator, base = site
+    collector = collector_for(base, session)
+    held = emulator.inject({"kind": "comment", "text": "Mon commentaire en attente",
+                            "created_at": (datetime.now(timezone.utc) - timedelta(hours=5)).isoformat()})["external_id"]
+    await collector.hide(held, True)  # held for moderation, as WordPress does for a first-time author
+    await inject(session, base, kind="comment", text="Un commentaire approuvé tout de suite")
+    first, cursor = await poll(collector, {})
+    assert [i.body for i in first] == ["Un commentaire approuvé tout de suite"]
+    await collector.hide(held, False)  # the owner approves it, five hours after it was written
+    later, cursor = await poll(collector, cursor)
+    assert [i.external_id for i in later] == [held]
+    again, _ = await poll(collector, cursor)
+    assert again == []
