@@ -24,7 +24,7 @@ from inbox.alerts.rules import (
     zone,
 )
 from inbox.alerts.store import list_alerts, load_brand, mark_read, raise_test_alert
-from inbox.summary import query
+from inbox.summary import labels, query
 from inbox.summary import render as summary_render
 from inbox.summary.period import SummaryError, last_complete_week, parse_week, week_of
 from web import i18n
@@ -186,11 +186,8 @@ async def summary_page(request: Request) -> Response:
 
 
 def _named(summary: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The summary with platform names people read (the CSV keeps the codes, for machines)."""
-    volume = {**summary["volume"], "by_platform": {i18n.platform_name(k, lang): v
-                                                   for k, v in summary["volume"]["by_platform"].items()}}
-    urgent = [{**it, "platform": i18n.platform_name(it["platform"], lang)} for it in summary["urgent"]]
-    return {**summary, "volume": volume, "urgent": urgent}
+    """The summary with platform and language names people read (the CSV keeps the codes)."""
+    return labels.named(summary, lang, i18n.platform_name)
 
 
 async def summary_csv(request: Request) -> Response:

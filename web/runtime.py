@@ -116,6 +116,7 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
     from inbox.alerts.email import SmtpConfig
     from inbox.alerts.worker import run_alerts_worker
     from nlp.pool import Analyzer
+    from web.i18n import platform_name
 
     name = worker_id or f"{socket.gethostname()}-{os.getpid()}"
     smtp = SmtpConfig(
@@ -126,7 +127,8 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
         await asyncio.gather(
             run_worker(pool, vault, worker_id=name, concurrency=settings.worker_concurrency,
                        analyzer=analyzer, stop=stop),
-            run_alerts_worker(pool, smtp=smtp, base_url=settings.base_url, stop=stop, dsn=dsn),
+            run_alerts_worker(pool, smtp=smtp, base_url=settings.base_url, stop=stop, dsn=dsn,
+                              platform_name=platform_name),
         )
 
 

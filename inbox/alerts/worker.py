@@ -110,6 +110,7 @@ async def run_alerts_worker(
     dsn: str | None = None,
     sweep_seconds: float = 30.0,
     summaries: bool = True,
+    platform_name: Callable[[str, str], str] | None = None,
 ) -> None:
     """Run until `stop` is set; every step's state is in PostgreSQL, so stopping loses nothing."""
     smtp = smtp or SmtpConfig()
@@ -130,7 +131,8 @@ async def run_alerts_worker(
                         async with pool.acquire() as conn:
                             await release_digests(conn, now)
                         if summaries:
-                            await send_due_summaries(pool, smtp=smtp, base_url=base_url, now=now)
+                            await send_due_summaries(pool, smtp=smtp, base_url=base_url, now=now,
+                                                     platform_name=platform_name)
                         next_sweep = now + timedelta(seconds=sweep_seconds)
                     while len(await deliver_due(pool, smtp=smtp, base_url=base_url, now=clock(), session=session)) >= 20:
                         pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -16,8 +17,11 @@ import asyncpg
 from inbox.alerts import email
 from inbox.alerts.email import SmtpConfig
 from inbox.alerts.rules import zone
-from inbox.summary import query, render
+from inbox.summary import labels, query, render
 from inbox.summary.period import last_complete_week, week_of
+
+# (code, ui language) -> the platform's name; the caller knows the registry, inbox does not.
+PlatformName = Callable[[str, str], str]
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +68,7 @@ async def owners(conn: asyncpg.Connection, brand_id: int) -> list[asyncpg.Record
 
 
 async def send_brand_week(conn: asyncpg.Connection, brand: Any, week: str, *, smtp: SmtpConfig,
-                          base_url: str, now: datetime) -> bool:
+                          base_url: str, now: datetime, platform_name: PlatformName | None = None) -> bool:
     """Claim, compute and mail one brand's week; False when someone else has it or it is done."""
     sent_to = await conn.fetchval(_CLAIM, brand["id"], week, now, LEASE, MAX_ATTEMPTS)
     if sent_to is None:
@@ -78,8 +82,9 @@ async def send_brand_week(conn: asyncpg.Connection, brand: Any, week: str, *, sm
             if owner["email"] in sent_to:
                 continue
             lang = owner["ui_lang"]
-            msg = email.build(smtp, to=owner["email"], subject=render.email_subject(summary, lang),
-                              text=render.text(summary, lang, base_url), html=render.email_html(summary, lang, base_url),
+            shown = labels.named(summary, lang, platform_name)
+            msg = email.build(smtp, to=owner["email"], subject=render.email_subject(shown, lang),
+                              text=render.text(shown, lang, base_url), html=render.email_html(shown, lang, base_url),
                               message_key=f"jasette-summary-{brand['id']}-{week}-{owner['email']}", lang=lang)
             try:
                 await email.send(smtp, msg)
@@ -101,7 +106,8 @@ async def send_brand_week(conn: asyncpg.Connection, brand: Any, week: str, *, sm
     return True
 
 
-async def send_due_summaries(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, now: datetime) -> list[tuple[str, str]]:
+async def send_due_summaries(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, now: datetime,
+                             platform_name: PlatformName | None = None) -> list[tuple[str, str]]:
     """Send every brand's due summary; the (slug, week) pairs this call sent."""
     sent = []
     async with pool.acquire() as conn:
@@ -113,6 +119,7 @@ async def send_due_summaries(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: 
             if await conn.fetchval("select sent_at is not null from weekly_summaries where brand_id = $1 and iso_week = $2",
                                    brand["id"], week):
                 continue
-            if await send_brand_week(conn, brand, week, smtp=smtp, base_url=base_url, now=now):
+            if await send_brand_week(conn, brand, week, smtp=smtp, base_url=base_url, now=now,
+                                     platform_name=platform_name):
                 sent.append((brand["slug"], week))
     return sent

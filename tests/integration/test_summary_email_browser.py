@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from summarykit import NOW, seed_week
 
-from inbox.summary import query, render
+from web.i18n import platform_name
+from inbox.summary import labels, query, render
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -33,7 +34,8 @@ async def test_summary_email_renders_in_chromium(pool, brand, page, tmp_path):
     await seed_week(pool, brand["brand_id"])
     async with pool.acquire() as conn:
         summary = await query.compute(conn, await query.brand_row(conn, "cafe-test"), "2026-W47", NOW)
-    html = render.email_html(summary, "fr", "https://inbox.cafe.test")
+    # As the Monday e-mail is sent: platform and language names, not codes.
+    html = render.email_html(labels.named(summary, "fr", platform_name), "fr", "https://inbox.cafe.test")
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     await page.set_content(html, wait_until="load")

@@ -107,3 +107,19 @@ def test_monday_hour_decides_when_last_week_is_due():
     assert due_week(datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc), "Europe/Paris", 8) == "2026-W47"
     assert send_hour({"summary_hour": 6}) == 6 and send_hour({"summary_hour": "x"}) == 8 and send_hour({}) == 8
     assert send_hour({"summary_hour": 30}) == 8
+
+
+def test_people_read_platform_and_language_names_not_codes():
+    from inbox.summary.labels import named
+
+    summary = {
+        "volume": {"by_platform": {"google": 2, "x": 1}, "by_lang": {"fr": 2, "und": 1}, "total": 3},
+        "urgent": [{"platform": "google", "priority": 90}],
+    }
+    names = {"google": "Google (avis)", "x": "X"}
+    shown = named(summary, "fr", lambda code, lang: names[code])
+    assert shown["volume"]["by_platform"] == {"Google (avis)": 2, "X": 1}
+    assert shown["volume"]["by_lang"] == {"français": 2, "indéterminée": 1}
+    assert shown["urgent"][0]["platform"] == "Google (avis)"
+    assert named(summary, "en")["volume"]["by_lang"] == {"French": 2, "undetermined": 1}
+    assert summary["volume"]["by_platform"] == {"google": 2, "x": 1}, "the stored summary keeps its codes"
