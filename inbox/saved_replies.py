@@ -9,6 +9,8 @@ import asyncpg
 
 LANGS = ("fr", "en")
 _VAR = re.compile(r"\{(first_name|business|prenom|entreprise)\}")
+_GONE = "\x00"
+_GAP_BEFORE_GONE = re.compile(" *\x00")
 
 
 async def list_for(conn: asyncpg.Connection, brand_id: int, lang_first: str | None = None) -> list[dict[str, Any]]:
@@ -48,6 +50,12 @@ def first_name(author_name: str | None) -> str:
 
 def render(body: str, *, author_name: str | None, business: str) -> str:
     """The saved reply's text with its variables replaced (plain text; escaped at display)."""
-    values = {"first_name": first_name(author_name), "prenom": first_name(author_name),
-              "business": business, "entreprise": business}
-    return _VAR.sub(lambda m: values[m.group(1)], body)
+    name = first_name(author_name)
+    # A handle of digits (LinkedIn members come as ids) is no name to greet anyone by.
+    if name.isdigit():
+        name = ""
+    # Without a name, "Bonjour {first_name}, ..." reads "Bonjour, ...", not "Bonjour , ...":
+    # the gap before the missing name goes with it, and only there.
+    values = {"first_name": name or _GONE, "prenom": name or _GONE, "business": business, "entreprise": business}
+    text = _VAR.sub(lambda m: values[m.group(1)], body)
+    return _GAP_BEFORE_GONE.sub("", text)
