@@ -105,6 +105,19 @@ def _atom_text(el: Element | None) -> str:
     return " ".join(_text(el).split())
 
 
+def _body(title: str, summary: str) -> str:
+    """The text staff read: title and summary, once each (alert feeds cut the title from the
+    summary's own first words, "Worst experience ever. Chloé was rude and the …")."""
+    if not summary or summary == title:
+        return title
+    if not title:
+        return summary
+    stem = title.rstrip(" .…").strip()
+    if stem and stem in summary:
+        return summary
+    return f"{title}\n\n{summary}"
+
+
 def _entry(ident: str, title: str, summary: str, link: str, when: datetime | None, version: str, author: str, raw: dict[str, Any]) -> NewItem:
     link = unwrap(link)
     if not ident:
@@ -113,7 +126,7 @@ def _entry(ident: str, title: str, summary: str, link: str, when: datetime | Non
         # No guid/id: the link, or a hash of the title, says which story it is (section 8).
         ident = link or "sha1:" + hashlib.sha1(title.encode()).hexdigest()
     site = urlsplit(link).hostname or ""
-    body = title if not summary or summary == title else f"{title}\n\n{summary}" if title else summary
+    body = _body(title, summary)
     return NewItem(
         platform=PLATFORM,
         external_id=ident,

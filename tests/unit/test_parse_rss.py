@@ -103,3 +103,13 @@ def test_without_a_guid_the_link_is_the_identity() -> None:
     body = (FIXTURES / "news_search.rss").read_bytes()
     items, _ = rss.parse_feed(body.replace(b"<guid isPermaLink=\"false\">journal-example-88231</guid>", b""))
     assert items[0].external_id == "https://journal.example/rosemont/quincaillerie-50-ans"
+
+
+def test_a_title_repeated_in_the_summary_is_shown_once():
+    from collector.rss import _body
+
+    cut = "Worst experience ever. Chloé was rude and the"
+    summary = "Olivia Nguyen: Worst experience ever. Chloé was rude and the manager didn't care."
+    assert _body(cut, summary) == summary
+    assert _body(cut + " …", summary) == summary
+    assert _body("Café X opens in Verdun", "The new café on Wellington") == "Café X opens in Verdun\n\nThe new café on Wellington"
