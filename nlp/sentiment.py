@@ -22,6 +22,11 @@ OVERRIDE_UNLESS = 0.55
 # "Vous êtes ouverts à quelle heure demain?" must not alert an owner.
 QUESTION_OVERRIDE_UNLESS = 0.75
 _STRONG = 0.25
+# The rules overrule the model only on short comments (at most this many content words and
+# phrases): on a one-line customer comment an unambiguous reading is right far more often than
+# the model, on a long tweet the model reads more than the rules do. Chosen by cross-validation
+# on the training rows (5-fold macro-F1, EN 0.654 -> 0.664, FR 0.583 -> 0.593).
+SHORT_WORDS = 6
 
 
 def decide(probs: tuple[float, float, float], verdict: int | None) -> int:
@@ -35,9 +40,14 @@ def decide(probs: tuple[float, float, float], verdict: int | None) -> int:
     return index
 
 
-def rules_verdict(reading: Reading) -> int | None:
-    """Return the label index the rules are sure of (one-sided, strong, no sarcasm), else None."""
-    if reading.sarcasm:
+def content_words(features: dict[str, float]) -> int:
+    """Return how many distinct words and phrases (punctuation and emoji aside) a comment's features hold."""
+    return sum(1 for name in features if name[:2] in ("w:", "p:") and name[2:3].isalnum())
+
+
+def rules_verdict(reading: Reading, words: int) -> int | None:
+    """Return the label index the rules are sure of (short, one-sided, strong, no sarcasm), else None."""
+    if reading.sarcasm or words > SHORT_WORDS:
         return None
     against = reading.neg + reading.emoji_neg
     for_ = reading.pos + reading.emoji_pos
@@ -71,7 +81,7 @@ def analyze(
     features = extract(tokens, reading)
     p_neg, p_neu, p_pos = model.probabilities(learned_model, features)
     probs = (p_neg, p_neu, p_pos)
-    index = decide(probs, rules_verdict(reading))
+    index = decide(probs, rules_verdict(reading, content_words(features)))
     if probs[index] < max(probs):
         evidence = evidence + ["rules"]
     label = model.LABELS[index]

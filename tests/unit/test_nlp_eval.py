@@ -28,13 +28,13 @@ def test_scores_macro_f1_recall_and_confusion():
 
 
 @needs_eval
-@pytest.mark.parametrize("lang,floor", [("en", 0.58), ("fr", 0.56)])
+@pytest.mark.parametrize("lang,floor", [("en", 0.61), ("fr", 0.57)])
 def test_sentiment_on_held_out_rows(lang, floor):
     rows = [r for r in read_rows(os.path.join(EVAL, f"sentiment_{lang}_dev.csv")) if held_out(r)]
     pred = [analyze(r["text"])["sentiment"] for r in rows]
     f1, recall, _ = scores([r["label"] for r in rows], pred)
     assert f1 >= floor
-    assert recall["negative"] >= 0.80
+    assert recall["negative"] >= 0.84
 
 
 @needs_eval

@@ -123,3 +123,19 @@ def test_evidence_lists_the_words_that_moved_it():
     result = analyze("Service full lent, c'est plate")
     assert any(e.startswith("full lent") for e in result["evidence"])
     assert any(e.startswith("c'est plate") for e in result["evidence"])
+
+
+def test_rules_overrule_the_model_on_short_comments_only():
+    from nlp.features import extract
+    from nlp.sentiment import SHORT_WORDS, content_words, reading_of, rules_verdict
+
+    short = "Vous êtes ouverts à quelle heure demain?"
+    tokens, reading = reading_of(short, "fr")
+    words = content_words(extract(tokens, reading))
+    assert words == 6 <= SHORT_WORDS  # "vous êtes ouverts quelle heure demain": "à" and "?" do not count
+    assert rules_verdict(reading, words) == 1
+    # The same plain question inside a long tweet is the model's to read: the rules stand aside.
+    long = "Vous êtes ouverts à quelle heure demain avec la neige annoncée sur toute la région de Québec?"
+    tokens, reading = reading_of(long, "fr")
+    assert content_words(extract(tokens, reading)) > SHORT_WORDS
+    assert rules_verdict(reading, content_words(extract(tokens, reading))) is None
