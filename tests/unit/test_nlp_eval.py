@@ -8,13 +8,14 @@ import os
 from collections import Counter
 
 import pytest
+from shared_paths import shared_root
 
 from nlp import analyze
 from nlp.evaluate import scores
 from nlp.language import detect
-from nlp.train import eval_dir, held_out, read_rows
+from nlp.train import held_out, read_rows
 
-EVAL = eval_dir()
+EVAL = os.environ.get("JASETTE_EVAL_DIR") or str(shared_root() / "eval")
 needs_eval = pytest.mark.skipif(not os.path.isdir(EVAL), reason=f"shared eval data not present at {EVAL}")
 
 
