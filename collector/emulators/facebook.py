@@ -18,8 +18,6 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from collector.emulators import meta_graph as graph
-from collector.emulators.base import Emulator, Fault
-from collector.emulators.bulk import inject_many
 
 PAGE_ID = "111222333"
 DEFAULT_TOKEN = "demo-token"
@@ -41,10 +39,12 @@ DEMO_ACCOUNT: dict[str, Any] = {
 }
 
 
-class FacebookEmulator(Emulator):
+class FacebookEmulator(graph.GraphEmulator):
     """One Facebook Page with its posts and comments."""
 
     platform = "facebook"
+    use_case = "pages"
+    held = "post or comment"
 
     def __init__(
         self,
@@ -152,24 +152,16 @@ class FacebookEmulator(Emulator):
         }
 
     # -- control API -----------------------------------------------------------------------------
-    def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
-        if int(payload.get("count") or 1) > 1:
-            return inject_many(self._inject_one, payload, self.clock())
-        return self._inject_one(payload)
+    def find(self, object_id: str) -> dict[str, Any] | None:
+        """A held post or comment."""
+        return self.comments.get(object_id) or self.posts.get(object_id)
 
-    def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Add, edit or delete a post or comment (see the module docstring)."""
-        if "edit" in payload or "delete" in payload:
-            target = str(payload.get("edit") or payload.get("delete"))
-            entry = self.comments.get(target) or self.posts.get(target)
-            if entry is None:
-                raise web.HTTPNotFound(text=f"no post or comment {target}")
-            if "delete" in payload:
-                self._delete(target)
-            else:
-                entry["message"] = str(payload.get("text", ""))
-            return {"external_id": target}
+    def retext(self, object_id: str, entry: dict[str, Any], text: str) -> None:
+        """A post's or comment's new message."""
+        entry["message"] = text
+
+    def add(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Add a post or comment (see the module docstring)."""
         kind = payload.get("kind", "comment")
         sender = {"id": str(payload.get("author_id") or self.next_id()), "name": str(payload.get("author_name") or "")}
         created = datetime.fromisoformat(payload["created_at"]) if payload.get("created_at") else self.clock()
@@ -189,7 +181,8 @@ class FacebookEmulator(Emulator):
             raise web.HTTPBadRequest(text=f"parent {parent!r} is neither a post nor a comment")
         return {"external_id": comment["id"]}
 
-    def _delete(self, object_id: str) -> None:
+    def delete(self, object_id: str) -> None:
+        """Forget a post or comment and the comments under it."""
         self.posts.pop(object_id, None)
         self.comments.pop(object_id, None)
         for comment_id in [c["id"] for c in self.comments.values() if object_id in (c["parent_id"], c["post_id"])]:
@@ -205,39 +198,28 @@ class FacebookEmulator(Emulator):
         }
 
     # -- Graph API -------------------------------------------------------------------------------
-    def fault_response(self, fault: Fault) -> web.StreamResponse:
-        """Faults the way Graph answers them (codes 32, 190/463, 2)."""
-        return graph.fault_response(fault, self.page["id"], "pages")
+    @property
+    def owner_id(self) -> str:
+        """Usage headers count the Page's calls."""
+        return self.page["id"]
 
-    def auth_error(self) -> web.StreamResponse:
-        """Graph's code 190 for a missing or wrong token."""
-        return graph.invalid_token()
-
-    def add_routes(self, app: web.Application) -> None:
-        """One catch-all route: Graph paths are ids, with or without a version prefix."""
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        segments = graph.split_path(request.match_info["tail"])
-        params = await graph.params_of(request)
+    def answer(self, request: web.Request, segments: list[str], params: dict[str, str]) -> web.Response | None:
+        """Post edges of the Page, comments of any object, single objects."""
         method = request.method
         if len(segments) == 2 and segments[0] == self.page["id"] and segments[1] in POST_EDGES and method == "GET":
-            response = self._list_posts(request, segments[1])
-        elif len(segments) == 2 and segments[1] == "comments" and method == "GET":
-            response = self._list_comments(request, segments[0])
-        elif len(segments) == 2 and segments[1] == "comments" and method == "POST":
-            response = self._create_comment(segments[0], params)
-        elif len(segments) == 1 and method == "GET":
-            response = self._get_object(request, segments[0])
-        elif len(segments) == 1 and method == "POST":
-            response = self._update_comment(segments[0], params)
-        elif len(segments) == 1 and method == "DELETE" and segments[0] in self.comments:
-            self._delete(segments[0])
-            response = web.json_response({"success": True})
-        else:
-            response = graph.missing_object("/".join(segments) or "/", method.lower())
-        response.headers.update(graph.usage_headers(self.requests, self.usage_budget, self.page["id"], "pages"))
-        return response
+            return self._list_posts(request, segments[1])
+        if len(segments) == 2 and segments[1] == "comments" and method == "GET":
+            return self._list_comments(request, segments[0])
+        if len(segments) == 2 and segments[1] == "comments" and method == "POST":
+            return self._create_comment(segments[0], params)
+        if len(segments) == 1 and method == "GET":
+            return self._get_object(request, segments[0])
+        if len(segments) == 1 and method == "POST":
+            return self._update_comment(segments[0], params)
+        if len(segments) == 1 and method == "DELETE" and segments[0] in self.comments:
+            self.delete(segments[0])
+            return web.json_response({"success": True})
+        return None
 
     def _list_posts(self, request: web.Request, edge: str) -> web.Response:
         kinds = {

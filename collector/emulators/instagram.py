@@ -16,8 +16,6 @@ from typing import Any, Callable
 from aiohttp import web
 
 from collector.emulators import meta_graph as graph
-from collector.emulators.base import Emulator, Fault
-from collector.emulators.bulk import inject_many
 
 USER_ID = "17841400000000000"
 USERNAME = "cafe.demo"
@@ -34,10 +32,12 @@ DEMO_ACCOUNT: dict[str, Any] = {
 }
 
 
-class InstagramEmulator(Emulator):
+class InstagramEmulator(graph.GraphEmulator):
     """One Instagram business account with its media and their comments."""
 
     platform = "instagram"
+    use_case = "instagram"
+    held = "media or comment"
 
     def __init__(
         self,
@@ -166,26 +166,16 @@ class InstagramEmulator(Emulator):
         }
 
     # -- control API -----------------------------------------------------------------------------
-    def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
-        if int(payload.get("count") or 1) > 1:
-            return inject_many(self._inject_one, payload, self.clock())
-        return self._inject_one(payload)
+    def find(self, object_id: str) -> dict[str, Any] | None:
+        """A held media or comment."""
+        return self.comments.get(object_id) or self.media.get(object_id)
 
-    def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Add, edit or delete a media or comment (see the module docstring)."""
-        if "edit" in payload or "delete" in payload:
-            target = str(payload.get("edit") or payload.get("delete"))
-            entry = self.comments.get(target) or self.media.get(target)
-            if entry is None:
-                raise web.HTTPNotFound(text=f"no media or comment {target}")
-            if "delete" in payload:
-                self._delete(target)
-            elif target in self.comments:
-                entry["text"] = str(payload.get("text", ""))
-            else:
-                entry["caption"] = str(payload.get("text", ""))
-            return {"external_id": target}
+    def retext(self, object_id: str, entry: dict[str, Any], text: str) -> None:
+        """A comment's new text, or a media's new caption."""
+        entry["text" if object_id in self.comments else "caption"] = text
+
+    def add(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Add a media or comment (see the module docstring)."""
         kind = payload.get("kind", "comment")
         sender = {
             "id": str(payload.get("author_id") or self.next_id()),
@@ -207,7 +197,8 @@ class InstagramEmulator(Emulator):
             raise web.HTTPBadRequest(text=f"parent {parent!r} is neither a media nor a comment")
         return {"external_id": comment["id"]}
 
-    def _delete(self, object_id: str) -> None:
+    def delete(self, object_id: str) -> None:
+        """Forget a media or comment and the comments under it."""
         self.media.pop(object_id, None)
         self.comments.pop(object_id, None)
         for comment_id in [c["id"] for c in self.comments.values() if object_id in (c["parent_id"], c["media_id"])]:
@@ -223,45 +214,34 @@ class InstagramEmulator(Emulator):
         }
 
     # -- Graph API -------------------------------------------------------------------------------
-    def fault_response(self, fault: Fault) -> web.StreamResponse:
-        """Faults the way Graph answers them (80002 with usage headers, 190/463, code 2)."""
-        return graph.fault_response(fault, self.user["id"], "instagram")
+    @property
+    def owner_id(self) -> str:
+        """Usage headers count the account's calls."""
+        return self.user["id"]
 
-    def auth_error(self) -> web.StreamResponse:
-        """Graph's code 190 for a missing or wrong token."""
-        return graph.invalid_token()
-
-    def add_routes(self, app: web.Application) -> None:
-        """One catch-all route: Graph paths are ids, with or without a version prefix."""
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        segments = graph.split_path(request.match_info["tail"])
-        params = await graph.params_of(request)
-        method, user_id = request.method, self.user["id"]
-        if len(segments) == 2 and segments[0] == user_id and segments[1] in ("media", "tags") and method == "GET":
+    def answer(self, request: web.Request, segments: list[str], params: dict[str, str]) -> web.Response | None:
+        """Media and tags of the account, comments and replies of any object, single objects."""
+        method = request.method
+        if len(segments) == 2 and segments[0] == self.owner_id and segments[1] in ("media", "tags") and method == "GET":
             tagged = segments[1] == "tags"
-            response = self._list(
+            return self._list(
                 request,
                 [m for m in self.media.values() if m["tagged"] == tagged],
                 self._media_view,
                 MEDIA_DEFAULT_FIELDS,
             )
-        elif len(segments) == 2 and segments[1] in ("comments", "replies") and method == "GET":
-            response = self._list_comments(request, segments[0], segments[1])
-        elif len(segments) == 2 and segments[1] in ("comments", "replies") and method == "POST":
-            response = self._create(segments[0], segments[1], params)
-        elif len(segments) == 1 and method == "GET":
-            response = self._get_object(request, segments[0])
-        elif len(segments) == 1 and method == "POST" and segments[0] in self.comments:
-            response = self._update(segments[0], params)
-        elif len(segments) == 1 and method == "DELETE" and segments[0] in self.comments:
-            self._delete(segments[0])
-            response = web.json_response({"success": True})
-        else:
-            response = graph.missing_object("/".join(segments) or "/", method.lower())
-        response.headers.update(graph.usage_headers(self.requests, self.usage_budget, user_id, "instagram"))
-        return response
+        if len(segments) == 2 and segments[1] in ("comments", "replies") and method == "GET":
+            return self._list_comments(request, segments[0], segments[1])
+        if len(segments) == 2 and segments[1] in ("comments", "replies") and method == "POST":
+            return self._create(segments[0], segments[1], params)
+        if len(segments) == 1 and method == "GET":
+            return self._get_object(request, segments[0])
+        if len(segments) == 1 and method == "POST" and segments[0] in self.comments:
+            return self._update(segments[0], params)
+        if len(segments) == 1 and method == "DELETE" and segments[0] in self.comments:
+            self.delete(segments[0])
+            return web.json_response({"success": True})
+        return None
 
     def _list(
         self,

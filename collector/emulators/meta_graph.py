@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from collector.emulators.base import Fault
+from collector.emulators.base import Emulator, Fault
+from collector.emulators.bulk import inject_many
 
 VERSION = re.compile(r"^v\d+\.\d+$")
 
@@ -247,3 +248,77 @@ def split_path(tail: str) -> list[str]:
     if segments and VERSION.match(segments[0]):
         segments = segments[1:]
     return segments
+
+
+class GraphEmulator(Emulator):
+    """Base of a Graph emulator: ids as paths behind one catch-all route, Graph's own faults,
+    code 190 for a bad token, and usage headers on every answer."""
+
+    use_case = ""  # the use case the usage headers and fault bodies name ("pages", "instagram")
+    usage_budget = 5000
+    held = "object"  # what `edit` and `delete` can name, for the 404 of the control API
+    clock: Callable[[], datetime]
+
+    @property
+    def owner_id(self) -> str:
+        """The id of the Page or account whose calls the usage headers count."""
+        return ""
+
+    def answer(self, request: web.Request, segments: list[str], params: dict[str, str]) -> web.Response | None:
+        """The answer of the Graph path `segments`, or None where Graph has no such object."""
+        return None
+
+    # -- control API: `edit`/`delete` name an object, anything else adds one (`count` of them) --
+    def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
+        if int(payload.get("count") or 1) > 1:
+            return inject_many(self._inject_one, payload, self.clock())
+        return self._inject_one(payload)
+
+    def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if "edit" in payload or "delete" in payload:
+            target = str(payload.get("edit") or payload.get("delete"))
+            entry = self.find(target)
+            if entry is None:
+                raise web.HTTPNotFound(text=f"no {self.held} {target}")
+            if "delete" in payload:
+                self.delete(target)
+            else:
+                self.retext(target, entry, str(payload.get("text", "")))
+            return {"external_id": target}
+        return self.add(payload)
+
+    def find(self, object_id: str) -> dict[str, Any] | None:
+        """The object the control API may edit or delete, if held."""
+        return None
+
+    def retext(self, object_id: str, entry: dict[str, Any], text: str) -> None:
+        """Give a held object new text, as its author's edit would."""
+
+    def delete(self, object_id: str) -> None:
+        """Forget a held object and what hangs from it."""
+
+    def add(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Add one item from the control API; return at least {"external_id": ...}."""
+        return super().inject(payload)
+
+    # -- Graph API -------------------------------------------------------------------------------
+    def fault_response(self, fault: Fault) -> web.StreamResponse:
+        """Faults the way Graph answers them (rate limits with usage headers, 190/463, code 2)."""
+        return fault_response(fault, self.owner_id, self.use_case)
+
+    def auth_error(self) -> web.StreamResponse:
+        """Graph's code 190 for a missing or wrong token."""
+        return invalid_token()
+
+    def add_routes(self, app: web.Application) -> None:
+        """One catch-all route: Graph paths are ids, with or without a version prefix."""
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        segments = split_path(request.match_info["tail"])
+        response = self.answer(request, segments, await params_of(request))
+        if response is None:
+            response = missing_object("/".join(segments) or "/", request.method.lower())
+        response.headers.update(usage_headers(self.requests, self.usage_budget, self.owner_id, self.use_case))
+        return response

@@ -6,40 +6,23 @@ from typing import Any, AsyncIterator
 
 import aiohttp
 import pytest
+from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
 
-from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
-from collector.emulators.base import serve
+from collector.base import Account, AuthFailed, RateLimited, Refused
 from collector.emulators.control import EmulatorControl
 from collector.emulators.facebook import DEMO_ACCOUNT, PAGE_ID, create_app
 from collector.facebook import FacebookCollector
-from inbox.types import NewItem
-
-Running = tuple[str, EmulatorControl, aiohttp.ClientSession]
 
 
 @pytest.fixture
 async def running() -> AsyncIterator[Running]:
-    runner, url = await serve(create_app())
-    async with aiohttp.ClientSession() as session:
-        yield url, EmulatorControl(session, url), session
-    await runner.cleanup()
+    async with serving(create_app()) as r:
+        yield r
 
 
 def collector(url: str, session: aiohttp.ClientSession, token: str = "demo-token") -> FacebookCollector:
     account = Account(1, "facebook", PAGE_ID, f"{url}/v25.0", {"access_token": token}, dict(DEMO_ACCOUNT["settings"]))
     return FacebookCollector(account, session)
-
-
-async def drain(source: FacebookCollector, cursor: dict[str, Any]) -> tuple[list[NewItem], dict[str, Any], int]:
-    """Fetch until the round ends; return the items, the cursor and how many batches it took."""
-    items: list[NewItem] = []
-    for calls in range(1, 10_000):
-        batch = await source.fetch(cursor)
-        items += batch.items
-        cursor = batch.cursor
-        if not batch.more:
-            return items, cursor, calls
-    raise AssertionError("the round never ended")
 
 
 async def first_post(control: EmulatorControl) -> str:
@@ -101,39 +84,29 @@ async def test_incremental_polls_return_only_what_is_new(running: Running) -> No
     assert kinds == {two: "comment", visitor: "post", tagged: "mention"}
 
 
-@pytest.mark.parametrize(
-    "mode, error",
-    [("server_error", FetchFailed), ("malformed", FetchFailed), ("expired_token", AuthFailed)],
-)
+@pytest.mark.parametrize("mode, error", FAULTS)
 async def test_faults_then_complete(running: Running, mode: str, error: type[Exception]) -> None:
     url, control, session = running
     post = await first_post(control)
     ids = {await control.inject(kind="comment", parent=post, text=f"c{i}") for i in range(3)}
     source = collector(url, session)
-    await control.fault(mode, count=1)
-    with pytest.raises(error) as caught:
-        await source.fetch({})
+    caught = await fails_once(control, source, mode, error)
     if mode == "malformed":
-        assert caught.value.__cause__ is not None
+        assert caught.__cause__ is not None
     items, _, _ = await drain(source, {})
     assert {i.external_id for i in items} == ids
 
 
 async def test_rate_limit_carries_the_wait(running: Running) -> None:
     url, control, session = running
-    await control.fault("rate_limit", count=1, retry_after=120)
-    with pytest.raises(RateLimited) as caught:
-        await collector(url, session).fetch({})
-    assert caught.value.retry_after == 120
+    caught = await fails_once(control, collector(url, session), "rate_limit", RateLimited, retry_after=120)
+    assert caught.retry_after == 120
 
 
 async def test_timeout_is_a_fetch_failure(running: Running) -> None:
     url, control, _ = running
-    await control.fault("timeout", count=1)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.3)) as impatient:
-        with pytest.raises(FetchFailed) as caught:
-            await collector(url, impatient).fetch({})
-    assert caught.value.__cause__ is not None
+    caught = await times_out(control, url, collector)
+    assert caught.__cause__ is not None
 
 
 async def test_a_wrong_token_is_auth_failed(running: Running) -> None:
@@ -219,17 +192,13 @@ async def test_a_ten_thousand_comment_thread_pages_through(running: Running) -> 
 
 
 async def test_usage_headers_climb_and_are_reported() -> None:
-    runner, url = await serve(create_app(usage_budget=20))
-    try:
-        async with aiohttp.ClientSession() as session:
-            source = collector(url, session)
-            first = await source.fetch({})
-            for _ in range(5):
-                last = await source.fetch(first.cursor)
-            assert last.usage["app_usage_pct"] > first.usage.get("app_usage_pct", 0)
-            assert last.usage["business_usage_pct"] >= 25 and last.usage["regain_access_minutes"] == 0
-    finally:
-        await runner.cleanup()
+    async with serving(create_app(usage_budget=20)) as (url, _, session):
+        source = collector(url, session)
+        first = await source.fetch({})
+        for _ in range(5):
+            last = await source.fetch(first.cursor)
+        assert last.usage["app_usage_pct"] > first.usage.get("app_usage_pct", 0)
+        assert last.usage["business_usage_pct"] >= 25 and last.usage["regain_access_minutes"] == 0
 
 
 async def test_a_comment_dated_in_the_future_does_not_blind_the_next_polls(running: Running) -> None:

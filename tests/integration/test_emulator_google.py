@@ -3,57 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import emulatorkit
 import pytest
 from aiohttp import web
+from emulatorkit import arm_fault, demo_account, inject, poll, stalled
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
 from collector.emulators.base import serve
 from collector.emulators.google import DEMO_ACCOUNT, GoogleEmulator
 from collector.google import GoogleCollector
 
-
-@pytest.fixture
-async def place() -> AsyncIterator[tuple[GoogleEmulator, str]]:
-    emulator = GoogleEmulator()
-    runner, base = await serve(emulator.create_app())
-    yield emulator, base
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s:
-        yield s
+place = emulatorkit.emulator_fixture(GoogleEmulator)
+session = emulatorkit.client_session  # the shared fixture, under the name these tests take
 
 
 def collector_for(base: str, session: aiohttp.ClientSession) -> GoogleCollector:
-    account = Account(
-        id=1, platform="google", external_id=DEMO_ACCOUNT["external_id"], base_url=base,
-        credentials=dict(DEMO_ACCOUNT["credentials"]), settings=dict(DEMO_ACCOUNT["settings"]),
-    )
-    return GoogleCollector(account, session)
-
-
-async def poll(collector: GoogleCollector, cursor: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-    items: list[Any] = []
-    while True:
-        batch = await collector.fetch(cursor)
-        items.extend(batch.items)
-        cursor = json.loads(json.dumps(batch.cursor))
-        if not batch.more:
-            return items, cursor
-
-
-async def inject(session: aiohttp.ClientSession, base: str, **payload: Any) -> str:
-    async with session.post(f"{base}/_control/inject", json=payload) as resp:
-        assert resp.status == 200, await resp.text()
-        return (await resp.json())["external_id"]
+    return GoogleCollector(demo_account("google", DEMO_ACCOUNT, base), session)
 
 
 def backdated(emulator: GoogleEmulator, count: int) -> list[str]:
@@ -107,8 +77,7 @@ async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(plac
     ids = backdated(emulator, 120)
     collector = collector_for(base, session)
     batch = await collector.fetch({})
-    async with session.post(f"{base}/_control/fault", json={"mode": mode, "count": 1, "retry_after": 9}):
-        pass
+    await arm_fault(session, base, mode=mode, count=1, retry_after=9)
     with pytest.raises(error) as caught:
         await collector.fetch(batch.cursor)
     if error is RateLimited:
@@ -122,9 +91,7 @@ async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(plac
 async def test_a_timeout_is_a_fetch_failure(place) -> None:
     emulator, base = place
     backdated(emulator, 2)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.2)) as short:
-        async with short.post(f"{base}/_control/fault", json={"mode": "timeout", "count": 1}):
-            pass
+    async with stalled(base) as short:
         with pytest.raises(FetchFailed):
             await collector_for(base, short).fetch({})
         items, _ = await poll(collector_for(base, short), {})

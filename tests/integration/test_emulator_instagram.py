@@ -6,40 +6,23 @@ from typing import Any, AsyncIterator
 
 import aiohttp
 import pytest
+from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
 
-from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
-from collector.emulators.base import serve
+from collector.base import Account, RateLimited, Refused
 from collector.emulators.control import EmulatorControl
 from collector.emulators.instagram import DEMO_ACCOUNT, USER_ID, create_app
 from collector.instagram import InstagramCollector
-from inbox.types import NewItem
-
-Running = tuple[str, EmulatorControl, aiohttp.ClientSession]
 
 
 @pytest.fixture
 async def running() -> AsyncIterator[Running]:
-    runner, url = await serve(create_app())
-    async with aiohttp.ClientSession() as session:
-        yield url, EmulatorControl(session, url), session
-    await runner.cleanup()
+    async with serving(create_app()) as r:
+        yield r
 
 
 def collector(url: str, session: aiohttp.ClientSession, token: str = "demo-token") -> InstagramCollector:
     account = Account(2, "instagram", USER_ID, url, {"access_token": token}, dict(DEMO_ACCOUNT["settings"]))
     return InstagramCollector(account, session)
-
-
-async def drain(source: InstagramCollector, cursor: dict[str, Any]) -> tuple[list[NewItem], dict[str, Any], int]:
-    """Fetch until the round ends; return the items, the cursor and how many batches it took."""
-    items: list[NewItem] = []
-    for calls in range(1, 10_000):
-        batch = await source.fetch(cursor)
-        items += batch.items
-        cursor = batch.cursor
-        if not batch.more:
-            return items, cursor, calls
-    raise AssertionError("the round never ended")
 
 
 async def media(control: EmulatorControl) -> str:
@@ -98,36 +81,26 @@ async def test_incremental_polls_and_tags(running: Running) -> None:
     assert {i.external_id: i.kind for i in items} == {two: "comment", tagged: "mention"}
 
 
-@pytest.mark.parametrize(
-    "mode, error",
-    [("server_error", FetchFailed), ("malformed", FetchFailed), ("expired_token", AuthFailed)],
-)
+@pytest.mark.parametrize("mode, error", FAULTS)
 async def test_faults_then_complete(running: Running, mode: str, error: type[Exception]) -> None:
     url, control, session = running
     post = await media(control)
     ids = set(await control.inject_many(3, kind="comment", parent=post, text="c{i}"))
     source = collector(url, session)
-    await control.fault(mode, count=1)
-    with pytest.raises(error):
-        await source.fetch({})
+    await fails_once(control, source, mode, error)
     items, _, _ = await drain(source, {})
     assert {i.external_id for i in items} == ids
 
 
 async def test_rate_limit_carries_the_wait(running: Running) -> None:
     url, control, session = running
-    await control.fault("rate_limit", count=1, retry_after=120)
-    with pytest.raises(RateLimited) as caught:
-        await collector(url, session).fetch({})
-    assert caught.value.retry_after == 120  # X-Business-Use-Case-Usage: 2 minutes to regain access
+    caught = await fails_once(control, collector(url, session), "rate_limit", RateLimited, retry_after=120)
+    assert caught.retry_after == 120  # X-Business-Use-Case-Usage: 2 minutes to regain access
 
 
 async def test_timeout_is_a_fetch_failure(running: Running) -> None:
     url, control, _ = running
-    await control.fault("timeout", count=1)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.3)) as impatient:
-        with pytest.raises(FetchFailed):
-            await collector(url, impatient).fetch({})
+    await times_out(control, url, collector)
 
 
 async def test_reply_and_hide_reach_instagram_once_and_show_next_poll(running: Running) -> None:

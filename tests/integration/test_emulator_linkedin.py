@@ -3,57 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import aiohttp
+import emulatorkit
 import pytest
+from emulatorkit import arm_fault, demo_account, inject, poll, stalled
 from yarl import URL
 
-from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
-from collector.emulators.base import serve
+from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
 from collector.emulators.linkedin import DEMO_ACCOUNT, ORG, LinkedInEmulator
 from collector.linkedin import LinkedInCollector, urn_in_path
 
-
-@pytest.fixture
-async def page() -> AsyncIterator[tuple[LinkedInEmulator, str]]:
-    emulator = LinkedInEmulator()
-    runner, base = await serve(emulator.create_app())
-    yield emulator, base
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s:
-        yield s
+page = emulatorkit.emulator_fixture(LinkedInEmulator)
+session = emulatorkit.client_session  # the shared fixture, under the name these tests take
 
 
 def collector_for(base: str, session: aiohttp.ClientSession, **settings: Any) -> LinkedInCollector:
-    account = Account(
-        id=1, platform="linkedin", external_id=DEMO_ACCOUNT["external_id"], base_url=base,
-        credentials=dict(DEMO_ACCOUNT["credentials"]), settings={**DEMO_ACCOUNT["settings"], **settings},
-    )
-    return LinkedInCollector(account, session)
-
-
-async def poll(collector: LinkedInCollector, cursor: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-    items: list[Any] = []
-    for _ in range(10_000):
-        batch = await collector.fetch(cursor)
-        items.extend(batch.items)
-        cursor = json.loads(json.dumps(batch.cursor))
-        if not batch.more:
-            return items, cursor
-    raise AssertionError("the poll never ended")
-
-
-async def inject(session: aiohttp.ClientSession, base: str, **payload: Any) -> str:
-    async with session.post(f"{base}/_control/inject", json=payload) as resp:
-        assert resp.status == 200, await resp.text()
-        return (await resp.json())["external_id"]
+    return LinkedInCollector(demo_account("linkedin", DEMO_ACCOUNT, base, **settings), session)
 
 
 def comments(emulator: LinkedInEmulator, count: int, parent: str | None = None) -> list[str]:
@@ -134,8 +102,7 @@ async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(page
     collector = collector_for(base, session, page_size=10)
     collector.clock = lambda: datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)
     batch = await collector.fetch({})
-    async with session.post(f"{base}/_control/fault", json={"mode": mode, "count": 1, "retry_after": 13}):
-        pass
+    await arm_fault(session, base, mode=mode, count=1, retry_after=13)
     with pytest.raises(error) as caught:
         await collector.fetch(batch.cursor)
     if mode == "rate_limit":
@@ -152,9 +119,7 @@ async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(page
 async def test_a_timeout_is_a_fetch_failure(page) -> None:
     emulator, base = page
     comments(emulator, 2)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.2)) as short:
-        async with short.post(f"{base}/_control/fault", json={"mode": "timeout", "count": 1}):
-            pass
+    async with stalled(base) as short:
         with pytest.raises(FetchFailed) as caught:
             await collector_for(base, short).fetch({})
         assert caught.value.__cause__ is not None

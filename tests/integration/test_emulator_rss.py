@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import emulatorkit
 import pytest
 from aiohttp import web
+from emulatorkit import arm_fault, inject, stalled
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
 from collector.emulators import rss as feeds
 from collector.emulators.base import serve
 from collector.rss import RssCollector
 
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[feeds.RssEmulator, str]]:
-    emulator = feeds.RssEmulator()
-    runner, base = await serve(emulator.create_app())
-    yield emulator, base
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s:
-        yield s
+server = emulatorkit.emulator_fixture(feeds.RssEmulator)
+session = emulatorkit.client_session  # the shared fixture, under the name these tests take
 
 
 def collector_for(base: str, session: aiohttp.ClientSession, path: str = feeds.ALERTS_PATH) -> RssCollector:
@@ -39,12 +29,6 @@ async def fetch(collector: RssCollector, cursor: dict[str, Any]) -> tuple[list[A
     batch = await collector.fetch(cursor)
     assert not batch.more  # a feed is one document
     return batch.items, json.loads(json.dumps(batch.cursor))
-
-
-async def inject(session: aiohttp.ClientSession, base: str, **payload: Any) -> str:
-    async with session.post(f"{base}/_control/inject", json=payload) as resp:
-        assert resp.status == 200, await resp.text()
-        return (await resp.json())["external_id"]
 
 
 def publish(emulator: feeds.RssEmulator, count: int) -> list[str]:
@@ -114,8 +98,7 @@ async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(serv
     first = publish(emulator, 3)
     _, cursor = await fetch(collector_for(base, session), {})
     late = publish(emulator, 2)
-    async with session.post(f"{base}/_control/fault", json={"mode": mode, "count": 1, "retry_after": 11}):
-        pass
+    await arm_fault(session, base, mode=mode, count=1, retry_after=11)
     with pytest.raises(error) as caught:
         await collector_for(base, session).fetch(cursor)
     if error is RateLimited:
@@ -130,9 +113,7 @@ async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(serv
 async def test_a_timeout_is_a_fetch_failure(server) -> None:
     emulator, base = server
     publish(emulator, 1)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.2)) as short:
-        async with short.post(f"{base}/_control/fault", json={"mode": "timeout", "count": 1}):
-            pass
+    async with stalled(base) as short:
         with pytest.raises(FetchFailed) as caught:
             await collector_for(base, short).fetch({})
         assert caught.value.__cause__ is not None

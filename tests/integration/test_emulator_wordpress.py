@@ -3,58 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import emulatorkit
 import pytest
 from aiohttp import web
+from emulatorkit import demo_account, inject, poll, stalled
 
-from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
+from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
 from collector.emulators.base import serve
 from collector.emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
 from collector.wordpress import WordPressCollector
 
-
-@pytest.fixture
-async def site() -> AsyncIterator[tuple[WordPressEmulator, str]]:
-    emulator = WordPressEmulator()
-    runner, base = await serve(emulator.create_app())
-    yield emulator, base
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s:
-        yield s
+site = emulatorkit.emulator_fixture(WordPressEmulator)
+session = emulatorkit.client_session  # the shared fixture, under the name these tests take
 
 
 def collector_for(base: str, session: aiohttp.ClientSession, **settings: Any) -> WordPressCollector:
-    account = Account(
-        id=1, platform="wordpress", external_id=DEMO_ACCOUNT["external_id"], base_url=base,
-        credentials=dict(DEMO_ACCOUNT["credentials"]), settings={**DEMO_ACCOUNT["settings"], **settings},
-    )
-    return WordPressCollector(account, session)
-
-
-async def poll(collector: WordPressCollector, cursor: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-    """Fetch pages until the collector says nothing more is ready; the cursor goes through JSON."""
-    items: list[Any] = []
-    while True:
-        batch = await collector.fetch(cursor)
-        items.extend(batch.items)
-        cursor = json.loads(json.dumps(batch.cursor))
-        if not batch.more:
-            return items, cursor
-
-
-async def inject(session: aiohttp.ClientSession, base: str, **payload: Any) -> str:
-    async with session.post(f"{base}/_control/inject", json=payload) as resp:
-        assert resp.status == 200, await resp.text()
-        return (await resp.json())["external_id"]
+    return WordPressCollector(demo_account("wordpress", DEMO_ACCOUNT, base, **settings), session)
 
 
 def backdated(emulator: WordPressEmulator, count: int, start: datetime, **payload: Any) -> list[str]:
@@ -114,10 +83,8 @@ async def test_a_timeout_is_a_fetch_failure(site) -> None:
     emulator, base = site
     backdated(emulator, 3, datetime.now(timezone.utc) - timedelta(days=3))
     emulator.fault = None
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.2)) as short:
+    async with stalled(base) as short:
         collector = collector_for(base, short)
-        async with short.post(f"{base}/_control/fault", json={"mode": "timeout", "count": 1}):
-            pass
         with pytest.raises(FetchFailed) as caught:
             await collector.fetch({})
         assert caught.value.__cause__ is not None

@@ -2,44 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 import aiohttp
 import pytest
+from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
 
-from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
-from collector.emulators.base import serve
-from collector.emulators.control import EmulatorControl
+from collector.base import Account, RateLimited, Refused
 from collector.emulators.x import USER_ID, create_app
 from collector.x import XCollector
-from inbox.types import NewItem
-
-Running = tuple[str, EmulatorControl, aiohttp.ClientSession]
 
 
 @pytest.fixture
 async def running() -> AsyncIterator[Running]:
-    runner, url = await serve(create_app())
-    async with aiohttp.ClientSession() as session:
-        yield url, EmulatorControl(session, url), session
-    await runner.cleanup()
+    async with serving(create_app()) as r:
+        yield r
 
 
 def collector(url: str, session: aiohttp.ClientSession, query: str = "", token: str = "demo-token") -> XCollector:
     account = Account(3, "x", USER_ID, url, {"access_token": token}, {"username": "cafe_demo", "query": query})
     return XCollector(account, session)
-
-
-async def drain(source: XCollector, cursor: dict[str, Any]) -> tuple[list[NewItem], dict[str, Any], int]:
-    """Fetch until the round ends; return the items, the cursor and how many batches it took."""
-    items: list[NewItem] = []
-    for calls in range(1, 10_000):
-        batch = await source.fetch(cursor)
-        items += batch.items
-        cursor = batch.cursor
-        if not batch.more:
-            return items, cursor, calls
-    raise AssertionError("the round never ended")
 
 
 async def test_pages_through_mentions_with_authors(running: Running) -> None:
@@ -90,35 +72,25 @@ async def test_search_query_adds_posts_without_duplicating_mentions(running: Run
     assert sorted(ids) == sorted([talk, both]) and unrelated not in ids
 
 
-@pytest.mark.parametrize(
-    "mode, error",
-    [("server_error", FetchFailed), ("malformed", FetchFailed), ("expired_token", AuthFailed), ("quota", RateLimited)],
-)
+@pytest.mark.parametrize("mode, error", FAULTS + [("quota", RateLimited)])
 async def test_faults_then_complete(running: Running, mode: str, error: type[Exception]) -> None:
     url, control, session = running
     ids = set(await control.inject_many(3, kind="mention", text="m{i}"))
     source = collector(url, session)
-    await control.fault(mode, count=1)
-    with pytest.raises(error):
-        await source.fetch({})
+    await fails_once(control, source, mode, error)
     items, _, _ = await drain(source, {})
     assert {i.external_id for i in items} == ids
 
 
 async def test_rate_limit_waits_until_the_window_resets(running: Running) -> None:
     url, control, session = running
-    await control.fault("rate_limit", count=1, retry_after=30)
-    with pytest.raises(RateLimited) as caught:
-        await collector(url, session).fetch({})
-    assert caught.value.retry_after is not None and 28 <= caught.value.retry_after <= 31
+    caught = await fails_once(control, collector(url, session), "rate_limit", RateLimited, retry_after=30)
+    assert caught.retry_after is not None and 28 <= caught.retry_after <= 31
 
 
 async def test_timeout_is_a_fetch_failure(running: Running) -> None:
     url, control, _ = running
-    await control.fault("timeout", count=1)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.3)) as impatient:
-        with pytest.raises(FetchFailed):
-            await collector(url, impatient).fetch({})
+    await times_out(control, url, collector)
 
 
 async def test_usage_headers_are_reported(running: Running) -> None:

@@ -7,23 +7,17 @@ from typing import Any, AsyncIterator
 
 import aiohttp
 import pytest
+from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
 
-from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
-from collector.emulators.base import serve
-from collector.emulators.control import EmulatorControl
+from collector.base import Account, RateLimited, Refused
 from collector.emulators.youtube import CHANNEL_ID, DEMO_ACCOUNT, create_app
 from collector.youtube import YouTubeCollector, seconds_to_pacific_midnight
-from inbox.types import NewItem
-
-Running = tuple[str, EmulatorControl, aiohttp.ClientSession]
 
 
 @pytest.fixture
 async def running() -> AsyncIterator[Running]:
-    runner, url = await serve(create_app())
-    async with aiohttp.ClientSession() as session:
-        yield url, EmulatorControl(session, url), session
-    await runner.cleanup()
+    async with serving(create_app()) as r:
+        yield r
 
 
 def collector(url: str, session: aiohttp.ClientSession, token: str = "demo-token", **kwargs: Any) -> YouTubeCollector:
@@ -31,18 +25,6 @@ def collector(url: str, session: aiohttp.ClientSession, token: str = "demo-token
         4, "youtube", CHANNEL_ID, f"{url}/youtube/v3", {"access_token": token}, dict(DEMO_ACCOUNT["settings"])
     )
     return YouTubeCollector(account, session, **kwargs)
-
-
-async def drain(source: YouTubeCollector, cursor: dict[str, Any]) -> tuple[list[NewItem], dict[str, Any], int]:
-    """Fetch until the round ends; return the items, the cursor and how many batches it took."""
-    items: list[NewItem] = []
-    for calls in range(1, 10_000):
-        batch = await source.fetch(cursor)
-        items += batch.items
-        cursor = batch.cursor
-        if not batch.more:
-            return items, cursor, calls
-    raise AssertionError("the round never ended")
 
 
 async def test_pages_through_threads_and_replies(running: Running) -> None:
@@ -77,27 +59,20 @@ async def test_restart_mid_scan_then_new_comments_no_gap_no_duplicate(running: R
     assert set(seen) == before | {during, after, late_reply}
 
 
-@pytest.mark.parametrize(
-    "mode, error",
-    [("server_error", FetchFailed), ("malformed", FetchFailed), ("expired_token", AuthFailed)],
-)
+@pytest.mark.parametrize("mode, error", FAULTS)
 async def test_faults_then_complete(running: Running, mode: str, error: type[Exception]) -> None:
     url, control, session = running
     ids = set(await control.inject_many(3, kind="comment", text="c{i}"))
     source = collector(url, session)
-    await control.fault(mode, count=1)
-    with pytest.raises(error):
-        await source.fetch({})
+    await fails_once(control, source, mode, error)
     items, _, _ = await drain(source, {})
     assert {i.external_id for i in items} == ids
 
 
 async def test_rate_limit_carries_retry_after(running: Running) -> None:
     url, control, session = running
-    await control.fault("rate_limit", count=1, retry_after=45)
-    with pytest.raises(RateLimited) as caught:
-        await collector(url, session).fetch({})
-    assert caught.value.retry_after == 45
+    caught = await fails_once(control, collector(url, session), "rate_limit", RateLimited, retry_after=45)
+    assert caught.retry_after == 45
 
 
 async def test_quota_exceeded_waits_until_pacific_midnight(running: Running) -> None:
@@ -110,31 +85,23 @@ async def test_quota_exceeded_waits_until_pacific_midnight(running: Running) -> 
 
 
 async def test_quota_units_are_counted_and_the_limit_is_enforced() -> None:
-    runner, url = await serve(create_app(quota_limit=60))
-    try:
-        async with aiohttp.ClientSession() as session:
-            control = EmulatorControl(session, url)
-            question = await control.inject(kind="comment", text="Quelle farine?")
-            source = collector(url, session)
-            items, cursor, _ = await drain(source, {})
-            spent = cursor["quota"]["used"]
-            assert spent == 1 and [i.external_id for i in items] == [question]
-            await source.reply(question, "Farine de meule 🌾", "k")  # 50 units
-            batch = await source.fetch(cursor)
-            assert batch.usage["quota_units_batch"] == 51 and batch.usage["quota_units"] == 52
-            assert (await control.state())["quota_used"] == 52
-            with pytest.raises(RateLimited, match="quotaExceeded"):
-                await source.reply(question, "encore", "k2")
-    finally:
-        await runner.cleanup()
+    async with serving(create_app(quota_limit=60)) as (url, control, session):
+        question = await control.inject(kind="comment", text="Quelle farine?")
+        source = collector(url, session)
+        items, cursor, _ = await drain(source, {})
+        spent = cursor["quota"]["used"]
+        assert spent == 1 and [i.external_id for i in items] == [question]
+        await source.reply(question, "Farine de meule 🌾", "k")  # 50 units
+        batch = await source.fetch(cursor)
+        assert batch.usage["quota_units_batch"] == 51 and batch.usage["quota_units"] == 52
+        assert (await control.state())["quota_used"] == 52
+        with pytest.raises(RateLimited, match="quotaExceeded"):
+            await source.reply(question, "encore", "k2")
 
 
 async def test_timeout_is_a_fetch_failure(running: Running) -> None:
     url, control, _ = running
-    await control.fault("timeout", count=1)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.3)) as impatient:
-        with pytest.raises(FetchFailed):
-            await collector(url, impatient).fetch({})
+    await times_out(control, url, collector)
 
 
 async def test_reply_reaches_youtube_once_shows_next_poll_and_is_found(running: Running) -> None:
