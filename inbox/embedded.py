@@ -25,9 +25,10 @@ def start(data_dir: Path, *, database: str = "jasette") -> str:
     import pgserver  # imported here: it is only needed without DATABASE_URL
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    # cleanup_mode=None leaves the server running for the next start to reuse: other
-    # processes (`jasette web` beside `jasette worker`) share one embedded server.
-    server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+    # pgserver counts the processes using the folder (`jasette web` beside `jasette worker`
+    # share one server) and stops it when the last of them exits, so nothing lingers after
+    # Ctrl+C; a process killed outright leaves it running, and the next start reuses it.
+    server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
     exists = server.psql(f"select 1 from pg_database where datname = '{database}';")
     if "1 row" not in exists:
         server.psql(f'create database "{database}";')
