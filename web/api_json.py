@@ -72,11 +72,26 @@ def item(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any
         "author": {
             "name": row["author_name"] or "",
             "handle": row["author_handle"] or "",
+            "display": author_label(row["author_name"], row["author_handle"], row["platform"], lang),
             "followers": row["author_followers"],
             "url": safe_url(row.get("author_url")),
             "avatar": safe_url(row.get("author_avatar")),
         },
     }
+
+
+def _is_member_id(handle: str) -> bool:
+    # LinkedIn gives commenters as member ids or URNs, never names: not worth showing as a name.
+    return handle.isdigit() or handle.startswith("urn:")
+
+
+def author_label(name: str | None, handle: str | None, platform: str, lang: str) -> str:
+    """What to call the author on screen: the name, else the handle, else "<Platform> member"."""
+    if name:
+        return name
+    if handle and not _is_member_id(handle):
+        return handle
+    return i18n.gettext("{platform} member", lang, platform=i18n.platform_name(platform, lang))
 
 
 def reply(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any]:

@@ -19,7 +19,7 @@
   function rowFor(item) {
     const meta = el("div", { class: "meta" },
       el("span", { class: "platform", text: item.platform_name || item.platform }),
-      el("span", { class: "author", text: item.author.name || item.author.handle }),
+      el("span", { class: "author", text: item.author.display }),
       el("span", { class: "time", text: item.created_local }),
       el("span", { class: "prio", title: t("Priority"), text: item.priority }),
       el("span", { class: "badge status", text: t(item.status) }),
@@ -166,7 +166,7 @@
 
   function mini(item) {
     return el("li", {}, el("span", { class: "platform", text: item.platform_name || item.platform }), " ",
-      el("strong", { text: item.author.name }), " ", el("span", { class: "time", text: item.created_local }), " ",
+      el("strong", { text: item.author.display }), " ", el("span", { class: "time", text: item.created_local }), " ",
       el("span", { class: "body", text: item.body }));
   }
 
@@ -190,8 +190,9 @@
     assign.id = "assign";
     pane.replaceChildren(...[
       el("div", { class: "presence", id: "presence", "aria-live": "polite" }),
-      el("h2", {}, el("span", { class: "author", text: author.name || author.handle }), " ",
-        author.handle ? el("small", { text: "@" + author.handle }) : null),
+      el("h2", {}, el("span", { class: "author", text: author.display }), " ",
+        author.handle && author.handle !== author.display && /[^0-9]/.test(author.handle) && !author.handle.startsWith("urn:")
+          ? el("small", { text: "@" + author.handle }) : null),
       el("p", { class: "meta" }, el("span", { class: "platform", text: d.platform_name || d.platform }), " · ",
         el("span", { text: d.created_local }), " · ",
         author.followers !== null ? el("span", { text: t("{n} followers", { n: author.followers }) }) : null, " ",
