@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import language, priority, sentiment, signals, spam
+from . import language, lexicon, priority, sentiment, signals, slang, spam
 from .text import clean
 from .tokens import tokenize
 
@@ -30,19 +30,20 @@ def analyze(
     cleaned = clean(text)
     lang, confidence = language.detect(cleaned, expected_langs)
     tokens = tokenize(cleaned)
+    # Quebec praise slang ("malade!") read once: the rules score it as praise, and the sickness
+    # signal leaves it out.
+    senses = slang.senses(tokens, lexicon.get(lang), cleaned.lower())
     if lang in _SENTIMENT_LANGS:
-        label, polarity, evidence = sentiment.analyze(cleaned, lang, tokens=tokens)
+        label, polarity, evidence = sentiment.analyze(cleaned, lang, tokens=tokens, senses=senses)
     else:
         # Undetermined or another language: a short "meh" or "merci 🙏" is still read, with the
         # rules of whichever of French and English finds more in it (emoji count in both).
         readings = [sentiment.analyze(cleaned, x, learned=False, tokens=tokens) for x in _SENTIMENT_LANGS]
         label, polarity, evidence = max(readings, key=lambda r: (len(r[2]), abs(r[1])))
     is_spam, spam_markers = spam.check(cleaned)
-    urgent = signals.urgent(tokens)
+    urgent = signals.urgent(tokens, senses)
     if is_spam:
         label, polarity = "neutral", 0.0
-    if label == "positive" and "sick" in urgent and any(t.norm == "malade" for t in tokens):
-        del urgent["sick"]
     rank, reasons = priority.score(
         sentiment=label,
         polarity=polarity,

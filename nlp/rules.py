@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from . import slang
 from .lexicon import POST_NEGATED, Lexicon, emoticons
 from .text import fold_accents
 from .tokens import Token
@@ -39,6 +40,8 @@ class Reading:
     exclaims: int = 0
     questions: int = 0
     evidence: list[str] = field(default_factory=list)
+    # Slang read in its praise sense ("C'est malade!"): nlp/slang.py decided, the rules scored it.
+    praise: int = 0
     # Token index -> the phrase or negated term it belongs to, so the model sees "pas pire"
     # and "not good" rather than "pas", "pire", "good".
     spans: dict[int, str] = field(default_factory=dict)
@@ -69,8 +72,8 @@ def _sarcastic(lex: Lexicon, lowered: str) -> str | None:
     return None
 
 
-def read(tokens: list[Token], lex: Lexicon, lowered: str) -> Reading:
-    """Return the rule-based Reading of a tokenized comment in lex's language."""
+def read(tokens: list[Token], lex: Lexicon, lowered: str, senses: dict[int, str] | None = None) -> Reading:
+    """Return the rule-based Reading of a tokenized comment in lex's language; senses: slang.senses if known."""
     r = Reading()
     faces = emoticons()
     letters = [t for t in tokens if t.norm.isalpha() and len(t.norm) > 1]
@@ -79,6 +82,8 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str) -> Reading:
     contributions: list[tuple[int, float, str]] = []
     last_negator = -10
     amplified: list[str] = []
+    if senses is None:
+        senses = slang.senses(tokens, lex, lowered)
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -116,6 +121,18 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str) -> Reading:
         if norm in lex.amplifiers:
             amplified.append(norm)
         found, used, term = _lookup(lex, tokens, i)
+        praised = False
+        if senses:
+            if senses.get(i) == slang.PRAISE:
+                # Praise slang takes its praise score whatever the dictionary says ("malade" -0.35);
+                # its own term keeps the model from weighing the word's tweet (sickness) sense.
+                found, used, term = slang.score(tokens[i]), 1, f"praise:{norm}"
+                r.praise += 1
+                praised = True
+            elif any(k in senses for k in range(i + 1, i + used)):
+                # The phrase "c'est malade" would hide the slang decision ("c'est malade de charger
+                # 8$"): read word by word.
+                found, used, term = _lookup(lex, tokens[i : i + 1], 0)
         if (
             used == 1
             and norm in lex.intensifiers
@@ -144,7 +161,7 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str) -> Reading:
             score *= _NEGATION_SCALE
             r.negations += 1
             term = f"not {term}" if lex.lang == "en" else f"pas {term}"
-        if used > 1 or negated:
+        if used > 1 or negated or praised:
             for k in range(i, i + used):
                 r.spans[k] = term
         if tok.caps and not r.shouting:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .slang import LITERAL
 from .text import fold_accents
 from .tokens import Token
 
@@ -248,7 +249,8 @@ QUESTION_OPENERS = (
     "allez-vous",
     "faites-vous",
 )
-# "C'est malade !" is praise in Quebec; "malade" counts as sickness only outside these.
+# "C'est malade" is praise in Quebec: where nlp/slang.py sees no sign either way (no "!", no cue,
+# no complaint), "malade" counts as sickness only outside these.
 _PRAISE_MALADE = {
     ("c'", "est", "malade"),
     ("c'", "etait", "malade"),
@@ -270,8 +272,8 @@ def _index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     return index
 
 
-def urgent(tokens: list[Token]) -> dict[str, str]:
-    """Return category -> the first term that signalled it, for every urgency category present."""
+def urgent(tokens: list[Token], senses: dict[int, str] | None = None) -> dict[str, str]:
+    """Return category -> the first term that signalled it; senses: nlp/slang.senses of the tokens."""
     words = [fold_accents(t.norm) for t in tokens]
     index = _index()
     found: dict[str, str] = {}
@@ -279,7 +281,10 @@ def urgent(tokens: list[Token]) -> dict[str, str]:
         for phrase, category in index.get(w, ()):
             if category in found or tuple(words[i : i + len(phrase)]) != phrase:
                 continue
-            if phrase == ("malade",) and any(tuple(words[max(0, i - k) : i + 1]) in _PRAISE_MALADE for k in (1, 2)):
+            if senses and i in senses and len(phrase) == 1:
+                if senses[i] != LITERAL:
+                    continue  # "Trop malade, le brunch!!", "malade de charger 8$": not a sick customer
+            elif phrase == ("malade",) and any(tuple(words[max(0, i - k) : i + 1]) in _PRAISE_MALADE for k in (1, 2)):
                 continue
             found[category] = " ".join(phrase)
     return found

@@ -122,3 +122,51 @@ def test_reasons_returned_are_known_codes():
     for text in ["Je veux un remboursement!!!", "DM me for followers", "Do you deliver?", "merci"]:
         for code in analyze(text, followers=50_000, age_seconds=99999)["reasons"]:
             assert code in CODES
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "J'ai essayé le cours de yin samedi passé: malade! Continuez comme ça.",
+        "Vraiment écoeurant, le latte à l'avoine! On revient la semaine prochaine",
+        "C'est malade ce café!",
+        "Trop malade, le brunch!!",
+        "C'est sick!",
+        "That new burger is sick 🔥",
+        "Le show de vendredi était malade!! Bravo à l'équipe",
+        "Vos beignes sont écoeurants!!! 😍",
+    ],
+)
+def test_quebec_praise_slang_is_neither_sickness_nor_urgent(text):
+    result = analyze(text)
+    assert "urgent:sick" not in result["reasons"]
+    assert not any(code in result["reasons"] for code in ("negative", "very_negative"))
+    assert result["priority"] < 30
+
+
+def test_outrage_slang_is_a_complaint_not_an_illness():
+    result = analyze("C'est malade de charger 8$ pour un café!")
+    assert result["sentiment"] == "negative"
+    assert "urgent:sick" not in result["reasons"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je suis tombé malade après votre poutine",
+        "Mon fils est malade depuis qu'il a mangé chez vous",
+        "Malade après votre poutine!",
+        "Ma fille est trop malade, on a passé la nuit à l'urgence!",
+        "Malade! J'ai vomi toute la nuit",
+        "I got sick after your burger!",
+        "My son is sick since he ate there",
+        "Ma blonde a été malade toute la nuit!",
+        "I'm sick!",
+        "Malade 🤢",
+    ],
+)
+def test_real_sickness_stays_urgent(text):
+    result = analyze(text)
+    assert "urgent:sick" in result["reasons"]
+    assert result["sentiment"] == "negative"
+    assert result["priority"] >= 50

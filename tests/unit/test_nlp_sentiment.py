@@ -139,3 +139,73 @@ def test_rules_overrule_the_model_on_short_comments_only():
     tokens, reading = reading_of(long, "fr")
     assert content_words(extract(tokens, reading)) > SHORT_WORDS
     assert rules_verdict(reading, content_words(extract(tokens, reading))) is None
+
+
+# Quebec praise slang ("malade!", "écoeurant!", "débile!", franglais "sick!") against the same words
+# meant literally: sickness, disgust, outrage. Read as a bilingual community manager would.
+SLANG_PRAISE = [
+    "J'ai essayé le cours de yin samedi passé: malade! Continuez comme ça.",
+    "Vraiment écoeurant, le latte à l'avoine! On revient la semaine prochaine",
+    "C'est malade ce café!",
+    "Trop malade, le brunch!!",
+    "Full écoeurant votre service 😍",
+    "Mon gars capotait, y'a adoré",
+    "Débile! On a ben ri",
+    "C'est sick!",
+    "Le show de vendredi était malade!! Bravo à l'équipe",
+    "Écoeurante, votre tarte au sucre. Merci!",
+    "That new burger is sick 🔥",
+    "Ecoeurant le cafe, je recommande",
+    "Vos beignes sont écoeurants!!! 😍",  # the model alone is 0.56 sure this is negative
+    "Malade! On revient après les fêtes",
+    "It's sick!",
+]
+SLANG_LITERAL = [
+    "C'est écoeurant, j'ai trouvé un cheveu dans ma soupe",
+    "Je suis tombé malade après votre poutine",
+    "Mon fils est malade depuis qu'il a mangé chez vous",
+    "J'ai capoté quand j'ai vu la facture",
+    "C'est écoeurant de traiter les clients comme ça",
+    "C'est écoeurant de traiter les clients comme ça!",
+    "Écoeurant, on reviendra plus jamais!",
+    "Votre livreur est un malade!",
+    "Ma fille est malade, merci pour rien",
+    "C'est écoeurant!! Un cheveu dans mon sandwich",
+    "Malade! J'ai vomi toute la nuit",
+    "C'est malade de charger 8$ pour un café!",
+    "Écoeurant! J'ai attendu 2h pour ma commande",
+    "Sick of waiting for my order!",
+]
+
+
+@pytest.mark.parametrize("text", SLANG_PRAISE)
+def test_quebec_praise_slang_reads_as_praise(text):
+    result = analyze(text)
+    assert (result["sentiment"], result["polarity"] > 0) == ("positive", True), result["evidence"]
+
+
+@pytest.mark.parametrize("text", SLANG_LITERAL)
+def test_same_slang_words_stay_negative_where_meant(text):
+    result = analyze(text)
+    assert result["sentiment"] == "negative", result["evidence"]
+
+
+def test_slang_senses_praise_judgement_and_illness():
+    from nlp import lexicon, slang
+    from nlp.tokens import tokenize
+
+    def senses(text):
+        tokens = tokenize(text)
+        return {tokens[i].norm: sense for i, sense in slang.senses(tokens, lexicon.get("fr"), text.lower()).items()}
+
+    assert senses("Trop malade, le brunch!!") == {"malade": slang.PRAISE}
+    assert senses("C'est malade de charger 8$") == {"malade": slang.JUDGING}
+    assert senses("Ma blonde a été malade toute la nuit!") == {"malade": slang.LITERAL}
+    assert senses("Malade après votre poutine!") == {"malade": slang.LITERAL}
+    assert senses("Le brunch était malade") == {}  # no sign either way: the lexicon's reading stands
+    assert senses("Débile!") == {}  # "débile" needs a cue: "C'est débile!" is as often "that's stupid"
+
+
+def test_praise_sense_is_shown_in_the_evidence():
+    assert any(e.startswith("praise:malade") for e in analyze("C'est malade ce café!")["evidence"])
+    assert not any(e.startswith("praise:") for e in analyze("Je suis tombé malade après votre poutine")["evidence"])
