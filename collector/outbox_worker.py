@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 # Retries of a transient failure start sooner than polls do: someone is waiting for the reply.
 RETRY_BASE_SECONDS = 5.0
 RETRY_CAP_SECONDS = 900.0
+# A send that timed out or broke off may have reached the platform, which can take a while to
+# list it: look for it only after this long, so the check does not miss it and send it twice.
+IN_DOUBT_SECONDS = 60.0
 
 
 class _Outcome(Exception):
@@ -158,7 +161,12 @@ class OutboxWorker:
                 conn, row["id"], worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
             ):
                 raise _LeaseLost()
-        sent: SentReply = await asyncio.wait_for(collector.reply(parent, text, key), self.send_timeout)
+        try:
+            sent: SentReply = await asyncio.wait_for(collector.reply(parent, text, key), self.send_timeout)
+        except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
+            log.info("reply %s: outcome unknown after %r; checking on the platform later", row["id"], exc)
+            raise _Outcome("retry", "The platform did not confirm the reply; Jasette will check before sending again",
+                           IN_DOUBT_SECONDS) from exc
         return sent.external_id
 
     async def _collector(self, row: dict[str, Any]) -> tuple[Collector, str]:
