@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -17,7 +18,7 @@ SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared")
 
 
 @pytest.fixture(scope="session")
-def server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_dsn() -> Iterator[str]:
     """DSN of a PostgreSQL server the tests may create databases on."""
     configured = os.environ.get("DATABASE_URL")
     if configured:
@@ -25,7 +26,11 @@ def server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     import pgserver
 
-    server = pgserver.get_server(str(tmp_path_factory.mktemp("pgdata")), cleanup_mode="stop")
+    # Not under pytest's temporary folder: the server runs as another user, and a second pytest
+    # session on the machine re-locks /tmp/pytest-of-<user>, which would pull the data folder
+    # from under the running server. 'delete' removes the folder when the run ends.
+    folder = tempfile.mkdtemp(prefix="jasette-test-pg-")
+    server = pgserver.get_server(folder, cleanup_mode="delete")
     yield server.get_uri()
     server.cleanup()
 
