@@ -142,3 +142,12 @@ async def stalled(base: str) -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SHORT)) as short:
         await arm_fault(short, base, mode="timeout", count=1)
         yield short
+
+
+def recorded(make_response: Any) -> Any:
+    """An aiohttp handler answering every request with a fresh copy of one recorded response."""
+
+    async def handler(request: Any) -> Any:
+        return make_response()
+
+    return handler

@@ -179,7 +179,7 @@ async def test_the_first_walk_stops_at_the_lookback_horizon(place, session) -> N
 async def test_a_malformed_review_is_a_problem_line_and_the_rest_flows(session) -> None:
     body = (Path(__file__).parent.parent / "fixtures" / "google" / "reviews_one_malformed.json").read_text()
     app = web.Application()
-    app.router.add_get("/v4/accounts/111/locations/222/reviews", lambda request: web.json_response(text=body))
+    app.router.add_get("/v4/accounts/111/locations/222/reviews", emulatorkit.recorded(lambda: web.json_response(text=body)))
     runner, base = await serve(app)
     try:
         account = Account(id=1, platform="google", external_id="accounts/111/locations/222", base_url=base,

@@ -155,7 +155,7 @@ async def test_a_story_listed_twice_in_one_document_comes_once(session) -> None:
     item = '<item><title>Même histoire</title><guid>dup-1</guid><link>https://journal.example/x</link></item>'
     body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{item}{item}</channel></rss>'
     app = web.Application()
-    app.router.add_get("/feed", lambda request: web.Response(text=body, content_type="application/rss+xml"))
+    app.router.add_get("/feed", emulatorkit.recorded(lambda: web.Response(text=body, content_type="application/rss+xml")))
     runner, base = await serve(app)
     try:
         items, cursor = await fetch(collector_for(base, session, "/feed"), {})

@@ -201,8 +201,8 @@ async def test_a_malformed_comment_is_a_problem_line_and_the_rest_flows(session)
     # A site whose plugin mangles one comment: served as recorded, outside the emulator.
     body = (Path(__file__).parent.parent / "fixtures" / "wordpress" / "comments_one_malformed.json").read_text()
     app = web.Application()
-    app.router.add_get("/wp-json/wp/v2/comments", lambda request: web.Response(
-        text=body, content_type="application/json", headers={"X-WP-Total": "2", "X-WP-TotalPages": "1"}))
+    app.router.add_get("/wp-json/wp/v2/comments", emulatorkit.recorded(lambda: web.Response(
+        text=body, content_type="application/json", headers={"X-WP-Total": "2", "X-WP-TotalPages": "1"})))
     runner, base = await serve(app)
     try:
         collector = collector_for(base, session, lookback_days=100_000)
