@@ -7,6 +7,7 @@ kept across runs.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -22,7 +23,11 @@ def jasette_home() -> Path:
 
 def start(data_dir: Path, *, database: str = "jasette") -> str:
     """Start (or reuse) the embedded server in `data_dir`; return a DSN for `database`."""
-    import pgserver  # imported here: it is only needed without DATABASE_URL
+    with warnings.catch_warnings():
+        # pgserver asks platformdirs for a runtime folder it does not need here; on servers
+        # without XDG_RUNTIME_DIR that prints a warning a newcomer would take for a problem.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pgserver  # imported here: it is only needed without DATABASE_URL
 
     data_dir.mkdir(parents=True, exist_ok=True)
     # pgserver counts the processes using the folder (`jasette web` beside `jasette worker`
