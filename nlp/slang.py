@@ -178,6 +178,8 @@ def _sense(tokens: list[Token], words: list[str], i: int, lex: Lexicon) -> str |
     end = i + 1
     while end < n and words[end] not in _SENTENCE_ENDS and not words[end].startswith("!"):
         end += 1
+    if words[i] == "sick" and i + 1 < n and words[i + 1] in ("of", "and"):
+        return JUDGING  # "I'm sick of waiting", "sick and tired": fed up, not ill
     if _person_subject(words, clause_start, i):
         return LITERAL  # before JUDGING: "mon fils est malade d'avoir mangé ça" is sickness
     if i + 1 < n and words[i + 1] in _JUDGING:

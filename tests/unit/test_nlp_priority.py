@@ -144,8 +144,12 @@ def test_quebec_praise_slang_is_neither_sickness_nor_urgent(text):
     assert result["priority"] < 30
 
 
-def test_outrage_slang_is_a_complaint_not_an_illness():
-    result = analyze("C'est malade de charger 8$ pour un café!")
+@pytest.mark.parametrize(
+    "text",
+    ["C'est malade de charger 8$ pour un café!", "I'm sick of waiting for my order", "I am sick and tired of your service"],
+)
+def test_outrage_slang_is_a_complaint_not_an_illness(text):
+    result = analyze(text)
     assert result["sentiment"] == "negative"
     assert "urgent:sick" not in result["reasons"]
 
