@@ -66,6 +66,7 @@ _COMPLAINT = {
 # Words that, right after the slang word, make it judge something: "écoeurant de traiter...",
 # "malade comment vous chargez", "sick of waiting".
 _JUDGING = {"de", "d'", "comment", "que", "qu'", "of", "how", "that"}
+_CONTRAST = {"mais", "cependant", "pourtant", "sauf", "but", "however", "though", "although"}
 _ARTICLES = {"un", "une", "des", "le", "la", "les", "a", "the", "ce", "cette", "mon", "ma", "ton", "ta"}
 _BECOMING = {
     "tombe", "tombee", "tombes", "tombees", "rendu", "rendue", "rendus", "rendues", "devenu", "devenue",
@@ -191,7 +192,13 @@ def _sense(tokens: list[Token], words: list[str], i: int, lex: Lexicon) -> str |
     exclaimed = end < n and words[end].startswith("!")
     cued = False
     # From the word's sentence to the end of the comment: "Écoeurant! J'ai attendu 2h" is a complaint.
-    for k in range(start, n):
+    # A next sentence opening on a contrast ("Malade! Par contre le stationnement est poche")
+    # complains about something else: the praise stands, and the scan stops there.
+    stop = n
+    following = end + 1
+    if following < n and (words[following] in _CONTRAST or words[following : following + 2] == ["par", "contre"]):
+        stop = following
+    for k in range(start, stop):
         w = words[k]
         if w in _SICKNESS or (w in ("apres", "after") and k + 1 < n and words[k + 1] in _AFTER_MEAL):
             return LITERAL

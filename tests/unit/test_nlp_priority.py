@@ -174,3 +174,11 @@ def test_real_sickness_stays_urgent(text):
     assert "urgent:sick" in result["reasons"]
     assert result["sentiment"] == "negative"
     assert result["priority"] >= 50
+
+
+def test_praise_then_a_contrasting_complaint_is_no_illness():
+    # The contrast makes the parking the point (negative), but nobody is sick.
+    result = analyze("Malade! Par contre le stationnement est poche")
+    assert result["sentiment"] == "negative"
+    assert "urgent:sick" not in result["reasons"]
+    assert "urgent:sick" in analyze("Malade! Mais j'ai vomi toute la nuit")["reasons"]
