@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from collector.clock import SYNC_SECONDS, DatabaseClock
 from collector.outbox_worker import OutboxWorker
 from collector.pipeline import Analyzer
 from collector.poller import DB_ERRORS, Poller, utcnow
@@ -204,6 +205,15 @@ async def _reanalyze_loop(pool: asyncpg.Pool, analyzer: Analyzer, stop: asyncio.
         await _nap(sleep, idle, stop)
 
 
+async def _clock_loop(clock: DatabaseClock, pool: asyncpg.Pool, stop: asyncio.Event, sleep: Any) -> None:
+    while not stop.is_set():
+        await _nap(sleep, SYNC_SECONDS, stop)
+        try:
+            await clock.sync(pool)
+        except _DB_ERRORS:
+            pass  # the other loops report database outages; the last offset stays good meanwhile
+
+
 async def run_worker(
     pool: asyncpg.Pool,
     vault: Vault,
@@ -222,6 +232,13 @@ async def run_worker(
     """Poll accounts, send the outbox and catch up on analysis until `stop` is set."""
     rng = rng or random.Random()
     watch = _DatabaseWatch()
+    if clock is utcnow:
+        # Leases are compared across machines: every worker reads the database's time.
+        clock = DatabaseClock()
+        try:
+            await clock.sync(pool)
+        except _DB_ERRORS as exc:
+            log.warning("cannot read the database's time yet (%s); using this machine's until it can", exc)
     timeout = aiohttp.ClientTimeout(total=http_timeout)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         poller = Poller(
@@ -240,6 +257,8 @@ async def run_worker(
         ]
         if analyzer is not None:
             tasks.append(asyncio.create_task(_reanalyze_loop(pool, analyzer, stop, sleep, clock, watch), name="reanalyze"))
+        if isinstance(clock, DatabaseClock):
+            tasks.append(asyncio.create_task(_clock_loop(clock, pool, stop, sleep), name="clock"))
         log.info("worker %s started (%d accounts at a time)", worker_id, concurrency)
         try:
             await stop.wait()
