@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from inbox.normalize import normalize
+from inbox.normalize import normalize, raw_json
 from inbox.notify import notify_items
 from inbox.types import Author, IngestResult, NewItem
 
@@ -112,7 +112,7 @@ def _columns(items: list[NewItem], author_ids: dict[tuple[str, str], int]) -> li
         values = (
             it.platform, it.external_id, it.kind, author_id, it.parent_external_id,
             it.thread_external_id, it.body, it.url, it.from_business, it.created_at, it.deleted,
-            json.dumps(it.raw, ensure_ascii=False, default=str),
+            raw_json(it.raw),
             a.lang if a else "und", a.lang_confidence if a else 0.0,
             a.sentiment if a else "neutral", a.polarity if a else 0.0,
             max(0, min(100, int(a.priority))) if a else 0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import datetime, timezone
@@ -41,6 +42,16 @@ def clean_json(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [clean_json(v) for v in value]
     return value
+
+
+def raw_json(raw: Any) -> str:
+    """The raw payload as JSON that jsonb accepts: serialised once, and cleaned only when needed."""
+    text = json.dumps(raw or {}, ensure_ascii=False, default=str)
+    # Most payloads are clean: walking every one of them string by string cost more than the
+    # upsert's Python side. A NUL, a lone surrogate or NaN shows in the serialised text.
+    if "\\u0000" in text or "NaN" in text or "Infinity" in text or _SURROGATE.search(text):
+        text = json.dumps(clean_json(json.loads(text)), ensure_ascii=False)
+    return text
 
 
 def _as_text(value: Any) -> str:
@@ -93,7 +104,6 @@ def normalize(items: list[NewItem], now: datetime) -> tuple[list[NewItem], list[
         item.external_id = ext
         item.body = body
         item.created_at = created
-        item.raw = clean_json(item.raw or {})
         item.url = _clean_optional(item.url)
         item.parent_external_id = _clean_optional(item.parent_external_id)
         item.thread_external_id = _clean_optional(item.thread_external_id)
