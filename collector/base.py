@@ -109,3 +109,17 @@ class Collector(abc.ABC):
     async def hide(self, external_id: str, hidden: bool) -> None:
         """Hide (or unhide) a comment on the platform."""
         raise Refused(f"{self.platform} does not allow hiding comments")
+
+
+def map_entries(raws: list[Any], mapper: Any, what: str, id_key: str) -> tuple[list[Any], list[str]]:
+    """Map each raw entry of a page; one that cannot be read becomes a problem line, the rest flows."""
+    mapped, problems = [], []
+    for raw in raws:
+        try:
+            if not isinstance(raw, dict):
+                raise ValueError("not an object")
+            mapped.append(mapper(raw))
+        except (KeyError, TypeError, ValueError) as exc:
+            ident = raw.get(id_key) if isinstance(raw, dict) else None
+            problems.append(f"skipped {what} {ident!r}: {exc}")
+    return mapped, problems

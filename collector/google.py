@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, map_entries
 from inbox.types import Author, NewItem
 
 PLATFORM = "google"
@@ -104,17 +104,11 @@ def _map_page(data: Any) -> tuple[list[tuple[dict[str, Any], list[NewItem]]], li
     reviews = data.get("reviews", [])  # Google omits empty lists
     if not isinstance(reviews, list):
         raise ValueError("`reviews` is not a list")
-    mapped, problems = [], []
-    for raw in reviews:
-        try:
-            if not isinstance(raw, dict):
-                raise ValueError("not an object")
-            review_key(raw)
-            mapped.append((raw, map_review(raw)))
-        except (KeyError, TypeError, ValueError) as exc:
-            ident = raw.get("reviewId") if isinstance(raw, dict) else None
-            problems.append(f"skipped review {ident!r}: {exc}")
-    return mapped, problems
+    def mapper(raw: dict[str, Any]) -> tuple[dict[str, Any], list[NewItem]]:
+        review_key(raw)  # refuses a review the cursor could not order
+        return raw, map_review(raw)
+
+    return map_entries(reviews, mapper, "review", "reviewId")
 
 
 def parse(body: bytes | str) -> list[NewItem]:

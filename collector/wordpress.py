@@ -22,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, map_entries
 from inbox.types import Author, NewItem
 
 PLATFORM = "wordpress"
@@ -109,16 +109,7 @@ def map_comment(raw: dict[str, Any], business_user_id: int | None = None) -> New
 def _map_all(elements: Any, business_user_id: int | None) -> tuple[list[NewItem], list[str]]:
     if not isinstance(elements, list):
         raise ValueError("a comments response is a JSON array of comment objects")
-    items, problems = [], []
-    for raw in elements:
-        try:
-            if not isinstance(raw, dict):
-                raise ValueError("not an object")
-            items.append(map_comment(raw, business_user_id))
-        except (KeyError, TypeError, ValueError) as exc:
-            ident = raw.get("id") if isinstance(raw, dict) else None
-            problems.append(f"skipped comment {ident!r}: {exc}")
-    return items, problems
+    return map_entries(elements, lambda raw: map_comment(raw, business_user_id), "comment", "id")
 
 
 def parse(body: bytes | str) -> list[NewItem]:
