@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import pytest
 from aiohttp import web
 
 from collector.emulators.base import serve
@@ -118,3 +119,17 @@ async def wordpress_account(
 async def new_brand(conn: asyncpg.Connection, slug: str = "boulangerie") -> int:
     """A brand of its own (the conftest `brand` fixture brings an account these tests do not use)."""
     return await conn.fetchval("insert into brands (slug, name) values ($1, $1) returning id", slug)
+
+
+# Fixtures the poller, outbox and pipeline tests share (import them by name to use them).
+@pytest.fixture
+def vault() -> Vault:
+    """The credentials vault of these tests."""
+    return Vault(SECRET)
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    """A WordPress emulator on loopback."""
+    async with running_site() as s:
+        yield s

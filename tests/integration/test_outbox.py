@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import asyncpg
 import pytest
+from pollkit import vault, site  # noqa: F401 - shared fixtures
 from pollkit import (
     PLATFORM,
     SECRET,
@@ -28,17 +29,6 @@ from collector.registry import collector_class
 from inbox import outbox
 from inbox.credentials import Vault
 from inbox.notify import REPLIES_CHANNEL
-
-
-@pytest.fixture
-def vault() -> Vault:
-    return Vault(SECRET)
-
-
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
-    async with running_site() as s:
-        yield s
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import aiohttp
 import asyncpg
 import pytest
 from pollkit import SECRET, Clock, Site, new_brand, running_site, wordpress_account
+from pollkit import vault, site  # noqa: F401 - shared fixtures
 
 from collector.pipeline import documents
 from collector.poller import Poller
@@ -29,17 +30,6 @@ from nlp.pool import Analyzer
 
 ANGRY = "C'est inacceptable, ma commande est arrivée brisée et personne ne répond. Je veux un remboursement!"
 HAPPY = "Merci beaucoup, le pain au levain est délicieux!"
-
-
-@pytest.fixture
-def vault() -> Vault:
-    return Vault(SECRET)
-
-
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
-    async with running_site() as s:
-        yield s
 
 
 @pytest.fixture

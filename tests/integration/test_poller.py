@@ -11,22 +11,12 @@ import aiohttp
 import asyncpg
 import pytest
 from pollkit import SECRET, Clock, Site, new_brand, running_site, wordpress_account
+from pollkit import vault, site  # noqa: F401 - shared fixtures
 
 from collector.poller import Poller
 from inbox import accounts
 from inbox.accounts import update_credentials
 from inbox.credentials import Vault
-
-
-@pytest.fixture
-def vault() -> Vault:
-    return Vault(SECRET)
-
-
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
-    async with running_site() as s:
-        yield s
 
 
 @pytest.fixture
