@@ -19,7 +19,6 @@ from collector.wire import decode_json_body, iso, parse_time
 from inbox.types import Author, NewItem
 
 PLATFORM = "facebook"
-DEFAULT_BASE_URL = "https://graph.facebook.com/v25.0"
 POST_FIELDS = "id,message,created_time,from,permalink_url"
 COMMENT_FIELDS = "id,message,created_time,from,parent{id},permalink_url,is_hidden"
 PAGE_SIZE = "100"
@@ -35,9 +34,7 @@ class FacebookCollector(ScanningCollector):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        base = self.account.base_url or DEFAULT_BASE_URL
-        token = str(self.account.credentials.get("access_token", ""))
-        self.graph = meta_graph.GraphClient(self.session, base, token, self.clock)
+        self.graph = meta_graph.GraphClient.for_account(self.account, self.session, self.clock)
         self.page_id = self.account.external_id
         self.lookback = timedelta(days=float(self.account.settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
 

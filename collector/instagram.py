@@ -20,7 +20,6 @@ from collector.wire import as_dict, decode_json_body, parse_time
 from inbox.types import Author, NewItem
 
 PLATFORM = "instagram"
-DEFAULT_BASE_URL = "https://graph.facebook.com/v25.0"
 MEDIA_FIELDS = "id,caption,timestamp,permalink,comments_count,media_type"
 TAG_FIELDS = "id,caption,timestamp,permalink,username,comments_count,media_type"
 REPLY_FIELDS = "id,text,timestamp,username,from{id,username},hidden,parent_id"
@@ -38,10 +37,7 @@ class InstagramCollector(ScanningCollector):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        base = self.account.base_url or DEFAULT_BASE_URL
-        self.graph = meta_graph.GraphClient(
-            self.session, base, str(self.account.credentials.get("access_token", "")), self.clock
-        )
+        self.graph = meta_graph.GraphClient.for_account(self.account, self.session, self.clock)
         self.user_id = self.account.external_id
         self.username = str(self.account.settings.get("username") or "")
         self.lookback = timedelta(days=float(self.account.settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))

@@ -135,8 +135,18 @@ def entries_of(body: Any, what: str) -> list[Any]:
     return data
 
 
+# The version rides in the root (platform-apis.md 1): an account may pin another in base_url.
+DEFAULT_BASE_URL = "https://graph.facebook.com/v25.0"
+
+
 class GraphClient:
     """Calls one Graph API root with one access token."""
+
+    @classmethod
+    def for_account(cls, account: Any, session: aiohttp.ClientSession, clock: Any) -> "GraphClient":
+        """The client of a Facebook Page or Instagram account connection."""
+        token = str(account.credentials.get("access_token", ""))
+        return cls(session, account.base_url or DEFAULT_BASE_URL, token, clock)
 
     def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str, clock: Any) -> None:
         self.session = session
