@@ -42,13 +42,19 @@ def analyze(
         label, polarity, evidence = max(readings, key=lambda r: (len(r[2]), abs(r[1])))
     is_spam, spam_markers = spam.check(cleaned)
     urgent = signals.urgent(tokens, senses)
+    question = signals.is_question(tokens)
+    if label == "neutral" and urgent and not question:
+        # "You'll hear from my lawyer", "I want a refund now": a complaint said plainly holds no
+        # rated word, yet no community manager reads it as neutral. "Do you refund?" stays neutral.
+        label, polarity = "negative", min(polarity, -0.3)
+        evidence = evidence + ["complaint"]
     if is_spam:
         label, polarity = "neutral", 0.0
     rank, reasons = priority.score(
         sentiment=label,
         polarity=polarity,
         urgent=urgent,
-        question=signals.is_question(tokens),
+        question=question,
         followers=_as_int(followers),
         already_replied=bool(already_replied),
         age_seconds=_as_float(age_seconds),

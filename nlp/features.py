@@ -71,10 +71,16 @@ def _bucket(x: float, edges: tuple[float, ...]) -> int:
     return len(edges)
 
 
-def extract(tokens: list[Token], reading: Reading) -> dict[str, float]:
-    """Return sparse features: rule scores, their buckets, lexicon hits, words and word pairs."""
+def extract(
+    tokens: list[Token], reading: Reading, vader: tuple[float, float, float] = (0.0, 0.0, 0.0)
+) -> dict[str, float]:
+    """Return sparse features: rule scores, their buckets, VADER's reading (nlp/valence.py:
+    compound, positive and negative shares), lexicon hits, words and word pairs."""
     k = RULE_SCALE
     f: dict[str, float] = {
+        "v:c": k * vader[0],
+        "v:p": k * vader[1],
+        "v:n": k * vader[2],
         "r:compound": k * reading.compound,
         "r:pos": k * min(reading.pos, 3.0),
         "r:neg": k * min(reading.neg, 3.0),

@@ -34,6 +34,8 @@ class Reading:
     emoji_pos: float = 0.0
     emoji_neg: float = 0.0
     negations: int = 0
+    # Negators seen at all, negating a rated word or not ("Pourquoi vous remboursez pas?").
+    negators: int = 0
     contrast: bool = False
     sarcasm: bool = False
     shouting: bool = False
@@ -42,6 +44,8 @@ class Reading:
     evidence: list[str] = field(default_factory=list)
     # Slang read in its praise sense ("C'est malade!"): nlp/slang.py decided, the rules scored it.
     praise: int = 0
+    # Those slang words, accent-less: VADER's lexicon (nlp/valence.py) only knows their sickness sense.
+    praised: list[str] = field(default_factory=list)
     # Token index -> the phrase or negated term it belongs to, so the model sees "pas pire"
     # and "not good" rather than "pas", "pire", "good".
     spans: dict[int, str] = field(default_factory=dict)
@@ -128,6 +132,7 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str, senses: dict[int, str]
                 # its own term keeps the model from weighing the word's tweet (sickness) sense.
                 found, used, term = slang.score(tokens[i]), 1, f"praise:{norm}"
                 r.praise += 1
+                r.praised.append(fold_accents(norm))
                 praised = True
             elif any(k in senses for k in range(i + 1, i + used)):
                 # The phrase "c'est malade" would hide the slang decision ("c'est malade de charger
@@ -145,6 +150,7 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str, senses: dict[int, str]
         if found is None:
             if norm in lex.negators:
                 last_negator = i
+                r.negators += 1
             i += 1
             continue
         score = found

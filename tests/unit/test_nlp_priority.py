@@ -182,3 +182,25 @@ def test_praise_then_a_contrasting_complaint_is_no_illness():
     assert result["sentiment"] == "negative"
     assert "urgent:sick" not in result["reasons"]
     assert "urgent:sick" in analyze("Malade! Mais j'ai vomi toute la nuit")["reasons"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You'll hear from my lawyer",
+        "I want a refund now",
+        "Mon avocat va vous appeler",
+        "Je veux être remboursée",
+    ],
+)
+def test_a_plain_complaint_is_negative_even_without_a_rated_word(text):
+    result = analyze(text)
+    assert result["sentiment"] == "negative", result["evidence"]
+    assert result["polarity"] < 0
+
+
+@pytest.mark.parametrize("text", ["Do you offer refunds?", "Est-ce que vous remboursez les billets?"])
+def test_a_question_about_a_refund_is_not_a_complaint(text):
+    result = analyze(text)
+    assert result["sentiment"] != "negative", result["evidence"]
+    assert "question" in result["reasons"]
