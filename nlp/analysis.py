@@ -8,6 +8,9 @@ from .tokens import tokenize
 
 # Sentiment models ship for these; other languages are read with the rules and emoji alone.
 _SENTIMENT_LANGS = ("en", "fr")
+# An urgent matter (lawyer, refund, allergy…) outside a question is a complaint unless the
+# comment reads at least this positive.
+_COMPLAINT_UNLESS = 0.3
 
 
 def analyze(
@@ -43,9 +46,10 @@ def analyze(
     is_spam, spam_markers = spam.check(cleaned)
     urgent = signals.urgent(tokens, senses)
     question = signals.is_question(tokens)
-    if label == "neutral" and urgent and not question:
+    if label != "negative" and urgent and not question and polarity < _COMPLAINT_UNLESS:
         # "You'll hear from my lawyer", "I want a refund now": a complaint said plainly holds no
-        # rated word, yet no community manager reads it as neutral. "Do you refund?" stays neutral.
+        # rated word, yet no community manager reads it as neutral (nor as the weak positive the
+        # model may give it). "Do you refund?" and "Merci pour le remboursement rapide!" stay.
         label, polarity = "negative", min(polarity, -0.3)
         evidence = evidence + ["complaint"]
     if is_spam:

@@ -191,37 +191,32 @@ CONTRAST = {
 }
 # Cheap sarcasm markers: when one is present, praise in the same comment counts against.
 SARCASM = {
+    "en": ("yeah right", "thanks for nothing", "what a joke", "/s", "as if"),
+    "fr": ("merci pour rien", "merci beaucoup pour rien", "bravo champion", "bravo les champions", "c'est ça oui", "genre bravo"),
+}
+# Markers that are sincere praise as often as sarcasm ("Super service, merci!", "Thanks a lot for
+# your help!"): they count only beside a complaint cue (nlp/rules.py: a negative word, a wait
+# in minutes or hours, "another" / "encore", a trailing "..."): "Super service... 45 minutes
+# d'attente", "Oh great, another late delivery".
+SARCASM_IF_COMPLAINT = {
     "en": (
-        "yeah right",
-        "thanks for nothing",
         "oh great",
         "just great",
         "great job guys",
         "wow thanks",
         "thanks a lot",
-        "what a joke",
-        "/s",
-        "as if",
         "so much for",
         "love waiting",
         "love how",
     ),
     "fr": (
-        "merci pour rien",
-        "merci pour rien",
-        "bravo champion",
-        "bravo les champions",
         "ben oui",
-        "c'est ça oui",
-        "genre bravo",
         "super service",
         "quel service",
         "belle job",
         "bon ben",
         "franchement bravo",
         "wow merci",
-        "merci beaucoup pour rien",
-        "encore une fois",
     ),
 }
 
@@ -238,6 +233,7 @@ class Lexicon:
     contrast: set[str] = field(default_factory=set)
     amplifiers: set[str] = field(default_factory=set)
     sarcasm: tuple[str, ...] = ()
+    sarcasm_if_complaint: tuple[str, ...] = ()
 
     def add(self, tokens: list[str], score: float) -> None:
         """Add one word or phrase, under its own spelling and its accent-less one."""
@@ -291,6 +287,7 @@ def get(lang: str) -> Lexicon:
         contrast=CONTRAST[lang],
         amplifiers=AMPLIFIERS[lang],
         sarcasm=SARCASM[lang],
+        sarcasm_if_complaint=SARCASM_IF_COMPLAINT[lang],
     )
     with open(_textblob_xml(lang), encoding="utf-8") as fh:
         sums: dict[str, list[float]] = {}

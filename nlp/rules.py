@@ -8,6 +8,8 @@ marker turns praise around. The result feeds both the label and the learned mode
 
 from __future__ import annotations
 
+import re
+
 import math
 from dataclasses import dataclass, field
 
@@ -69,9 +71,23 @@ def _lookup(lex: Lexicon, tokens: list[Token], i: int) -> tuple[float | None, in
     return single, 1, norm
 
 
-def _sarcastic(lex: Lexicon, lowered: str) -> str | None:
+# A complaint cue beside an ambiguous sarcasm marker: a wait counted in time, "another",
+# "again", "encore", "toujours", or a trailing ellipsis.
+_COMPLAINT_CUE = re.compile(
+    r"\d+\s*(?:min|minutes?|h|heures?|hours?|hrs?|jours?|days?|semaines?|weeks?)\b"
+    r"|\b(?:another|again|encore|toujours|as usual|comme d'habitude)\b|\.\.\.|…"
+)
+
+
+def _sarcastic(lex: Lexicon, lowered: str, complaint: bool) -> str | None:
+    """Return the sarcasm marker in lowered; an ambiguous one only beside a complaint."""
     for marker in lex.sarcasm:
         if marker in lowered:
+            return marker
+    # "Thanks so much for the quick refund" is the sincere idiom, not "so much for fast delivery".
+    lowered = lowered.replace("thanks so much for", "thanks").replace("thank you so much for", "thanks")
+    for marker in lex.sarcasm_if_complaint:
+        if marker in lowered and (complaint or _COMPLAINT_CUE.search(lowered.replace(marker, " "))):
             return marker
     return None
 
@@ -176,7 +192,8 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str, senses: dict[int, str]
             score *= _STRETCH_SCALE
         contributions.append((clause, score, term))
         i += used
-    lowered_marker = _sarcastic(lex, lowered)
+    # A clearly negative word (TextBlob-fr rates "équipe" -0.1) is a complaint cue.
+    lowered_marker = _sarcastic(lex, lowered, any(score <= -0.2 for _, score, _ in contributions))
     if lowered_marker:
         r.sarcasm = True
         r.evidence.append(f"sarcasm:{lowered_marker}")

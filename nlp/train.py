@@ -48,7 +48,7 @@ def read_rows(path: str) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def featurize(text: str, lang: str) -> tuple[dict[str, float], int | None]:
+def featurize(text: str, lang: str) -> tuple[dict[str, float], tuple[int, float] | None]:
     """Return the model features of text as the runtime computes them, and the rules' verdict."""
     from .sentiment import content_words, model_features, reading_of, rules_verdict
     from .text import clean
@@ -74,7 +74,7 @@ def _target(lang: str) -> float:
     return float(os.environ.get("JASETTE_TRAIN_NEG_RECALL", _TARGET_NEG_RECALL[lang]))
 
 
-def _choose_biases(proba, verdicts: list[int | None], y, target: float) -> tuple[float, float, float]:
+def _choose_biases(proba, verdicts: list[tuple[int, float] | None], y, target: float) -> tuple[float, float, float]:
     """Return (negative bias, neutral bias, macro-F1) chosen on out-of-fold training predictions.
 
     For each neutral bias, the smallest negative bias that finds the target share of negative

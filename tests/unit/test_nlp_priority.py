@@ -199,6 +199,11 @@ def test_a_plain_complaint_is_negative_even_without_a_rated_word(text):
     assert result["polarity"] < 0
 
 
+def test_thanks_for_a_refund_stays_positive():
+    assert analyze("Merci pour le remboursement super rapide, service impeccable!")["sentiment"] == "positive"
+    assert analyze("Thanks so much for the quick refund, amazing service!")["sentiment"] == "positive"
+
+
 @pytest.mark.parametrize("text", ["Do you offer refunds?", "Est-ce que vous remboursez les billets?"])
 def test_a_question_about_a_refund_is_not_a_complaint(text):
     result = analyze(text)

@@ -133,12 +133,44 @@ def test_rules_overrule_the_model_on_short_comments_only():
     tokens, reading = reading_of(short, "fr")
     words = content_words(extract(tokens, reading))
     assert words == 6 <= SHORT_WORDS  # "vous êtes ouverts quelle heure demain": "à" and "?" do not count
-    assert rules_verdict(reading, words) == 1
-    # The same plain question inside a long tweet is the model's to read: the rules stand aside.
-    long = "Vous êtes ouverts à quelle heure demain avec la neige annoncée sur toute la région de Québec?"
+    assert rules_verdict(reading, words)[0] == 1
+    # A long comment with words on both sides is the model's to read: the rules stand aside.
+    long = "Le brunch était bon, mais la musique trop forte et le service vraiment lent pour un dimanche matin"
     tokens, reading = reading_of(long, "fr")
     assert content_words(extract(tokens, reading)) > SHORT_WORDS
     assert rules_verdict(reading, content_words(extract(tokens, reading))) is None
+
+
+def test_long_plain_questions_and_praise_keep_the_rules_reading_unless_the_model_is_very_sure():
+    from nlp.features import extract
+    from nlp.sentiment import LONG_OVERRIDE_UNLESS, QUESTION_OVERRIDE_UNLESS, SHORT_WORDS, content_words, reading_of, rules_verdict
+
+    question = "Vous fermez à quelle heure le dimanche? Je peux passer vers 17 h avec les enfants?"
+    tokens, reading = reading_of(question, "fr")
+    assert content_words(extract(tokens, reading)) > SHORT_WORDS
+    assert rules_verdict(reading, content_words(extract(tokens, reading))) == (1, QUESTION_OVERRIDE_UNLESS)
+    praise = "Wow. Juste wow. Studio Yoga Verdun, vous êtes les meilleurs ❤️❤️"
+    tokens, reading = reading_of(praise, "fr")
+    assert rules_verdict(reading, content_words(extract(tokens, reading))) == (2, LONG_OVERRIDE_UNLESS)
+
+
+# Customer comments of the demo's kind, longer than the rules' short-comment limit: the French
+# training tweets (politics, irony) taught the model to read praise and questions as sarcasm.
+CUSTOMER_LONG = [
+    ("Wow. Juste wow. Studio Yoga Verdun, vous êtes les meilleurs ❤️❤️", "positive"),
+    ("Le hot yoga du mardi est pas pire pantoute, je recommande à tout Verdun 👌", "positive"),
+    ("Vous fermez à quelle heure le dimanche? Je peux passer vers 17 h?", "neutral"),
+    ("Bonjour, avez-vous encore les vis à terrasse en stock? Merci!", "neutral"),
+    ("C'est-tu possible de réserver les bagels pour samedi matin?", "neutral"),
+    ("Do you still have the almond croissants on Sunday mornings, or should I order ahead?", "neutral"),
+    ("Honestly the best oat latte in the Mile End, the staff are always so friendly 😍", "positive"),
+]
+
+
+@pytest.mark.parametrize("text,label", CUSTOMER_LONG)
+def test_long_customer_praise_and_questions(text, label):
+    result = analyze(text)
+    assert result["sentiment"] == label, result["evidence"]
 
 
 # Quebec praise slang ("malade!", "écoeurant!", "débile!", franglais "sick!") against the same words
@@ -209,3 +241,35 @@ def test_slang_senses_praise_judgement_and_illness():
 def test_praise_sense_is_shown_in_the_evidence():
     assert any(e.startswith("praise:malade") for e in analyze("C'est malade ce café!")["evidence"])
     assert not any(e.startswith("praise:") for e in analyze("Je suis tombé malade après votre poutine")["evidence"])
+
+
+# Markers that are sarcasm beside a complaint and sincere praise without one.
+SINCERE = [
+    "Super service, merci!",
+    "Quel service! Merci à Karim 😍",
+    "Wow merci, vous êtes les meilleurs",
+    "Belle job l'équipe, merci!",
+    "Thanks a lot for your help!",
+    "Wow thanks for the birthday cake, the kids loved it!",
+    "Thanks so much for the quick refund, amazing service!",
+]
+SARCASTIC = [
+    "Super service... 45 minutes d'attente",
+    "Thanks a lot, my order is late again",
+    "So much for fast delivery, still waiting",
+    "Oh great, another late delivery",
+]
+
+
+@pytest.mark.parametrize("text", SINCERE)
+def test_sincere_praise_with_an_ambiguous_marker_stays_praise(text):
+    result = analyze(text)
+    assert result["sentiment"] == "positive", result["evidence"]
+    assert "sarcasm" not in result["reasons"]
+
+
+@pytest.mark.parametrize("text", SARCASTIC)
+def test_the_same_markers_beside_a_complaint_are_sarcasm(text):
+    result = analyze(text)
+    assert result["sentiment"] == "negative", result["evidence"]
+    assert any(e.startswith("sarcasm:") for e in result["evidence"])
