@@ -8,9 +8,8 @@ marker turns praise around. The result feeds both the label and the learned mode
 
 from __future__ import annotations
 
-import re
-
 import math
+import re
 from dataclasses import dataclass, field
 
 from . import slang

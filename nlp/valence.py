@@ -47,7 +47,7 @@ _BOOST_FR = (
     "entièrement exceptionnellement excessivement extra extrêmement fabuleusement fort grandement hyper "
     "incroyablement infiniment profondément rudement sacrément spécialement super superbement tant "
     "tellement terriblement totalement trop très ultra vachement vraiment énormément full méga "
-    "vraiment mautadit maudit"
+    "mautadit maudit"
 )
 _DAMP_FR = (
     "approximativement assez difficilement environ guère insuffisamment juste légèrement moins peu "
