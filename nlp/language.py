@@ -14,6 +14,8 @@ Non-Latin scripts are decided by script alone: no profile is needed to tell Arab
 
 from __future__ import annotations
 
+import re
+
 import json
 import math
 import os
@@ -34,6 +36,10 @@ _MAX_LETTERS = 160
 # Below this many letters langdetect's 3-gram profiles guess poorly (word pairs: 0.72 against
 # lingua's 0.88 on langid_dev); lingua's 1- to 5-gram models take those texts when installed.
 SHORT_LETTERS = 30
+# Names are left out only when this many characters remain: "Merci Karim" keeps its words.
+# Measured on langid_dev and the demo's comments: 12 and 20 gave the same demo figure, 20 the
+# better sentences (0.9782 against 0.9771).
+_NAMES_MIN_CHARS = 20
 GRAM_SIZES = (3,)
 
 _SCRIPT_LANGS = (
@@ -130,9 +136,31 @@ def candidates(expected: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+# A capitalised word after another word: the only texts without_names can change.
+_MID_CAPITAL = re.compile(r"\S\s+[A-ZÀ-ÖØ-Þ]")
+_SENTENCE_END = re.compile(r"(?<=[.!?:;…])\s+|\n+")
+
+
+def without_names(text: str) -> str:
+    """Return text without its capitalised words inside sentences: mostly names of places and
+    businesses, which in Quebec are French whatever the comment's language ("Five stars. Café
+    Saint-Laurent never disappoints" read as French). "I", "I'm" and sentence starts stay."""
+    kept = []
+    for sentence in _SENTENCE_END.split(text):
+        for k, word in enumerate(sentence.split()):
+            if k and len(word) > 1 and word[0].isupper() and not word.startswith(("I'", "I’")):
+                continue
+            kept.append(word)
+    return " ".join(kept)
+
+
 def detect(text: str, expected: tuple[str, ...] = ("fr", "en")) -> tuple[str, float]:
     """Return (ISO 639-1 code or "und", confidence 0..1) for text, favouring expected languages."""
     words = for_language(text)
+    if _MID_CAPITAL.search(text):
+        plain = for_language(without_names(text))
+        if len(plain) >= _NAMES_MIN_CHARS:
+            words = plain
     letters = len(words) - words.count(" ") - words.count("'") - words.count("-")
     if letters < 3:
         return "und", 0.0  # "ok", "lol"-short: no language to speak of
@@ -149,7 +177,31 @@ def detect(text: str, expected: tuple[str, ...] = ("fr", "en")) -> tuple[str, fl
             _best(scored, priors) if scored is not None else _best(_nb_posteriors(words, langs, priors), None)
         )
         return _by_function_words(words, expected, lang, confidence)
-    return _best(_nb_posteriors(words, langs, priors), None)
+    lang, confidence = _best(_nb_posteriors(words, langs, priors), None)
+    if lang not in expected:
+        return _expected_by_own_words(words, expected, lang, confidence)
+    return lang, confidence
+
+
+# Words of French or English that Catalan, Spanish, Italian and Portuguese do not write: "J'ai
+# essayé la peinture samedi passé: malade! Continuez comme ça." scored as Catalan.
+_OWN_WORDS = {
+    "fr": frozenset(
+        "je j'ai c'est ça vous nous avec pour dans chez était très ben pis oui merci bonjour aussi "
+        "votre vos notre".split()
+    ),
+    "en": frozenset("the and are were you they this that with it's i'm don't thanks".split()),
+}
+
+
+def _expected_by_own_words(words: str, expected: tuple[str, ...], lang: str, confidence: float) -> tuple[str, float]:
+    """Return an expected language (French, English) that at least two of its own words vouch for."""
+    tokens = words.lower().split()
+    hits = {code: sum(1 for t in tokens if t in _OWN_WORDS[code]) for code in expected if code in _OWN_WORDS}
+    best = max(hits, key=hits.__getitem__, default=None)
+    if best is not None and hits[best] >= 2 and list(hits.values()).count(hits[best]) == 1:
+        return best, round(min(0.9, 0.5 + 0.1 * hits[best]), 4)
+    return lang, confidence
 
 
 # Words that only one of French and English uses, function words first, then Quebec French and

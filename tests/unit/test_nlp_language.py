@@ -83,3 +83,26 @@ def test_seeded_langdetect_is_deterministic_and_restricted():
 def test_analyze_reports_language():
     result = analyze("Le service était excellent, merci!")
     assert result["lang"] == "fr" and result["lang_confidence"] > 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Honestly the staff at Café Saint-Laurent never disappoint, best croissants on Boulevard Saint-Laurent",
+        "We loved the brunch at Chez Gaston Pâtisserie Rivière-des-Prairies, thanks again",
+    ],
+)
+def test_french_business_and_place_names_do_not_make_an_english_comment_french(text):
+    assert detect(text)[0] == "en"
+
+
+def test_french_comment_is_not_taken_for_catalan():
+    assert detect("J'ai essayé la peinture samedi passé: malade! Continuez comme ça.")[0] == "fr"
+
+
+def test_without_names_keeps_sentence_starts_and_i():
+    from nlp.language import without_names
+
+    assert without_names("Five stars. Café Saint-Laurent never disappoints, I'm back Monday") == (
+        "Five stars. Café never disappoints, I'm back"  # "Café" starts a sentence
+    )
