@@ -4,7 +4,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY collector ./collector
+COPY emulators ./emulators
 COPY inbox ./inbox
+COPY jasette ./jasette
 COPY nlp ./nlp
 COPY web ./web
 RUN pip install --no-cache-dir . && useradd --system --home /app jasette

@@ -25,8 +25,8 @@ import aiohttp
 
 from bench._db import bench_database
 from collector.base import Account
-from collector.emulators.base import serve
-from collector.emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
+from emulators.base import serve
+from emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
 from collector.poller import Poller
 from collector.registry import collector_class
 from inbox import db

@@ -1,4 +1,4 @@
-"""The one place that names every platform: its collector class and its emulator app factory.
+"""The one place that names every platform: its collector class and its parser.
 
 Entries are "module:attribute" strings imported on first use, so a platform's code loads only
 when an account of that platform exists, and a broken platform module cannot stop the others.
@@ -42,9 +42,6 @@ URL_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 _HTTP_FIELDS: dict[str, tuple[str, ...]] = {"base_url": ("http", "https")}
 
-# Each emulator module offers `create_app(**options) -> aiohttp.web.Application`.
-EMULATORS: dict[str, str] = {name: f"collector.emulators.{name}:create_app" for name in COLLECTORS}
-
 # Each parser module offers `parse(body: bytes | str) -> list[NewItem]` for `jasette parse`.
 PARSERS: dict[str, str] = {name: f"collector.{name}:parse" for name in COLLECTORS}
 
@@ -66,11 +63,6 @@ def _load(table: dict[str, str], platform: str) -> Any:
 def collector_class(platform: str) -> Any:
     """The Collector subclass for `platform`."""
     return _load(COLLECTORS, platform)
-
-
-def emulator_factory(platform: str) -> Any:
-    """The aiohttp app factory of `platform`'s local emulator."""
-    return _load(EMULATORS, platform)
 
 
 def parser(platform: str) -> Any:

@@ -225,3 +225,8 @@ async def platforms_in_use(conn: asyncpg.Connection, brand_id: int) -> list[str]
         brand_id,
     )
     return [r["platform"] for r in rows]
+
+
+async def brand_has_items(conn: asyncpg.Connection, brand_id: int) -> bool:
+    """Whether any item was ever stored for the brand."""
+    return bool(await conn.fetchval("select exists(select 1 from items where brand_id = $1)", brand_id))

@@ -59,3 +59,14 @@ def render(body: str, *, author_name: str | None, business: str) -> str:
     values = {"first_name": name or _GONE, "prenom": name or _GONE, "business": business, "entreprise": business}
     text = _VAR.sub(lambda m: values[m.group(1)], body)
     return _GAP_BEFORE_GONE.sub("", text)
+
+
+async def seed(conn: asyncpg.Connection, brand_id: int, replies: list[tuple[str, str, str]]) -> bool:
+    """Give a brand these (lang, title, body) replies unless it has some already; True when added."""
+    if await conn.fetchval("select exists(select 1 from saved_replies where brand_id = $1)", brand_id):
+        return False
+    await conn.executemany(
+        "insert into saved_replies (brand_id, lang, title, body) values ($1, $2, $3, $4)",
+        [(brand_id, lang, title, body) for lang, title, body in replies],
+    )
+    return True

@@ -142,3 +142,8 @@ async def record_login_failure(conn: asyncpg.Connection, email: str, ip: str) ->
 async def clear_login_failures(conn: asyncpg.Connection, email: str) -> None:
     """A successful log-in forgets the e-mail's failures."""
     await conn.execute("delete from login_failures where lower(email) = lower($1)", email)
+
+
+async def set_password(conn: asyncpg.Connection, user_id: int, password_hash: str) -> None:
+    """Replace a user's password hash."""
+    await conn.execute("update users set password_hash = $2 where id = $1", user_id, password_hash)

@@ -6,24 +6,12 @@ validated here so no `javascript:` link ever reaches a browser.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
+from nlp import reasons as reasons_text
 from web import i18n
 from web.security import safe_url
-
-
-def _describer() -> Callable[[str, str], str]:
-    if importlib.util.find_spec("nlp.reasons") is not None:
-        from nlp import reasons
-
-        if hasattr(reasons, "describe"):
-            return reasons.describe
-    return lambda code, lang: code
-
-
-describe_reason = _describer()
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -35,11 +23,7 @@ def reasons(codes: Any, lang: str) -> list[dict[str, str]]:
     out = []
     for code in codes if isinstance(codes, list) else []:
         code = str(code)
-        try:
-            text = describe_reason(code, lang)
-        except Exception:  # an unknown code must not break the inbox: show the code
-            text = code
-        out.append({"code": code, "text": str(text)})
+        out.append({"code": code, "text": reasons_text.describe(code, lang)})
     return out
 
 

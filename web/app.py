@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import importlib
-import importlib.util
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from inbox.credentials import Vault
-from web import api_items, api_replies, openapi, routes_auth, routes_inbox, routes_settings
+from web import api_items, api_replies, openapi, routes_alerts, routes_auth, routes_inbox, routes_settings
 from web.csrf import CSRFMiddleware
 from web.i18n import LanguageMiddleware
 from web.live import Hub
@@ -51,18 +49,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
 
 
-def _alert_routes() -> list[BaseRoute]:
-    # The alerts engineer's pages join the app when their module exists.
-    if importlib.util.find_spec("web.routes_alerts") is None:
-        return []
-    try:
-        module = importlib.import_module("web.routes_alerts")
-    except Exception:  # a broken add-on page must not take the inbox down with it
-        log.exception("the alerts pages failed to load; the inbox runs without them")
-        return []
-    return list(getattr(module, "routes", []))
-
-
 def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str,
                extra_routes: list | None = None) -> Starlette:
     """The inbox app on a pool; `dsn` opens the LISTEN connection; extra_routes are signed webhooks."""
@@ -87,7 +73,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
         # Browsers and feed readers ask for /favicon.ico whatever the page links: point them at the SVG.
         Route("/favicon.ico", lambda request: RedirectResponse("/static/favicon.svg", status_code=301)),
         Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
-        *_alert_routes(),
+        *routes_alerts.routes,
         *extra,
     ]
     middleware = [

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from inbox.alerts.email import SmtpConfig
+
 
 class SettingError(ValueError):
     """A setting has a value Jasette cannot use."""
@@ -56,18 +58,6 @@ def _flag(env: dict[str, str], name: str, default: bool) -> bool:
 
 
 @dataclass(frozen=True)
-class SmtpSettings:
-    """How to send e-mail; host None means e-mail is off."""
-
-    host: str | None = None
-    port: int = 587
-    starttls: bool = True
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    sender: str = "jasette@localhost"
-
-
-@dataclass(frozen=True)
 class Settings:
     """The process's configuration, read once at start."""
 
@@ -80,7 +70,7 @@ class Settings:
     worker_concurrency: int = 4
     nlp_workers: int = 2
     log_level: str = "INFO"
-    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
     meta_app_secret: str | None = field(default=None, repr=False)
     meta_verify_token: str | None = field(default=None, repr=False)
 
@@ -103,7 +93,7 @@ class Settings:
             worker_concurrency=max(1, _int(env, "JASETTE_WORKER_CONCURRENCY", 4)),
             nlp_workers=max(0, _int(env, "JASETTE_NLP_WORKERS", 2)),
             log_level=level,
-            smtp=SmtpSettings(
+            smtp=SmtpConfig(
                 host=env.get("JASETTE_SMTP_HOST") or None,
                 port=_int(env, "JASETTE_SMTP_PORT", 587),
                 starttls=_flag(env, "JASETTE_SMTP_STARTTLS", True),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from datetime import datetime, timezone
 
@@ -39,11 +38,9 @@ async def _settled(pool: asyncpg.Pool, alert_id: int) -> list[asyncpg.Record]:
         await asyncio.sleep(0.2)
 
 
-async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, smtp: SmtpConfig | None = None,
-              base_url: str | None = None) -> int:
+async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, smtp: SmtpConfig,
+              base_url: str = "http://127.0.0.1:8000") -> int:
     """Raise the test alert, deliver it, print one line per channel; 0 when every channel worked."""
-    smtp = smtp or SmtpConfig.from_env()
-    base_url = base_url or (os.environ.get("JASETTE_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
     brand_id = await pool.fetchval("select id from brands where slug = $1", args.brand)
     if brand_id is None:
         print(f"jasette: no brand with slug {args.brand!r}", file=sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -12,7 +11,7 @@ import aiosmtplib
 
 @dataclass(frozen=True)
 class SmtpConfig:
-    """How to reach the SMTP server; host None means e-mail is off (web.settings maps onto it)."""
+    """How to reach the SMTP server; host None means e-mail is off (read from JASETTE_SMTP_* by web.settings)."""
 
     host: str | None = None
     port: int = 587
@@ -21,20 +20,6 @@ class SmtpConfig:
     password: str | None = field(default=None, repr=False)
     sender: str = "jasette@localhost"
     timeout: float = 15.0
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> SmtpConfig:
-        """The same JASETTE_SMTP_* variables web.settings documents (inbox cannot import web)."""
-        env = dict(os.environ if env is None else env)
-        port = (env.get("JASETTE_SMTP_PORT") or "587").strip()
-        return cls(
-            host=env.get("JASETTE_SMTP_HOST") or None,
-            port=int(port) if port.isdigit() else 587,
-            starttls=(env.get("JASETTE_SMTP_STARTTLS") or "1").strip().lower() in ("1", "true", "yes", "on"),
-            user=env.get("JASETTE_SMTP_USER") or None,
-            password=env.get("JASETTE_SMTP_PASSWORD") or None,
-            sender=env.get("JASETTE_SMTP_FROM") or "jasette@localhost",
-        )
 
 
 class EmailError(RuntimeError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import datetime, timezone
 
@@ -24,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=("fr", "en"), help="language of html/text (default: the brand's)")
 
 
-async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, now: datetime | None = None) -> int:
+async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, base_url: str = "http://127.0.0.1:8000",
+              now: datetime | None = None) -> int:
     """Print the summary; 2 with a one-line reason on a bad brand or week."""
     now = now or datetime.now(timezone.utc)
     try:
@@ -36,7 +36,6 @@ async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, now: datetime | N
         print(f"jasette: {exc}", file=sys.stderr)
         return 2
     lang = args.lang or brand["lang"]
-    base_url = (os.environ.get("JASETTE_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
     if args.format == "json":
         out = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
     elif args.format == "csv":

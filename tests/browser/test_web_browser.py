@@ -60,7 +60,7 @@ async def test_live_comment_reply_sent_failure_retry_and_english(pool, db_dsn, b
                 second = await comment(conn, site, ids["brand_a"], ids["wp"], "Personne ne répond au téléphone", author="Paul Roy")
             await page.locator(f'#stream li.item[data-id="{second}"]').click()
             await expect(page.locator("#reply")).to_have_value("Bonjour Paul, désolés! L'équipe Café A")
-            site.emulator.fault = __import__("collector.emulators.base", fromlist=["Fault"]).Fault("expired_token", count=5)
+            site.emulator.fault = __import__("emulators.base", fromlist=["Fault"]).Fault("expired_token", count=5)
             await page.click("#send")
             await sender.drain()
             failed = page.locator("#replies .reply-state").first

@@ -14,8 +14,8 @@ import pytest
 from aiohttp import web
 
 from collector.base import Account, AuthFailed, Batch, FetchFailed
-from collector.emulators.base import Emulator, serve
-from collector.emulators.control import EmulatorControl
+from emulators.base import Emulator, serve
+from emulators.control import EmulatorControl
 from inbox.types import NewItem
 
 Running = tuple[str, EmulatorControl, aiohttp.ClientSession]

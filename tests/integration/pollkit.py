@@ -14,8 +14,8 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from collector.emulators.base import serve
-from collector.emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
+from emulators.base import serve
+from emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
 from inbox.accounts import add_account
 from inbox.credentials import Vault
 

@@ -22,7 +22,7 @@ def start_demo(db_dsn: str, home: str, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=db_dsn, JASETTE_HOME=home, JASETTE_NLP_WORKERS="0")
     env.pop("JASETTE_SECRET_KEY", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "demo", "--port", str(port), "--admin-email", "patronne@cafe.test",
+        [sys.executable, "-m", "jasette.cli", "demo", "--port", str(port), "--admin-email", "patronne@cafe.test",
          "--admin-password", PASSWORD, "--rate", "600"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )

@@ -9,8 +9,8 @@ import pytest
 from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, AuthFailed, RateLimited, Refused
-from collector.emulators.control import EmulatorControl
-from collector.emulators.facebook import DEMO_ACCOUNT, PAGE_ID, create_app
+from emulators.control import EmulatorControl
+from emulators.facebook import DEMO_ACCOUNT, PAGE_ID, create_app
 from collector.facebook import FacebookCollector
 
 

@@ -14,8 +14,8 @@ from aiohttp import web
 from emulatorkit import arm_fault, demo_account, inject, poll, stalled
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
-from collector.emulators.base import serve
-from collector.emulators.google import DEMO_ACCOUNT, GoogleEmulator
+from emulators.base import serve
+from emulators.google import DEMO_ACCOUNT, GoogleEmulator
 from collector.google import GoogleCollector
 
 place = emulatorkit.emulator_fixture(GoogleEmulator)

@@ -16,9 +16,9 @@ from aiohttp import web
 from pollkit import SECRET, Clock, new_brand
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
-from collector.emulators.base import serve
-from collector.emulators.control import EmulatorControl
-from collector.emulators.imap import ADDRESS, NEWSLETTERS, ImapEmulator, demo_account
+from emulators.base import serve
+from emulators.control import EmulatorControl
+from emulators.imap import ADDRESS, NEWSLETTERS, ImapEmulator, demo_account
 from collector.imap import ImapCollector
 from collector.outbox_worker import OutboxWorker
 from collector.poller import Poller

@@ -9,8 +9,8 @@ import pytest
 from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, RateLimited, Refused
-from collector.emulators.control import EmulatorControl
-from collector.emulators.instagram import DEMO_ACCOUNT, USER_ID, create_app
+from emulators.control import EmulatorControl
+from emulators.instagram import DEMO_ACCOUNT, USER_ID, create_app
 from collector.instagram import InstagramCollector
 
 

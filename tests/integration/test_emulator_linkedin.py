@@ -13,7 +13,7 @@ from emulatorkit import arm_fault, demo_account, inject, poll, stalled
 from yarl import URL
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
-from collector.emulators.linkedin import DEMO_ACCOUNT, ORG, LinkedInEmulator
+from emulators.linkedin import DEMO_ACCOUNT, ORG, LinkedInEmulator
 from collector.linkedin import LinkedInCollector, urn_in_path
 
 page = emulatorkit.emulator_fixture(LinkedInEmulator)

@@ -12,8 +12,8 @@ from aiohttp import web
 from emulatorkit import arm_fault, inject, stalled
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
-from collector.emulators import rss as feeds
-from collector.emulators.base import serve
+from emulators import rss as feeds
+from emulators.base import serve
 from collector.rss import RssCollector
 
 server = emulatorkit.emulator_fixture(feeds.RssEmulator)

@@ -14,8 +14,8 @@ from aiohttp import web
 from emulatorkit import demo_account, inject, poll, stalled
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
-from collector.emulators.base import serve
-from collector.emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
+from emulators.base import serve
+from emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
 from collector.wordpress import WordPressCollector
 
 site = emulatorkit.emulator_fixture(WordPressEmulator)

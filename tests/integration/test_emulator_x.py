@@ -9,7 +9,7 @@ import pytest
 from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, RateLimited, Refused
-from collector.emulators.x import USER_ID, create_app
+from emulators.x import USER_ID, create_app
 from collector.x import XCollector
 
 

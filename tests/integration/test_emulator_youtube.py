@@ -10,7 +10,7 @@ import pytest
 from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, RateLimited, Refused
-from collector.emulators.youtube import CHANNEL_ID, DEMO_ACCOUNT, create_app
+from emulators.youtube import CHANNEL_ID, DEMO_ACCOUNT, create_app
 from collector.youtube import YouTubeCollector, seconds_to_pacific_midnight
 
 

@@ -170,8 +170,8 @@ async def test_a_comment_first_seen_by_webhook_is_not_duplicated_by_the_polling_
     import aiohttp
     from pollkit import Clock
 
-    from collector.emulators.base import serve
-    from collector.emulators.facebook import DEMO_ACCOUNT, FacebookEmulator
+    from emulators.base import serve
+    from emulators.facebook import DEMO_ACCOUNT, FacebookEmulator
     from collector.poller import Poller
     from inbox.accounts import add_account
 

@@ -323,9 +323,9 @@ async def page(pool: asyncpg.Pool, vault: Vault, session) -> AsyncIterator[dict]
     """A Facebook Page emulator (no duplicate-comment guard, as on Facebook) with one comment in the inbox."""
     from datetime import UTC, datetime
 
-    from collector.emulators.base import serve
-    from collector.emulators.control import EmulatorControl
-    from collector.emulators.facebook import DEMO_ACCOUNT, create_app
+    from emulators.base import serve
+    from emulators.control import EmulatorControl
+    from emulators.facebook import DEMO_ACCOUNT, create_app
     from inbox.accounts import add_account
     from inbox.ingest import ingest_batch
     from inbox.types import NewItem

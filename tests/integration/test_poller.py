@@ -182,8 +182,8 @@ async def test_unreadable_credentials_ask_for_reconnection(pool, site, session, 
 
 async def test_high_usage_reported_by_the_platform_slows_polling_down(pool, vault, session) -> None:
     # A second real platform through the same poller: its usage headers climb with every call.
-    from collector.emulators.base import serve
-    from collector.emulators.facebook import DEMO_ACCOUNT, FacebookEmulator
+    from emulators.base import serve
+    from emulators.facebook import DEMO_ACCOUNT, FacebookEmulator
 
     emulator = FacebookEmulator(usage_budget=4)
     for n in range(3):

@@ -9,16 +9,16 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from collector import registry
-from collector.emulators.base import serve
-from collector.traffic import run_traffic
+from emulators import catalog
+from emulators.base import serve
+from emulators.traffic import run_traffic
 
 
 @pytest.fixture
 async def emulators() -> AsyncIterator[dict[str, str]]:
     runners, targets = [], {}
-    for name in registry.platforms():
-        runner, base = await serve(registry.emulator_factory(name)())
+    for name in catalog.PLATFORMS:
+        runner, base = await serve(catalog.create_app(name))
         runners.append(runner)
         targets[name] = base
     yield targets

@@ -9,14 +9,14 @@ import sys
 
 import pytest
 
-from web.cli import build_parser
+from jasette.cli import build_parser
 
 COMMANDS = ["migrate", "run", "web", "worker", "demo", "analyze", "parse", "summary", "alerts"]
 
 
 def jasette(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     full_env = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "jasette.cli", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from web.cli import build_parser
+from jasette.cli import build_parser
 from web.settings import DOCUMENTED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,3 +54,12 @@ def test_readme_quick_start_is_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     assert 'pip install -e . && jasette demo' in readme
     assert 'pip install -e ".[test]" && pytest' in readme
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    # A package missing from the image installs nothing and fails only when a container starts.
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    included = re.search(r'include = \[([^\]]*)\]', pyproject).group(1)
+    packages = {name.strip(' "*') for name in included.split(",")}
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert packages and all(f"COPY {p} ./{p}" in dockerfile for p in packages), packages

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from collector import registry
+from emulators import catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "platform-accounts.md"
@@ -141,10 +142,10 @@ def test_the_scan_finds_every_key_of_the_demo_accounts() -> None:
     # The demo accounts are known to work, so the scan must see each of their keys: this keeps
     # the documentation test from passing because the scan went blind (e.g. on a new alias).
     for platform in registry.platforms():
-        emulator = importlib.import_module(registry.EMULATORS[platform].partition(":")[0])
+        account = catalog.demo_account(platform)
         keys = platform_keys(platform)
         for field in FIELDS:
-            assert set(emulator.DEMO_ACCOUNT[field]) <= keys[field], (platform, field)
+            assert set(account[field]) <= keys[field], (platform, field)
     assert sum(len(k) for p in registry.platforms() for k in platform_keys(p).values()) >= 30
 
 
@@ -174,3 +175,7 @@ def test_scan_reads_get_subscript_and_aliases() -> None:
         "    c = settings.get('epsilon') + other.get('zeta') + row['eta']\n"
     )
     assert keys_read(source) == {"settings": {"alpha", "gamma", "epsilon"}, "credentials": {"beta", "delta"}}
+
+
+def test_every_platform_has_an_emulator_and_every_emulator_a_platform() -> None:
+    assert list(catalog.PLATFORMS) == registry.platforms()

@@ -6,8 +6,8 @@ import random
 from collections import Counter
 from collections import deque
 
-from collector import traffic
-from collector import traffic_phrases as words
+from emulators import traffic
+from emulators import traffic_phrases as words
 
 
 def _many(seed: int, count: int = 600) -> list[dict]:

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from collector.emulators.base import Emulator, Fault
-from collector.emulators.bulk import inject_many
+from emulators.base import Emulator, Fault
+from emulators.bulk import inject_many
 
 SITE_USER = "jasette"
 SITE_USER_ID = 1
@@ -104,7 +104,7 @@ class WordPressEmulator(Emulator):
 
     # -- control -------------------------------------------------------------------------------
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
+        """Inject one item, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
             return inject_many(self._inject_one, payload, datetime.now(timezone.utc))
         return self._inject_one(payload)

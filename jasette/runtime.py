@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import asyncpg
 
 from inbox import db, embedded, migrate
 from inbox.credentials import Vault
-from web.errors import UserError
+from jasette.errors import UserError
 from web.settings import Settings
 
 log = logging.getLogger("jasette")
@@ -84,6 +85,22 @@ def server_settings(settings: Settings, args: argparse.Namespace) -> Settings:
     return replace(settings, host=host, port=port, base_url=base_url)
 
 
+class _Server:
+    """uvicorn's server without its own signal handling: `stop_on_signals` owns SIGINT/SIGTERM for
+    every part of the process, and uvicorn would otherwise re-raise the signal after its shutdown."""
+
+    @staticmethod
+    def build(config: Any) -> Any:
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:
+                yield
+
+        return Server(config)
+
+
 async def serve_web(settings: Settings, pool: asyncpg.Pool, vault: Vault, dsn: str, stop: asyncio.Event) -> None:
     """The Starlette app under uvicorn until `stop` is set."""
     import uvicorn
@@ -99,8 +116,7 @@ async def serve_web(settings: Settings, pool: asyncpg.Pool, vault: Vault, dsn: s
         app, host=settings.host, port=settings.port, log_level="warning", ws_per_message_deflate=False,
         proxy_headers=True, lifespan="on",
     )
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server = _Server.build(config)
     task = asyncio.create_task(server.serve())
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -113,21 +129,16 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
                         *, worker_id: str | None = None) -> None:
     """Collectors, reply outbox, re-analysis, alerts and summaries until `stop` is set."""
     from collector.worker import run_worker
-    from inbox.alerts.email import SmtpConfig
     from inbox.alerts.worker import run_alerts_worker
     from nlp.pool import Analyzer
     from web.i18n import platform_name
 
     name = worker_id or f"{socket.gethostname()}-{os.getpid()}"
-    smtp = SmtpConfig(
-        host=settings.smtp.host, port=settings.smtp.port, starttls=settings.smtp.starttls,
-        user=settings.smtp.user, password=settings.smtp.password, sender=settings.smtp.sender,
-    )
     async with Analyzer(workers=settings.nlp_workers) as analyzer:
         await asyncio.gather(
             run_worker(pool, vault, worker_id=name, concurrency=settings.worker_concurrency,
                        analyzer=analyzer, stop=stop),
-            run_alerts_worker(pool, smtp=smtp, base_url=settings.base_url, stop=stop, dsn=dsn,
+            run_alerts_worker(pool, smtp=settings.smtp, base_url=settings.base_url, stop=stop, dsn=dsn,
                               platform_name=platform_name),
         )
 
@@ -207,7 +218,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """`jasette demo`: embedded database, emulators, demo brand, live traffic, the inbox."""
-    from web import demo
+    from jasette import demo
 
     settings = demo.demo_settings(server_settings(Settings.from_env(), args))
     return asyncio.run(_main(settings, ["web", "worker"], args, prepare=lambda pool, dsn, stop: demo.prepare(pool, settings, args, stop)))

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from collector import traffic_phrases as words
+from emulators import traffic_phrases as words
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import inspect
 import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable
 
-from web.errors import UserError, explain
+from jasette.errors import UserError, explain
 
 
 def _version() -> str:
@@ -34,7 +33,7 @@ def _example(text: str) -> str:
 
 
 # Sub-commands another package owns: name -> (module, help, example). The module offers
-# add_arguments(parser) and run(args) (sync) or run(args, pool) (async, with the database).
+# add_arguments(parser) and run(...), called by `_run_delegated` below.
 _DELEGATED: dict[str, tuple[str, str, str]] = {
     "analyze": ("nlp.cli", "analyse JSON Lines from stdin (language, sentiment, priority)",
                 "echo '{\"text\": \"Service super lent, je capote\"}' | jasette analyze"),
@@ -81,26 +80,27 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, help_text, example) in _DELEGATED.items():
         p = sub.add_parser(name, help=help_text, formatter_class=raw, epilog=_example(example))
         p.set_defaults(_module=module)
-        try:
-            importlib.import_module(module).add_arguments(p)
-        except ImportError:
-            p.set_defaults(_missing=True)
+        importlib.import_module(module).add_arguments(p)
     return parser
 
 
 def _run_delegated(args: argparse.Namespace) -> int:
-    if getattr(args, "_missing", False):
-        raise UserError(f"'{args.command}' is not available in this installation")
-    module = importlib.import_module(args._module)
-    if inspect.iscoroutinefunction(module.run):
-        from web import runtime
+    from jasette import runtime
+    from web.settings import Settings
 
-        return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool)))
+    module = importlib.import_module(args._module)
+    if args.command == "summary":
+        base_url = Settings.from_env().base_url
+        return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool, base_url=base_url)))
+    if args.command == "alerts":
+        settings = Settings.from_env()
+        return asyncio.run(runtime.with_pool(
+            lambda pool: module.run(args, pool, smtp=settings.smtp, base_url=settings.base_url)))
     return int(module.run(args) or 0)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from web import runtime
+    from jasette import runtime
 
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "migrate": runtime.cmd_migrate,
@@ -114,6 +114,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     return _run_delegated(args)
 
 
+def _configure_logging() -> None:
+    from web.settings import Settings
+
+    level = Settings.from_env().log_level
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # pgserver logs every initdb and pg_ctl line at INFO: keep only its problems.
+    logging.getLogger("pgserver").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `jasette` console script."""
     parser = build_parser()
@@ -121,10 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # pgserver logs every initdb and pg_ctl line at INFO: keep only its problems.
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
     try:
+        _configure_logging()
         return _dispatch(args)
     except KeyboardInterrupt:
         return 130

@@ -20,9 +20,9 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from collector.emulators.base import Emulator, Fault
-from collector.emulators.bulk import inject_many
-from collector.emulators.x_timeline import compile_query, invalid, matches, problem, timeline, x_time
+from emulators.base import Emulator, Fault
+from emulators.bulk import inject_many
+from emulators.x_timeline import compile_query, invalid, matches, problem, timeline, x_time
 
 USER_ID = "1500000000000000001"
 USERNAME = "cafe_demo"
@@ -158,7 +158,7 @@ class XEmulator(Emulator):
 
     # -- control API -----------------------------------------------------------------------------
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
+        """Inject one item, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
             return inject_many(self._inject_one, payload, self.clock())
         return self._inject_one(payload)

@@ -16,8 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from collector.emulators.base import Emulator, Fault
-from collector.emulators.bulk import inject_many
+from emulators.base import Emulator, Fault
+from emulators.bulk import inject_many
 
 ORG = "urn:li:organization:2414183"
 ORG_NAME = "Studio Yoga Verdun"
@@ -113,7 +113,7 @@ class LinkedInEmulator(Emulator):
 
     # -- control -------------------------------------------------------------------------------
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
+        """Inject one item, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
             return inject_many(self._inject_one, payload, datetime.now(timezone.utc))
         return self._inject_one(payload)

@@ -15,8 +15,8 @@ from xml.etree.ElementTree import Element, SubElement, register_namespace, tostr
 
 from aiohttp import web
 
-from collector.emulators.base import Emulator, Fault
-from collector.emulators.bulk import inject_many
+from emulators.base import Emulator, Fault
+from emulators.bulk import inject_many
 
 ALERTS_PATH = "/alerts/feeds/06848252119316407226/1740573820136402839"
 NEWS_PATH = "/news/rss"
@@ -83,7 +83,7 @@ class RssEmulator(Emulator):
 
     # -- control -------------------------------------------------------------------------------
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
+        """Inject one item, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
             return inject_many(self._inject_one, payload, datetime.now(timezone.utc))
         return self._inject_one(payload)

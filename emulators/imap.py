@@ -28,9 +28,9 @@ from typing import Any
 
 from aiohttp import web
 
-from collector.emulators.base import EMULATOR_KEY, Emulator, Fault
-from collector.emulators.bulk import inject_many
-from collector.emulators.imap_server import ImapServer, Mailbox
+from emulators.base import EMULATOR_KEY, Emulator, Fault
+from emulators.bulk import inject_many
+from emulators.imap_server import ImapServer, Mailbox
 
 ADDRESS = "nouvelles@cafe-du-plateau.example"
 BUSINESS_NAME = "Café du Plateau"
@@ -248,7 +248,7 @@ class ImapEmulator(Emulator):
 
     # -- control -------------------------------------------------------------------------------
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Deliver one reply e-mail to the inbox, or `count` of them (see collector.emulators.bulk)."""
+        """Deliver one reply e-mail to the inbox, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
             return inject_many(self._inject_one, payload, datetime.now(timezone.utc))
         return self._inject_one(payload)

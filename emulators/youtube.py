@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from collector.emulators.base import Emulator, Fault
-from collector.emulators.bulk import inject_many
-from collector.emulators.youtube_wire import google_error, page_of, quota_error, yt_time
+from emulators.base import Emulator, Fault
+from emulators.bulk import inject_many
+from emulators.youtube_wire import google_error, page_of, quota_error, yt_time
 
 CHANNEL_ID = "UCcafeDemo0000000000000a"
 DEFAULT_TOKEN = "demo-token"
@@ -164,7 +164,7 @@ class YouTubeEmulator(Emulator):
 
     # -- control API -----------------------------------------------------------------------------
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
+        """Inject one item, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
             return inject_many(self._inject_one, payload, self.clock())
         return self._inject_one(payload)

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from collector.emulators.base import Emulator, Fault
-from collector.emulators.bulk import inject_many
+from emulators.base import Emulator, Fault
+from emulators.bulk import inject_many
 
 VERSION = re.compile(r"^v\d+\.\d+$")
 
@@ -270,7 +270,7 @@ class GraphEmulator(Emulator):
 
     # -- control API: `edit`/`delete` name an object, anything else adds one (`count` of them) --
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Inject one item, or `count` of them (see collector.emulators.bulk)."""
+        """Inject one item, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
             return inject_many(self._inject_one, payload, self.clock())
         return self._inject_one(payload)

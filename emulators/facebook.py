@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from collector.emulators import meta_graph as graph
+from emulators import meta_graph as graph
 
 PAGE_ID = "111222333"
 DEFAULT_TOKEN = "demo-token"

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from collector.emulators import meta_graph as graph
+from emulators import meta_graph as graph
 
 USER_ID = "17841400000000000"
 USERNAME = "cafe.demo"

@@ -1,0 +1,37 @@
+"""Every emulator by platform name: its app factory and the demo account that connects to it."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from aiohttp import web
+
+# The same names, in the same order, as the collectors' registry (a test checks they agree).
+PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "x", "youtube", "linkedin", "wordpress", "google", "rss", "imap")
+
+
+def _module(platform: str) -> ModuleType:
+    if platform not in PLATFORMS:
+        raise KeyError(f"no emulator for {platform!r}")
+    return importlib.import_module(f"emulators.{platform}")
+
+
+def create_app(platform: str, **options: Any) -> web.Application:
+    """The aiohttp application emulating `platform`."""
+    app: web.Application = _module(platform).create_app(**options)
+    return app
+
+
+def demo_account(platform: str, app: web.Application | None = None) -> dict[str, Any]:
+    """The account fields that connect to `platform`'s emulator.
+
+    An emulator not reached over HTTP alone (mail) says where its servers listen once `app` is started.
+    """
+    module = _module(platform)
+    account_for = getattr(module, "demo_account", None)
+    if account_for is not None and app is not None:
+        account: dict[str, Any] = account_for(app)
+        return account
+    return dict(module.DEMO_ACCOUNT)
