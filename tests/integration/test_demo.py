@@ -28,8 +28,8 @@ def start_demo(db_dsn: str, home: str, port: int) -> subprocess.Popen:
     )
 
 
-def stop_demo(demo: subprocess.Popen) -> str:
-    demo.send_signal(signal.SIGINT)
+def stop_demo(demo: subprocess.Popen, sig: signal.Signals = signal.SIGINT) -> str:
+    demo.send_signal(sig)
     try:
         output, _ = demo.communicate(timeout=30)
     except subprocess.TimeoutExpired:
@@ -83,7 +83,7 @@ async def test_demo_fills_the_inbox_from_every_platform_and_a_rerun_goes_on(db_d
                     break
                 await asyncio.sleep(0.5)
         finally:
-            output = stop_demo(demo)
+            output = stop_demo(demo, signal.SIGTERM)  # as `docker stop` and systemd stop it
         assert demo.returncode == 0 and "Traceback" not in output, output
         assert await conn.fetchval("select count(*) from items") >= first_run + 30
         assert await conn.fetchval("select count(*) from item_revisions") == 0, "a rerun overwrote earlier comments"

@@ -63,3 +63,12 @@ def test_bad_setting_is_one_clear_line():
     result = jasette("worker", env={"JASETTE_PORT": "huit-mille"})
     assert result.returncode == 2 and "JASETTE_PORT must be a whole number" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_log_level_setting_applies():
+    bad_db = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing"}
+    debug = jasette("migrate", env={**bad_db, "JASETTE_LOG_LEVEL": "debug"})
+    quiet = jasette("migrate", env={**bad_db, "JASETTE_LOG_LEVEL": "ERROR"})
+    # asyncio says which selector it uses at DEBUG only: the level reached the logging set-up.
+    assert "DEBUG asyncio: Using selector" in debug.stderr
+    assert "DEBUG" not in quiet.stderr and quiet.returncode == 2
