@@ -5,13 +5,15 @@ Collectors do HTTP and mapping only (house rule 2): the poller owns time, retrie
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
 import abc
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
 
 import aiohttp
 
+from collector.clock import utcnow
 from inbox.types import NewItem
 
 
@@ -83,16 +85,30 @@ class Account:
 class Collector(abc.ABC):
     """One platform: fetch a page of new items from a cursor; reply; hide.
 
-    Subclasses set `platform`, `can_reply`, `can_hide` and override the methods they support.
+    Subclasses set `platform`, `display_name`, `can_reply`, `can_hide` (and the URL settings when
+    the account takes other than an http(s) API address) and override the methods they support.
     """
 
     platform: ClassVar[str] = ""
+    # The name people read, in English; the web catalogue (web/locale) holds the French.
+    display_name: ClassVar[str] = ""
     can_reply: ClassVar[bool] = False
     can_hide: ClassVar[bool] = False
+    # URL schemes the account accepts, per field: its base_url and any URL-valued setting. The
+    # settings page checks them, so a pasted javascript: or file: address is never stored.
+    url_fields: ClassVar[Mapping[str, tuple[str, ...]]] = {"base_url": ("http", "https")}
+    # Settings-page text in English (translated by the web catalogue): the label of each
+    # URL-valued setting, and a hint on what the API address is for this platform.
+    url_labels: ClassVar[Mapping[str, str]] = {}
+    base_url_hint: ClassVar[str] = ""
 
-    def __init__(self, account: Account, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self, account: Account, session: aiohttp.ClientSession, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.account = account
         self.session = session
+        # Cursors, lookback windows and daily limits depend on the time: tests inject it.
+        self.clock = clock
 
     @abc.abstractmethod
     async def fetch(self, cursor: dict[str, Any]) -> Batch:

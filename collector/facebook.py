@@ -29,6 +29,7 @@ class FacebookCollector(ScanningCollector):
     """One Facebook Page."""
 
     platform = PLATFORM
+    display_name = "Facebook"
     can_reply = True
     can_hide = True
 

@@ -11,16 +11,13 @@ first walk reads, default 30). Credentials: "access_token" (OAuth, business.mana
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import aiohttp
-
 from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, map_entries
+from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox.types import Author, NewItem
 
 PLATFORM = "google"
@@ -28,11 +25,6 @@ PAGE_SIZE = 50  # the documented maximum
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 _FRACTION = re.compile(r"\.(\d+)")
 DEFAULT_LOOKBACK_DAYS = 30  # the first walk stops at reviews older than this
-
-
-def utcnow() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(timezone.utc)
 
 
 def parse_time(value: Any) -> datetime:
@@ -131,44 +123,23 @@ class GoogleCollector(Collector):
     """Reviews of one verified location; one reply per review (PUT replaces it)."""
 
     platform = PLATFORM
+    display_name = "Google reviews"
     can_reply = True
     can_hide = False  # owners cannot hide reviews, only flag them in the Maps UI
 
-    def __init__(self, account: Any, session: aiohttp.ClientSession, *, clock: Callable[[], datetime] = utcnow) -> None:
-        super().__init__(account, session)
-        self.clock = clock
-        self.lookback = timedelta(days=float(account.settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lookback = timedelta(days=float(self.account.settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
 
     @property
     def location(self) -> str:
         return self.account.base_url.rstrip("/") + "/v4/" + self.account.external_id.strip("/")
 
-    async def _call(self, method: str, url: str, **kwargs: Any) -> Any:
+    async def _call(self, method: str, url: str, *, params: dict[str, str] | None = None, json_body: Any = None) -> Any:
         headers = {"Authorization": f"Bearer {self.account.credentials.get('access_token', '')}"}
-        try:
-            async with self.session.request(method, url, headers=headers, **kwargs) as resp:
-                raw = await resp.read()
-                status, resp_headers = resp.status, resp.headers
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            raise FetchFailed(f"{method} {url}: {exc!r}") from exc
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError as exc:
-            if status == 429:
-                raise RateLimited("HTTP 429", _retry_after(resp_headers, {})) from exc
-            raise FetchFailed(f"HTTP {status}, body is not JSON: {raw[:80]!r}") from exc
-        if status < 400:
-            return data
-        error = data.get("error", {}) if isinstance(data, dict) else {}
-        error = error if isinstance(error, dict) else {}
-        what = f"HTTP {status} {error.get('status', '')}: {error.get('message', '')}"
-        if status in (401, 403) and error.get("status") in ("UNAUTHENTICATED", "PERMISSION_DENIED", None):
-            raise AuthFailed(what)
-        if status == 429:
-            raise RateLimited(what, _retry_after(resp_headers, error))
-        if status >= 500:
-            raise FetchFailed(what)
-        raise Refused(what)
+        resp = await request(self.session, method, url, params=params, headers=headers, json_body=json_body)
+        raise_for_error(resp, self.clock())
+        return resp.body if resp.body is not None else {}
 
     async def fetch(self, cursor: dict[str, Any]) -> Batch:
         """One page of reviews changed since the last complete walk."""
@@ -232,7 +203,7 @@ class GoogleCollector(Collector):
 
     async def reply(self, parent_external_id: str, text: str, idempotency_key: str) -> SentReply:
         """PUT the business's reply to review `parent_external_id` (replaces any earlier reply)."""
-        await self._call("PUT", f"{self.location}/reviews/{parent_external_id}/reply", json={"comment": text})
+        await self._call("PUT", f"{self.location}/reviews/{parent_external_id}/reply", json_body={"comment": text})
         return SentReply(external_id=f"{parent_external_id}/reply")
 
     async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str) -> SentReply | None:
@@ -244,13 +215,31 @@ class GoogleCollector(Collector):
         return None
 
 
-def _retry_after(headers: Any, error: dict[str, Any]) -> float | None:
-    value = headers.get("Retry-After")
-    if value is not None:
-        try:
-            return float(value)
-        except ValueError:
-            pass
+def raise_for_error(resp: Response, now: datetime) -> None:
+    """Turn Google's answers (google.rpc.Status error bodies) into the collector errors (section 7)."""
+    if resp.unreadable is not None and resp.status == 429:
+        # A 429 means "slow down" whatever its body is: not a transient failure to retry at once.
+        raise RateLimited("HTTP 429", retry_wait(resp, {}, now)) from resp.unreadable
+    check_json(resp)
+    if resp.status < 400:
+        return
+    error = resp.body.get("error", {}) if isinstance(resp.body, dict) else {}
+    error = error if isinstance(error, dict) else {}
+    what = f"HTTP {resp.status} {error.get('status', '')}: {error.get('message', '')}"
+    if resp.status in (401, 403) and error.get("status") in ("UNAUTHENTICATED", "PERMISSION_DENIED", None):
+        raise AuthFailed(what)
+    if resp.status == 429:
+        raise RateLimited(what, retry_wait(resp, error, now))
+    if resp.status >= 500:
+        raise FetchFailed(what)
+    raise Refused(what)
+
+
+def retry_wait(resp: Response, error: dict[str, Any], now: datetime) -> float | None:
+    """Seconds to wait: the Retry-After header, else the error's google.rpc.RetryInfo."""
+    after = retry_after_seconds(resp.headers, now)
+    if after is not None:
+        return after
     # google.rpc.RetryInfo carries the delay as a Duration string such as "30s".
     for detail in error.get("details", []) or []:
         if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):

@@ -54,11 +54,6 @@ _RATE_CODES = (b"[LIMIT]", b"[THROTTLED]", b"[OVERQUOTA]")
 _AUTH_CODES = (b"[AUTHENTICATIONFAILED]", b"[AUTHORIZATIONFAILED]", b"[EXPIRED]", b"[PRIVACYREQUIRED]")
 
 
-def utcnow() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(timezone.utc)
-
-
 def map_reading(reading: Reading, fallback_id: str, business: str = "") -> tuple[NewItem, list[str]]:
     """One read message as an inbox item, and what could not be read well."""
     problems = list(reading.problems)
@@ -152,10 +147,13 @@ class ImapCollector(Collector):
     display_name = "E-mail"
     can_reply = True
     can_hide = False  # a mailbox has nothing public to hide
+    # The mailbox is read over IMAP and answers leave over SMTP: neither is an http(s) address.
+    url_fields = {"base_url": ("imap", "imaps"), "smtp_url": ("smtp", "smtps")}
+    url_labels = {"smtp_url": "Sending server (e-mail accounts): smtps://host:465 or smtp://host:587"}
+    base_url_hint = "E-mail accounts: the IMAP server, imaps://host:993 (or imap://host:port for a local server)."
 
-    def __init__(self, account: Any, session: aiohttp.ClientSession, *, clock: Callable[[], datetime] = utcnow) -> None:
-        super().__init__(account, session)
-        self.clock = clock
+    def __init__(self, account: Any, session: aiohttp.ClientSession, **kwargs: Any) -> None:
+        super().__init__(account, session, **kwargs)
         s, creds = account.settings, account.credentials
         # The settings page stores one secret as "access_token", and the address as external_id.
         self.username = str(creds.get("username") or account.external_id)

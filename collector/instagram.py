@@ -32,6 +32,7 @@ class InstagramCollector(ScanningCollector):
     """One Instagram business account."""
 
     platform = PLATFORM
+    display_name = "Instagram"
     can_reply = True
     can_hide = True
 

@@ -14,18 +14,16 @@ first poll reads, default 30). Credentials: "access_token".
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
 from yarl import URL
 
 from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
+from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox.types import Author, NewItem
 
 PLATFORM = "linkedin"
@@ -34,11 +32,6 @@ PAGE_SIZE = 100
 DEFAULT_POSTS = 20  # how many recent organisation posts are watched for comments
 OVERLAP_MS = 10 * 60 * 1000  # section 5.6: re-read 10 minutes back
 DEFAULT_LOOKBACK_DAYS = 30  # a first poll brings comments and mentions this far back
-
-
-def utcnow() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(timezone.utc)
 _COMMENT_URN = re.compile(r"^urn:li:comment:\((?P<object>urn:li:[A-Za-z]+:[^,]+),(?P<id>[^)]+)\)$")
 # "little text" mention markup in post commentary: @[Name](urn:li:organization:123)
 _LITTLE_MENTION = re.compile(r"@\[([^\]]*)\]\((urn:li:[^)]+)\)")
@@ -146,22 +139,52 @@ class _Gone(Refused):
     """404: the post or comment read is gone (deleted between two reads)."""
 
 
+def raise_for_error(resp: Response, now: datetime) -> None:
+    """Turn LinkedIn's answers (`{"status", "code", "message"}` error bodies) into the collector errors."""
+    check_json(resp)
+    if resp.status < 400:
+        return
+    data = resp.body if isinstance(resp.body, dict) else {}
+    message = str(data.get("message", ""))
+    what = f"HTTP {resp.status} {data.get('code', '')}: {message}"
+    if resp.status in (401, 403):
+        raise AuthFailed(what)
+    if resp.status == 429:
+        raise RateLimited(what, _retry_wait(resp, message, now))
+    if resp.status >= 500:
+        raise FetchFailed(what)
+    if resp.status in (404, 410):
+        raise _Gone(what)
+    raise Refused(what)
+
+
+def _retry_wait(resp: Response, message: str, now: datetime) -> float | None:
+    after = retry_after_seconds(resp.headers, now)
+    if after is not None:
+        return after
+    if " DAY " in f" {message} ":
+        # Daily limits reset at midnight UTC (section 5.5).
+        midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        return (midnight - now).total_seconds()
+    return None
+
+
 class LinkedInCollector(Collector):
     """Comments on one organisation's posts, replies to them, and mentions of the organisation."""
 
     platform = PLATFORM
+    display_name = "LinkedIn"
     can_reply = True
     can_hide = False  # the Community Management API offers delete, not hide
 
-    def __init__(self, account: Any, session: aiohttp.ClientSession, *, clock: Callable[[], datetime] = utcnow) -> None:
-        super().__init__(account, session)
-        # Notification ranges end now and daily limits reset at midnight: time is injected.
-        self.clock = clock
-        self.lookback_ms = int(float(account.settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)) * 86_400_000)
-        self.org = account.external_id
-        self.version = str(account.settings.get("version", DEFAULT_VERSION))
-        self.page_size = int(account.settings.get("page_size", PAGE_SIZE))
-        self.posts = int(account.settings.get("posts", DEFAULT_POSTS))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        settings = self.account.settings
+        self.lookback_ms = int(float(settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)) * 86_400_000)
+        self.org = self.account.external_id
+        self.version = str(settings.get("version", DEFAULT_VERSION))
+        self.page_size = int(settings.get("page_size", PAGE_SIZE))
+        self.posts = int(settings.get("posts", DEFAULT_POSTS))
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _url(self, path: str, query: dict[str, str] | None = None) -> URL:
@@ -178,39 +201,9 @@ class LinkedInCollector(Collector):
             "LinkedIn-Version": self.version,
             "X-Restli-Protocol-Version": "2.0.0",
         }
-        try:
-            async with self.session.request(method, url, headers=headers, json=body) as resp:
-                raw = await resp.read()
-                status, resp_headers = resp.status, resp.headers
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            raise FetchFailed(f"{method} {url.path}: {exc!r}") from exc
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError as exc:
-            raise FetchFailed(f"HTTP {status}, body is not JSON: {raw[:80]!r}") from exc
-        if status < 400:
-            return data, resp_headers
-        message = str(data.get("message", "")) if isinstance(data, dict) else ""
-        what = f"HTTP {status} {data.get('code', '') if isinstance(data, dict) else ''}: {message}"
-        if status in (401, 403):
-            raise AuthFailed(what)
-        if status == 429:
-            raise RateLimited(what, self._retry_after(resp_headers, message))
-        if status >= 500:
-            raise FetchFailed(what)
-        if status in (404, 410):
-            raise _Gone(what)
-        raise Refused(what)
-
-    def _retry_after(self, headers: Any, message: str) -> float | None:
-        if headers.get("Retry-After", "").isdigit():
-            return float(headers["Retry-After"])
-        if " DAY " in f" {message} ":
-            # Daily limits reset at midnight UTC (section 5.5).
-            now = self.clock()
-            midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-            return (midnight - now).total_seconds()
-        return None
+        resp = await request(self.session, method, url, headers=headers, json_body=body)
+        raise_for_error(resp, self.clock())
+        return (resp.body if resp.body is not None else {}), resp.headers
 
     # -- polling -------------------------------------------------------------------------------
     async def fetch(self, cursor: dict[str, Any]) -> Batch:

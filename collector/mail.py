@@ -17,7 +17,8 @@ import email.utils
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from html.parser import HTMLParser
+
+from collector.html_text import html_lines
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # RFC 5322 / 3501
 MSG_ID = re.compile(r"<[^<>\s]+>")
@@ -43,9 +44,6 @@ _DEVICE_LINE = re.compile(
     r"^\s*(?:Sent from my|Envoyé de mon|Envoyé à partir de|Get Outlook for|Obtenir Outlook pour|Provenance\s*:)",
     re.IGNORECASE,
 )
-
-_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "hr"}
-_SKIP_TAGS = {"script", "style", "head", "title", "template"}
 
 
 @dataclass(slots=True)
@@ -105,53 +103,9 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
         return data.decode("cp1252", errors="replace"), f"{problem}; read as windows-1252"
 
 
-class _HtmlText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = [""]
-        self.skip = 0
-        self.quote = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip += 1
-        elif tag == "blockquote":
-            self.quote += 1
-            self._newline()
-        elif tag in _BLOCK_TAGS:
-            self._newline()
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self._newline()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip = max(0, self.skip - 1)
-        elif tag == "blockquote":
-            self.quote = max(0, self.quote - 1)
-            self._newline()
-        elif tag in _BLOCK_TAGS:
-            self._newline()
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
-            return
-        if self.quote and not self.lines[-1]:
-            self.lines[-1] = "> " * self.quote  # blockquoted text reads as "> " quotes, cut later
-        self.lines[-1] += data
-
-    def _newline(self) -> None:
-        self.lines.append("")
-
-
 def text_of_html(html: str) -> str:
     """Plain text of an HTML mail body: scripts and styles dropped, blockquotes as "> " lines."""
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    lines = [" ".join(line.split()) for line in parser.lines]
-    return _squeeze("\n".join(lines))
+    return _squeeze("\n".join(html_lines(html, quotes=True)))
 
 
 def _squeeze(text: str) -> str:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 import aiohttp
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
-from collector.wire import Response, request_json, retry_after_seconds
+from collector.wire import Response, check_json, request, retry_after_seconds
 
 # Section 1.5: which error codes mean what.
 AUTH_CODES = {102, 190}
@@ -75,6 +75,7 @@ def _json_header(value: str | None) -> Any:
 
 def raise_for_error(resp: Response, now: datetime, *, writing: bool = False) -> None:
     """Turn a Graph error answer into the collector errors; return quietly on success."""
+    check_json(resp)
     body = resp.body
     error = body.get("error") if isinstance(body, dict) else None
     if resp.status < 400 and error is None:
@@ -168,7 +169,7 @@ class GraphClient:
         query = dict(params or {})
         query["access_token"] = self.token
         url = f"{self.base_url}/{path.lstrip('/')}"
-        resp = await request_json(self.session, method, url, params=query, form=form)
+        resp = await request(self.session, method, url, params=query, form=form)
         self.usage = usage_of(resp.headers)
         raise_for_error(resp, self.clock(), writing=writing)
         return resp.body

@@ -28,7 +28,8 @@ from collector.base import (
     Refused,
     SentReply,
 )
-from collector.poller import DB_ERRORS, display_name, utcnow
+from collector.clock import utcnow
+from collector.poller import DB_ERRORS, display_name
 from collector.registry import collector_class
 from inbox import accounts, outbox
 from inbox.credentials import CredentialsUnreadable, Vault

@@ -13,7 +13,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -28,6 +28,7 @@ from collector.base import (
     RateLimited,
     Refused,
 )
+from collector.clock import utcnow
 from collector.registry import collector_class
 from inbox import accounts
 from inbox.credentials import CredentialsUnreadable, Vault
@@ -49,14 +50,14 @@ DB_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def utcnow() -> datetime:
-    """The real clock, timezone-aware."""
-    return datetime.now(UTC)
-
-
 def display_name(platform: str, cls: Any = None) -> str:
-    """The platform's name as a person reads it."""
-    return getattr(cls, "display_name", "") or registry.display_name(platform)
+    """The platform's name as a person reads it (declared on its collector class)."""
+    if cls is None:
+        try:
+            cls = registry.collector_class(platform)
+        except Exception:  # the caller is reporting that very failure: the code will do
+            return platform
+    return getattr(cls, "display_name", "") or platform
 
 
 def in_words(seconds: float) -> str:

@@ -11,8 +11,8 @@ from typing import Any
 
 import asyncpg
 
+from collector.clock import utcnow
 from collector.pipeline import Analyzer, analysis_of
-from collector.poller import utcnow
 from inbox.notify import notify_items
 from inbox.types import Analysis
 

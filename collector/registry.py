@@ -1,13 +1,17 @@
 """The one place that names every platform: its collector class and its parser.
 
 Entries are "module:attribute" strings imported on first use, so a platform's code loads only
-when an account of that platform exists, and a broken platform module cannot stop the others.
+when it is needed, and a broken platform module cannot stop the others. What people read of a
+platform (its name, its URL settings and their labels) is declared on its collector class.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collector.base import Collector
 
 COLLECTORS: dict[str, str] = {
     "facebook": "collector.facebook:FacebookCollector",
@@ -20,27 +24,6 @@ COLLECTORS: dict[str, str] = {
     "rss": "collector.rss:RssCollector",
     "imap": "collector.imap:ImapCollector",
 }
-
-# What people read (UI, error messages). English where the name needs translating: the web
-# catalogue holds the French ("Google reviews" -> "Google (avis)", "E-mail" -> "Courriel").
-DISPLAY_NAMES: dict[str, str] = {
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "x": "X",
-    "youtube": "YouTube",
-    "linkedin": "LinkedIn",
-    "wordpress": "WordPress",
-    "google": "Google reviews",
-    "rss": "RSS",
-    "imap": "E-mail",
-}
-
-# URL schemes an account accepts, per field: its base_url and any URL-valued settings.
-# Platforms not listed take an http(s) base_url and no URL setting.
-URL_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "imap": {"base_url": ("imap", "imaps"), "smtp_url": ("smtp", "smtps")},
-}
-_HTTP_FIELDS: dict[str, tuple[str, ...]] = {"base_url": ("http", "https")}
 
 # Each parser module offers `parse(body: bytes | str) -> list[NewItem]` for `jasette parse`.
 PARSERS: dict[str, str] = {name: f"collector.{name}:parse" for name in COLLECTORS}
@@ -60,8 +43,8 @@ def _load(table: dict[str, str], platform: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
-def collector_class(platform: str) -> Any:
-    """The Collector subclass for `platform`."""
+def collector_class(platform: str) -> type[Collector]:
+    """The Collector subclass for `platform`: it also declares the platform's name and URL settings."""
     return _load(COLLECTORS, platform)
 
 
@@ -73,13 +56,3 @@ def parser(platform: str) -> Any:
 def platforms() -> list[str]:
     """Every platform name, in a stable order."""
     return list(COLLECTORS)
-
-
-def display_name(platform: str) -> str:
-    """The name people read for `platform` (the code itself when unknown)."""
-    return DISPLAY_NAMES.get(platform, platform)
-
-
-def url_fields(platform: str) -> dict[str, tuple[str, ...]]:
-    """The URL schemes `platform`'s account accepts: {"base_url": (...), setting: (...)}."""
-    return URL_FIELDS.get(platform, _HTTP_FIELDS)

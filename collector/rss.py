@@ -10,22 +10,21 @@ Account: external_id is the feed's URL, or its path under base_url. No settings,
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import partial
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
-import aiohttp
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused
+from collector.html_text import one_line_of_html
+from collector.wire import Response, request, retry_after_seconds
 from inbox.types import Author, NewItem
 
 PLATFORM = "rss"
@@ -35,35 +34,6 @@ CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 # Enough to recognise every entry a feed still shows (feeds hold tens, rarely hundreds).
 SEEN_LIMIT = 1000
 MAX_BYTES = 5 * 2**20  # a feed bigger than this is not a news feed
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in ("br", "p", "div", "li"):
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def strip_html(markup: str) -> str:
-    """Plain text of an HTML summary, whitespace collapsed."""
-    parser = _Text()
-    parser.feed(markup)
-    parser.close()
-    return " ".join("".join(parser.parts).split())
 
 
 def unwrap(link: str) -> str:
@@ -101,7 +71,7 @@ def _atom_text(el: Element | None) -> str:
     if el is None:
         return ""
     if el.get("type") in ("html", "xhtml"):
-        return strip_html(_text(el)) if el.get("type") == "html" else " ".join(_text(el).split())
+        return one_line_of_html(_text(el)) if el.get("type") == "html" else " ".join(_text(el).split())
     return " ".join(_text(el).split())
 
 
@@ -163,8 +133,8 @@ def _rss_entries(root: Element) -> list[Callable[[], NewItem]]:
     def build(e: Element) -> NewItem:
         link = _text(e.find("link"))
         guid = _text(e.find("guid"))
-        title = strip_html(_text(e.find("title")))
-        summary = strip_html(_text(e.find(f"{CONTENT}encoded")) or _text(e.find("description")))
+        title = one_line_of_html(_text(e.find("title")))
+        summary = one_line_of_html(_text(e.find(f"{CONTENT}encoded")) or _text(e.find("description")))
         pub = _text(e.find("pubDate")) or _text(e.find(f"{DC}date"))
         author = _text(e.find(f"{DC}creator")) or _text(e.find("source")) or _text(e.find("author"))
         raw = {"guid": guid, "title": title, "link": link, "pubDate": pub, "description": summary}
@@ -206,6 +176,7 @@ class RssCollector(Collector):
     """One feed of web mentions (news search, alerts); read-only."""
 
     platform = PLATFORM
+    display_name = "RSS"
     can_reply = False
     can_hide = False
 
@@ -221,21 +192,15 @@ class RssCollector(Collector):
             headers["If-None-Match"] = cursor["etag"]
         if cursor.get("last_modified"):
             headers["If-Modified-Since"] = cursor["last_modified"]
-        try:
-            async with self.session.get(url, headers=headers, allow_redirects=True) as resp:
-                status, resp_headers = resp.status, resp.headers
-                moved = [str(h.headers.get("Location", "")) for h in resp.history if h.status in (301, 308)]
-                final = str(resp.url)
-                body = await resp.content.read(MAX_BYTES + 1) if status == 200 else b""
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            raise FetchFailed(f"GET {url}: {exc!r}") from exc
-        usage = _usage(resp_headers)
+        resp = await request(self.session, "GET", url, headers=headers, raw=True, max_bytes=MAX_BYTES)
+        usage = _usage(resp.headers)
         new_cursor = dict(cursor)
-        if moved:
-            new_cursor["url"] = final  # a permanent move: poll the new address from now on
-        if status == 304:
+        if any(status in (301, 308) for status in resp.redirects):
+            new_cursor["url"] = resp.url  # a permanent move: poll the new address from now on
+        if resp.status == 304:
             return Batch(items=[], cursor=new_cursor, usage=usage)
-        _raise_for(status, resp_headers)
+        raise_for_error(resp, self.clock())
+        body = resp.body
         if len(body) > MAX_BYTES:
             raise FetchFailed(f"feed larger than {MAX_BYTES} bytes")
         try:
@@ -254,32 +219,23 @@ class RssCollector(Collector):
         current = [[key, version] for key, version in listed.items()]
         older = [[k, v] for k, v in cursor.get("seen", []) if k not in listed]
         new_cursor["seen"] = (current + older)[:SEEN_LIMIT]
-        new_cursor["etag"] = resp_headers.get("ETag")
-        new_cursor["last_modified"] = resp_headers.get("Last-Modified")
+        new_cursor["etag"] = resp.headers.get("ETag")
+        new_cursor["last_modified"] = resp.headers.get("Last-Modified")
         return Batch(items=fresh, cursor=new_cursor, usage=usage, problems=problems)
 
 
-def _raise_for(status: int, headers: Any) -> None:
-    if status == 200:
+def raise_for_error(resp: Response, now: datetime) -> None:
+    """Turn a feed server's status into the collector errors (200 is the only good answer)."""
+    if resp.status == 200:
         return
-    what = f"HTTP {status} from the feed"
-    if status in (401, 403):
+    what = f"HTTP {resp.status} from the feed"
+    if resp.status in (401, 403):
         raise AuthFailed(what)
-    if status == 429 or (status == 503 and "Retry-After" in headers):
-        raise RateLimited(what, _seconds(headers.get("Retry-After")))
-    if status == 410:
+    if resp.status == 429 or (resp.status == 503 and "Retry-After" in resp.headers):
+        raise RateLimited(what, retry_after_seconds(resp.headers, now))
+    if resp.status == 410:
         raise Refused(what + ": the feed is gone for good")
     raise FetchFailed(what)
-
-
-def _seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        when = parse_date(value)  # Retry-After may be an HTTP date
-        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds()) if when else None
 
 
 def _usage(headers: Any) -> dict[str, Any]:

@@ -17,12 +17,10 @@ import abc
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import timedelta
+from typing import Any
 
-import aiohttp
-
-from collector.base import Account, Batch, Collector
+from collector.base import Batch, Collector
 from collector.wire import iso, parse_time
 from inbox.types import NewItem
 
@@ -46,25 +44,10 @@ def fingerprint(item: NewItem) -> str:
     return hashlib.blake2b(f"{item.deleted}\x00{hidden}\x00{item.body}".encode(), digest_size=6).hexdigest()
 
 
-def utcnow() -> datetime:
-    """The wall clock, in UTC (the default clock of collectors)."""
-    return datetime.now(timezone.utc)
-
-
 class ScanningCollector(Collector):
     """A collector whose `fetch` runs rounds of newest-first scans over its sources."""
 
     overlap: timedelta = DEFAULT_OVERLAP
-
-    def __init__(
-        self,
-        account: Account,
-        session: aiohttp.ClientSession,
-        *,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        super().__init__(account, session)
-        self.clock = clock
 
     # -- override points ---------------------------------------------------------------------
     @abc.abstractmethod

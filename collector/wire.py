@@ -1,61 +1,97 @@
-"""What goes over the wire for the JSON platforms: one request, its JSON body, platform times.
+"""What goes over the wire for every HTTP platform: one request, its body, Retry-After, times.
 
-Transport failures (timeouts, refused connections, bodies that are not JSON) become `FetchFailed`
-raised `from` the cause; reading a platform's own error body is left to its collector.
+`request` sends one request and hands back a `Response`; transport failures (timeouts, refused
+connections) become `FetchFailed` raised `from` the cause. What the platform's answer means
+(auth, rate limit, transient, refused) is each collector's own small mapper, because every
+platform says it differently; `check_json` is the rule they share for bodies that are not JSON.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Mapping
 
 import aiohttp
+from yarl import URL
 
+from collector.backoff import MAX_RETRY_AFTER
 from collector.base import FetchFailed
 
 
 @dataclass(slots=True)
 class Response:
-    """A platform's answer: status, headers and the decoded JSON body (None when empty)."""
+    """A platform's answer: status, headers and the body (decoded JSON, None when empty, or bytes)."""
 
     status: int
     headers: Mapping[str, str]
     body: Any
+    # "GET https://host/path" without the query: query strings may carry tokens (Graph, YouTube keys).
+    request: str = ""
+    url: str = ""  # where the answer came from, after redirects (query included: never show it)
+    redirects: tuple[int, ...] = ()  # statuses of the redirects followed, in order
+    unreadable: ValueError | None = None  # why a body that should be JSON is not
 
 
-async def request_json(
+async def request(
     session: aiohttp.ClientSession,
     method: str,
-    url: str,
+    url: str | URL,
     *,
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     json_body: Any = None,
     form: Mapping[str, str] | None = None,
+    raw: bool = False,
+    max_bytes: int | None = None,
 ) -> Response:
-    """Send one request and decode its JSON body; transport trouble raises FetchFailed."""
+    """Send one request; the body as JSON (or bytes when `raw`); transport trouble raises FetchFailed.
+
+    With `max_bytes`, at most one byte more than that is read, so the caller can tell "too big".
+    """
+    what = f"{method} {str(url).split('?', 1)[0]}"
     try:
         async with session.request(method, url, params=params, headers=headers, json=json_body, data=form) as resp:
-            raw = await resp.read()
-            status, resp_headers = resp.status, resp.headers
+            data = await _read(resp, max_bytes)
+            answer = Response(resp.status, resp.headers, None, what, str(resp.url), tuple(h.status for h in resp.history))
     except asyncio.TimeoutError as exc:
-        raise FetchFailed(f"{method} {url}: timed out") from exc
+        raise FetchFailed(f"{what}: timed out") from exc
     except aiohttp.ClientError as exc:
-        raise FetchFailed(f"{method} {url}: {exc.__class__.__name__}: {exc}") from exc
-    if not raw.strip():
-        return Response(status, resp_headers, None)
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        if status >= 500:
-            # Gateways answer 5xx with HTML: the status alone tells what happened.
-            return Response(status, resp_headers, None)
-        raise FetchFailed(f"{method} {url}: HTTP {status} with a body that is not JSON") from exc
-    return Response(status, resp_headers, body)
+        raise FetchFailed(f"{what}: {exc.__class__.__name__}: {exc}") from exc
+    if raw:
+        answer.body = data
+    elif data.strip():
+        try:
+            answer.body = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            answer.unreadable = exc
+    return answer
+
+
+async def _read(resp: aiohttp.ClientResponse, max_bytes: int | None) -> bytes:
+    if max_bytes is None:
+        return await resp.read()
+    # content.read(n) returns what has arrived so far, not n bytes: read until the end or the limit.
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:
+        chunk = await resp.content.read(max_bytes + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def check_json(resp: Response) -> None:
+    """FetchFailed when a body that should be JSON is not; a 5xx passes with body None, because
+    gateways answer 5xx with HTML pages and the status alone tells what happened."""
+    if resp.unreadable is not None and resp.status < 500:
+        raise FetchFailed(f"{resp.request}: HTTP {resp.status} with a body that is not JSON") from resp.unreadable
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -81,19 +117,27 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
-    """The standard Retry-After header (seconds or HTTP date) in seconds from `now`."""
-    value = headers.get("Retry-After")
+    """The Retry-After header (seconds or an HTTP date, RFC 9110 section 10.2.3) in seconds from `now`.
+
+    None when absent or unreadable; a past date or a negative number is 0; a bogus huge value is
+    cut to backoff.MAX_RETRY_AFTER, so no header can silence an account for ever.
+    """
+    value = str(headers.get("Retry-After") or "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # "-0000": UTC by RFC 5322's convention
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - now).total_seconds()
+    if math.isnan(seconds):
         return None
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def as_dict(value: Any) -> dict[str, Any]:

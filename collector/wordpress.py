@@ -11,18 +11,15 @@ Credentials: "username" and "application_password" (Basic auth, WordPress 5.6+).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from html.parser import HTMLParser
 from typing import Any
 
-import aiohttp
-
 from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, map_entries
+from collector.html_text import text_of_html
+from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox.types import Author, NewItem
 
 PLATFORM = "wordpress"
@@ -36,33 +33,6 @@ DEFAULT_OVERLAP = 2 * 24 * 3600
 # bound by a day so no time zone or DST change can hide a comment; we filter on date_gmt ourselves.
 LOCAL_TIME_MARGIN = timedelta(hours=26)
 DEFAULT_LOOKBACK_DAYS = 30  # the first poll of a site brings this much history, not years of it
-
-
-def utcnow() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(timezone.utc)
-
-
-class _TextOfHtml(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in ("br", "p", "div", "li"):
-            self.parts.append("\n")
-
-
-def text_of_html(rendered: str) -> str:
-    """Plain text of WordPress's rendered comment HTML (paragraphs become new lines)."""
-    parser = _TextOfHtml()
-    parser.feed(rendered)
-    parser.close()
-    lines = [" ".join(line.split()) for line in "".join(parser.parts).split("\n")]
-    return "\n".join(line for line in lines if line)
 
 
 def parse_gmt(value: Any) -> datetime:
@@ -95,7 +65,8 @@ def map_comment(raw: dict[str, Any], business_user_id: int | None = None) -> New
         platform=PLATFORM,
         external_id=str(cid),
         kind="reply" if parent else "comment",
-        body=text_of_html(rendered),
+        # A line break the commenter typed can reach `rendered` bare (no <br />): it stays one.
+        body=text_of_html(rendered, newlines=True),
         created_at=parse_gmt(raw.get("date_gmt")),
         author=author,
         parent_external_id=str(parent) if parent else None,
@@ -135,51 +106,31 @@ class WordPressCollector(Collector):
     """Comments of one WordPress site; replies as the site user (application password)."""
 
     platform = PLATFORM
+    display_name = "WordPress"
     can_reply = True
     can_hide = True  # "hide" = status 'hold': the comment goes back to moderation, not deleted
 
-    def __init__(self, account: Any, session: aiohttp.ClientSession, *, clock: Callable[[], datetime] = utcnow) -> None:
-        super().__init__(account, session)
-        self.clock = clock
-        self.lookback = timedelta(days=float(account.settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
-        creds = account.credentials
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        settings, creds = self.account.settings, self.account.credentials
+        self.lookback = timedelta(days=float(settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
         pair = f"{creds.get('username', '')}:{creds.get('application_password', '')}"
         self._auth = "Basic " + base64.b64encode(pair.encode()).decode()
-        self._user_id: int | None = account.settings.get("user_id")
-        self.overlap = float(account.settings.get("overlap_seconds", DEFAULT_OVERLAP))
+        self._user_id: int | None = settings.get("user_id")
+        self.overlap = float(settings.get("overlap_seconds", DEFAULT_OVERLAP))
 
     @property
     def api(self) -> str:
         return self.account.base_url.rstrip("/") + "/wp-json/wp/v2"
 
     # -- HTTP ----------------------------------------------------------------------------------
-    async def _call(self, method: str, url: str, **kwargs: Any) -> tuple[Any, Any]:
+    async def _call(
+        self, method: str, url: str, *, params: dict[str, str] | None = None, json_body: Any = None
+    ) -> tuple[Any, Any]:
         headers = {"Authorization": self._auth, "Accept": "application/json"}
-        try:
-            async with self.session.request(method, url, headers=headers, **kwargs) as resp:
-                raw = await resp.read()
-                status, resp_headers = resp.status, resp.headers
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            raise FetchFailed(f"{method} {url}: {exc!r}") from exc
-        try:
-            data = json.loads(raw) if raw else None
-        except ValueError as exc:
-            # Hosts and WAFs answer with HTML pages (section 6): transient unless it says 401.
-            if status == 401:
-                raise AuthFailed(f"HTTP 401 from {url}") from exc
-            if status == 429:
-                raise RateLimited("HTTP 429", _retry_after(resp_headers)) from exc
-            raise FetchFailed(f"HTTP {status}, body is not JSON: {raw[:80]!r}") from exc
-        code = data.get("code") if isinstance(data, dict) else None
-        if status == 401 or (status == 403 and code in ("rest_forbidden", "rest_cannot_moderate")):
-            raise AuthFailed(f"HTTP {status} {code}: {data.get('message') if isinstance(data, dict) else ''}")
-        if status == 429:
-            raise RateLimited(f"HTTP 429 {code}", _retry_after(resp_headers))
-        if status >= 500:
-            raise FetchFailed(f"HTTP {status} {code}")
-        if status >= 400:
-            raise Refused(f"HTTP {status} {code}: {data.get('message') if isinstance(data, dict) else data}")
-        return data, resp_headers
+        resp = await request(self.session, method, url, params=params, headers=headers, json_body=json_body)
+        raise_for_error(resp, self.clock())
+        return resp.body, resp.headers
 
     async def _business_user_id(self) -> int | None:
         if self._user_id is None:
@@ -260,7 +211,7 @@ class WordPressCollector(Collector):
         # The REST API needs the post as well as the parent comment: ask the parent for it.
         parent, _ = await self._call("GET", f"{self.api}/comments/{parent_id}")
         body = {"post": parent["post"], "parent": parent_id, "content": text}
-        created, _ = await self._call("POST", self.api + "/comments", json=body)
+        created, _ = await self._call("POST", self.api + "/comments", json_body=body)
         return SentReply(external_id=str(created["id"]), url=created.get("link"))
 
     async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str) -> SentReply | None:
@@ -281,7 +232,7 @@ class WordPressCollector(Collector):
             content = content if isinstance(content, dict) else {}
             said = content.get("raw")
             if not isinstance(said, str):
-                said = text_of_html(str(content.get("rendered", "")))
+                said = text_of_html(str(content.get("rendered", "")), newlines=True)
             if " ".join(said.split()) == wanted:
                 return SentReply(external_id=str(raw["id"]), url=raw.get("link"))
         return None
@@ -289,7 +240,7 @@ class WordPressCollector(Collector):
     async def hide(self, external_id: str, hidden: bool) -> None:
         """Send the comment back to moderation ('hold') or approve it again."""
         status = "hold" if hidden else "approve"
-        await self._call("POST", f"{self.api}/comments/{_comment_id(external_id)}", json={"status": status})
+        await self._call("POST", f"{self.api}/comments/{_comment_id(external_id)}", json_body={"status": status})
 
 
 def _comment_id(external_id: str) -> int:
@@ -305,9 +256,23 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+def raise_for_error(resp: Response, now: datetime) -> None:
+    """Turn the REST API's answers (`{"code", "message"}` error bodies) into the collector errors."""
+    if resp.unreadable is not None:
+        # Hosts and WAFs answer with HTML pages (section 6): transient unless they say 401 or 429.
+        if resp.status == 401:
+            raise AuthFailed(f"HTTP 401 from {resp.request}") from resp.unreadable
+        if resp.status == 429:
+            raise RateLimited("HTTP 429", retry_after_seconds(resp.headers, now)) from resp.unreadable
+        check_json(resp)
+    data = resp.body
+    code = data.get("code") if isinstance(data, dict) else None
+    message = data.get("message") if isinstance(data, dict) else ""
+    if resp.status == 401 or (resp.status == 403 and code in ("rest_forbidden", "rest_cannot_moderate")):
+        raise AuthFailed(f"HTTP {resp.status} {code}: {message}")
+    if resp.status == 429:
+        raise RateLimited(f"HTTP 429 {code}", retry_after_seconds(resp.headers, now))
+    if resp.status >= 500:
+        raise FetchFailed(f"HTTP {resp.status} {code}")
+    if resp.status >= 400:
+        raise Refused(f"HTTP {resp.status} {code}: {message if isinstance(data, dict) else data}")

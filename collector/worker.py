@@ -18,10 +18,10 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from collector.clock import SYNC_SECONDS, DatabaseClock
+from collector.clock import SYNC_SECONDS, DatabaseClock, utcnow
 from collector.outbox_worker import OutboxWorker
 from collector.pipeline import Analyzer
-from collector.poller import DB_ERRORS, Poller, utcnow
+from collector.poller import DB_ERRORS, Poller
 from collector.reanalyze import reanalyze_once
 from collector.registry import collector_class
 from inbox import accounts, outbox

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused, SentReply
 from collector.scan import Page, ScanningCollector
-from collector.wire import Response, as_dict, as_list, decode_json_body, parse_time, request_json, retry_after_seconds
+from collector.wire import Response, as_dict, as_list, check_json, decode_json_body, parse_time, request, retry_after_seconds
 from inbox.types import Author, NewItem
 
 PLATFORM = "x"
@@ -33,6 +33,7 @@ class XCollector(ScanningCollector):
     """One X account: its mentions and, when set, one search query."""
 
     platform = PLATFORM
+    display_name = "X"
     can_reply = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -61,7 +62,7 @@ class XCollector(ScanningCollector):
         json_body: Any = None,
         writing: bool = False,
     ) -> tuple[Any, dict[str, Any]]:
-        resp = await request_json(
+        resp = await request(
             self.session,
             method,
             f"{self.base_url}{path}",
@@ -188,6 +189,7 @@ def reset_wait(headers: Mapping[str, str], now: datetime) -> float | None:
 
 def raise_for_problem(resp: Response, now: datetime, *, writing: bool = False) -> None:
     """Turn X's problem+json answers into the collector errors (3.5)."""
+    check_json(resp)
     body = resp.body
     if resp.status < 400:
         if not isinstance(body, dict):

@@ -22,10 +22,11 @@ from collector.wire import (
     Response,
     as_dict,
     as_list,
+    check_json,
     decode_json_body,
     iso,
     parse_time,
-    request_json,
+    request,
     retry_after_seconds,
 )
 from inbox.types import Author, NewItem
@@ -52,6 +53,7 @@ class YouTubeCollector(ScanningCollector):
     """One YouTube channel."""
 
     platform = PLATFORM
+    display_name = "YouTube"
     can_reply = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -89,7 +91,7 @@ class YouTubeCollector(ScanningCollector):
             params = {**params, "key": str(creds["api_key"])}
         # Every request costs its units, failed ones included (4.3).
         self.unreported_units += COSTS.get(method, 1)
-        resp = await request_json(
+        resp = await request(
             self.session, method, f"{self.base_url}/{path}", params=params, headers=headers, json_body=json_body
         )
         raise_for_error(resp, self.clock(), writing=writing)
@@ -232,6 +234,7 @@ class Gone(FetchFailed):
 
 def raise_for_error(resp: Response, now: datetime, *, writing: bool = False) -> None:
     """Turn Google's JSON errors into the collector errors (4.4)."""
+    check_json(resp)
     body = resp.body
     if resp.status < 400:
         if not isinstance(body, dict) and resp.status != 204:

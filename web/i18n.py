@@ -58,9 +58,13 @@ def local_time(dt: datetime | None, lang: str | None = None, tz: str | None = No
 
 def platform_name(platform: str, lang: str | None = None) -> str:
     """The platform's name as people read it, translated where it needs to be ("Courriel")."""
-    from collector.registry import display_name
+    from collector import registry
 
-    return gettext(display_name(platform), lang)
+    try:
+        name = registry.collector_class(platform).display_name
+    except registry.UnknownPlatform:
+        name = ""  # a platform this version no longer knows: its code, never a guess
+    return gettext(name or platform, lang)
 
 
 def js_messages(lang: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -10,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from collector import registry
+from collector.base import Collector
 from inbox import accounts, saved_replies, users
 from web import i18n
 from web.auth import require_member
@@ -23,13 +25,32 @@ def _platforms() -> list[str]:
     return registry.platforms()
 
 
-# Labels of the URL-valued account settings some platforms take (collector/registry.URL_FIELDS).
-URL_SETTING_LABELS = {"smtp_url": "Sending server (e-mail accounts): smtps://host:465 or smtp://host:587"}
+def _declared(platform: str) -> type[Collector]:
+    """The platform's collector class, which declares its URL settings and their labels."""
+    try:
+        return registry.collector_class(platform)
+    except registry.UnknownPlatform:
+        return Collector  # a platform this version no longer knows: the defaults (http, https)
 
 
-def _url_settings() -> list[str]:
-    """Every URL-valued setting any platform takes, in a stable order."""
-    return sorted({key for fields in registry.URL_FIELDS.values() for key in fields if key != "base_url"})
+def _url_fields(platform: str) -> Mapping[str, tuple[str, ...]]:
+    return _declared(platform).url_fields
+
+
+def _url_settings() -> list[tuple[str, str]]:
+    """Every URL-valued setting any platform takes, with its label (English), in a stable order."""
+    labels: dict[str, str] = {}
+    for platform in _platforms():
+        cls = _declared(platform)
+        for key in cls.url_fields:
+            if key != "base_url":
+                labels.setdefault(key, cls.url_labels.get(key, key))
+    return sorted(labels.items())
+
+
+def _base_url_hints() -> list[str]:
+    """What the API address means for the platforms where it is not a web API's root (English)."""
+    return [hint for platform in _platforms() if (hint := _declared(platform).base_url_hint)]
 
 
 def _schemes(schemes: tuple[str, ...]) -> str:
@@ -38,16 +59,16 @@ def _schemes(schemes: tuple[str, ...]) -> str:
 
 def _urls(platform: str, form: Any) -> tuple[str, dict[str, str]]:
     """The base URL and URL settings from the form, each checked against the platform's schemes."""
-    fields = registry.url_fields(platform)
+    fields = _url_fields(platform)
     base_url = safe_url(str(form.get("base_url", "")), fields["base_url"])
     if base_url is None:
         raise HTTPException(400, _("The API address must start with {schemes}.", schemes=_schemes(fields["base_url"])))
     settings: dict[str, str] = {}
-    for key in _url_settings():
+    for key, label in _url_settings():
         raw = str(form.get(key, "")).strip()
         if not raw:
             continue
-        label = _(URL_SETTING_LABELS.get(key, key))
+        label = _(label)
         if key not in fields:
             raise HTTPException(400, _("This platform takes no “{label}”.", label=label))
         url = safe_url(raw, fields[key])
@@ -86,8 +107,7 @@ async def settings_page(request: Request) -> Response:
         team = await users.members_of(db, member.brand_id)
     return await render(request, "settings.html", {
         "accounts": accounts, "saved": saved, "team": team, "platforms": _platforms(),
-        "url_settings": [(key, URL_SETTING_LABELS.get(key, key)) for key in _url_settings()],
-        "url_fields": registry.url_fields,
+        "url_settings": _url_settings(), "url_fields": _url_fields, "base_url_hints": _base_url_hints(),
     }, member=member)
 
 
