@@ -70,7 +70,9 @@ def _end_with(owner: int) -> None:
 
 def _watch(owner: int, handle: int | None) -> None:
     if handle is not None:
-        select.select([handle], [], [])  # readable once the owner has exited
+        watch = select.poll()
+        watch.register(handle, select.POLLIN)
+        watch.poll()  # returns once the owner has exited
     else:
         while _alive(owner):
             time.sleep(1.0)
@@ -88,8 +90,9 @@ def _alive(pid: int) -> bool:
 
 
 def _context() -> BaseContext:
-    """The forkserver (or spawn where there is none): workers start from a clean interpreter
-    holding only the pipes they need, never from the caller and its open sockets."""
+    """The forkserver's context, or spawn's where there is none."""
+    # Both start workers from a fresh interpreter holding only the pipes they need, never a copy
+    # of the caller and its open sockets.
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
