@@ -237,7 +237,9 @@ class Lexicon:
 
     def add(self, tokens: list[str], score: float) -> None:
         """Add one word or phrase, under its own spelling and its accent-less one."""
-        for variant in {tuple(tokens), tuple(fold_accents(t) for t in tokens)}:
+        # Own spelling first, in a fixed order: a set's order changes with each process's hash
+        # seed, and with it which spelling the evidence shows (pool workers would disagree).
+        for variant in dict.fromkeys((tuple(tokens), tuple(fold_accents(t) for t in tokens))):
             if len(variant) == 1:
                 self.words[variant[0]] = score
             else:

@@ -3,13 +3,24 @@
 The collector calls `Analyzer.analyze_batch` once per fetched batch. A batch is cut into one
 chunk per worker (at least `_MIN_CHUNK` comments each, since shipping a chunk to a process costs
 about as much as analysing a few comments), and results come back in input order.
+
+Workers come from a forkserver, never forked from the caller: the caller may already be serving
+HTTP, and a forked child would hold the server's sockets open after the server closed them (a
+browser's next request on a kept-alive connection then hangs). Each worker ends when the process
+that made the pool is gone, even when it was killed outright.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import select
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 
 from .analysis import analyze, warm_up
 
@@ -17,6 +28,9 @@ _MIN_CHUNK = 64
 # More chunks than workers: a worker that finishes early takes the next chunk instead of waiting
 # for the slowest one at the end of every batch.
 _CHUNKS_PER_WORKER = 2
+# Imported once by the forkserver (importing them starts no thread), so each worker forks with
+# them already imported; the models themselves load in each worker (lingua's start threads).
+_PRELOAD = ["nlp.pool", "langdetect", "lingua", "textblob", "textblob_fr"]
 _KEYS = ("followers", "platform", "already_replied", "age_seconds", "response_target_seconds", "expected_langs")
 
 
@@ -33,9 +47,57 @@ def analyze_docs(docs: list[dict]) -> list[dict]:
     return [analyze_doc(d) for d in docs]
 
 
-def _init_worker() -> None:
+def _init_worker(owner: int) -> None:
+    _end_with(owner)
+    # Ctrl+C reaches the whole process group: the owner handles it and stops the pool in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Models and lexicons load once per worker process, before the first batch arrives.
     warm_up()
+
+
+def _end_with(owner: int) -> None:
+    """Exit this worker as soon as process `owner` is gone (even after a kill -9 of it)."""
+    # The worker's OS parent is the forkserver, which itself waits for every worker to let go of
+    # its "alive" pipe before exiting: a parent-death signal would never come. Watch the owner.
+    try:
+        handle: int | None = os.pidfd_open(owner)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):
+        handle = None  # no pidfd (not Linux, or an old kernel): look once a second instead
+    threading.Thread(target=_watch, args=(owner, handle), name="owner-watch", daemon=True).start()
+
+
+def _watch(owner: int, handle: int | None) -> None:
+    if handle is not None:
+        watch = select.poll()
+        watch.register(handle, select.POLLIN)
+        watch.poll()  # returns once the owner has exited
+    else:
+        while _alive(owner):
+            time.sleep(1.0)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 only checks the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    return True
+
+
+def _context() -> BaseContext:
+    """The forkserver's context, or spawn's where there is none."""
+    # Both start workers from a fresh interpreter holding only the pipes they need, never a copy
+    # of the caller and its open sockets.
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)  # type: ignore[attr-defined]
+    return context
 
 
 class Analyzer:
@@ -45,11 +107,8 @@ class Analyzer:
         self.workers = max(0, int(workers))
         self._pool: ProcessPoolExecutor | None = None
         if self.workers:
-            # forkserver/spawn would re-import the world per worker; fork is cheap, but unsafe once
-            # threads exist, so use it only where it is the platform default.
-            method = "fork" if multiprocessing.get_start_method(allow_none=True) in (None, "fork") else None
-            context = multiprocessing.get_context(method)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_init_worker)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
+                                             initializer=_init_worker, initargs=(os.getpid(),))
 
     async def analyze_batch(self, docs: list[dict]) -> list[dict]:
         """Return the analysis of each doc, in order."""

@@ -1,4 +1,9 @@
-"""The process pool: same results as in-process analysis, in order, models loaded per worker."""
+"""The process pool: same results as in-process analysis, in order, models loaded per worker;
+its processes hold none of the caller's sockets."""
+
+import socket
+
+import psutil
 
 from nlp import analyze
 from nlp.pool import Analyzer, analyze_doc
@@ -40,3 +45,17 @@ async def test_close_is_idempotent():
     assert await analyzer.analyze_batch(DOCS[:1]) == [expected(DOCS[0])]
     await analyzer.close()
     await analyzer.close()
+
+
+async def test_workers_hold_none_of_the_callers_sockets():
+    # A server's socket held by a worker stays open after the server closes it (issue 18).
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with socket.create_server(("127.0.0.1", 0)):
+        async with Analyzer(workers=1) as analyzer:
+            await analyzer.analyze_batch(DOCS[:1])
+            # New processes, and the forkserver an earlier test of this run may have started.
+            pool = [p for p in psutil.Process().children(recursive=True)
+                    if p.pid not in before or "multiprocessing" in " ".join(p.cmdline())]
+            assert pool, "the pool's processes should be running"
+            for process in pool:
+                assert process.net_connections(kind="inet") == [], process.cmdline()
