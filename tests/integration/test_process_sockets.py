@@ -32,7 +32,7 @@ PAGES = ("/login", "/healthz", "/static/favicon.svg")
 def start_run(db_dsn: str, port: int, log: Path) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=db_dsn, JASETTE_SECRET_KEY=SECRET, JASETTE_NLP_WORKERS="1")
     with log.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "web.cli", "run", "--port", str(port)], env=env,
+        return subprocess.Popen([sys.executable, "-m", "jasette.cli", "run", "--port", str(port)], env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
