@@ -28,7 +28,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integ
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import websockets  # noqa: E402
-from webkit import free_port, login, make_app, seed  # noqa: E402
+from receivers import free_port
+from web_app import login, make_app, seed
 
 from inbox import db, migrate, queries  # noqa: E402
 from inbox.ingest import ingest_batch  # noqa: E402

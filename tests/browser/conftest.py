@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+# The browser tests reuse the integration tests' helper modules (web_app, polling).
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 
 CHROMIUM = "/usr/bin/chromium"

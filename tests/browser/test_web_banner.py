@@ -7,9 +7,9 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
-from pagekit import log_in
+from browser_steps import log_in
 from playwright.async_api import expect
-from webkit import LiveServer, seed
+from web_app import LiveServer, seed
 
 from inbox.alerts.store import load_brand, raise_alert
 

@@ -9,10 +9,10 @@ import shutil
 import time
 from pathlib import Path
 
-from pagekit import Sender, comment, log_in
+from browser_steps import Sender, comment, log_in
 from playwright.async_api import expect
-from pollkit import running_site, wordpress_account
-from webkit import SECRET, LiveServer, seed
+from polling import running_site, wordpress_account
+from web_app import SECRET, LiveServer, seed
 
 from inbox import saved_replies
 from inbox.credentials import Vault

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from pagekit import log_in
+from browser_steps import log_in
 from playwright.async_api import expect
-from webkit import LiveServer, seed
+from web_app import LiveServer, seed
 
 from inbox.ingest import ingest_batch
 from inbox.types import Analysis, Author, NewItem

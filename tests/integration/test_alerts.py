@@ -6,15 +6,8 @@ import asyncio
 import json
 from datetime import datetime, timedelta, timezone
 
-from alertkit import (
-    Clock,
-    SmtpServer,
-    WebhookReceiver,
-    configure,
-    ingest,
-    negative,
-    wait_for,
-)
+from alerting import Clock, configure, ingest, negative, wait_for
+from receivers import SmtpServer, WebhookReceiver
 
 from inbox import db
 from inbox.alerts.email import SmtpConfig

@@ -7,7 +7,8 @@ import argparse
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
-from alertkit import SmtpServer, WebhookReceiver, configure, free_port
+from alerting import configure
+from receivers import SmtpServer, WebhookReceiver, free_port
 
 from inbox.alerts import cli
 from inbox.alerts.delivery import MAX_ATTEMPTS, deliver_due

@@ -7,7 +7,8 @@ import asyncio
 from datetime import datetime, time, timedelta, timezone
 
 import aiohttp
-from alertkit import SmtpServer, configure, ingest, negative
+from alerting import configure, ingest, negative
+from receivers import SmtpServer
 
 from inbox import db
 from inbox.alerts.delivery import deliver_due

@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from webkit import client_for, ingest, login, make_app, seed
+from web_app import client_for, ingest, login, make_app, seed
 
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.rules import CHANNELS, DEFAULTS, KINDS

@@ -11,9 +11,10 @@ import sys
 
 import asyncpg
 import httpx
+from receivers import free_port
+from web_app import login
 
 from collector import registry
-from webkit import free_port, login
 
 PASSWORD = "motdepasse-demo"
 

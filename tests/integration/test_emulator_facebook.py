@@ -6,7 +6,7 @@ from typing import Any, AsyncIterator
 
 import aiohttp
 import pytest
-from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
+from collecting import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, AuthFailed, RateLimited, Refused
 from emulators.control import EmulatorControl

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import emulatorkit
 import pytest
 from aiohttp import web
-from emulatorkit import arm_fault, demo_account, inject, poll, stalled
+from collecting import arm_fault, demo_account, inject, on_loopback, poll, recorded, stalled
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
 from emulators.base import serve
 from emulators.google import DEMO_ACCOUNT, GoogleEmulator
 from collector.google import GoogleCollector
 
-place = emulatorkit.emulator_fixture(GoogleEmulator)
-session = emulatorkit.client_session  # the shared fixture, under the name these tests take
+
+@pytest.fixture
+async def place() -> AsyncIterator[tuple[GoogleEmulator, str]]:
+    """The Google emulator on loopback, and its base URL."""
+    async with on_loopback(GoogleEmulator()) as served:
+        yield served
 
 
 def collector_for(base: str, session: aiohttp.ClientSession) -> GoogleCollector:
@@ -179,7 +183,7 @@ async def test_the_first_walk_stops_at_the_lookback_horizon(place, session) -> N
 async def test_a_malformed_review_is_a_problem_line_and_the_rest_flows(session) -> None:
     body = (Path(__file__).parent.parent / "fixtures" / "google" / "reviews_one_malformed.json").read_text()
     app = web.Application()
-    app.router.add_get("/v4/accounts/111/locations/222/reviews", emulatorkit.recorded(lambda: web.json_response(text=body)))
+    app.router.add_get("/v4/accounts/111/locations/222/reviews", recorded(lambda: web.json_response(text=body)))
     runner, base = await serve(app)
     try:
         account = Account(id=1, platform="google", external_id="accounts/111/locations/222", base_url=base,

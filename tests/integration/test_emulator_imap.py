@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from pollkit import SECRET, Clock, new_brand
+from polling import SECRET, Clock, new_brand
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
 from emulators.base import serve
@@ -44,12 +44,6 @@ class Mailbox:
             credentials=dict(acct["credentials"]), settings={**acct["settings"], **settings},
         )
         return ImapCollector(account, session)
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s:
-        yield s
 
 
 @pytest.fixture

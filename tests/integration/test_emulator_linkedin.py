@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import aiohttp
-import emulatorkit
 import pytest
-from emulatorkit import arm_fault, demo_account, inject, poll, stalled
+from collecting import arm_fault, demo_account, inject, on_loopback, poll, stalled
 from yarl import URL
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
 from emulators.linkedin import DEMO_ACCOUNT, ORG, LinkedInEmulator
 from collector.linkedin import LinkedInCollector, urn_in_path
 
-page = emulatorkit.emulator_fixture(LinkedInEmulator)
-session = emulatorkit.client_session  # the shared fixture, under the name these tests take
+
+@pytest.fixture
+async def page() -> AsyncIterator[tuple[LinkedInEmulator, str]]:
+    """The LinkedIn emulator on loopback, and its base URL."""
+    async with on_loopback(LinkedInEmulator()) as served:
+        yield served
 
 
 def collector_for(base: str, session: aiohttp.ClientSession, **settings: Any) -> LinkedInCollector:

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import emulatorkit
 import pytest
 from aiohttp import web
-from emulatorkit import arm_fault, inject, stalled
+from collecting import arm_fault, inject, on_loopback, recorded, stalled
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
 from emulators import rss as feeds
 from emulators.base import serve
 from collector.rss import RssCollector
 
-server = emulatorkit.emulator_fixture(feeds.RssEmulator)
-session = emulatorkit.client_session  # the shared fixture, under the name these tests take
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[feeds.RssEmulator, str]]:
+    """The RSS emulator on loopback, and its base URL."""
+    async with on_loopback(feeds.RssEmulator()) as served:
+        yield served
 
 
 def collector_for(base: str, session: aiohttp.ClientSession, path: str = feeds.ALERTS_PATH) -> RssCollector:
@@ -155,7 +159,7 @@ async def test_a_story_listed_twice_in_one_document_comes_once(session) -> None:
     item = '<item><title>Même histoire</title><guid>dup-1</guid><link>https://journal.example/x</link></item>'
     body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{item}{item}</channel></rss>'
     app = web.Application()
-    app.router.add_get("/feed", emulatorkit.recorded(lambda: web.Response(text=body, content_type="application/rss+xml")))
+    app.router.add_get("/feed", recorded(lambda: web.Response(text=body, content_type="application/rss+xml")))
     runner, base = await serve(app)
     try:
         items, cursor = await fetch(collector_for(base, session, "/feed"), {})

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import emulatorkit
 import pytest
 from aiohttp import web
-from emulatorkit import demo_account, inject, poll, stalled
+from collecting import demo_account, inject, on_loopback, poll, recorded, stalled
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
 from emulators.base import serve
 from emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
 from collector.wordpress import WordPressCollector
 
-site = emulatorkit.emulator_fixture(WordPressEmulator)
-session = emulatorkit.client_session  # the shared fixture, under the name these tests take
+
+@pytest.fixture
+async def blog() -> AsyncIterator[tuple[WordPressEmulator, str]]:
+    """The WordPress emulator on loopback, and its base URL."""
+    async with on_loopback(WordPressEmulator()) as served:
+        yield served
 
 
 def collector_for(base: str, session: aiohttp.ClientSession, **settings: Any) -> WordPressCollector:
@@ -35,8 +39,8 @@ def backdated(emulator: WordPressEmulator, count: int, start: datetime, **payloa
     ]
 
 
-async def test_pages_through_several_pages(site, session) -> None:
-    emulator, base = site
+async def test_pages_through_several_pages(blog, session) -> None:
+    emulator, base = blog
     ids = backdated(emulator, 250, datetime.now(timezone.utc) - timedelta(days=3))
     before = emulator.requests
     items, _ = await poll(collector_for(base, session), {})
@@ -44,8 +48,8 @@ async def test_pages_through_several_pages(site, session) -> None:
     assert emulator.requests - before == 3
 
 
-async def test_restart_mid_walk_and_between_polls_loses_nothing_and_repeats_nothing(site, session) -> None:
-    emulator, base = site
+async def test_restart_mid_walk_and_between_polls_loses_nothing_and_repeats_nothing(blog, session) -> None:
+    emulator, base = blog
     first = backdated(emulator, 150, datetime.now(timezone.utc) - timedelta(minutes=30))
     batch = await collector_for(base, session).fetch({})
     assert batch.more and len(batch.items) == 100
@@ -63,8 +67,8 @@ async def test_restart_mid_walk_and_between_polls_loses_nothing_and_repeats_noth
     ("mode", "error"),
     [("rate_limit", RateLimited), ("server_error", FetchFailed), ("malformed", FetchFailed), ("expired_token", AuthFailed)],
 )
-async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(site, session, mode, error) -> None:
-    emulator, base = site
+async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(blog, session, mode, error) -> None:
+    emulator, base = blog
     ids = backdated(emulator, 230, datetime.now(timezone.utc) - timedelta(days=3))
     collector = collector_for(base, session)
     batch = await collector.fetch({})
@@ -79,8 +83,8 @@ async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(site
     assert [i.external_id for i in batch.items + rest] == ids
 
 
-async def test_a_timeout_is_a_fetch_failure(site) -> None:
-    emulator, base = site
+async def test_a_timeout_is_a_fetch_failure(blog) -> None:
+    emulator, base = blog
     backdated(emulator, 3, datetime.now(timezone.utc) - timedelta(days=3))
     emulator.fault = None
     async with stalled(base) as short:
@@ -92,8 +96,8 @@ async def test_a_timeout_is_a_fetch_failure(site) -> None:
     assert len(items) == 3
 
 
-async def test_reply_reaches_the_site_once_and_shows_on_the_next_poll(site, session) -> None:
-    emulator, base = site
+async def test_reply_reaches_the_site_once_and_shows_on_the_next_poll(blog, session) -> None:
+    emulator, base = blog
     parent = await inject(session, base, kind="comment", text="Vous ouvrez le 24?", author_name="Julie")
     collector = collector_for(base, session)
     _, cursor = await poll(collector, {})
@@ -109,8 +113,8 @@ async def test_reply_reaches_the_site_once_and_shows_on_the_next_poll(site, sess
     ]
 
 
-async def test_find_reply_finds_a_posted_reply_and_only_that_one(site, session) -> None:
-    _, base = site
+async def test_find_reply_finds_a_posted_reply_and_only_that_one(blog, session) -> None:
+    _, base = blog
     parent = await inject(session, base, kind="comment", text="Avez-vous du pain sans gluten?", author_name="Zoé")
     collector = collector_for(base, session)
     assert await collector.find_reply(parent, "k", "Oui, le jeudi.") is None
@@ -120,8 +124,8 @@ async def test_find_reply_finds_a_posted_reply_and_only_that_one(site, session) 
     assert await collector.find_reply(parent, "k", "Non.") is None
 
 
-async def test_the_site_user_is_learned_when_settings_do_not_say(site, session) -> None:
-    _, base = site
+async def test_the_site_user_is_learned_when_settings_do_not_say(blog, session) -> None:
+    _, base = blog
     parent = await inject(session, base, kind="comment", text="Merci!", author_name="Léa")
     collector = collector_for(base, session)
     collector.account.settings.pop("user_id")
@@ -131,8 +135,8 @@ async def test_the_site_user_is_learned_when_settings_do_not_say(site, session) 
     assert [i.from_business for i in items] == [False, True]
 
 
-async def test_edits_inside_the_window_show_and_a_deletion_between_pages_skips_nothing(site, session) -> None:
-    emulator, base = site
+async def test_edits_inside_the_window_show_and_a_deletion_between_pages_skips_nothing(blog, session) -> None:
+    emulator, base = blog
     ids = backdated(emulator, 250, datetime.now(timezone.utc) - timedelta(minutes=5))
     collector = collector_for(base, session)
     batch = await collector.fetch({})
@@ -145,8 +149,8 @@ async def test_edits_inside_the_window_show_and_a_deletion_between_pages_skips_n
     assert [(i.external_id, i.body) for i in edited] == [(ids[-1], "commentaire modifié")]
 
 
-async def test_emoji_and_right_to_left_text_survive(site, session) -> None:
-    _, base = site
+async def test_emoji_and_right_to_left_text_survive(blog, session) -> None:
+    _, base = blog
     texts = ["Trop bon 🥐🔥👍🏽 merci!", "مرحبا، هل أنتم مفتوحون؟", "שלום 🇨🇦 & <b>salut</b>"]
     for text in texts:
         await inject(session, base, kind="comment", text=text, author_name="נועה")
@@ -155,8 +159,8 @@ async def test_emoji_and_right_to_left_text_survive(site, session) -> None:
     assert items[0].author.name == "נועה"
 
 
-async def test_hide_sends_the_comment_back_to_moderation(site, session) -> None:
-    emulator, base = site
+async def test_hide_sends_the_comment_back_to_moderation(blog, session) -> None:
+    emulator, base = blog
     spam = await inject(session, base, kind="comment", text="Cheap followers!!! bit.ly/x", author_name="spam")
     collector = collector_for(base, session)
     await collector.hide(spam, True)
@@ -167,8 +171,8 @@ async def test_hide_sends_the_comment_back_to_moderation(site, session) -> None:
     assert emulator.hidden == set()
 
 
-async def test_ten_thousand_comments_on_one_post_page_through_completely(site, session) -> None:
-    emulator, base = site
+async def test_ten_thousand_comments_on_one_post_page_through_completely(blog, session) -> None:
+    emulator, base = blog
     post = emulator.state()["posts"][0]
     # One bulk control request: 10,000 comments one second apart, ending now.
     async with session.post(f"{base}/_control/inject", json={"count": 10_000, "kind": "comment", "parent": post,
@@ -181,8 +185,8 @@ async def test_ten_thousand_comments_on_one_post_page_through_completely(site, s
     assert len(cursor["seen"]) <= 601
 
 
-async def test_the_first_poll_brings_only_the_lookback_window(site, session) -> None:
-    emulator, base = site
+async def test_the_first_poll_brings_only_the_lookback_window(blog, session) -> None:
+    emulator, base = blog
     now = datetime.now(timezone.utc)
     old = backdated(emulator, 2, now - timedelta(days=40))
     recent = backdated(emulator, 2, now - timedelta(days=2))
@@ -201,7 +205,7 @@ async def test_a_malformed_comment_is_a_problem_line_and_the_rest_flows(session)
     # A site whose plugin mangles one comment: served as recorded, outside the emulator.
     body = (Path(__file__).parent.parent / "fixtures" / "wordpress" / "comments_one_malformed.json").read_text()
     app = web.Application()
-    app.router.add_get("/wp-json/wp/v2/comments", emulatorkit.recorded(lambda: web.Response(
+    app.router.add_get("/wp-json/wp/v2/comments", recorded(lambda: web.Response(
         text=body, content_type="application/json", headers={"X-WP-Total": "2", "X-WP-TotalPages": "1"})))
     runner, base = await serve(app)
     try:
@@ -232,10 +236,10 @@ async def test_find_reply_recognises_a_reply_whose_shown_text_wordpress_typeset(
         await runner.cleanup()
 
 
-async def test_a_comment_dated_in_the_future_does_not_blind_the_next_polls(site, session) -> None:
+async def test_a_comment_dated_in_the_future_does_not_blind_the_next_polls(blog, session) -> None:
     """A site whose clock ran ahead, or a date an admin edited, must not lift the mark past now:
     every comment written afterwards would sit below the floor and never be collected."""
-    _, base = site
+    _, base = blog
     future = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
     skewed = await inject(session, base, kind="comment", text="du futur", created_at=future)
     items, cursor = await poll(collector_for(base, session), {})
@@ -247,8 +251,8 @@ async def test_a_comment_dated_in_the_future_does_not_blind_the_next_polls(site,
     assert items == []
 
 
-async def test_a_comment_approved_hours_after_it_was_written_is_collected(site, session) -> None:
-    emulator, base = site
+async def test_a_comment_approved_hours_after_it_was_written_is_collected(blog, session) -> None:
+    emulator, base = blog
     collector = collector_for(base, session)
     held = emulator.inject({"kind": "comment", "text": "Mon commentaire en attente",
                             "created_at": (datetime.now(timezone.utc) - timedelta(hours=5)).isoformat()})["external_id"]

@@ -6,7 +6,7 @@ from typing import AsyncIterator
 
 import aiohttp
 import pytest
-from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
+from collecting import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, RateLimited, Refused
 from emulators.x import USER_ID, create_app

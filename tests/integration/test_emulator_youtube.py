@@ -7,7 +7,7 @@ from typing import Any, AsyncIterator
 
 import aiohttp
 import pytest
-from emulatorkit import FAULTS, Running, drain, fails_once, serving, times_out
+from collecting import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, RateLimited, Refused
 from emulators.youtube import CHANNEL_ID, DEMO_ACCOUNT, create_app

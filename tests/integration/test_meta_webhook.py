@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
-from pollkit import new_brand
+from polling import new_brand
 from starlette.applications import Starlette
 
 from collector.meta_webhook import routes
@@ -168,7 +168,7 @@ async def test_a_comment_first_seen_by_webhook_is_not_duplicated_by_the_polling_
     import random
 
     import aiohttp
-    from pollkit import Clock
+    from polling import Clock
 
     from emulators.base import serve
     from emulators.facebook import DEMO_ACCOUNT, FacebookEmulator

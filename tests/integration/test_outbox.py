@@ -11,16 +11,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import asyncpg
 import pytest
-from pollkit import vault, site  # noqa: F401 - shared fixtures
-from pollkit import (
-    PLATFORM,
-    SECRET,
-    Clock,
-    Site,
-    new_brand,
-    running_site,
-    wordpress_account,
-)
+from polling import PLATFORM, Clock, Site, new_brand, wordpress_account
 
 from collector.base import Account
 from collector.outbox_worker import OutboxWorker
@@ -33,6 +24,7 @@ from inbox.notify import REPLIES_CHANNEL
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """Replaces the shared five-second session with a two-second one."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as s:
         yield s
 

@@ -9,15 +9,12 @@ import json
 import os
 import random
 import signal
-from collections.abc import AsyncIterator
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 import asyncpg
 import pytest
-from pollkit import SECRET, Clock, Site, new_brand, running_site, wordpress_account
-from pollkit import vault, site  # noqa: F401 - shared fixtures
+from polling import Clock, Site, new_brand, wordpress_account
 
 from collector.pipeline import documents
 from collector.poller import Poller
@@ -30,12 +27,6 @@ from nlp.pool import Analyzer
 
 ANGRY = "C'est inacceptable, ma commande est arrivée brisée et personne ne répond. Je veux un remboursement!"
 HAPPY = "Merci beaucoup, le pain au levain est délicieux!"
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s:
-        yield s
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import asyncpg
 import pytest
-from pollkit import SECRET, Clock, Site, new_brand, running_site, wordpress_account
-from pollkit import vault, site  # noqa: F401 - shared fixtures
+from polling import Clock, Site, new_brand, wordpress_account
 
 from collector.poller import Poller
 from inbox import accounts
@@ -21,6 +20,7 @@ from inbox.credentials import Vault
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """Replaces the shared five-second session: the emulator's slow answers (1.5 s) must time out."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.5)) as s:
         yield s
 

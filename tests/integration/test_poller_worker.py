@@ -10,13 +10,11 @@ from contextlib import AsyncExitStack
 
 import asyncpg
 import pytest
-from pollkit import SECRET, Site, new_brand, running_site, wordpress_account
-from pollkit import vault  # noqa: F401 - shared fixtures
+from polling import Site, new_brand, running_site, wordpress_account
 
 from collector.poller import DB_ERRORS
 from collector.worker import run_worker
 from inbox import outbox
-from inbox.credentials import Vault
 
 
 async def _holds(predicate) -> bool:

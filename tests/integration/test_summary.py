@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from summarykit import NOW, expected, seed_week
+from seeded_week import NOW, expected, seed_week
 
 from inbox.summary import cli, query, render
 from inbox.summary.period import SummaryError

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from summarykit import NOW, seed_week
+from seeded_week import NOW, seed_week
 
 from web.i18n import platform_name
 from inbox.summary import labels, query, render

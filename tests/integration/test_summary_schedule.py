@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
-from alertkit import SmtpServer, free_port
-from summarykit import seed_week
+from receivers import SmtpServer, free_port
+from seeded_week import seed_week
 
 from inbox import db
 from inbox.alerts.email import SmtpConfig

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import httpx
 import websockets
-from webkit import LiveServer, ingest, login, seed
+from web_app import LiveServer, ingest, login, seed
 
 from inbox.alerts.store import load_brand, raise_alert
 from inbox.notify import ALERTS_CHANNEL, notify

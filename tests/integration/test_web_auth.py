@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from webkit import PASSWORD, client_for, csrf_of, login, make_app, seed
+from web_app import PASSWORD, client_for, csrf_of, login, make_app, seed
 
 from web.auth import hash_password, verify_password
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from webkit import client_for, ingest, login, make_app, seed
+from web_app import client_for, ingest, login, make_app, seed
 
 from inbox import saved_replies
 from web import i18n

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from webkit import client_for, ingest, login, make_app, seed
+from web_app import client_for, ingest, login, make_app, seed
 
 from inbox import outbox, saved_replies
 from web.app import route_paths

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import httpx
 import websockets
-from webkit import LiveServer, ingest, login, seed
+from web_app import LiveServer, ingest, login, seed
 
 from inbox import outbox
 

@@ -12,7 +12,7 @@ import websockets
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from webkit import SECRET, LiveServer, client_for, ingest, login, seed
+from web_app import SECRET, LiveServer, client_for, ingest, login, seed
 
 from inbox.credentials import Vault
 from web.app import create_app

@@ -3,7 +3,7 @@ tokens encrypted and never shown back; saved replies."""
 
 from __future__ import annotations
 
-from webkit import SECRET, client_for, login, make_app, seed
+from web_app import SECRET, client_for, login, make_app, seed
 
 from inbox.credentials import Vault
 

@@ -8,7 +8,6 @@ new setting cannot ship without its row in the platform's table.
 from __future__ import annotations
 
 import ast
-import importlib
 import re
 from pathlib import Path
 

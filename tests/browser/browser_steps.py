@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
-from webkit import PASSWORD, SECRET
+from web_app import PASSWORD, SECRET
 
 from collector.outbox_worker import OutboxWorker
 from inbox.credentials import Vault

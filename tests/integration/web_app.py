@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import threading
 from datetime import datetime, timezone
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import asyncpg
 import httpx
 import uvicorn
+from receivers import free_port
 
 from inbox import db, users
 from inbox.credentials import Vault
@@ -96,12 +96,6 @@ def make_app(pool: asyncpg.Pool, dsn: str, **settings: Any) -> Any:
 def client_for(app: Any, base_url: str = "http://testserver") -> httpx.AsyncClient:
     """An in-process HTTP client (no lifespan: HTTP routes need no live hub)."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url, follow_redirects=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LiveServer:

@@ -1,6 +1,6 @@
-"""What the emulator tests share: an emulator served on loopback with a client session, the demo
-account pointing at it, fetch loops that drain a round, and the fault table every collector
-maps to the shared errors."""
+"""Collecting from an emulator, as the emulator tests do: the emulator served on loopback, the demo
+account pointing at it, fetch loops that drain a round, faults armed through the control API, and
+the fault table every collector maps to the shared errors."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ IMPATIENT = 0.3  # seconds: a client that gives up long before the emulator's st
 SHORT = 0.2  # seconds: the same, for the tests that keep the collector across the stall
 
 E = TypeVar("E", bound=Exception)
+Em = TypeVar("Em", bound=Emulator)
 
 
 class Fetcher(Protocol):
@@ -46,27 +47,14 @@ async def serving(app: web.Application) -> AsyncIterator[Running]:
         await runner.cleanup()
 
 
-def emulator_fixture(make: Callable[[], Emulator]) -> Any:
-    """A fixture serving a fresh `make()` on loopback; it yields the emulator (for direct
-    injection) and its base URL."""
-
-    @pytest.fixture
-    async def served() -> AsyncIterator[tuple[Any, str]]:
-        emulator = make()
-        runner, base = await serve(emulator.create_app())
-        try:
-            yield emulator, base
-        finally:
-            await runner.cleanup()
-
-    return served
-
-
-@pytest.fixture
-async def client_session() -> AsyncIterator[aiohttp.ClientSession]:
-    """A client session whose requests give up after five seconds rather than hang the suite."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s:
-        yield s
+@asynccontextmanager
+async def on_loopback(emulator: Em) -> AsyncIterator[tuple[Em, str]]:
+    """Serve `emulator` on loopback; yield it (for direct injection) and its base URL."""
+    runner, base = await serve(emulator.create_app())
+    try:
+        yield emulator, base
+    finally:
+        await runner.cleanup()
 
 
 def demo_account(platform: str, demo: dict[str, Any], base: str, **settings: Any) -> Account:

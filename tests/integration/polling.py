@@ -1,5 +1,6 @@
 """What the poller, outbox and worker tests share: a settable clock, a real WordPress emulator on
-loopback that records overlapping requests, and an account pointing at it."""
+loopback that records overlapping requests, and an account pointing at it. The `vault` and `site`
+fixtures built on them are in conftest.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-import pytest
 from aiohttp import web
 
 from emulators.base import serve
@@ -119,17 +119,3 @@ async def wordpress_account(
 async def new_brand(conn: asyncpg.Connection, slug: str = "boulangerie") -> int:
     """A brand of its own (the conftest `brand` fixture brings an account these tests do not use)."""
     return await conn.fetchval("insert into brands (slug, name) values ($1, $1) returning id", slug)
-
-
-# Fixtures the poller, outbox and pipeline tests share (import them by name to use them).
-@pytest.fixture
-def vault() -> Vault:
-    """The credentials vault of these tests."""
-    return Vault(SECRET)
-
-
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
-    """A WordPress emulator on loopback."""
-    async with running_site() as s:
-        yield s
