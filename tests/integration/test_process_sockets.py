@@ -18,8 +18,8 @@ from pathlib import Path
 
 import asyncpg
 import psutil
-from pollkit import SECRET, Site, new_brand, running_site, wordpress_account
-from webkit import free_port
+from polling import SECRET, Site, new_brand, running_site, wordpress_account
+from receivers import free_port
 
 from inbox import db as inbox_db
 from inbox.credentials import Vault
