@@ -94,10 +94,13 @@ async def analysing_server(db_dsn: str, tmp_path: Path, connections: int = 0
     try:
         async def serving() -> bool:
             assert server.poll() is None, f"the server stopped:\n{log.read_text()}"
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             try:
-                return await asyncio.to_thread(load, http.client.HTTPConnection("127.0.0.1", port, timeout=1), "/healthz") == 200
+                return await asyncio.to_thread(load, probe, "/healthz") == 200
             except OSError:
                 return False
+            finally:
+                probe.close()
 
         await wait_until(serving, "the server answers", 60)
         for conn in conns:
