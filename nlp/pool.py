@@ -12,23 +12,27 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from .analysis import analyze, warm_up
+from .types import Document, Result
 
 _MIN_CHUNK = 64
 # More chunks than workers: a worker that finishes early takes the next chunk instead of waiting
 # for the slowest one at the end of every batch.
 _CHUNKS_PER_WORKER = 2
-_KEYS = ("followers", "platform", "already_replied", "age_seconds", "response_target_seconds", "expected_langs")
 
 
-def analyze_doc(doc: dict) -> dict:
-    """Return analyze() of one document dict ({"text", optional "followers", ...})."""
-    kwargs = {k: doc[k] for k in _KEYS if doc.get(k) is not None}
-    if "expected_langs" in kwargs:
-        kwargs["expected_langs"] = tuple(kwargs["expected_langs"])
-    return analyze(doc.get("text") or "", **kwargs)
+def analyze_doc(doc: Document) -> Result:
+    """Return analyze() of one document."""
+    return analyze(
+        doc.text,
+        followers=doc.followers,
+        already_replied=doc.already_replied,
+        age_seconds=doc.age_seconds,
+        response_target_seconds=doc.response_target_seconds,
+        expected_langs=doc.expected_langs,
+    )
 
 
-def analyze_docs(docs: list[dict]) -> list[dict]:
+def analyze_docs(docs: list[Document]) -> list[Result]:
     """Return analyze_doc() of each document, in order (the unit of work sent to a worker)."""
     return [analyze_doc(d) for d in docs]
 
@@ -51,7 +55,7 @@ class Analyzer:
             context = multiprocessing.get_context(method)
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_init_worker)
 
-    async def analyze_batch(self, docs: list[dict]) -> list[dict]:
+    async def analyze_batch(self, docs: list[Document]) -> list[Result]:
         """Return the analysis of each doc, in order."""
         if not docs:
             return []

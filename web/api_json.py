@@ -6,24 +6,12 @@ validated here so no `javascript:` link ever reaches a browser.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
+from nlp.reasons import describe as describe_reason
 from web import i18n
 from web.security import safe_url
-
-
-def _describer() -> Callable[[str, str], str]:
-    if importlib.util.find_spec("nlp.reasons") is not None:
-        from nlp import reasons
-
-        if hasattr(reasons, "describe"):
-            return reasons.describe
-    return lambda code, lang: code
-
-
-describe_reason = _describer()
 
 
 def _iso(dt: datetime | None) -> str | None:
