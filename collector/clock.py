@@ -1,22 +1,25 @@
-"""One clock for every worker: the database's. Leases and due times are compared across
-machines, so a worker whose own clock runs ahead must not take an account or a reply another
-worker still holds."""
+"""The real clock, and one clock for every worker: the database's. Leases and due times are
+compared across machines, so a worker whose own clock runs ahead must not take an account or a
+reply another worker still holds."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
-
-from collector.poller import utcnow
 
 log = logging.getLogger(__name__)
 
 # Machine clocks drift slowly: checking the offset every few minutes is plenty.
 SYNC_SECONDS = 300.0
+
+
+def utcnow() -> datetime:
+    """The real clock, timezone-aware."""
+    return datetime.now(UTC)
 
 
 class DatabaseClock:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import asyncpg
 
 from collector.base import Batch
 from inbox import accounts
 from inbox.ingest import ingest_batch
-from inbox.types import Analysis, IngestResult, NewItem
+from inbox.types import Analysis, IngestResult, NewItem, WorkerAccount
 from nlp.types import DEFAULT_LANGS, Document, Result
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ async def analyze(
 async def store(
     pool: asyncpg.Pool,
     *,
-    account: dict[str, Any],
+    account: WorkerAccount,
     batch: Batch,
     worker_id: str,
     now: datetime,
@@ -123,15 +123,15 @@ async def store(
 ) -> IngestResult:
     """Analyse a batch and store it with its cursor, if the account's lease is still ours."""
     await analyze(
-        analyzer, batch.items, expected_langs=account.get("expected_langs") or [], now=now,
-        response_target_minutes=account.get("response_target_minutes"),
+        analyzer, batch.items, expected_langs=account.expected_langs, now=now,
+        response_target_minutes=account.response_target_minutes,
     )
     async with pool.acquire() as conn, conn.transaction():
         # Locking the account row and checking the lease in the ingest's transaction means a
         # worker whose lease ran out can never overwrite the cursor of the worker that took over.
-        if not await accounts.holds_lease(conn, account["id"], worker_id=worker_id, now=now):
-            raise LeaseLost(f"lease on account {account['id']} expired before its batch was stored")
+        if not await accounts.holds_lease(conn, account.id, worker_id=worker_id, now=now):
+            raise LeaseLost(f"lease on account {account.id} expired before its batch was stored")
         return await ingest_batch(
-            conn, brand_id=account["brand_id"], account_id=account["id"], items=batch.items,
+            conn, brand_id=account.brand_id, account_id=account.id, items=batch.items,
             cursor=batch.cursor, now=now,
         )

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import asyncpg
 
+from collector.clock import utcnow
 from collector.pipeline import Analyzer, analysis_of, document
-from collector.poller import utcnow
 from inbox.notify import notify_items
 from inbox.types import Analysis
 from nlp.types import Document

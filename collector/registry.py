@@ -83,9 +83,9 @@ def platforms() -> list[str]:
     return list(COLLECTORS)
 
 
-def display_name(platform: str) -> str:
-    """The name people read for `platform` (the code itself when unknown)."""
-    return DISPLAY_NAMES.get(platform, platform)
+def display_name(platform: str, cls: Any = None) -> str:
+    """The name people read for `platform` (its collector class's own, if given; the code itself when unknown)."""
+    return getattr(cls, "display_name", "") or DISPLAY_NAMES.get(platform, platform)
 
 
 def url_fields(platform: str) -> dict[str, tuple[str, ...]]:

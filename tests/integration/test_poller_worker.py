@@ -13,10 +13,10 @@ import pytest
 from pollkit import SECRET, Site, new_brand, running_site, wordpress_account
 from pollkit import vault  # noqa: F401 - shared fixtures
 
-from collector.poller import DB_ERRORS
 from collector.worker import run_worker
 from inbox import outbox
 from inbox.credentials import Vault
+from inbox.db import DB_ERRORS
 
 
 async def _holds(predicate) -> bool:
