@@ -152,9 +152,10 @@ async def main() -> None:
             base_items, base_seconds = await ingest_only(dsn, pages)
             off_items, off_seconds = await through_poller(dsn, bases, vault, args.concurrency, None)
             from nlp.pool import Analyzer
+            from nlp.types import Document
 
             async with Analyzer(args.nlp_workers) as analyzer:
-                await analyzer.analyze_batch([{"text": TEXTS[0]}])  # processes up and warm
+                await analyzer.analyze_batch([Document(TEXTS[0])])  # processes up and warm
                 on_items, on_seconds = await through_poller(dsn, bases, vault, args.concurrency, analyzer)
     finally:
         for runner in runners:

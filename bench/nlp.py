@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from nlp.analysis import analyze, warm_up
 from nlp.pool import Analyzer
+from nlp.types import Document
 
 _FR = [
     "Ma commande est toujours pas arrivée, ça fait 2 semaines",
@@ -56,16 +57,14 @@ _EN = [
 _TAILS = ["", "", " @user", " #mtl", " http://example.com/p/1", " !!!", " 😡", " lol", " 🙂", "..."]
 
 
-def comments(n: int, seed: int = 7) -> list[dict]:
+def comments(n: int, seed: int = 7) -> list[Document]:
     """Return n generated comment documents."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
         base = rng.choice(_FR if rng.random() < 0.55 else _EN)
         text = base + rng.choice(_TAILS) + ("" if rng.random() < 0.7 else " " + rng.choice(_FR + _EN))
-        out.append(
-            {"text": text, "followers": rng.choice([None, 12, 340, 5200, 120000]), "age_seconds": rng.random() * 30000}
-        )
+        out.append(Document(text, followers=rng.choice([None, 12, 340, 5200, 120000]), age_seconds=rng.random() * 30000))
     return out
 
 
@@ -85,7 +84,7 @@ def naive(text: str) -> tuple[str, float]:
     return lang, TextBlob(text).sentiment.polarity
 
 
-async def _pool_rate(docs: list[dict], workers: int, batch: int) -> float:
+async def _pool_rate(docs: list[Document], workers: int, batch: int) -> float:
     async with Analyzer(workers=workers) as analyzer:
         await analyzer.analyze_batch(docs[: workers * 200])  # workers started and warm
         started = time.perf_counter()
@@ -108,13 +107,13 @@ def main() -> int:
     sample = docs[: min(len(docs), 4000)]
     started = time.perf_counter()
     for d in sample:
-        analyze(d["text"], followers=d["followers"], age_seconds=d["age_seconds"])
+        analyze(d.text, followers=d.followers, age_seconds=d.age_seconds)
     single_rate = len(sample) / (time.perf_counter() - started)
     naive_docs = docs[: args.naive_items]
-    naive(naive_docs[0]["text"])
+    naive(naive_docs[0].text)
     started = time.perf_counter()
     for d in naive_docs:
-        naive(d["text"])
+        naive(d.text)
     naive_rate = len(naive_docs) / (time.perf_counter() - started)
     print(
         json.dumps(

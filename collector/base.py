@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import aiohttp
 
 from collector.clock import utcnow
-from inbox.types import NewItem
+from inbox.types import NewItem, WorkerAccount
 
 
 class CollectorError(Exception):
@@ -74,11 +74,11 @@ class Account:
     settings: dict[str, Any]
 
     @classmethod
-    def of(cls, row: Any, credentials: dict[str, Any]) -> "Account":
+    def of(cls, row: WorkerAccount, credentials: dict[str, Any]) -> "Account":
         """The connection an accounts row describes, with its credentials already opened."""
         return cls(
-            id=row["id"], platform=row["platform"], external_id=row["external_id"], base_url=row["base_url"],
-            credentials=credentials, settings=dict(row["settings"] or {}),
+            id=row.id, platform=row.platform, external_id=row.external_id, base_url=row.base_url,
+            credentials=credentials, settings=dict(row.settings or {}),
         )
 
 

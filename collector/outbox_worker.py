@@ -29,10 +29,11 @@ from collector.base import (
     SentReply,
 )
 from collector.clock import utcnow
-from collector.poller import DB_ERRORS, display_name
-from collector.registry import collector_class
+from collector.registry import collector_class, display_name
 from inbox import accounts, outbox
 from inbox.credentials import CredentialsUnreadable, Vault
+from inbox.db import DB_ERRORS
+from inbox.types import LeasedReply
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class OutboxWorker:
                 raise result  # a database error: the worker loop reports it; leases expire
         return len(rows)
 
-    async def handle(self, row: dict[str, Any]) -> None:
+    async def handle(self, row: LeasedReply) -> None:
         """Carry out one claimed row and record the outcome."""
         try:
             external_id = await self._perform(row)
@@ -101,26 +102,26 @@ class OutboxWorker:
             await self._record(row, outcome)
             return
         except _LeaseLost:
-            log.warning("reply %s: lease lost before sending; left to the worker that took it", row["id"])
+            log.warning("reply %s: lease lost before sending; left to the worker that took it", row.id)
             return
         async with self.pool.acquire() as conn:
             done = await outbox.mark_sent(
-                conn, row["id"], worker_id=self.worker_id, now=self.clock(), external_id=external_id
+                conn, row.id, worker_id=self.worker_id, now=self.clock(), external_id=external_id
             )
         if done is None:
-            log.warning("reply %s: done on the platform, but the lease was lost before recording it", row["id"])
+            log.warning("reply %s: done on the platform, but the lease was lost before recording it", row.id)
 
-    async def _perform(self, row: dict[str, Any]) -> str | None:
+    async def _perform(self, row: LeasedReply) -> str | None:
         collector, name = await self._collector(row)
-        if row["action"] == "reply" and not collector.can_reply:
+        if row.action == "reply" and not collector.can_reply:
             raise _Outcome("failed", f"{name} does not take replies from Jasette: answer on {name} itself")
-        if row["action"] != "reply" and not collector.can_hide:
+        if row.action != "reply" and not collector.can_hide:
             raise _Outcome("failed", f"{name} does not let Jasette hide comments: moderate on {name} itself")
         try:
-            if row["action"] == "reply":
+            if row.action == "reply":
                 return await self._reply(row, collector)
             # Hiding is idempotent on every platform: doing it twice shows the customer nothing.
-            await asyncio.wait_for(collector.hide(row["item_external_id"], row["action"] == "hide"), self.send_timeout)
+            await asyncio.wait_for(collector.hide(row.item_external_id, row.action == "hide"), self.send_timeout)
             return None
         except (_Outcome, _LeaseLost):
             raise
@@ -128,24 +129,25 @@ class OutboxWorker:
             raise _Outcome("failed", f"{name} refused: {_short(exc)}") from exc
         except AuthFailed as exc:
             message = f"{name} refused the token: reconnect the account"
+            assert row.account_id is not None  # _collector fails rows whose account was removed
             async with self.pool.acquire() as conn:
-                await accounts.flag_reauth(conn, row["account_id"], error=message, now=self.clock())
+                await accounts.flag_reauth(conn, row.account_id, error=message, now=self.clock())
             raise _Outcome("failed", message) from exc
         except RateLimited as exc:
             raise _Outcome("retry", f"{name} asked Jasette to slow down", exc.retry_after) from exc
         except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
-            log.info("reply %s: transient failure: %r", row["id"], exc)
+            log.info("reply %s: transient failure: %r", row.id, exc)
             raise _Outcome("retry", f"{name} could not be reached or answered with an error") from exc
         except DB_ERRORS:
             raise  # the database, not the platform: the worker loop reports it; the lease expires
         except Exception as exc:
-            log.exception("reply %s: unexpected error in the %s collector", row["id"], name)
+            log.exception("reply %s: unexpected error in the %s collector", row.id, name)
             raise _Outcome("retry", f"Jasette met an unexpected error while sending to {name}") from exc
 
-    async def _reply(self, row: dict[str, Any], collector: Collector) -> str | None:
-        parent, key, text = row["item_external_id"], row["idempotency_key"], row["body"]
+    async def _reply(self, row: LeasedReply, collector: Collector) -> str | None:
+        parent, key, text = row.item_external_id, row.idempotency_key, row.body
         # Any earlier attempt (a crash, a timeout, a failure staff retried) may have posted it.
-        in_doubt = row["was"] == "sending" or row["attempts"] > 1 or row["error"] is not None
+        in_doubt = row.was == "sending" or row.attempts > 1 or row.error is not None
         if in_doubt:
             if type(collector).find_reply is Collector.find_reply:
                 # No way to check: a duplicate reply is public, a missing one can be retried by staff.
@@ -155,56 +157,56 @@ class OutboxWorker:
                 )
             found: SentReply | None = await asyncio.wait_for(collector.find_reply(parent, key, text), self.send_timeout)
             if found is not None:
-                log.info("reply %s: already on the platform as %s; not sending again", row["id"], found.external_id)
+                log.info("reply %s: already on the platform as %s; not sending again", row.id, found.external_id)
                 return found.external_id
         async with self.pool.acquire() as conn:
             if not await outbox.renew(
-                conn, row["id"], worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
+                conn, row.id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
             ):
                 raise _LeaseLost()
         try:
             sent: SentReply = await asyncio.wait_for(collector.reply(parent, text, key), self.send_timeout)
         except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
-            log.info("reply %s: outcome unknown after %r; checking on the platform later", row["id"], exc)
+            log.info("reply %s: outcome unknown after %r; checking on the platform later", row.id, exc)
             raise _Outcome("retry", "The platform did not confirm the reply; Jasette will check before sending again",
                            IN_DOUBT_SECONDS) from exc
         return sent.external_id
 
-    async def _collector(self, row: dict[str, Any]) -> tuple[Collector, str]:
-        if row["account_id"] is None:
+    async def _collector(self, row: LeasedReply) -> tuple[Collector, str]:
+        if row.account_id is None:
             raise _Outcome("failed", "The account this item came from was removed: reconnect it to reply")
         async with self.pool.acquire() as conn:
-            acct = await accounts.load_for_worker(conn, row["account_id"])
+            acct = await accounts.load_for_worker(conn, row.account_id)
         if acct is None:
             raise _Outcome("failed", "The account this item came from was removed: reconnect it to reply")
         try:
-            cls = self.collector_for(acct["platform"])
+            cls = self.collector_for(acct.platform)
         except Exception as exc:
-            raise _Outcome("failed", f"This version of Jasette cannot send to {display_name(acct['platform'])}") from exc
-        name = display_name(acct["platform"], cls)
-        if acct["health"] == "reauth":
+            raise _Outcome("failed", f"This version of Jasette cannot send to {display_name(acct.platform)}") from exc
+        name = display_name(acct.platform, cls)
+        if acct.health == "reauth":
             raise _Outcome("failed", f"{name} refused the token: reconnect the account")
         try:
-            credentials = self.vault.open(acct["credentials"])
+            credentials = self.vault.open(acct.credentials)
         except CredentialsUnreadable as exc:
             raise _Outcome("failed", f"The saved {name} credentials cannot be read: reconnect the account") from exc
         return cls(Account.of(acct, credentials), self.session), name
 
-    async def _record(self, row: dict[str, Any], outcome: _Outcome) -> None:
+    async def _record(self, row: LeasedReply, outcome: _Outcome) -> None:
         async with self.pool.acquire() as conn:
             if outcome.kind == "failed":
-                done = await outbox.mark_failed(conn, row["id"], worker_id=self.worker_id, error=outcome.message)
+                done = await outbox.mark_failed(conn, row.id, worker_id=self.worker_id, error=outcome.message)
             else:
                 delay = backoff.failure_delay(
-                    row["attempts"], self.rng, retry_after=outcome.retry_after,
+                    row.attempts, self.rng, retry_after=outcome.retry_after,
                     base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS,
                 )
                 done = await outbox.mark_retry(
-                    conn, row["id"], worker_id=self.worker_id, error=outcome.message,
+                    conn, row.id, worker_id=self.worker_id, error=outcome.message,
                     next_attempt_at=self.clock() + timedelta(seconds=delay),
                 )
         if done is not None and done["state"] == "failed":
-            log.warning("reply %s failed: %s", row["id"], done["error"])
+            log.warning("reply %s failed: %s", row.id, done["error"])
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:

@@ -1,7 +1,7 @@
 """A batch's way into the inbox: NLP analysis (when the stage is on), then the foundation's
 idempotent ingest with the cursor, inside a transaction that first checks the lease is ours.
 
-When the NLP stage is off, missing or broken, items are stored unanalysed (analyzed_at null)
+When the NLP stage is off or broken, items are stored unanalysed (analyzed_at null)
 and the re-analysis job (collector/reanalyze.py) analyses them later: a broken model never
 loses a comment.
 """
@@ -9,15 +9,17 @@ loses a comment.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import asyncpg
 
 from collector.base import Batch
 from inbox import accounts
 from inbox.ingest import ingest_batch
-from inbox.types import Analysis, IngestResult, NewItem
+from inbox.types import Analysis, IngestResult, NewItem, WorkerAccount
+from nlp.types import DEFAULT_LANGS, Document, Result
 
 log = logging.getLogger(__name__)
 
@@ -30,61 +32,63 @@ DEFAULT_TARGET_MINUTES = 240
 class Analyzer(Protocol):
     """The NLP stage's contract (nlp.pool.Analyzer)."""
 
-    async def analyze_batch(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
+    async def analyze_batch(self, docs: list[Document]) -> list[Result]: ...
 
 
 class LeaseLost(RuntimeError):
     """Another worker owns the account now: this worker's batch must not be stored."""
 
 
-def make_analyzer(workers: int) -> Any | None:
-    """The NLP stage with `workers` processes, or None (items stored unanalysed) when it is absent."""
-    try:
-        from nlp.pool import (
-            Analyzer as PoolAnalyzer,  # the NLP stage is optional at this layer
-        )
-    except ImportError as exc:
-        log.warning("NLP stage unavailable (%s): items are stored unanalysed until it is", exc)
-        return None
-    return PoolAnalyzer(workers)
-
-
-def analysis_of(result: dict[str, Any]) -> Analysis:
-    """The NLP stage's result dict as the inbox's Analysis."""
-    sentiment = str(result.get("sentiment") or "neutral")
+def analysis_of(result: Result) -> Analysis:
+    """The NLP stage's result as the inbox's Analysis."""
     # The schema checks these; a surprising value from a newer NLP stage must not block ingest.
     return Analysis(
-        lang=str(result.get("lang") or "und")[:16],
-        lang_confidence=float(result.get("lang_confidence") or 0.0),
-        sentiment=sentiment if sentiment in SENTIMENTS else "neutral",
-        polarity=float(result.get("polarity") or 0.0),
-        priority=max(0, min(100, int(result.get("priority") or 0))),
-        reasons=[str(r) for r in result.get("reasons") or []],
-        spam=bool(result.get("spam")),
+        lang=str(result.lang or "und")[:16],
+        lang_confidence=float(result.lang_confidence or 0.0),
+        sentiment=result.sentiment if result.sentiment in SENTIMENTS else "neutral",
+        polarity=float(result.polarity or 0.0),
+        priority=max(0, min(100, int(result.priority or 0))),
+        reasons=[str(r) for r in result.reasons or []],
+        spam=bool(result.spam),
+    )
+
+
+def document(
+    body: str | None,
+    *,
+    followers: int | None,
+    already_replied: bool,
+    created_at: datetime | None,
+    now: datetime,
+    expected_langs: Sequence[str] | None,
+    response_target_minutes: int | None,
+) -> Document:
+    """The NLP stage's input for one stored or fetched item: its text plus what priority depends on."""
+    age = (now - created_at).total_seconds() if created_at else 0.0
+    return Document(
+        text=body or "",
+        followers=followers or 0,
+        already_replied=bool(already_replied),
+        age_seconds=max(0.0, age),
+        response_target_seconds=float((response_target_minutes or DEFAULT_TARGET_MINUTES) * 60),
+        expected_langs=tuple(expected_langs or DEFAULT_LANGS),
     )
 
 
 def documents(
-    items: list[NewItem], *, expected_langs: list[str], now: datetime, response_target_minutes: int | None = None
-) -> list[dict[str, Any]]:
-    """The NLP stage's input for a batch: text plus what priority depends on."""
+    items: list[NewItem], *, expected_langs: Sequence[str], now: datetime, response_target_minutes: int | None = None
+) -> list[Document]:
+    """The NLP stage's input for a batch."""
     # Our own replies seen in the same batch mean the customer already has an answer.
     answered = {it.parent_external_id for it in items if it.from_business and it.parent_external_id}
-    docs = []
-    for it in items:
-        age = (now - it.created_at).total_seconds() if it.created_at else 0.0
-        docs.append(
-            {
-                "text": it.body or "",
-                "followers": (it.author.followers if it.author else None) or 0,
-                "platform": it.platform,
-                "already_replied": it.from_business or it.external_id in answered,
-                "age_seconds": max(0.0, age),
-                "expected_langs": list(expected_langs or ["fr", "en"]),
-                "response_target_seconds": (response_target_minutes or DEFAULT_TARGET_MINUTES) * 60,
-            }
+    return [
+        document(
+            it.body, followers=it.author.followers if it.author else None,
+            already_replied=it.from_business or it.external_id in answered, created_at=it.created_at, now=now,
+            expected_langs=expected_langs, response_target_minutes=response_target_minutes,
         )
-    return docs
+        for it in items
+    ]
 
 
 async def analyze(
@@ -111,7 +115,7 @@ async def analyze(
 async def store(
     pool: asyncpg.Pool,
     *,
-    account: dict[str, Any],
+    account: WorkerAccount,
     batch: Batch,
     worker_id: str,
     now: datetime,
@@ -119,15 +123,15 @@ async def store(
 ) -> IngestResult:
     """Analyse a batch and store it with its cursor, if the account's lease is still ours."""
     await analyze(
-        analyzer, batch.items, expected_langs=account.get("expected_langs") or [], now=now,
-        response_target_minutes=account.get("response_target_minutes"),
+        analyzer, batch.items, expected_langs=account.expected_langs, now=now,
+        response_target_minutes=account.response_target_minutes,
     )
     async with pool.acquire() as conn, conn.transaction():
         # Locking the account row and checking the lease in the ingest's transaction means a
         # worker whose lease ran out can never overwrite the cursor of the worker that took over.
-        if not await accounts.holds_lease(conn, account["id"], worker_id=worker_id, now=now):
-            raise LeaseLost(f"lease on account {account['id']} expired before its batch was stored")
+        if not await accounts.holds_lease(conn, account.id, worker_id=worker_id, now=now):
+            raise LeaseLost(f"lease on account {account.id} expired before its batch was stored")
         return await ingest_batch(
-            conn, brand_id=account["brand_id"], account_id=account["id"], items=batch.items,
+            conn, brand_id=account.brand_id, account_id=account.id, items=batch.items,
             cursor=batch.cursor, now=now,
         )

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from collector import backoff, pipeline, registry
+from collector import backoff, pipeline
 from collector.base import (
     Account,
     AuthFailed,
@@ -29,9 +29,11 @@ from collector.base import (
     Refused,
 )
 from collector.clock import utcnow
-from collector.registry import collector_class
+from collector.registry import collector_class, display_name
 from inbox import accounts
 from inbox.credentials import CredentialsUnreadable, Vault
+from inbox.db import DB_ERRORS
+from inbox.types import WorkerAccount
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +45,6 @@ FAILING_AFTER = 2
 RATE_LIMITS_BEFORE_FAILING = 3
 # A platform module that cannot load is retried rarely: only an upgrade fixes it.
 BROKEN_MODULE_DELAY = 3600.0
-# What a database outage raises through asyncpg (a dropped connection can surface as any of
-# these): never the platform's fault, so never recorded against an account.
-DB_ERRORS: tuple[type[BaseException], ...] = (
-    asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError,
-)
-
-
-def display_name(platform: str, cls: Any = None) -> str:
-    """The platform's name as a person reads it (declared on its collector class)."""
-    if cls is None:
-        try:
-            cls = registry.collector_class(platform)
-        except Exception:  # the caller is reporting that very failure: the code will do
-            return platform
-    return getattr(cls, "display_name", "") or platform
 
 
 def in_words(seconds: float) -> str:
@@ -121,7 +108,7 @@ class Poller:
         self.max_pages = max_pages
         self.collector_for = collector_for
 
-    async def lease(self, limit: int) -> list[dict[str, Any]]:
+    async def lease(self, limit: int) -> list[WorkerAccount]:
         """Take up to `limit` due accounts for this worker."""
         async with self.pool.acquire() as conn, conn.transaction():
             return await accounts.lease_due(
@@ -132,9 +119,9 @@ class Poller:
         """Lease what is due and poll it one account after another (tests, bench, one-shot runs)."""
         return [await self.poll(row) for row in await self.lease(limit)]
 
-    async def poll(self, row: dict[str, Any]) -> PollOutcome:
+    async def poll(self, row: WorkerAccount) -> PollOutcome:
         """Poll one leased account until its pages run out; record health and the next poll."""
-        outcome = PollOutcome(account_id=row["id"])
+        outcome = PollOutcome(account_id=row.id)
         try:
             collector, name = self._collector(row)
             await self._walk(row, collector, name, outcome)
@@ -142,12 +129,12 @@ class Poller:
             await self._record_failure(row, outcome, failure)
         except pipeline.LeaseLost as exc:
             # Another worker has the account now; it will record the outcome of its own poll.
-            log.warning("account %s: %s; leaving it to the worker that took over", row["id"], exc)
+            log.warning("account %s: %s; leaving it to the worker that took over", row.id, exc)
             outcome.error = str(exc)
         except asyncio.CancelledError:
             # Shutdown in the middle of a walk: what was stored stays (cursor included), the
             # page in flight rolls back, and the account goes back to the pool at once.
-            await asyncio.shield(self._release(row["id"]))
+            await asyncio.shield(self._release(row.id))
             raise
         return outcome
 
@@ -159,19 +146,19 @@ class Poller:
             log.info("account %s: lease not released (%s); it expires by itself", account_id, exc)
 
     # -- the walk ------------------------------------------------------------------------------
-    def _collector(self, row: dict[str, Any]) -> tuple[Collector, str]:
-        platform = row["platform"]
+    def _collector(self, row: WorkerAccount) -> tuple[Collector, str]:
+        platform = row.platform
         try:
             cls = self.collector_for(platform)
         except Exception as exc:
-            log.error("account %s: cannot load the %s collector: %r", row["id"], platform, exc)
+            log.error("account %s: cannot load the %s collector: %r", row.id, platform, exc)
             raise _Failure(
                 f"This version of Jasette cannot read {display_name(platform)} accounts; "
                 "an update or a fix is needed", "failing", BROKEN_MODULE_DELAY,
             ) from exc
         name = display_name(platform, cls)
         try:
-            credentials = self.vault.open(row.get("credentials"))
+            credentials = self.vault.open(row.credentials)
         except CredentialsUnreadable as exc:
             raise _Failure(
                 f"The saved {name} credentials cannot be read (the secret key changed?): reconnect the account",
@@ -179,14 +166,14 @@ class Poller:
             ) from exc
         return cls(Account.of(row, credentials), self.session), name
 
-    async def _walk(self, row: dict[str, Any], collector: Collector, name: str, outcome: PollOutcome) -> None:
-        cursor: dict[str, Any] = dict(row.get("cursor") or {})
+    async def _walk(self, row: WorkerAccount, collector: Collector, name: str, outcome: PollOutcome) -> None:
+        cursor: dict[str, Any] = dict(row.cursor or {})
         usage: dict[str, Any] = {}
         more = False
         while True:
             batch = await self._fetch(row, collector, name, cursor)
             for problem in batch.problems:
-                log.info("account %s (%s): %s", row["id"], name, problem)
+                log.info("account %s (%s): %s", row.id, name, problem)
             now = self.clock()
             result = await pipeline.store(
                 self.pool, account=row, batch=batch, worker_id=self.worker_id, now=now, analyzer=self.analyzer
@@ -203,40 +190,40 @@ class Poller:
                 break
             async with self.pool.acquire() as conn:
                 if not await accounts.renew_lease(
-                    conn, row["id"], worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
+                    conn, row.id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
                 ):
-                    raise pipeline.LeaseLost(f"lease on account {row['id']} expired during a page walk")
+                    raise pipeline.LeaseLost(f"lease on account {row.id} expired during a page walk")
         now = self.clock()
         if more and backoff.usage_pressure(usage) <= backoff.PAUSE_ABOVE:
             delay = 0.0  # pages left: due again at once, under a fresh lease
         else:
-            delay = backoff.next_poll_delay(row["poll_interval_seconds"], usage, self.rng)
+            delay = backoff.next_poll_delay(row.poll_interval_seconds, usage, self.rng)
         outcome.next_poll_at = now + timedelta(seconds=delay)
         async with self.pool.acquire() as conn:
             previous = await accounts.record_success(
-                conn, row["id"], worker_id=self.worker_id, now=now, next_poll_at=outcome.next_poll_at, usage=usage
+                conn, row.id, worker_id=self.worker_id, now=now, next_poll_at=outcome.next_poll_at, usage=usage
             )
         if previous is not None and previous != "ok":
-            log.warning("account %s (%s): healthy again", row["id"], name)
+            log.warning("account %s (%s): healthy again", row.id, name)
 
-    async def _fetch(self, row: dict[str, Any], collector: Collector, name: str, cursor: dict[str, Any]) -> Any:
-        failures = int(row.get("consecutive_failures") or 0) + 1
+    async def _fetch(self, row: WorkerAccount, collector: Collector, name: str, cursor: dict[str, Any]) -> Any:
+        failures = row.consecutive_failures + 1
         try:
             return await asyncio.wait_for(collector.fetch(dict(cursor)), timeout=self.fetch_timeout)
         except AuthFailed as exc:
-            log.info("account %s: auth failed: %s", row["id"], exc)
+            log.info("account %s: auth failed: %s", row.id, exc)
             raise _Failure(f"{name} refused the token: reconnect the account", "reauth", 0.0) from exc
         except RateLimited as exc:
             delay = backoff.failure_delay(failures, self.rng, retry_after=exc.retry_after)
-            health = "failing" if failures >= RATE_LIMITS_BEFORE_FAILING else row.get("health") or "ok"
+            health = "failing" if failures >= RATE_LIMITS_BEFORE_FAILING else row.health or "ok"
             raise _Failure(
                 f"{name} asked Jasette to slow down; it will try again in {in_words(delay)}", health, delay
             ) from exc
         except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
             delay = backoff.failure_delay(failures, self.rng)
-            log.info("account %s: fetch failed: %r", row["id"], exc)
+            log.info("account %s: fetch failed: %r", row.id, exc)
             what = "did not answer in time" if isinstance(exc, asyncio.TimeoutError) else "could not be reached or answered with an error"
-            health = "failing" if failures >= FAILING_AFTER else row.get("health") or "ok"
+            health = "failing" if failures >= FAILING_AFTER else row.health or "ok"
             raise _Failure(f"{name} {what}; Jasette will try again in {in_words(delay)}", health, delay) from exc
         except Refused as exc:
             delay = backoff.failure_delay(failures, self.rng, base=300.0, cap=6 * 3600.0)
@@ -245,27 +232,27 @@ class Poller:
             raise  # the database, not the platform: the worker loop reports it
         except Exception as exc:
             delay = backoff.failure_delay(failures, self.rng)
-            log.exception("account %s: unexpected error in the %s collector", row["id"], name)
+            log.exception("account %s: unexpected error in the %s collector", row.id, name)
             raise _Failure(
                 f"Jasette could not understand what {name} sent; it will try again in {in_words(delay)}",
-                "failing" if failures >= FAILING_AFTER else row.get("health") or "ok", delay,
+                "failing" if failures >= FAILING_AFTER else row.health or "ok", delay,
             ) from exc
 
-    async def _record_failure(self, row: dict[str, Any], outcome: PollOutcome, failure: _Failure) -> None:
+    async def _record_failure(self, row: WorkerAccount, outcome: PollOutcome, failure: _Failure) -> None:
         now = self.clock()
         outcome.error, outcome.health = failure.message, failure.health
         outcome.next_poll_at = now + timedelta(seconds=failure.delay)
         async with self.pool.acquire() as conn:
             recorded = await accounts.record_failure(
-                conn, row["id"], worker_id=self.worker_id, now=now, error=failure.message,
+                conn, row.id, worker_id=self.worker_id, now=now, error=failure.message,
                 health=failure.health, next_poll_at=outcome.next_poll_at,
             )
         if recorded is None:
-            log.warning("account %s: lease lost before the failure could be recorded", row["id"])
+            log.warning("account %s: lease lost before the failure could be recorded", row.id)
             return
         previous, _ = recorded
         if previous != failure.health:
-            log.warning("account %s: health %s -> %s: %s", row["id"], previous, failure.health, failure.message)
+            log.warning("account %s: health %s -> %s: %s", row.id, previous, failure.health, failure.message)
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:

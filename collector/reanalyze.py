@@ -7,14 +7,14 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from collector.clock import utcnow
-from collector.pipeline import Analyzer, analysis_of
+from collector.pipeline import Analyzer, analysis_of, document
 from inbox.notify import notify_items
 from inbox.types import Analysis
+from nlp.types import Document
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ returning i.id, i.brand_id
 """
 
 
-async def _analyses(analyzer: Analyzer, docs: list[dict[str, Any]], ids: list[int]) -> list[Analysis]:
+async def _analyses(analyzer: Analyzer, docs: list[Document], ids: list[int]) -> list[Analysis]:
     """The batch's analyses; one text that always breaks the stage must not block the others."""
     try:
         results = await analyzer.analyze_batch(docs)
@@ -80,15 +80,11 @@ async def reanalyze_once(
         return 0
     now = clock()
     docs = [
-        {
-            "text": r["body"] or "",
-            "followers": r["followers"] or 0,
-            "platform": r["platform"],
-            "already_replied": bool(r["from_business"] or r["already_replied"]),
-            "age_seconds": max(0.0, (now - r["created_at"]).total_seconds()),
-            "expected_langs": list(r["expected_langs"] or ["fr", "en"]),
-            "response_target_seconds": r["response_target_minutes"] * 60,
-        }
+        document(
+            r["body"], followers=r["followers"], already_replied=r["from_business"] or r["already_replied"],
+            created_at=r["created_at"], now=now, expected_langs=r["expected_langs"],
+            response_target_minutes=r["response_target_minutes"],
+        )
         for r in rows
     ]
     analyses = await _analyses(analyzer, docs, [r["id"] for r in rows])

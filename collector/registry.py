@@ -56,3 +56,13 @@ def parser(platform: str) -> Any:
 def platforms() -> list[str]:
     """Every platform name, in a stable order."""
     return list(COLLECTORS)
+
+
+def display_name(platform: str, cls: Any = None) -> str:
+    """The name people read for `platform`: declared on its collector class; the code itself when unknown."""
+    if cls is None:
+        try:
+            cls = collector_class(platform)
+        except Exception:  # the caller may be reporting that very failure: the code will do
+            return platform
+    return getattr(cls, "display_name", "") or platform

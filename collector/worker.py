@@ -21,11 +21,12 @@ import asyncpg
 from collector.clock import SYNC_SECONDS, DatabaseClock, utcnow
 from collector.outbox_worker import OutboxWorker
 from collector.pipeline import Analyzer
-from collector.poller import DB_ERRORS, Poller
+from collector.poller import Poller
 from collector.reanalyze import reanalyze_once
 from collector.registry import collector_class
 from inbox import accounts, outbox
 from inbox.credentials import Vault
+from inbox.db import DB_ERRORS
 from inbox.notify import REPLIES_CHANNEL
 
 log = logging.getLogger(__name__)

@@ -13,12 +13,18 @@ from typing import Any
 import asyncpg
 
 from inbox.credentials import Vault
+from inbox.types import WorkerAccount
 
 # Columns safe to show on the settings page: everything but the sealed credentials.
 _PUBLIC_COLUMNS = """
     id, brand_id, platform, name, external_id, base_url, settings, enabled, poll_interval_seconds,
     next_poll_at, health, last_success_at, last_error, last_error_at, consecutive_failures, usage,
     created_at, updated_at
+"""
+# What a worker reads of an account (inbox.types.WorkerAccount), with its brand's NLP settings.
+_WORKER_COLUMNS = """
+    a.id, a.brand_id, a.platform, a.external_id, a.base_url, a.credentials, a.settings, a.cursor,
+    a.poll_interval_seconds, a.health, a.consecutive_failures, b.expected_langs, b.response_target_minutes
 """
 
 
@@ -99,25 +105,22 @@ async def remove_account(conn: asyncpg.Connection, *, brand_id: int, account_id:
     return status.endswith(" 1")
 
 
-async def load_for_worker(conn: asyncpg.Connection, account_id: int) -> dict[str, Any] | None:
+async def load_for_worker(conn: asyncpg.Connection, account_id: int) -> WorkerAccount | None:
     """One account with its sealed credentials, for a worker about to call the platform."""
     row = await conn.fetchrow(
-        """
-        select a.*, b.expected_langs, b.response_target_minutes from accounts a join brands b on b.id = a.brand_id where a.id = $1
-        """,
-        account_id,
+        f"select {_WORKER_COLUMNS} from accounts a join brands b on b.id = a.brand_id where a.id = $1", account_id
     )
-    return dict(row) if row else None
+    return WorkerAccount(**row) if row else None
 
 
 async def lease_due(
     conn: asyncpg.Connection, *, worker_id: str, now: datetime, lease_seconds: float, limit: int
-) -> list[dict[str, Any]]:
+) -> list[WorkerAccount]:
     """Take up to `limit` due accounts for `worker_id` until now + lease_seconds."""
     if limit <= 0:
         return []
     rows = await conn.fetch(
-        """
+        f"""
         with due as (
             select id from accounts
             where enabled and health <> 'reauth' and next_poll_at <= $2
@@ -129,11 +132,11 @@ async def lease_due(
         update accounts a set lease_owner = $1, lease_until = $3
         from due, brands b
         where a.id = due.id and b.id = a.brand_id
-        returning a.*, b.expected_langs, b.response_target_minutes
+        returning {_WORKER_COLUMNS}
         """,
         worker_id, now, now + timedelta(seconds=lease_seconds), limit,
     )
-    return [dict(r) for r in rows]
+    return [WorkerAccount(**r) for r in rows]
 
 
 async def renew_lease(

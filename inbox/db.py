@@ -7,6 +7,12 @@ from typing import Any
 
 import asyncpg
 
+# What a database outage raises through asyncpg (a dropped connection can surface as any of
+# these): callers that talk to platforms too must never blame the platform for them.
+DB_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError,
+)
+
 
 class DatabaseUnavailable(RuntimeError):
     """The database named by the DSN cannot be reached or refused us."""

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from inbox.notify import REPLIES_CHANNEL, notify
+from inbox.types import LeasedReply
 
 
 async def enqueue(
@@ -63,12 +64,12 @@ async def _notify_state(conn: asyncpg.Connection, row: Any) -> None:
 
 async def claim_due(
     conn: asyncpg.Connection, *, worker_id: str, now: datetime, lease_seconds: float, limit: int
-) -> list[dict[str, Any]]:
+) -> list[LeasedReply]:
     """Take up to `limit` rows to send: queued and due, or 'sending' under an expired lease.
 
     Each row comes with `was` (its state before the claim: 'sending' means its outcome is
-    unknown and the platform must be asked before any resend), the item's external id and
-    platform, and `attempts` already counting this one.
+    unknown and the platform must be asked before any resend), the item's external id, and
+    `attempts` already counting this one.
     """
     if limit <= 0:
         return []
@@ -88,15 +89,15 @@ async def claim_due(
                    attempts = r.attempts + 1, updated_at = now()
             from due, items i
             where r.id = due.id and i.id = r.item_id
-            returning r.*, due.was, i.external_id as item_external_id, i.platform as item_platform,
-                      i.created_at as item_created_at
+            returning r.id, r.brand_id, r.item_id, r.account_id, r.action, r.body, r.idempotency_key, r.state,
+                      r.attempts, r.error, r.lease_until, due.was, i.external_id as item_external_id
             """,
             worker_id, now, now + timedelta(seconds=lease_seconds), limit,
         )
         for row in rows:
             if row["was"] == "queued":
                 await _notify_state(conn, row)
-    return [dict(r) for r in rows]
+    return [LeasedReply(**r) for r in rows]
 
 
 async def renew(

@@ -1,4 +1,5 @@
-"""Shared value types of the inbox store: what collectors hand over, what ingest returns."""
+"""Shared value types of the inbox store: what collectors hand over, what ingest returns, and
+the rows workers lease (accounts to poll, replies to send)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,43 @@ class IngestResult:
     new_ids: list[int] = field(default_factory=list)
     changed_ids: list[int] = field(default_factory=list)
     problems: list[Rejected] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerAccount:
+    """An account as a worker uses it: leased to poll, or loaded to send a reply through it."""
+
+    id: int
+    brand_id: int
+    platform: str
+    external_id: str
+    base_url: str
+    credentials: bytes | None  # sealed: the Vault opens them
+    settings: dict[str, Any]
+    cursor: dict[str, Any]
+    poll_interval_seconds: int
+    health: str  # ok, failing, reauth
+    consecutive_failures: int
+    # The brand's, for the NLP stage.
+    expected_langs: list[str]
+    response_target_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class LeasedReply:
+    """An outbox row a worker claimed to carry out (reply, hide or unhide)."""
+
+    id: int
+    brand_id: int
+    item_id: int
+    account_id: int | None  # None once the account was removed
+    action: str  # reply, hide, unhide
+    body: str
+    idempotency_key: str
+    state: str
+    attempts: int  # counting this one
+    error: str | None  # the last attempt's
+    lease_until: datetime | None
+    # The state before the claim: 'sending' means an earlier worker's outcome is unknown.
+    was: str
+    item_external_id: str

@@ -11,9 +11,9 @@ import importlib
 import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Callable
+from typing import Callable
 
-from jasette.errors import UserError, explain
+from jasette.errors import explain
 
 
 def _version() -> str:

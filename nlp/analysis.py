@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from . import language, lexicon, priority, sentiment, signals, slang, spam
 from .text import clean
 from .tokens import tokenize
+from .types import DEFAULT_LANGS, DEFAULT_RESPONSE_TARGET_SECONDS, Result
 
 # Sentiment models ship for these; other languages are read with the rules and emoji alone.
 _SENTIMENT_LANGS = ("en", "fr")
@@ -20,18 +24,18 @@ def analyze(
     platform: str | None = None,
     already_replied: bool = False,
     age_seconds: float | None = None,
-    response_target_seconds: float = 14400,
-    expected_langs: tuple[str, ...] = ("fr", "en"),
-) -> dict:
-    """Return lang, lang_confidence, sentiment, polarity, priority, reasons, spam and evidence for text."""
+    response_target_seconds: float = DEFAULT_RESPONSE_TARGET_SECONDS,
+    expected_langs: Sequence[str] | str = DEFAULT_LANGS,
+) -> Result:
+    """Return the language, sentiment, priority, reasons, spam flag and evidence of text."""
     del platform  # accepted for callers' convenience; no platform-specific rule exists by design
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     if isinstance(expected_langs, str):
-        expected_langs = tuple(x.strip() for x in expected_langs.split(","))
-    expected_langs = tuple(x for x in expected_langs if isinstance(x, str) and x) or ("fr", "en")
+        expected_langs = [x.strip() for x in expected_langs.split(",")]
+    langs = tuple(x for x in expected_langs if isinstance(x, str) and x) or DEFAULT_LANGS
     cleaned = clean(text)
-    lang, confidence = language.detect(cleaned, expected_langs)
+    lang, confidence = language.detect(cleaned, langs)
     tokens = tokenize(cleaned)
     # Quebec praise slang ("malade!") read once: the rules score it as praise, and the sickness
     # signal leaves it out.
@@ -68,33 +72,33 @@ def analyze(
         sarcasm=any(e.startswith("sarcasm:") for e in evidence),
     )
     evidence = evidence + [f"urgent:{c}:{term}" for c, term in urgent.items()] + [f"spam:{m}" for m in spam_markers]
-    return {
-        "lang": lang,
-        "lang_confidence": float(confidence),
-        "sentiment": label,
-        "polarity": float(polarity),
-        "priority": rank,
-        "reasons": reasons,
-        "spam": is_spam,
-        "evidence": evidence[:20],
-    }
+    return Result(
+        lang=lang,
+        lang_confidence=float(confidence),
+        sentiment=label,
+        polarity=float(polarity),
+        priority=rank,
+        reasons=reasons,
+        spam=is_spam,
+        evidence=evidence[:20],
+    )
 
 
-def _as_int(value) -> int | None:
+def _as_int(value: Any) -> int | None:
     try:
         return None if value is None else max(0, int(value))
     except (TypeError, ValueError):
         return None
 
 
-def _as_float(value) -> float | None:
+def _as_float(value: Any) -> float | None:
     try:
         return None if value is None else max(0.0, float(value))
     except (TypeError, ValueError):
         return None
 
 
-def warm_up(expected_langs: tuple[str, ...] = ("fr", "en")) -> None:
+def warm_up(expected_langs: tuple[str, ...] = DEFAULT_LANGS) -> None:
     """Load every model and lexicon now, so the first real comment is as fast as the rest."""
     language.load(expected_langs)
     for lang in _SENTIMENT_LANGS:

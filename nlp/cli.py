@@ -12,10 +12,11 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .pool import Analyzer
 from .reasons import describe
+from .types import Document
 
 _BATCH = 512
 _FIELDS = ("lang", "lang_confidence", "sentiment", "polarity", "priority", "reasons", "spam")
@@ -28,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--expected-langs", default="fr,en", help="the brand's languages, comma-separated")
 
 
-def _parse(number: int, raw: bytes, expected: tuple[str, ...]) -> tuple[dict | None, dict | None]:
+def _parse(number: int, raw: bytes, expected: tuple[str, ...]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """Return (document, None) for a good line or (None, error object) for a bad one."""
     try:
         line = raw.decode("utf-8")
@@ -46,17 +47,18 @@ def _parse(number: int, raw: bytes, expected: tuple[str, ...]) -> tuple[dict | N
     text = obj.get("text")
     if not isinstance(text, str):
         return None, {"id": ident, "line": number, "error": "missing_text"}
-    doc = {"text": text, "platform": obj.get("platform"), "expected_langs": expected}
     followers = obj.get("author_followers", obj.get("followers"))
-    if isinstance(followers, (int, float)) and not isinstance(followers, bool):
-        doc["followers"] = int(followers)
-    for key in ("already_replied", "age_seconds"):
-        if key in obj:
-            doc[key] = obj[key]
+    if not isinstance(followers, (int, float)) or isinstance(followers, bool):
+        followers = None
+    # Odd values of the optional fields are passed as given: analyze() reads them tolerantly.
+    doc = Document(
+        text, followers=None if followers is None else int(followers), already_replied=obj.get("already_replied", False),
+        age_seconds=obj.get("age_seconds"), expected_langs=expected,
+    )
     return {"id": ident, "doc": doc}, None
 
 
-def _dump(obj: dict) -> bytes:
+def _dump(obj: dict[str, Any]) -> bytes:
     try:
         return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
     except UnicodeEncodeError:
@@ -66,7 +68,7 @@ def _dump(obj: dict) -> bytes:
 async def _stream(args: argparse.Namespace, source: BinaryIO, sink: BinaryIO) -> None:
     expected = tuple(x.strip() for x in args.expected_langs.split(",") if x.strip()) or ("fr", "en")
     async with Analyzer(workers=args.workers) as analyzer:
-        batch: list[tuple[dict | None, dict | None]] = []
+        batch: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
         number = 0
 
         async def flush() -> None:
@@ -78,8 +80,8 @@ async def _stream(args: argparse.Namespace, source: BinaryIO, sink: BinaryIO) ->
                     continue
                 result = next(results)
                 out = {"id": item["id"]}
-                out.update({k: result[k] for k in _FIELDS})
-                out["reasons_text"] = [describe(code, args.ui_lang) for code in result["reasons"]]
+                out.update({k: getattr(result, k) for k in _FIELDS})
+                out["reasons_text"] = [describe(code, args.ui_lang) for code in result.reasons]
                 sink.write(_dump(out))
             sink.flush()
             batch.clear()

@@ -74,7 +74,7 @@ def sentiment_report(folder: str) -> None:
         path = os.path.join(folder, f"sentiment_{lang}_dev.csv")
         rows = read_rows(path)
         started = time.perf_counter()
-        ours = [analyze(r["text"])["sentiment"] for r in rows]
+        ours = [analyze(r["text"]).sentiment for r in rows]
         ours_us = (time.perf_counter() - started) / len(rows) * 1e6
         started = time.perf_counter()
         naive = [naive_sentiment(r["text"]) for r in rows]

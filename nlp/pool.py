@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 
 from .analysis import analyze, warm_up
+from .types import Document, Result
 
 _MIN_CHUNK = 64
 # More chunks than workers: a worker that finishes early takes the next chunk instead of waiting
@@ -31,18 +32,21 @@ _CHUNKS_PER_WORKER = 2
 # Imported once by the forkserver (importing them starts no thread), so each worker forks with
 # them already imported; the models themselves load in each worker (lingua's start threads).
 _PRELOAD = ["nlp.pool", "langdetect", "lingua", "textblob", "textblob_fr"]
-_KEYS = ("followers", "platform", "already_replied", "age_seconds", "response_target_seconds", "expected_langs")
 
 
-def analyze_doc(doc: dict) -> dict:
-    """Return analyze() of one document dict ({"text", optional "followers", ...})."""
-    kwargs = {k: doc[k] for k in _KEYS if doc.get(k) is not None}
-    if "expected_langs" in kwargs:
-        kwargs["expected_langs"] = tuple(kwargs["expected_langs"])
-    return analyze(doc.get("text") or "", **kwargs)
+def analyze_doc(doc: Document) -> Result:
+    """Return analyze() of one document."""
+    return analyze(
+        doc.text,
+        followers=doc.followers,
+        already_replied=doc.already_replied,
+        age_seconds=doc.age_seconds,
+        response_target_seconds=doc.response_target_seconds,
+        expected_langs=doc.expected_langs,
+    )
 
 
-def analyze_docs(docs: list[dict]) -> list[dict]:
+def analyze_docs(docs: list[Document]) -> list[Result]:
     """Return analyze_doc() of each document, in order (the unit of work sent to a worker)."""
     return [analyze_doc(d) for d in docs]
 
@@ -110,7 +114,7 @@ class Analyzer:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
                                              initializer=_init_worker, initargs=(os.getpid(),))
 
-    async def analyze_batch(self, docs: list[dict]) -> list[dict]:
+    async def analyze_batch(self, docs: list[Document]) -> list[Result]:
         """Return the analysis of each doc, in order."""
         if not docs:
             return []

@@ -82,12 +82,3 @@ def fold_accents(word: str) -> str:
     if word.isascii():
         return word
     return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
-
-
-def emojis(text: str) -> list[str]:
-    """Return the emoji characters of text, in order (joiners and selectors dropped)."""
-    return [
-        ch
-        for ch in EMOJI_RE.findall(text)
-        if ch not in "\ufe0f\u200d\u20e3" and not ("\U000e0020" <= ch <= "\U000e007f")
-    ]

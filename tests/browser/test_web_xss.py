@@ -105,7 +105,7 @@ async def test_no_payload_executes(pool, db_dsn, browser) -> None:
         for index in (0, 5, 7, 13, 50, 70, 99):
             row = page.locator("#stream li.item").nth(index)
             await row.click()
-            await page.wait_for_selector(f'#pane h2 .author')
+            await page.wait_for_selector('#pane h2 .author')
         shown = await page.locator("#stream li.item .body").all_text_contents()
         assert set(shown) == set(PAYLOADS)  # shown as text, exactly as written
         found = await page.evaluate("""() => {

@@ -295,9 +295,9 @@ async def test_the_poller_brings_replies_into_the_inbox_and_the_outbox_answers_o
                                    body="Oui, jusqu'à 14 h!", idempotency_key="k-24", action="reply")
         # A worker claims it, sends it and dies before recording anything.
         claimed = await outbox.claim_due(conn, worker_id="doomed", now=clock(), lease_seconds=60, limit=10)
-    assert [c["id"] for c in claimed] == [row["id"]]
+    assert [c.id for c in claimed] == [row["id"]]
     doomed = box.collector(session)
-    await doomed.reply(parent, "Oui, jusqu'à 14 h!", claimed[0]["idempotency_key"])
+    await doomed.reply(parent, "Oui, jusqu'à 14 h!", claimed[0].idempotency_key)
     clock.advance(61)
     worker = OutboxWorker(pool, vault, session, worker_id="w2", clock=clock, rng=random.Random(3))
     assert await worker.run_once() == 1

@@ -139,11 +139,11 @@ async def _send_without_recording(pool, vault, session, clock, row_id: int) -> N
     """A worker that claims the row, gets the reply onto the platform, then dies before recording."""
     async with pool.acquire() as conn:
         claimed = await outbox.claim_due(conn, worker_id="doomed", now=clock(), lease_seconds=60, limit=10)
-    assert [c["id"] for c in claimed] == [row_id]
-    acct = await pool.fetchrow("select * from accounts where id = $1", claimed[0]["account_id"])
+    assert [c.id for c in claimed] == [row_id]
+    acct = await pool.fetchrow("select * from accounts where id = $1", claimed[0].account_id)
     account = Account(id=acct["id"], platform=PLATFORM, external_id=acct["external_id"], base_url=acct["base_url"],
                       credentials=vault.open(acct["credentials"]), settings=acct["settings"])
-    await collector_class(PLATFORM)(account, session).reply(claimed[0]["item_external_id"], claimed[0]["body"], claimed[0]["idempotency_key"])
+    await collector_class(PLATFORM)(account, session).reply(claimed[0].item_external_id, claimed[0].body, claimed[0].idempotency_key)
 
 
 async def test_a_worker_killed_after_sending_is_not_followed_by_a_resend(pool, vault, site, session, clock, inbox) -> None:
@@ -389,4 +389,4 @@ async def test_an_unhide_waiting_for_its_hide_does_not_make_the_sender_spin(pool
     async with pool.acquire() as conn:
         [hide] = await outbox.claim_due(conn, worker_id="busy", now=clock(), lease_seconds=60, limit=10)
         assert await outbox.claim_due(conn, worker_id="other", now=clock(), lease_seconds=60, limit=10) == []
-        assert await outbox.next_due_at(conn) == hide["lease_until"]
+        assert await outbox.next_due_at(conn) == hide.lease_until

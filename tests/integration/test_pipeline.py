@@ -24,6 +24,7 @@ from inbox.credentials import Vault
 from inbox.notify import ITEMS_CHANNEL
 from inbox.types import Author, NewItem
 from nlp.pool import Analyzer
+from nlp.types import Document
 
 ANGRY = "C'est inacceptable, ma commande est arrivée brisée et personne ne répond. Je veux un remboursement!"
 HAPPY = "Merci beaucoup, le pain au levain est délicieux!"
@@ -92,7 +93,7 @@ async def test_a_dead_nlp_process_loses_no_comment(pool, vault, site, session, a
     inject(site, ANGRY, HAPPY)
     analyzer = Analyzer(1)
     try:
-        assert len(await analyzer.analyze_batch([{"text": HAPPY}])) == 1  # the process is up
+        assert len(await analyzer.analyze_batch([Document(HAPPY)])) == 1  # the process is up
         for process in list(analyzer._pool._processes.values()):  # type: ignore[union-attr]
             os.kill(process.pid, signal.SIGKILL)
         await asyncio.sleep(0.2)
@@ -118,9 +119,9 @@ def test_documents_carry_what_priority_depends_on() -> None:
                    parent_external_id="1", from_business=True)
     other = NewItem(platform="p", external_id="3", kind="comment", body="Bravo", created_at=None)
     docs = documents([question, ours, other], expected_langs=["fr"], now=now, response_target_minutes=60)
-    assert docs[0] == {
-        "text": "Ouvert demain?", "followers": 1500, "platform": "p", "already_replied": True,
-        "age_seconds": 3600.0, "expected_langs": ["fr"], "response_target_seconds": 3600,
-    }
-    assert docs[1]["already_replied"] is True  # our own reply needs no answer
-    assert docs[2]["already_replied"] is False and docs[2]["age_seconds"] == 0.0 and docs[2]["followers"] == 0
+    assert docs[0] == Document(
+        text="Ouvert demain?", followers=1500, already_replied=True, age_seconds=3600.0,
+        expected_langs=("fr",), response_target_seconds=3600,
+    )
+    assert docs[1].already_replied is True  # our own reply needs no answer
+    assert docs[2].already_replied is False and docs[2].age_seconds == 0.0 and docs[2].followers == 0

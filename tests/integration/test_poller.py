@@ -215,7 +215,7 @@ async def test_a_lease_lost_mid_walk_stores_nothing_more(pool, vault, site, sess
     rows = await p.lease(10)
     clock.advance(61)  # the lease ran out (a stalled worker)
     other = await poller(pool, vault, session, clock, worker_id="w2").lease(10)
-    assert [r["id"] for r in other] == [account["account_id"]]
+    assert [r.id for r in other] == [account["account_id"]]
     outcome = await p.poll(rows[0])
     assert outcome.pages == 0 and "lease" in (outcome.error or "")
     assert await stored_ids(pool) == []
@@ -233,7 +233,7 @@ async def test_leases_are_exclusive_between_workers(pool, vault, site, session) 
     first = await a.lease(4)
     second = await b.lease(4)
     assert len(first) == 4 and len(second) == 2
-    assert not {r["id"] for r in first} & {r["id"] for r in second}
+    assert not {r.id for r in first} & {r.id for r in second}
     assert await a.lease(4) == [] and await b.lease(4) == []
     clock.advance(a.lease_seconds + 1)
     third = await b.lease(10)

@@ -12,9 +12,9 @@ import asyncpg
 import pytest
 from polling import Site, new_brand, running_site, wordpress_account
 
-from collector.poller import DB_ERRORS
 from collector.worker import run_worker
 from inbox import outbox
+from inbox.db import DB_ERRORS
 
 
 async def _holds(predicate) -> bool:

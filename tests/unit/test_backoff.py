@@ -7,7 +7,8 @@ import random
 import pytest
 
 from collector import backoff
-from collector.poller import display_name, in_words
+from collector.poller import in_words
+from collector.registry import display_name
 
 
 def test_jitter_stays_within_its_spread_and_spreads() -> None:

@@ -32,7 +32,7 @@ def test_scores_macro_f1_recall_and_confusion():
 @pytest.mark.parametrize("lang,floor", [("en", 0.67), ("fr", 0.62)])
 def test_sentiment_on_held_out_rows(lang, floor):
     rows = [r for r in read_rows(os.path.join(EVAL, f"sentiment_{lang}_dev.csv")) if held_out(r)]
-    pred = [analyze(r["text"])["sentiment"] for r in rows]
+    pred = [analyze(r["text"]).sentiment for r in rows]
     f1, recall, _ = scores([r["label"] for r in rows], pred)
     assert f1 >= floor
     assert recall["negative"] >= 0.84

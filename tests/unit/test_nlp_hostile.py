@@ -9,7 +9,7 @@ import pytest
 
 from nlp import analyze
 
-KEYS = {"lang", "lang_confidence", "sentiment", "polarity", "priority", "reasons", "spam", "evidence"}
+KEYS = ["lang", "lang_confidence", "sentiment", "polarity", "priority", "reasons", "spam", "evidence"]
 HOSTILE = [
     "",
     " \n\t ",
@@ -32,28 +32,28 @@ HOSTILE = [
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_text_gives_a_well_formed_result(text):
     result = analyze(text)
-    assert set(result) == KEYS
-    assert isinstance(result["lang"], str) and 2 <= len(result["lang"]) <= 3
-    assert 0.0 <= result["lang_confidence"] <= 1.0
-    assert result["sentiment"] in ("negative", "neutral", "positive")
-    assert -1.0 <= result["polarity"] <= 1.0
-    assert isinstance(result["priority"], int) and 0 <= result["priority"] <= 100
-    assert all(isinstance(r, str) for r in result["reasons"])
-    assert isinstance(result["spam"], bool)
-    assert all(isinstance(e, str) for e in result["evidence"]) and len(result["evidence"]) <= 20
-    json.dumps(result)
+    assert list(result.to_dict()) == KEYS
+    assert isinstance(result.lang, str) and 2 <= len(result.lang) <= 3
+    assert 0.0 <= result.lang_confidence <= 1.0
+    assert result.sentiment in ("negative", "neutral", "positive")
+    assert -1.0 <= result.polarity <= 1.0
+    assert isinstance(result.priority, int) and 0 <= result.priority <= 100
+    assert all(isinstance(r, str) for r in result.reasons)
+    assert isinstance(result.spam, bool)
+    assert all(isinstance(e, str) for e in result.evidence) and len(result.evidence) <= 20
+    json.dumps(result.to_dict())
 
 
 def test_empty_and_emoji_only_are_und():
-    assert analyze("")["lang"] == "und"
-    assert analyze("😂😂😂🔥🔥💯")["lang"] == "und"
-    assert analyze("😂😂😂🔥🔥💯")["sentiment"] == "positive"
+    assert analyze("").lang == "und"
+    assert analyze("😂😂😂🔥🔥💯").lang == "und"
+    assert analyze("😂😂😂🔥🔥💯").sentiment == "positive"
 
 
 def test_odd_arguments_are_tolerated():
     result = analyze("Bon service", followers="lots", age_seconds="soon", expected_langs=("en",))
-    assert result["priority"] >= 0
-    assert analyze(None)["lang"] == "und"  # type: ignore[arg-type]
+    assert result.priority >= 0
+    assert analyze(None).lang == "und"  # type: ignore[arg-type]
 
 
 def test_same_input_same_output_in_this_process():
@@ -65,7 +65,7 @@ def test_same_output_across_processes_and_hash_seeds():
     texts = ["Service full lent, c'est plate", "Thanks for nothing 🙄", "Das ist gut", "bon", "I want a refund"]
     code = (
         "import json,sys; from nlp import analyze; "
-        "print(json.dumps([analyze(t) for t in json.loads(sys.argv[1])], sort_keys=True))"
+        "print(json.dumps([analyze(t).to_dict() for t in json.loads(sys.argv[1])], sort_keys=True))"
     )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     outputs = set()
@@ -82,7 +82,7 @@ def test_same_output_across_processes_and_hash_seeds():
         )
         outputs.add(done.stdout)
     assert len(outputs) == 1
-    assert json.loads(outputs.pop()) == json.loads(json.dumps([analyze(t) for t in texts], sort_keys=True))
+    assert json.loads(outputs.pop()) == json.loads(json.dumps([analyze(t).to_dict() for t in texts], sort_keys=True))
 
 
 def test_expected_languages_given_as_a_string_or_list():

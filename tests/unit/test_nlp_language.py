@@ -82,7 +82,7 @@ def test_seeded_langdetect_is_deterministic_and_restricted():
 
 def test_analyze_reports_language():
     result = analyze("Le service était excellent, merci!")
-    assert result["lang"] == "fr" and result["lang_confidence"] > 0.5
+    assert result.lang == "fr" and result.lang_confidence > 0.5
 
 
 @pytest.mark.parametrize(

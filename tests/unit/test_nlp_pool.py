@@ -5,25 +5,29 @@ import socket
 
 import psutil
 
+import pickle
+from dataclasses import replace
+
 from nlp import analyze
 from nlp.pool import Analyzer, analyze_doc
+from nlp.types import Document
 
 DOCS = [
-    {"text": "Ma commande est toujours pas reçue 😡", "followers": 12000, "age_seconds": 99999},
-    {"text": "Merci, c'était délicieux!"},
-    {"text": "Do you deliver to Laval?", "already_replied": True},
-    {"text": "DM me for followers", "platform": "any"},
-    {"text": "", "expected_langs": ["en"]},
+    Document("Ma commande est toujours pas reçue 😡", followers=12000, age_seconds=99999),
+    Document("Merci, c'était délicieux!"),
+    Document("Do you deliver to Laval?", already_replied=True),
+    Document("DM me for followers"),
+    Document("", expected_langs=("en",)),
 ]
 
 
 def expected(doc):
     return analyze(
-        doc["text"],
-        followers=doc.get("followers"),
-        already_replied=doc.get("already_replied", False),
-        age_seconds=doc.get("age_seconds"),
-        expected_langs=tuple(doc.get("expected_langs", ("fr", "en"))),
+        doc.text,
+        followers=doc.followers,
+        already_replied=doc.already_replied,
+        age_seconds=doc.age_seconds,
+        expected_langs=doc.expected_langs,
     )
 
 
@@ -34,7 +38,7 @@ async def test_in_process_matches_analyze():
 
 
 async def test_workers_keep_order_across_chunks():
-    docs = [dict(DOCS[i % len(DOCS)], text=f"{DOCS[i % len(DOCS)]['text']} {i}") for i in range(300)]
+    docs = [replace(DOCS[i % len(DOCS)], text=f"{DOCS[i % len(DOCS)].text} {i}") for i in range(300)]
     async with Analyzer(workers=2) as analyzer:
         results = await analyzer.analyze_batch(docs)
     assert results == [analyze_doc(d) for d in docs]
@@ -59,3 +63,10 @@ async def test_workers_hold_none_of_the_callers_sockets():
             assert pool, "the pool's processes should be running"
             for process in pool:
                 assert process.net_connections(kind="inet") == [], process.cmdline()
+
+
+def test_documents_and_results_survive_the_trip_to_a_worker():
+    result = analyze_doc(DOCS[0])
+    assert pickle.loads(pickle.dumps(DOCS[0])) == DOCS[0]
+    assert pickle.loads(pickle.dumps(result)) == result
+    assert result.to_dict()["reasons"] == result.reasons

@@ -31,41 +31,41 @@ from nlp.reasons import CODES, describe
 )
 def test_urgent_matters_in_both_languages(text, code):
     result = analyze(text)
-    assert code in result["reasons"]
-    assert result["priority"] >= 50
+    assert code in result.reasons
+    assert result.priority >= 50
 
 
 def test_quebec_praise_malade_is_not_sickness():
-    assert "urgent:sick" not in analyze("C'était malade hier soir, merci!")["reasons"]
+    assert "urgent:sick" not in analyze("C'était malade hier soir, merci!").reasons
 
 
 def test_order_of_the_inbox():
-    allergy = analyze("Mon fils a fait une réaction allergique après votre dessert, c'est grave")["priority"]
-    angry = analyze("Service horrible, plus jamais!")["priority"]
-    question = analyze("Vous êtes ouverts à quelle heure demain?")["priority"]
-    thanks = analyze("Merci beaucoup, c'était délicieux!")["priority"]
-    spam = analyze("DM me for 10k followers!!")["priority"]
+    allergy = analyze("Mon fils a fait une réaction allergique après votre dessert, c'est grave").priority
+    angry = analyze("Service horrible, plus jamais!").priority
+    question = analyze("Vous êtes ouverts à quelle heure demain?").priority
+    thanks = analyze("Merci beaucoup, c'était délicieux!").priority
+    spam = analyze("DM me for 10k followers!!").priority
     assert allergy > angry > question > thanks > spam
 
 
 def test_question_expects_an_answer():
-    assert "question" in analyze("Do you deliver to Laval?")["reasons"]
-    assert "question" in analyze("Est-ce que vous livrez à Laval")["reasons"]
-    assert "question" not in analyze("Great coffee")["reasons"]
+    assert "question" in analyze("Do you deliver to Laval?").reasons
+    assert "question" in analyze("Est-ce que vous livrez à Laval").reasons
+    assert "question" not in analyze("Great coffee").reasons
 
 
 def test_reach_raises_priority():
     text = "Service très lent aujourd'hui"
     small, big = analyze(text, followers=50), analyze(text, followers=250_000)
-    assert big["priority"] > small["priority"]
-    assert "reach" in big["reasons"] and "reach" not in small["reasons"]
+    assert big.priority > small.priority
+    assert "reach" in big.reasons and "reach" not in small.reasons
 
 
 def test_already_replied_drops_priority():
     text = "Service horrible, je veux un remboursement"
     open_, answered = analyze(text), analyze(text, already_replied=True)
-    assert answered["priority"] < open_["priority"] / 2
-    assert "replied" in answered["reasons"]
+    assert answered.priority < open_.priority / 2
+    assert "replied" in answered.reasons
 
 
 def test_age_against_the_response_target():
@@ -73,8 +73,8 @@ def test_age_against_the_response_target():
     fresh = analyze(text, age_seconds=60, response_target_seconds=3600)
     soon = analyze(text, age_seconds=2400, response_target_seconds=3600)
     late = analyze(text, age_seconds=7200, response_target_seconds=3600)
-    assert fresh["priority"] < soon["priority"] < late["priority"]
-    assert "due_soon" in soon["reasons"] and "overdue" in late["reasons"]
+    assert fresh.priority < soon.priority < late.priority
+    assert "due_soon" in soon.reasons and "overdue" in late.reasons
 
 
 @pytest.mark.parametrize(
@@ -91,9 +91,9 @@ def test_age_against_the_response_target():
 )
 def test_spam_is_flagged_and_ranked_last(text):
     result = analyze(text, followers=100_000)
-    assert result["spam"] is True
-    assert result["reasons"] == ["spam"]
-    assert result["priority"] <= 5
+    assert result.spam is True
+    assert result.reasons == ["spam"]
+    assert result.priority <= 5
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_spam_is_flagged_and_ranked_last(text):
     ],
 )
 def test_customers_are_not_spam(text):
-    assert analyze(text)["spam"] is False
+    assert analyze(text).spam is False
 
 
 def test_every_reason_code_has_short_french_and_english_text():
@@ -120,7 +120,7 @@ def test_every_reason_code_has_short_french_and_english_text():
 
 def test_reasons_returned_are_known_codes():
     for text in ["Je veux un remboursement!!!", "DM me for followers", "Do you deliver?", "merci"]:
-        for code in analyze(text, followers=50_000, age_seconds=99999)["reasons"]:
+        for code in analyze(text, followers=50_000, age_seconds=99999).reasons:
             assert code in CODES
 
 
@@ -139,9 +139,9 @@ def test_reasons_returned_are_known_codes():
 )
 def test_quebec_praise_slang_is_neither_sickness_nor_urgent(text):
     result = analyze(text)
-    assert "urgent:sick" not in result["reasons"]
-    assert not any(code in result["reasons"] for code in ("negative", "very_negative"))
-    assert result["priority"] < 30
+    assert "urgent:sick" not in result.reasons
+    assert not any(code in result.reasons for code in ("negative", "very_negative"))
+    assert result.priority < 30
 
 
 @pytest.mark.parametrize(
@@ -150,8 +150,8 @@ def test_quebec_praise_slang_is_neither_sickness_nor_urgent(text):
 )
 def test_outrage_slang_is_a_complaint_not_an_illness(text):
     result = analyze(text)
-    assert result["sentiment"] == "negative"
-    assert "urgent:sick" not in result["reasons"]
+    assert result.sentiment == "negative"
+    assert "urgent:sick" not in result.reasons
 
 
 @pytest.mark.parametrize(
@@ -171,17 +171,17 @@ def test_outrage_slang_is_a_complaint_not_an_illness(text):
 )
 def test_real_sickness_stays_urgent(text):
     result = analyze(text)
-    assert "urgent:sick" in result["reasons"]
-    assert result["sentiment"] == "negative"
-    assert result["priority"] >= 50
+    assert "urgent:sick" in result.reasons
+    assert result.sentiment == "negative"
+    assert result.priority >= 50
 
 
 def test_praise_then_a_contrasting_complaint_is_no_illness():
     # The contrast makes the parking the point (negative), but nobody is sick.
     result = analyze("Malade! Par contre le stationnement est poche")
-    assert result["sentiment"] == "negative"
-    assert "urgent:sick" not in result["reasons"]
-    assert "urgent:sick" in analyze("Malade! Mais j'ai vomi toute la nuit")["reasons"]
+    assert result.sentiment == "negative"
+    assert "urgent:sick" not in result.reasons
+    assert "urgent:sick" in analyze("Malade! Mais j'ai vomi toute la nuit").reasons
 
 
 @pytest.mark.parametrize(
@@ -195,17 +195,17 @@ def test_praise_then_a_contrasting_complaint_is_no_illness():
 )
 def test_a_plain_complaint_is_negative_even_without_a_rated_word(text):
     result = analyze(text)
-    assert result["sentiment"] == "negative", result["evidence"]
-    assert result["polarity"] < 0
+    assert result.sentiment == "negative", result.evidence
+    assert result.polarity < 0
 
 
 def test_thanks_for_a_refund_stays_positive():
-    assert analyze("Merci pour le remboursement super rapide, service impeccable!")["sentiment"] == "positive"
-    assert analyze("Thanks so much for the quick refund, amazing service!")["sentiment"] == "positive"
+    assert analyze("Merci pour le remboursement super rapide, service impeccable!").sentiment == "positive"
+    assert analyze("Thanks so much for the quick refund, amazing service!").sentiment == "positive"
 
 
 @pytest.mark.parametrize("text", ["Do you offer refunds?", "Est-ce que vous remboursez les billets?"])
 def test_a_question_about_a_refund_is_not_a_complaint(text):
     result = analyze(text)
-    assert result["sentiment"] != "negative", result["evidence"]
-    assert "question" in result["reasons"]
+    assert result.sentiment != "negative", result.evidence
+    assert "question" in result.reasons

@@ -58,71 +58,71 @@ EMOJI = [("😡😡😡", "negative"), ("👍", "positive"), ("❤️❤️", "p
 
 @pytest.mark.parametrize("text,label", FRENCH)
 def test_french_and_quebec_french(text, label):
-    assert analyze(text)["sentiment"] == label
+    assert analyze(text).sentiment == label
 
 
 @pytest.mark.parametrize("text,label", ENGLISH)
 def test_english(text, label):
-    assert analyze(text)["sentiment"] == label
+    assert analyze(text).sentiment == label
 
 
 @pytest.mark.parametrize("text,label", EMOJI)
 def test_emoji_alone_carry_sentiment(text, label):
     result = analyze(text)
-    assert result["lang"] == "und"
-    assert result["sentiment"] == label
+    assert result.lang == "und"
+    assert result.sentiment == label
 
 
 def test_polarity_sign_matches_label():
     for text, _ in FRENCH + ENGLISH + EMOJI:
         result = analyze(text)
-        assert -1.0 <= result["polarity"] <= 1.0
-        if result["sentiment"] == "negative":
-            assert result["polarity"] < 0
-        elif result["sentiment"] == "positive":
-            assert result["polarity"] > 0
+        assert -1.0 <= result.polarity <= 1.0
+        if result.sentiment == "negative":
+            assert result.polarity < 0
+        elif result.sentiment == "positive":
+            assert result.polarity > 0
         else:
-            assert abs(result["polarity"]) < 0.05
+            assert abs(result.polarity) < 0.05
 
 
 def test_negation_flips_and_is_shown():
     good, not_good = analyze("This is good"), analyze("This is not good")
-    assert good["sentiment"] == "positive" and not_good["sentiment"] == "negative"
-    assert any(e.startswith("not good") for e in not_good["evidence"])
-    assert any(e.startswith("pas aime") for e in analyze("Je n'aime pas ce café")["evidence"])
+    assert good.sentiment == "positive" and not_good.sentiment == "negative"
+    assert any(e.startswith("not good") for e in not_good.evidence)
+    assert any(e.startswith("pas aime") for e in analyze("Je n'aime pas ce café").evidence)
 
 
 def test_contrast_clause_after_but_dominates_and_is_shown():
     result = analyze("La bouffe est bonne mais le service est horrible")
-    assert "contrast:mais" in result["evidence"]
+    assert "contrast:mais" in result.evidence
     assert (
-        analyze("The food was great but the service was terrible")["polarity"]
-        < analyze("The service was terrible but the food was great")["polarity"]
+        analyze("The food was great but the service was terrible").polarity
+        < analyze("The service was terrible but the food was great").polarity
     )
 
 
 def test_intensifiers_caps_and_punctuation_strengthen():
-    plain = analyze("The service was bad")["polarity"]
-    assert analyze("The service was really bad")["polarity"] < plain
-    assert analyze("The service was BAD!!!")["polarity"] < plain
-    assert "caps" in analyze("THIS IS THE WORST SERVICE")["evidence"]
+    plain = analyze("The service was bad").polarity
+    assert analyze("The service was really bad").polarity < plain
+    assert analyze("The service was BAD!!!").polarity < plain
+    assert "caps" in analyze("THIS IS THE WORST SERVICE").evidence
 
 
 def test_sarcasm_marker_turns_praise_around():
     result = analyze("Merci pour rien 🙄")
-    assert "sarcasm:🙄" in result["evidence"]
-    assert "sarcasm" in result["reasons"]
+    assert "sarcasm:🙄" in result.evidence
+    assert "sarcasm" in result.reasons
 
 
 def test_missing_accents_read_like_accented_words():
-    assert analyze("Tres decu du service")["sentiment"] == analyze("Très déçu du service")["sentiment"] == "negative"
-    assert analyze("ecoeurant comment vous traitez le monde")["sentiment"] == "negative"
+    assert analyze("Tres decu du service").sentiment == analyze("Très déçu du service").sentiment == "negative"
+    assert analyze("ecoeurant comment vous traitez le monde").sentiment == "negative"
 
 
 def test_evidence_lists_the_words_that_moved_it():
     result = analyze("Service full lent, c'est plate")
-    assert any(e.startswith("full lent") for e in result["evidence"])
-    assert any(e.startswith("c'est plate") for e in result["evidence"])
+    assert any(e.startswith("full lent") for e in result.evidence)
+    assert any(e.startswith("c'est plate") for e in result.evidence)
 
 
 def test_rules_overrule_the_model_on_short_comments_only():
@@ -170,7 +170,7 @@ CUSTOMER_LONG = [
 @pytest.mark.parametrize("text,label", CUSTOMER_LONG)
 def test_long_customer_praise_and_questions(text, label):
     result = analyze(text)
-    assert result["sentiment"] == label, result["evidence"]
+    assert result.sentiment == label, result.evidence
 
 
 # Quebec praise slang ("malade!", "écoeurant!", "débile!", franglais "sick!") against the same words
@@ -213,13 +213,13 @@ SLANG_LITERAL = [
 @pytest.mark.parametrize("text", SLANG_PRAISE)
 def test_quebec_praise_slang_reads_as_praise(text):
     result = analyze(text)
-    assert (result["sentiment"], result["polarity"] > 0) == ("positive", True), result["evidence"]
+    assert (result.sentiment, result.polarity > 0) == ("positive", True), result.evidence
 
 
 @pytest.mark.parametrize("text", SLANG_LITERAL)
 def test_same_slang_words_stay_negative_where_meant(text):
     result = analyze(text)
-    assert result["sentiment"] == "negative", result["evidence"]
+    assert result.sentiment == "negative", result.evidence
 
 
 def test_slang_senses_praise_judgement_and_illness():
@@ -239,8 +239,8 @@ def test_slang_senses_praise_judgement_and_illness():
 
 
 def test_praise_sense_is_shown_in_the_evidence():
-    assert any(e.startswith("praise:malade") for e in analyze("C'est malade ce café!")["evidence"])
-    assert not any(e.startswith("praise:") for e in analyze("Je suis tombé malade après votre poutine")["evidence"])
+    assert any(e.startswith("praise:malade") for e in analyze("C'est malade ce café!").evidence)
+    assert not any(e.startswith("praise:") for e in analyze("Je suis tombé malade après votre poutine").evidence)
 
 
 # Markers that are sarcasm beside a complaint and sincere praise without one.
@@ -264,12 +264,12 @@ SARCASTIC = [
 @pytest.mark.parametrize("text", SINCERE)
 def test_sincere_praise_with_an_ambiguous_marker_stays_praise(text):
     result = analyze(text)
-    assert result["sentiment"] == "positive", result["evidence"]
-    assert "sarcasm" not in result["reasons"]
+    assert result.sentiment == "positive", result.evidence
+    assert "sarcasm" not in result.reasons
 
 
 @pytest.mark.parametrize("text", SARCASTIC)
 def test_the_same_markers_beside_a_complaint_are_sarcasm(text):
     result = analyze(text)
-    assert result["sentiment"] == "negative", result["evidence"]
-    assert any(e.startswith("sarcasm:") for e in result["evidence"])
+    assert result.sentiment == "negative", result.evidence
+    assert any(e.startswith("sarcasm:") for e in result.evidence)

@@ -79,13 +79,13 @@ def test_skipped_words_count_as_unrated():
 
 def test_quebec_praise_slang_is_not_read_as_sickness_by_vader():
     # VADER-FR rates "malade" and "écoeurant" as negative; slang.py's praise sense must win.
-    assert analyze("Vos beignes sont écoeurants!!! 😍")["sentiment"] == "positive"
-    assert analyze("C'est malade ce café!")["sentiment"] == "positive"
+    assert analyze("Vos beignes sont écoeurants!!! 😍").sentiment == "positive"
+    assert analyze("C'est malade ce café!").sentiment == "positive"
 
 
 def test_sarcasm_turns_vader_praise_around():
-    assert analyze("Oh great, another late delivery 🙄")["sentiment"] == "negative"
-    assert analyze("Wow, bravo champion, encore une commande perdue")["sentiment"] == "negative"
+    assert analyze("Oh great, another late delivery 🙄").sentiment == "negative"
+    assert analyze("Wow, bravo champion, encore une commande perdue").sentiment == "negative"
 
 
 def test_same_text_same_scores():
