@@ -25,10 +25,10 @@ import aiohttp
 
 from bench._db import bench_database
 from collector.base import Account
-from emulators.base import serve
-from emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
 from collector.poller import Poller
 from collector.registry import collector_class
+from emulators.base import serve
+from emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
 from inbox import db
 from inbox.accounts import add_account
 from inbox.credentials import Vault

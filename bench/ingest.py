@@ -11,16 +11,16 @@ import json
 import os
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench._db import bench_database  # noqa: E402
-from inbox import db  # noqa: E402
-from inbox.ingest import ingest_batch  # noqa: E402
-from inbox.types import Author, NewItem  # noqa: E402
+from bench._db import bench_database
+from inbox import db
+from inbox.ingest import ingest_batch
+from inbox.types import Author, NewItem
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 PAYLOAD_FILLER = "x" * 900  # ~1 KB raw payloads, like a Graph API comment with its fields
 
 

@@ -19,22 +19,22 @@ import sys
 import time
 import types
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 
-import asyncpg  # noqa: E402
-import httpx  # noqa: E402
-import websockets  # noqa: E402
+import asyncpg
+import httpx
+import websockets
 from receivers import free_port
 from web_app import login, make_app, seed
 
-from inbox import db, migrate, queries  # noqa: E402
-from inbox.ingest import ingest_batch  # noqa: E402
-from inbox.types import Analysis, Author, NewItem  # noqa: E402
-from web import api_json  # noqa: E402
+from inbox import db, migrate, queries
+from inbox.ingest import ingest_batch
+from inbox.types import Analysis, Author, NewItem
+from web import api_json
 
 _MARK = re.compile(rb"M(\d+)Z")
 
@@ -57,7 +57,7 @@ async def _naive_fan_out(self: Any, batch: list[tuple[str, dict[str, Any]]]) -> 
 
 
 def _items(start: int, count: int) -> list[NewItem]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return [NewItem(platform="wordpress", external_id=f"b{uuid.uuid4().hex}", kind="comment",
                     body=f"Commentaire M{start + n}Z sur le service", created_at=now,
                     author=Author(external_id="bench", name="Client Banc"),
@@ -123,7 +123,7 @@ async def _throughput(pool: asyncpg.Pool, brand: int, account: int, sessions: li
 
 
 async def _latency(pool: asyncpg.Pool, brand: int, account: int, sessions: list[Session], start: int, rate: int, seconds: float) -> dict[str, float]:
-    tick, per_tick = 0.01, max(1, rate // 100)
+    per_tick = max(1, rate // 100)
     sent: dict[int, float] = {}
     n = start
     async with pool.acquire() as conn:
@@ -166,7 +166,7 @@ class _Server:
         self.dsn, self.naive, self.port = dsn, naive, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
 
-    async def __aenter__(self) -> "_Server":
+    async def __aenter__(self) -> _Server:
         cmd = [sys.executable, __file__, "--serve", self.dsn, str(self.port)] + (["--naive"] if self.naive else [])
         self.proc = await asyncio.create_subprocess_exec(*cmd)
         async with httpx.AsyncClient() as client:

@@ -61,7 +61,7 @@ def comments(n: int, seed: int = 7) -> list[Document]:
     """Return n generated comment documents."""
     rng = random.Random(seed)
     out = []
-    for i in range(n):
+    for _ in range(n):
         base = rng.choice(_FR if rng.random() < 0.55 else _EN)
         text = base + rng.choice(_TAILS) + ("" if rng.random() < 0.7 else " " + rng.choice(_FR + _EN))
         out.append(Document(text, followers=rng.choice([None, 12, 340, 5200, 120000]), age_seconds=rng.random() * 30000))

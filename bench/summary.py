@@ -16,17 +16,17 @@ import statistics
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench._db import bench_database  # noqa: E402
-from inbox import db  # noqa: E402
-from inbox.summary import query  # noqa: E402
-from inbox.summary.terms import words  # noqa: E402
+from bench._db import bench_database
+from inbox import db
+from inbox.summary import query
+from inbox.summary.terms import words
 
 WEEK = "2026-W47"
-WEEK_END = datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc)  # Monday 00:00 in Montreal
+WEEK_END = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Monday 00:00 in Montreal
 BODIES = [
     "Service très lent, attente interminable ce midi", "Excellent café, personnel super gentil",
     "Remboursement refusé, je suis déçu", "Great coffee and friendly staff", "Vous ouvrez à quelle heure dimanche ?",

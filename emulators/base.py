@@ -24,7 +24,7 @@ from typing import Any
 from aiohttp import web
 
 # Where an app keeps its Emulator, for code that holds only the app.
-EMULATOR_KEY: web.AppKey["Emulator"] = web.AppKey("emulator")
+EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
 
 FAULT_MODES = ("rate_limit", "server_error", "slow", "timeout", "malformed", "expired_token", "quota")
 

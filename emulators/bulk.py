@@ -6,8 +6,9 @@ spend seconds on HTTP alone. Items are spaced one second apart, ending now, olde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 
 def inject_many(

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import itertools
 from collections import Counter
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -59,7 +60,7 @@ class FacebookEmulator(graph.GraphEmulator):
         super().__init__(token=token, **options)
         self.page = {"id": page_id, "name": page_name}
         self.usage_budget = usage_budget
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.seed = seed
         self.posts: dict[str, dict[str, Any]] = {}
         self.comments: dict[str, dict[str, Any]] = {}
@@ -117,7 +118,7 @@ class FacebookEmulator(graph.GraphEmulator):
     def _permalink(self, comment: dict[str, Any]) -> str:
         page_part, _, post_number = comment["post_id"].rpartition("_")
         base = f"https://www.facebook.com/{page_part}/posts/{post_number}/"
-        number = lambda cid: cid.split("_")[-1]  # noqa: E731
+        number = lambda cid: cid.split("_")[-1]
         if comment["parent_id"]:
             return f"{base}?comment_id={number(comment['parent_id'])}&reply_comment_id={number(comment['id'])}"
         return f"{base}?comment_id={number(comment['id'])}"
@@ -300,7 +301,7 @@ class FacebookEmulator(graph.GraphEmulator):
         else:
             return graph.missing_object(object_id)
         descending = query.get("order") == "reverse_chronological"
-        key = lambda c: (c["created"].timestamp(), c["seq"])  # noqa: E731
+        key = lambda c: (c["created"].timestamp(), c["seq"])
         entries.sort(key=key, reverse=descending)
         paged = graph.cursor_page(request, entries, key, descending)
         if isinstance(paged, web.Response):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -30,7 +30,7 @@ DEMO_ACCOUNT: dict[str, Any] = {
 
 
 def _stamp(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 @dataclass
@@ -64,11 +64,11 @@ class GoogleEmulator(Emulator):
         # poll shows the reply, as the inbox expects.
         self.reply_bumps_update_time = reply_bumps_update_time
         self.reviews: dict[str, _Review] = {}
-        self._last = datetime.min.replace(tzinfo=timezone.utc)
+        self._last = datetime.min.replace(tzinfo=UTC)
 
     def _now(self) -> datetime:
         # Google shows milliseconds: two writes in the same one still get increasing times.
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         if now <= self._last:
             now = self._last + timedelta(milliseconds=1)
@@ -78,7 +78,8 @@ class GoogleEmulator(Emulator):
     # -- faults --------------------------------------------------------------------------------
     def auth_error(self) -> web.StreamResponse:
         """Google's answer to a missing or expired OAuth token."""
-        return _error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
+        return _error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+                      "login cookie or other valid authentication credential.")
 
     def fault_response(self, fault: Fault) -> web.StreamResponse:
         """Faults in Google's error shape."""
@@ -97,7 +98,7 @@ class GoogleEmulator(Emulator):
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Inject one item, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
-            return inject_many(self._inject_one, payload, datetime.now(timezone.utc))
+            return inject_many(self._inject_one, payload, datetime.now(UTC))
         return self._inject_one(payload)
 
     def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:

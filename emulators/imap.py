@@ -22,7 +22,7 @@ import email.header
 import email.utils
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -250,13 +250,13 @@ class ImapEmulator(Emulator):
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Deliver one reply e-mail to the inbox, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
-            return inject_many(self._inject_one, payload, datetime.now(timezone.utc))
+            return inject_many(self._inject_one, payload, datetime.now(UTC))
         return self._inject_one(payload)
 
     def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
         created = payload.get("created_at")
-        when = datetime.fromisoformat(created) if created else datetime.now(timezone.utc)
-        when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).replace(microsecond=0)
+        when = datetime.fromisoformat(created) if created else datetime.now(UTC)
+        when = (when if when.tzinfo else when.replace(tzinfo=UTC)).replace(microsecond=0)
         if "raw" in payload:
             raw = str(payload["raw"]).encode("utf-8", "surrogateescape")
             self.inbox.append(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), when)

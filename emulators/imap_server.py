@@ -14,7 +14,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -362,7 +362,7 @@ class _Session:
             self.send(f"{tag} NO [TRYCREATE] No such mailbox")
             return
         flags: set[str] = set()
-        moment = datetime.now(timezone.utc)
+        moment = datetime.now(UTC)
         for arg in args[1:-1]:
             if arg.startswith(b"("):
                 flags = set(arg.strip(b"()").decode().split())

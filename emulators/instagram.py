@@ -10,8 +10,9 @@ tagging the account), "media" (a media of the account).
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -52,7 +53,7 @@ class InstagramEmulator(graph.GraphEmulator):
         super().__init__(token=token, **options)
         self.user = {"id": user_id, "username": username}
         self.usage_budget = usage_budget
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.seed = seed
         self.media: dict[str, dict[str, Any]] = {}
         self.comments: dict[str, dict[str, Any]] = {}

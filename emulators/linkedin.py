@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -115,7 +115,7 @@ class LinkedInEmulator(Emulator):
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Inject one item, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
-            return inject_many(self._inject_one, payload, datetime.now(timezone.utc))
+            return inject_many(self._inject_one, payload, datetime.now(UTC))
         return self._inject_one(payload)
 
     def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:

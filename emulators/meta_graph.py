@@ -11,8 +11,9 @@ import base64
 import json
 import re
 import secrets
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -25,7 +26,7 @@ VERSION = re.compile(r"^v\d+\.\d+$")
 
 def graph_time(moment: datetime) -> str:
     """Graph's timestamp format: 2026-03-02T10:01:07+0000."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 def graph_error(

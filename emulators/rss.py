@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -56,12 +56,12 @@ class RssEmulator(Emulator):
         self.max_age = max_age
         self.entries: dict[str, _Entry] = {}
         self.conditional_hits = 0
-        self._last = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        self._last = datetime(2000, 1, 1, tzinfo=UTC)
 
     def _now(self) -> datetime:
         # HTTP dates have one-second resolution: keep every change on a later second so a
         # Last-Modified comparison never hides it.
-        now = datetime.now(timezone.utc).replace(microsecond=0)
+        now = datetime.now(UTC).replace(microsecond=0)
         if now <= self._last:
             now = self._last + timedelta(seconds=1)
         self._last = now
@@ -85,7 +85,7 @@ class RssEmulator(Emulator):
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Inject one item, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
-            return inject_many(self._inject_one, payload, datetime.now(timezone.utc))
+            return inject_many(self._inject_one, payload, datetime.now(UTC))
         return self._inject_one(payload)
 
     def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +107,7 @@ class RssEmulator(Emulator):
         title = str(payload.get("title") or " ".join(text.split()[:8]) or f"Article {number}")
         # `site` is the publication's host; people's handles are not hosts, so they never are.
         source = str(payload.get("site") or "forum.example")
-        when = datetime.fromisoformat(payload["created_at"]).astimezone(timezone.utc) if payload.get("created_at") else self._now()
+        when = datetime.fromisoformat(payload["created_at"]).astimezone(UTC) if payload.get("created_at") else self._now()
         entry = _Entry(
             id=f"tag:google.com,2013:googlealerts/feed:{number}",
             title=title, text=text,
@@ -173,7 +173,7 @@ class RssEmulator(Emulator):
             SubElement(item, "guid", {"isPermaLink": "false"}).text = e.id
             SubElement(item, "pubDate").text = format_datetime(e.published, usegmt=True)
             SubElement(item, "description").text = f"<p>{_escape(e.text)}</p>"
-            SubElement(item, "{%s}creator" % DC_NS).text = e.source
+            SubElement(item, f"{{{DC_NS}}}creator").text = e.source
         return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(rss, encoding="utf-8", xml_declaration=False)
 
     def _conditional(self, request: web.Request, body: bytes, content_type: str) -> web.StreamResponse:
@@ -211,7 +211,7 @@ class RssEmulator(Emulator):
 
 
 def _rfc3339(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _escape(text: str) -> str:

@@ -104,7 +104,7 @@ async def _kinds(session: aiohttp.ClientSession, base: str) -> list[str] | None:
     try:
         async with session.get(f"{base}/_control/state") as resp:
             state = await resp.json(content_type=None)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+    except (TimeoutError, aiohttp.ClientError, ValueError):
         return None
     kinds = state.get("kinds") if isinstance(state, dict) else None
     return [str(k) for k in kinds] if isinstance(kinds, list) and kinds else None
@@ -117,7 +117,7 @@ async def _inject(session: aiohttp.ClientSession, base: str, payload: dict[str, 
                 log.debug("inject refused by %s: HTTP %s %s", base, resp.status, (await resp.text())[:200])
                 return None
             answer = await resp.json(content_type=None)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+    except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
         log.debug("inject failed on %s: %r", base, exc)
         return None
     external_id = answer.get("external_id") if isinstance(answer, dict) else None

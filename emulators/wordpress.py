@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import html
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -106,7 +106,7 @@ class WordPressEmulator(Emulator):
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Inject one item, or `count` of them (see emulators.bulk)."""
         if int(payload.get("count") or 1) > 1:
-            return inject_many(self._inject_one, payload, datetime.now(timezone.utc))
+            return inject_many(self._inject_one, payload, datetime.now(UTC))
         return self._inject_one(payload)
 
     def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +121,7 @@ class WordPressEmulator(Emulator):
             raise web.HTTPBadRequest(text="kinds: comment, reply")
         post, parent = self._place(payload.get("parent"))
         created = payload.get("created_at")
-        when = datetime.fromisoformat(created).astimezone(timezone.utc) if created else datetime.now(timezone.utc)
+        when = datetime.fromisoformat(created).astimezone(UTC) if created else datetime.now(UTC)
         comment = _Comment(
             id=int(self.next_id()), post=post, parent=parent, author=0,
             author_name=str(payload.get("author_name", "")), author_url=str(payload.get("author_url", "")),
@@ -230,7 +230,7 @@ class WordPressEmulator(Emulator):
         # after/before are site-local times compared with comment_date, as WP_Comment_Query
         # does ([U]): read them in the site's zone once, then compare in UTC (cheaper per row).
         def as_utc(value: str) -> datetime:
-            return datetime.fromisoformat(value).replace(tzinfo=None).replace(tzinfo=self.tz).astimezone(timezone.utc)
+            return datetime.fromisoformat(value).replace(tzinfo=None).replace(tzinfo=self.tz).astimezone(UTC)
 
         if "after" in q:
             after = as_utc(q["after"])
@@ -272,7 +272,7 @@ class WordPressEmulator(Emulator):
             return _error(409, "comment_duplicate", "Duplicate comment detected; it looks as though you\u2019ve already said that!")
         comment = _Comment(
             id=int(self.next_id()), post=post, parent=parent, author=SITE_USER_ID, author_name=SITE_USER_NAME,
-            author_url=self.site_url, date_gmt=datetime.now(timezone.utc).replace(microsecond=0), content=text,
+            author_url=self.site_url, date_gmt=datetime.now(UTC).replace(microsecond=0), content=text,
         )
         self.comments[comment.id] = comment
         self.replies.append({"id": str(comment.id), "parent": str(parent), "text": text})

@@ -15,8 +15,9 @@ import itertools
 import re
 import time
 import zlib
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -64,7 +65,7 @@ class XEmulator(Emulator):
     ) -> None:
         super().__init__(token=token, **options)
         self.me: dict[str, Any] = {"id": user_id, "username": username, "name": "Café Démo", "followers": 1200}
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.seed = seed
         self.users: dict[str, dict[str, Any]] = {}
         self.handles: dict[str, str] = {}  # lower-case username -> user id

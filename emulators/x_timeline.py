@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -38,7 +39,7 @@ def invalid(message: str, parameter: str, value: str) -> web.Response:
 
 def x_time(moment: datetime) -> str:
     """X's timestamps: 2026-03-02T10:11:12.000Z."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def timeline(

@@ -16,8 +16,9 @@ import base64
 import html
 import itertools
 import secrets
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -63,7 +64,7 @@ class YouTubeEmulator(Emulator):
         super().__init__(token=token, **options)
         self.channel = {"id": channel_id, "name": "@cafedemo"}
         self.quota_limit = quota_limit
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.seed = seed
         self.videos: list[str] = []
         self.comments: dict[str, dict[str, Any]] = {}  # top-level comments and replies

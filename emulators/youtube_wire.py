@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -32,7 +33,7 @@ def google_error(
 
 def yt_time(moment: datetime) -> str:
     """YouTube's timestamps: 2026-03-02T10:00:00Z."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def quota_error() -> web.Response:

@@ -10,8 +10,8 @@ import asyncio
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Callable
 
 from jasette.errors import explain
 
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into a clear line
+    except Exception as exc:
         message = explain(exc)
         if message is None:
             raise

@@ -9,7 +9,7 @@ import random
 import secrets
 from collections.abc import Awaitable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -70,7 +70,7 @@ async def prepare(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespa
         first_run = not await queries.brand_has_items(conn, brand_id)
     if first_run and not args.no_traffic:
         # Two weeks of past comments: the weekly summary and the spike baseline have something to show.
-        await seed_history(sites.urls, rng=random.Random(2026), now=datetime.now(timezone.utc))
+        await seed_history(sites.urls, rng=random.Random(2026), now=datetime.now(UTC))
     print(f"jasette demo: log in at {settings.base_url}/ as {args.admin_email} / {password}", flush=True)
     print("jasette demo: platform emulators: " + ", ".join(f"{p} {u}" for p, u in sites.urls.items()), flush=True)
 

@@ -14,11 +14,10 @@ Non-Latin scripts are decided by script alone: no profile is needed to tell Arab
 
 from __future__ import annotations
 
-import re
-
 import json
 import math
 import os
+import re
 import unicodedata
 from functools import cache, lru_cache
 

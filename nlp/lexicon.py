@@ -256,7 +256,7 @@ def _textblob_xml(lang: str) -> str:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(f"{package} is required for the {lang} sentiment lexicon")
-    return os.path.join(list(spec.submodule_search_locations)[0], *name.split("/"))
+    return os.path.join(next(iter(spec.submodule_search_locations)), *name.split("/"))
 
 
 def _read_pairs(path: str) -> list[tuple[str, float, str]]:

@@ -296,4 +296,4 @@ def is_question(tokens: list[Token]) -> bool:
         return True
     words = [fold_accents(t.norm) for t in tokens[:3] if t.norm.isalpha() or "'" in t.norm or "-" in t.norm]
     head2 = " ".join(words[:2])
-    return bool(words) and (words[0] in QUESTION_OPENERS and len(tokens) > 3 or head2 in QUESTION_OPENERS)
+    return bool(words) and ((words[0] in QUESTION_OPENERS and len(tokens) > 3) or head2 in QUESTION_OPENERS)
