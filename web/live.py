@@ -241,22 +241,15 @@ class Hub:
             return
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-        # Paged by (updated_at, id), not by time alone: a bulk action stamps hundreds of items
-        # with one transaction time, and a page cut in the middle of them must not lose the rest.
-        after: tuple[datetime, int] = (moment - RESUME_OVERLAP, 0)
+        after = queries.ChangeCursor(moment - RESUME_OVERLAP, 0)
         for _ in range(self.catch_up_pages):
             async with self.pool.acquire() as conn:
-                page = await conn.fetch(
-                    "select id, updated_at from items where brand_id = $1 and updated_at >= $2 and (updated_at, id) > ($2, $3)"
-                    " and not spam and kind <> 'post' and not from_business order by updated_at, id limit $4",
-                    client.brand_id, after[0], after[1], self.catch_up_page)
-                rows = await queries.items_by_ids(conn, client.brand_id, [r["id"] for r in page]) if page else []
+                rows = await queries.changed_after(conn, client.brand_id, after, limit=self.catch_up_page)
             if rows:
-                rows.sort(key=lambda r: (r["updated_at"], r["id"]))
                 client.offer(_dumps({"t": "items", "items": [api_json.item(r, client.lang, client.tz) for r in rows]}))
-            if len(page) < self.catch_up_page:
+            if len(rows) < self.catch_up_page:
                 return
-            after = (page[-1]["updated_at"], page[-1]["id"])
+            after = queries.ChangeCursor.of(rows[-1])
         client.offer(_dumps({"t": "reload"}))  # away so long that a fresh page is quicker than catching up
 
     async def _receive(self, ws: WebSocket, member: Any, client: Client) -> None:
