@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from collector.poller import utcnow
+from inbox import db
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class DatabaseClock:
     async def sync(self, pool: asyncpg.Pool) -> None:
         """Measure the offset again (half the round trip is the best guess of the read's moment)."""
         started, tick = self._local(), time.monotonic()
-        server_now = await pool.fetchval("select now()")
+        server_now = await db.server_now(pool)
         elapsed = timedelta(seconds=time.monotonic() - tick)
         offset = server_now - (started + elapsed / 2)
         if abs(offset - self.offset) > timedelta(seconds=5):

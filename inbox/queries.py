@@ -239,6 +239,11 @@ async def item_detail(conn: asyncpg.Connection, brand_id: int, item_id: int) -> 
     return item
 
 
+async def item_exists(conn: asyncpg.Connection, brand_id: int, item_id: int) -> bool:
+    """True when the item is the brand's (presence must not leak another brand's ids)."""
+    return bool(await conn.fetchval("select 1 from items where brand_id = $1 and id = $2", brand_id, item_id))
+
+
 async def reply_row(conn: asyncpg.Connection, brand_id: int, reply_id: int) -> dict[str, Any] | None:
     """One outbox row of the brand, with its author's name."""
     row = await conn.fetchrow(

@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from inbox import db, queries
 from inbox.alerts import message as alert_message
+from inbox.alerts import store as alert_store
 from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, PRESENCE_CHANNEL, REPLIES_CHANNEL, notify
 from web import api_json, i18n
 from web.auth import member_of
@@ -175,7 +176,8 @@ class Hub:
         async with self.pool.acquire() as conn:
             rows = await queries.items_by_ids(conn, brand_id, sorted(item_ids)) if item_ids else []
             replies = [r for r in [await queries.reply_row(conn, brand_id, i) for i in sorted(reply_ids)] if r]
-            alerts = await _alert_rows(conn, brand_id, sorted(alert_ids)) if alert_ids else []
+            # Read back under the brand: a NOTIFY naming another brand's alert shows nothing.
+            alerts = await alert_store.banner_rows(conn, brand_id, sorted(alert_ids)) if alert_ids else []
         out: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
         for lang, tz in langs:
             encoded = []
@@ -273,19 +275,10 @@ class Hub:
 
     async def _presence(self, member: Any, client: Client, item_id: int, what: str) -> None:
         async with self.pool.acquire() as conn:
-            if not await conn.fetchval("select 1 from items where brand_id = $1 and id = $2", member.brand_id, item_id):
+            if not await queries.item_exists(conn, member.brand_id, item_id):
                 return  # another brand's item: say nothing to anyone
             await notify(conn, PRESENCE_CHANNEL, {"brand": member.brand_id, "item": item_id, "user": member.user_id,
                                                   "name": member.name or member.email, "what": what, "conn": client.id})
-
-
-async def _alert_rows(conn: asyncpg.Connection, brand_id: int, alert_ids: list[int]) -> list[Any]:
-    # Read back under the brand: a NOTIFY naming another brand's alert shows nothing.
-    return await conn.fetch(
-        "select a.id, a.kind, a.title, a.details, b.name as brand_name from alerts a join brands b on b.id = a.brand_id"
-        " where a.brand_id = $1 and a.id = any($2::bigint[]) order by a.id",
-        brand_id, alert_ids,
-    )
 
 
 def _alert_message(row: Any, lang: str) -> dict[str, Any]:

@@ -136,6 +136,11 @@ async def brand_row(conn: asyncpg.Connection, slug: str) -> asyncpg.Record:
     return row
 
 
+async def brand_by_id(conn: asyncpg.Connection, brand_id: int) -> asyncpg.Record | None:
+    """The brand as `compute` reads it, by id; None when it does not exist."""
+    return await conn.fetchrow("select id, slug, name, lang, timezone, settings from brands where id = $1", brand_id)
+
+
 async def compute(conn: asyncpg.Connection, brand: Any, week_label: str, now: datetime) -> dict[str, Any]:
     """The summary of one brand's ISO week; SummaryError for a week that has not started."""
     tz = zone(brand["timezone"])
