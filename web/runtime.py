@@ -88,7 +88,7 @@ async def serve_web(settings: Settings, pool: asyncpg.Pool, vault: Vault, dsn: s
     """The Starlette app under uvicorn until `stop` is set."""
     import uvicorn
 
-    from collector.meta_webhook import routes as meta_routes
+    from web.webhooks import meta_routes
     from web.app import create_app
 
     extra = meta_routes(
