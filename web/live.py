@@ -19,10 +19,10 @@ from typing import Any
 import asyncpg
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from inbox import db, queries
+from inbox import queries
 from inbox.alerts import message as alert_message
 from inbox.alerts import store as alert_store
-from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, PRESENCE_CHANNEL, REPLIES_CHANNEL, notify
+from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, PRESENCE_CHANNEL, REPLIES_CHANNEL, Subscriber, notify
 from web import api_json, i18n
 from web.auth import member_of
 from web.security import same_origin
@@ -75,16 +75,31 @@ class Hub:
     """The process's LISTEN connection and its websocket clients, grouped by brand."""
 
     def __init__(self, pool: asyncpg.Pool, dsn: str, *, retry_delay: float = 1.0) -> None:
-        self.pool, self.dsn, self.retry_delay = pool, dsn, retry_delay
+        self.pool = pool
         self.catch_up_page, self.catch_up_pages = CATCH_UP_PAGE, CATCH_UP_PAGES
         self.clients: dict[int, set[Client]] = defaultdict(set)
         self.events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(100_000)
-        self.listening = asyncio.Event()
+        self.subscriber = Subscriber(CHANNELS, self._on_notify, dsn=dsn, on_connect=self._on_listen,
+                                     name="live", retry_delay=retry_delay)
         self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def listening(self) -> asyncio.Event:
+        """Set while the LISTEN connection is up."""
+        return self.subscriber.listening
+
+    @property
+    def retry_delay(self) -> float:
+        """The first pause before reconnecting the LISTEN connection (it doubles while down)."""
+        return self.subscriber.retry_delay
+
+    @retry_delay.setter
+    def retry_delay(self, seconds: float) -> None:
+        self.subscriber.retry_delay = seconds
 
     async def start(self) -> None:
         """Start listening (reconnecting forever) and dispatching."""
-        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._dispatch())]
+        self._tasks = [asyncio.create_task(self.subscriber.run()), asyncio.create_task(self._dispatch())]
 
     async def stop(self) -> None:
         """Stop both tasks."""
@@ -92,7 +107,7 @@ class Hub:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _on_notify(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
+    def _on_notify(self, channel: str, payload: str) -> None:
         try:
             data = json.loads(payload)
         except ValueError:
@@ -103,40 +118,10 @@ class Hub:
             except asyncio.QueueFull:
                 log.warning("live: event queue full, dropping %s", channel)
 
-    async def _listen(self) -> None:
-        healthy = True
-        while True:
-            conn = None
-            try:
-                conn = await db.connect(self.dsn)
-                lost = asyncio.get_running_loop().create_future()
-                conn.add_termination_listener(lambda _c: lost.done() or lost.set_result(None))
-                for channel in CHANNELS:
-                    await conn.add_listener(channel, self._on_notify)
-                self.listening.set()
-                if not healthy:
-                    log.info("live: listening again")
-                    healthy = True
-                    # Notifications sent while we were away are gone: browsers catch up themselves.
-                    self.broadcast_all(_dumps({"t": "resync"}))
-                while not lost.done():
-                    try:
-                        await asyncio.wait_for(asyncio.shield(lost), timeout=15)
-                    except asyncio.TimeoutError:
-                        await conn.fetchval("select 1")  # notices a dead server the OS has not told us of
-            except asyncio.CancelledError:
-                if conn is not None:
-                    await conn.close(timeout=2)
-                raise
-            except Exception as exc:  # any failure: reconnect after a pause
-                if healthy:
-                    log.warning("live: LISTEN connection lost (%s); reconnecting", exc)
-                healthy = False
-            self.listening.clear()
-            healthy = False
-            if conn is not None and not conn.is_closed():
-                conn.terminate()
-            await asyncio.sleep(self.retry_delay)
+    def _on_listen(self, again: bool) -> None:
+        if again:
+            # Notifications sent while we were away are gone: browsers catch up themselves.
+            self.broadcast_all(_dumps({"t": "resync"}))
 
     def broadcast_all(self, message: bytes) -> None:
         """Queue one message for every client of every brand."""
