@@ -22,12 +22,12 @@ from inbox.alerts.rules import (
     parse_quiet,
     validate_channels,
     validate_params,
-    zone,
 )
 from inbox.alerts.store import list_alerts, load_brand, mark_read, raise_test_alert
 from inbox.summary import labels, query
 from inbox.summary import render as summary_render
 from inbox.summary.period import SummaryError, last_complete_week, parse_week, week_of
+from inbox.zones import zone
 from web import i18n
 from web.auth import Member, require_member
 from web.pages import render, templates

@@ -113,7 +113,7 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
                         *, worker_id: str | None = None) -> None:
     """Collectors, reply outbox, re-analysis, alerts and summaries until `stop` is set."""
     from collector.worker import run_worker
-    from inbox.alerts.email import SmtpConfig
+    from inbox.smtp import SmtpConfig
     from inbox.alerts.worker import run_alerts_worker
     from nlp.pool import Analyzer
     from web.i18n import platform_name

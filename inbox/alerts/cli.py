@@ -12,7 +12,7 @@ import aiohttp
 import asyncpg
 
 from inbox.alerts.delivery import deliver_due
-from inbox.alerts.email import SmtpConfig
+from inbox.smtp import SmtpConfig
 from inbox.alerts.store import email_targets, load_brand, raise_test_alert
 
 # How long to wait for deliveries a running worker claimed before this command could.

@@ -15,8 +15,9 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from inbox.alerts import email, message, webhook
-from inbox.alerts.email import SmtpConfig
+from inbox import smtp as email
+from inbox.alerts import message, webhook
+from inbox.smtp import SmtpConfig
 from inbox.alerts.store import load_brand
 
 log = logging.getLogger(__name__)

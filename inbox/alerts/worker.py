@@ -18,7 +18,7 @@ import asyncpg
 
 from inbox import db
 from inbox.alerts.delivery import deliver_due, next_due
-from inbox.alerts.email import SmtpConfig
+from inbox.smtp import SmtpConfig
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.store import release_digests
 from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, Subscriber

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import asyncpg
 
-from inbox.alerts.rules import zone
+from inbox.zones import zone
 from inbox.summary import query, render
 from inbox.summary.period import SummaryError, last_complete_week
 

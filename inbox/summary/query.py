@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from inbox.alerts.rules import zone
+from inbox.zones import zone
 from inbox.summary.period import SummaryError, Week, parse_week
 from inbox.summary.stopwords import STOP_WORDS
 

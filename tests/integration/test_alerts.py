@@ -17,7 +17,7 @@ from alertkit import (
 )
 
 from inbox import db
-from inbox.alerts.email import SmtpConfig
+from inbox.smtp import SmtpConfig
 from inbox.alerts.webhook import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,

@@ -11,7 +11,7 @@ from alertkit import SmtpServer, configure, ingest, negative
 
 from inbox import db
 from inbox.alerts.delivery import deliver_due
-from inbox.alerts.email import SmtpConfig
+from inbox.smtp import SmtpConfig
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.store import release_digests
 
