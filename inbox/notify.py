@@ -120,7 +120,7 @@ class Subscriber:
                 await self._watch(conn, lost, stop)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # any failure: reconnect after a pause
+            except Exception as exc:  # noqa: BLE001 - any failure: reconnect after a pause
                 broken = True
                 if not self._down:
                     log.warning("%s: LISTEN connection lost or refused (%s); reconnecting", self.name, _first_line(exc))
@@ -162,7 +162,7 @@ class Subscriber:
                 for channel in self.channels:
                     await conn.remove_listener(channel, self._notified)
             await self.pool.release(conn)  # type: ignore[union-attr]
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             if self.dsn:
                 conn.terminate()
             else:

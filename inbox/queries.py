@@ -6,14 +6,14 @@ Every query takes the brand id and filters on it: the brand boundary lives in SQ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 STATUSES = ("new", "open", "pending", "done")
 SENTIMENTS = ("negative", "neutral", "positive")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_ID = 2**63 - 1  # items.id is a bigint
 
 # Columns every listing returns: the item, its author and assignee, its tags.
@@ -64,10 +64,10 @@ class Cursor:
         return f"{self.priority}_{self.created_at.timestamp():.6f}_{self.id}"
 
     @classmethod
-    def decode(cls, text: str) -> "Cursor":
+    def decode(cls, text: str) -> Cursor:
         """Parse what `encode` produced; ValueError on anything else."""
         p, ts, i = text.split("_")
-        return cls(int(p), datetime.fromtimestamp(float(ts), timezone.utc), int(i))
+        return cls(int(p), datetime.fromtimestamp(float(ts), UTC), int(i))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +78,12 @@ class ChangeCursor:
     id: int
 
     @classmethod
-    def since(cls, moment: datetime) -> "ChangeCursor":
+    def since(cls, moment: datetime) -> ChangeCursor:
         """The position just after every item changed at or before `moment`."""
         return cls(moment, _MAX_ID)
 
     @classmethod
-    def of(cls, row: Any) -> "ChangeCursor":
+    def of(cls, row: Any) -> ChangeCursor:
         """The position of an item row."""
         return cls(row["updated_at"], row["id"])
 
@@ -94,7 +94,7 @@ class ChangeCursor:
         return f"{micros}_{self.id}"
 
     @classmethod
-    def decode(cls, text: str) -> "ChangeCursor":
+    def decode(cls, text: str) -> ChangeCursor:
         """Parse what `encode` produced; ValueError on anything else."""
         micros, item_id = (int(part) for part in text.split("_"))
         if not 0 <= item_id <= _MAX_ID:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+
 def zone(name: str | None) -> ZoneInfo:
     """The brand's time zone, falling back to Montreal on an unknown name."""
     try:

@@ -88,8 +88,8 @@ async def serve_web(settings: Settings, pool: asyncpg.Pool, vault: Vault, dsn: s
     """The Starlette app under uvicorn until `stop` is set."""
     import uvicorn
 
-    from web.webhooks import meta_routes
     from web.app import create_app
+    from web.webhooks import meta_routes
 
     extra = meta_routes(
         pool, app_secret=settings.meta_app_secret, verify_token=settings.meta_verify_token, vault=vault
@@ -113,8 +113,8 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
                         *, worker_id: str | None = None) -> None:
     """Collectors, reply outbox, re-analysis, alerts and summaries until `stop` is set."""
     from collector.worker import run_worker
-    from inbox.smtp import SmtpConfig
     from inbox.alerts.worker import run_alerts_worker
+    from inbox.smtp import SmtpConfig
     from nlp.pool import Analyzer
     from web.i18n import platform_name
 

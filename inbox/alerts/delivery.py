@@ -17,8 +17,8 @@ import asyncpg
 
 from inbox import smtp as email
 from inbox.alerts import message, webhook
-from inbox.smtp import SmtpConfig
 from inbox.alerts.store import load_brand
+from inbox.smtp import SmtpConfig
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ import asyncpg
 
 from inbox import db
 from inbox.alerts.delivery import deliver_due, next_due
-from inbox.smtp import SmtpConfig
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.store import release_digests
 from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, Subscriber
+from inbox.smtp import SmtpConfig
 from inbox.summary.schedule import send_due_summaries
 
 __all__ = ["SmtpConfig", "run_alerts_worker"]

@@ -12,9 +12,9 @@ from typing import Any
 
 import asyncpg
 
-from inbox.zones import zone
 from inbox.summary.period import SummaryError, Week, parse_week
 from inbox.summary.stopwords import STOP_WORDS
+from inbox.zones import zone
 
 SENTIMENTS = ("negative", "neutral", "positive")
 TOP_TERMS = 10

@@ -3,7 +3,7 @@ its brand, and the writes change what they say (and only that)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from webkit import ingest, seed
 
@@ -23,13 +23,13 @@ async def test_reads_answer_only_for_their_brand(pool) -> None:
         assert await saved_replies.item_context(conn, ids["brand_a"], item) == {"lang": "fr", "author_name": "Luc Roy", "business": "Café A"}
         assert await saved_replies.item_context(conn, ids["brand_b"], item) is None
         alert = await alert_store.raise_test_alert(conn, await alert_store.load_brand(conn, ids["brand_a"]),
-                                                   datetime.now(timezone.utc))
+                                                   datetime.now(UTC))
         assert [r["id"] for r in await alert_store.banner_rows(conn, ids["brand_a"], [alert])] == [alert]
         assert await alert_store.banner_rows(conn, ids["brand_b"], [alert]) == []
         assert (await summary_query.brand_by_id(conn, ids["brand_b"]))["slug"] == "boutique-b"
         assert await users.password_hash(conn, ids["agent_a"]) and await users.password_hash(conn, -1) is None
         # The database's clock, not this machine's.
-        assert abs(await db.server_now(conn) - datetime.now(timezone.utc)) < timedelta(minutes=5)
+        assert abs(await db.server_now(conn) - datetime.now(UTC)) < timedelta(minutes=5)
 
 
 async def test_settings_writes_touch_only_their_brand(pool) -> None:
@@ -69,7 +69,7 @@ async def test_pushed_hide_flips_once_and_late_analysis_never_overwrites(pool) -
         pending = await analysis.pending(conn, 10)
         assert [p["id"] for p in pending] == [item]
         late = Analysis(lang="fr", sentiment="negative", priority=80, reasons=["negative"])
-        assert await analysis.store_analyses(conn, [item], [late], datetime.now(timezone.utc)) == 1
+        assert await analysis.store_analyses(conn, [item], [late], datetime.now(UTC)) == 1
         assert await conn.fetchval("select sentiment from items where id = $1", item) == "negative"
-        assert await analysis.store_analyses(conn, [item], [Analysis(sentiment="positive")], datetime.now(timezone.utc)) == 0
+        assert await analysis.store_analyses(conn, [item], [Analysis(sentiment="positive")], datetime.now(UTC)) == 0
         assert await analysis.pending(conn, 10) == []

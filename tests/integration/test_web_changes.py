@@ -3,7 +3,7 @@ exactly once, even when one bulk action stamped more items with one time than a 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from webkit import client_for, login, make_app, seed
 
@@ -16,7 +16,7 @@ PAGE = 500  # the API's page size
 
 
 async def _stored(conn, brand_id: int, account_id: int, count: int) -> list[int]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     items = [NewItem(platform="wordpress", external_id=f"bulk-{n}", kind="comment", body=f"Commentaire {n}", created_at=now)
              for n in range(count)]
     return (await ingest_batch(conn, brand_id=brand_id, account_id=account_id, items=items)).new_ids
@@ -51,7 +51,7 @@ async def test_changes_pages_through_a_bulk_action_larger_than_a_page(pool, db_d
 
 
 def test_the_cursor_keeps_the_exact_microsecond() -> None:
-    moment = datetime(2026, 5, 31, 17, 0, 0, 999_999, tzinfo=timezone.utc)
+    moment = datetime(2026, 5, 31, 17, 0, 0, 999_999, tzinfo=UTC)
     assert ChangeCursor.decode(ChangeCursor(moment, 42).encode()) == ChangeCursor(moment, 42)
     for bad in ("", "12", "a_b", "1_2_3", f"1_{2**63}", "99999999999999999999_1"):
         try:
