@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from inbox import db
+
 log = logging.getLogger(__name__)
 
 # Machine clocks drift slowly: checking the offset every few minutes is plenty.
@@ -35,7 +37,7 @@ class DatabaseClock:
     async def sync(self, pool: asyncpg.Pool) -> None:
         """Measure the offset again (half the round trip is the best guess of the read's moment)."""
         started, tick = self._local(), time.monotonic()
-        server_now = await pool.fetchval("select now()")
+        server_now = await db.server_now(pool)
         elapsed = timedelta(seconds=time.monotonic() - tick)
         offset = server_now - (started + elapsed / 2)
         if abs(offset - self.offset) > timedelta(seconds=5):

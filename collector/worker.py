@@ -27,7 +27,7 @@ from collector.registry import collector_class
 from inbox import accounts, outbox
 from inbox.credentials import Vault
 from inbox.db import DB_ERRORS
-from inbox.notify import REPLIES_CHANNEL
+from inbox.notify import REPLIES_CHANNEL, Subscriber
 
 log = logging.getLogger(__name__)
 
@@ -154,34 +154,20 @@ async def _outbox_loop(sender: OutboxWorker, stop: asyncio.Event, wake: asyncio.
         await _nap(sleep, idle, stop, wake)
 
 
-async def _listen_loop(pool: asyncpg.Pool, stop: asyncio.Event, wake: asyncio.Event, sleep: Any) -> None:
-    """Hold a LISTEN on the replies channel so a queued reply leaves at once; reconnect if it drops."""
+def _reply_subscriber(pool: asyncpg.Pool, wake: asyncio.Event, sleep: Any) -> Subscriber:
+    """A LISTEN on the replies channel so a queued reply leaves at once (the outbox loop also
+    polls the table, so a lost connection delays replies by a second, never loses them)."""
 
-    def on_reply(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def on_reply(_channel: str, payload: str) -> None:
         if '"queued"' in payload:
             wake.set()
 
-    while not stop.is_set():
-        lost = asyncio.Event()
+    def on_listen(again: bool) -> None:
+        if again:
+            wake.set()  # whatever was notified while we were deaf
 
-        def on_lost(_conn: Any, lost: asyncio.Event = lost) -> None:
-            lost.set()
-
-        try:
-            async with pool.acquire() as conn:
-                conn.add_termination_listener(on_lost)
-                await conn.add_listener(REPLIES_CHANNEL, on_reply)
-                try:
-                    while not stop.is_set() and not lost.is_set() and not conn.is_closed():
-                        await _nap(sleep, 5.0, stop, lost)
-                finally:
-                    conn.remove_termination_listener(on_lost)
-                    if not conn.is_closed():
-                        await conn.remove_listener(REPLIES_CHANNEL, on_reply)
-        except _DB_ERRORS:
-            pass  # the outbox loop reports outages; it keeps polling the table meanwhile
-        wake.set()  # whatever was notified while we were deaf
-        await _nap(sleep, DB_RETRY_SECONDS, stop)
+    return Subscriber((REPLIES_CHANNEL,), on_reply, pool=pool, on_connect=on_listen, name="outbox",
+                      retry_delay=DB_RETRY_SECONDS, max_delay=DB_RETRY_SECONDS * 8, sleep=sleep)
 
 
 async def _reanalyze_loop(pool: asyncpg.Pool, analyzer: Analyzer, stop: asyncio.Event, sleep: Any, clock: Any, watch: _DatabaseWatch) -> None:
@@ -254,7 +240,7 @@ async def run_worker(
         tasks = [
             asyncio.create_task(_poll_loop(poller, max(1, concurrency), stop, sleep, watch), name="poll"),
             asyncio.create_task(_outbox_loop(sender, stop, wake, sleep, watch), name="outbox"),
-            asyncio.create_task(_listen_loop(pool, stop, wake, sleep), name="listen"),
+            asyncio.create_task(_reply_subscriber(pool, wake, sleep).run(stop), name="listen"),
         ]
         if analyzer is not None:
             tasks.append(asyncio.create_task(_reanalyze_loop(pool, analyzer, stop, sleep, clock, watch), name="reanalyze"))

@@ -74,6 +74,18 @@ async def update_credentials(
     return status.endswith(" 1")
 
 
+async def update_details(
+    conn: asyncpg.Connection, *, brand_id: int, account_id: int, name: str, base_url: str | None, settings: dict[str, Any],
+) -> bool:
+    """Rename an account and change its address and settings (merged into the stored ones)."""
+    status = await conn.execute(
+        "update accounts set name = $3, base_url = $4, settings = settings || $5::jsonb, updated_at = now()"
+        " where brand_id = $1 and id = $2",
+        brand_id, account_id, name, base_url, settings,
+    )
+    return status.endswith(" 1")
+
+
 async def set_enabled(conn: asyncpg.Connection, *, brand_id: int, account_id: int, enabled: bool) -> bool:
     """Pause or resume polling of one account."""
     status = await conn.execute(
@@ -97,6 +109,14 @@ async def get_account(conn: asyncpg.Connection, brand_id: int, account_id: int) 
         f"select {_PUBLIC_COLUMNS} from accounts where id = $1 and brand_id = $2", account_id, brand_id
     )
     return dict(row) if row else None
+
+
+async def connected(conn: asyncpg.Connection, platform: str, external_id: str) -> list[dict[str, Any]]:
+    """The enabled accounts (id, brand_id) of every brand connected to one platform account."""
+    rows = await conn.fetch(
+        "select id, brand_id from accounts where platform = $1 and external_id = $2 and enabled", platform, external_id
+    )
+    return [dict(r) for r in rows]
 
 
 async def remove_account(conn: asyncpg.Connection, *, brand_id: int, account_id: int) -> bool:

@@ -1,8 +1,9 @@
-"""The one place that opens PostgreSQL connections: codecs, timeouts and pool size."""
+"""The one place that opens PostgreSQL connections: codecs, timeouts and pool size; the server's clock."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -52,6 +53,11 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwar
         raise DatabaseUnavailable(f"cannot connect to the database ({_describe(exc)})") from exc
     assert pool is not None
     return pool
+
+
+async def server_now(conn: asyncpg.Connection | asyncpg.Pool) -> datetime:
+    """The database server's time: the one clock every process and browser can agree on."""
+    return await conn.fetchval("select now()")
 
 
 def _describe(exc: BaseException) -> str:

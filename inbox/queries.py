@@ -6,13 +6,15 @@ Every query takes the brand id and filters on it: the brand boundary lives in SQ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 STATUSES = ("new", "open", "pending", "done")
 SENTIMENTS = ("negative", "neutral", "positive")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_ID = 2**63 - 1  # items.id is a bigint
 
 # Columns every listing returns: the item, its author and assignee, its tags.
 _SELECT = """
@@ -62,12 +64,45 @@ class Cursor:
         return f"{self.priority}_{self.created_at.timestamp():.6f}_{self.id}"
 
     @classmethod
-    def decode(cls, text: str) -> "Cursor":
+    def decode(cls, text: str) -> Cursor:
         """Parse what `encode` produced; ValueError on anything else."""
-        from datetime import timezone
-
         p, ts, i = text.split("_")
-        return cls(int(p), datetime.fromtimestamp(float(ts), timezone.utc), int(i))
+        return cls(int(p), datetime.fromtimestamp(float(ts), UTC), int(i))
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeCursor:
+    """Catch-up position: the (updated_at, id) of the last changed item seen."""
+
+    updated_at: datetime
+    id: int
+
+    @classmethod
+    def since(cls, moment: datetime) -> ChangeCursor:
+        """The position just after every item changed at or before `moment`."""
+        return cls(moment, _MAX_ID)
+
+    @classmethod
+    def of(cls, row: Any) -> ChangeCursor:
+        """The position of an item row."""
+        return cls(row["updated_at"], row["id"])
+
+    def encode(self) -> str:
+        """Opaque text for a URL: whole microseconds, so a position never moves by rounding."""
+        delta = self.updated_at - _EPOCH
+        micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        return f"{micros}_{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> ChangeCursor:
+        """Parse what `encode` produced; ValueError on anything else."""
+        micros, item_id = (int(part) for part in text.split("_"))
+        if not 0 <= item_id <= _MAX_ID:
+            raise ValueError("item id out of range")
+        try:
+            return cls(_EPOCH + timedelta(microseconds=micros), item_id)
+        except OverflowError:
+            raise ValueError("time out of range") from None
 
 
 def _where(brand_id: int, f: Filters, user_id: int | None) -> tuple[list[str], list[Any]]:
@@ -144,12 +179,14 @@ async def items_by_ids(conn: asyncpg.Connection, brand_id: int, ids: list[int]) 
     return [dict(r) for r in rows]
 
 
-async def changed_since(conn: asyncpg.Connection, brand_id: int, since: datetime, limit: int = 500) -> list[dict[str, Any]]:
-    """Items of the brand created or changed after `since` (a reconnecting browser's catch-up)."""
+async def changed_after(conn: asyncpg.Connection, brand_id: int, position: ChangeCursor, limit: int = 500) -> list[dict[str, Any]]:
+    """Listed items of the brand changed after `position`, in (updated_at, id) order (catch-up)."""
+    # Paged on the pair, not on time alone: a bulk action stamps hundreds of items with one
+    # transaction time, and a page ending in the middle of them must not lose the rest.
     rows = await conn.fetch(
-        f"{_SELECT} where i.brand_id = $1 and i.updated_at > $2 and not i.spam and i.kind <> 'post'"
-        " and not i.from_business order by i.updated_at limit $3",
-        brand_id, since, limit,
+        f"{_SELECT} where i.brand_id = $1 and i.updated_at >= $2 and (i.updated_at, i.id) > ($2, $3)"
+        " and not i.spam and i.kind <> 'post' and not i.from_business order by i.updated_at, i.id limit $4",
+        brand_id, position.updated_at, position.id, limit,
     )
     return [dict(r) for r in rows]
 
@@ -200,6 +237,11 @@ async def item_detail(conn: asyncpg.Connection, brand_id: int, item_id: int) -> 
     )]
     item["loaded_at"] = await conn.fetchval("select now()")
     return item
+
+
+async def item_exists(conn: asyncpg.Connection, brand_id: int, item_id: int) -> bool:
+    """True when the item is the brand's (presence must not leak another brand's ids)."""
+    return bool(await conn.fetchval("select 1 from items where brand_id = $1 and id = $2", brand_id, item_id))
 
 
 async def reply_row(conn: asyncpg.Connection, brand_id: int, reply_id: int) -> dict[str, Any] | None:

@@ -23,6 +23,15 @@ async def list_for(conn: asyncpg.Connection, brand_id: int, lang_first: str | No
     return [dict(r) for r in rows]
 
 
+async def item_context(conn: asyncpg.Connection, brand_id: int, item_id: int) -> dict[str, Any] | None:
+    """What fills a saved reply in for one item: its language, author and brand names; None if not the brand's."""
+    row = await conn.fetchrow(
+        """select coalesce(i.lang_override, i.lang) as lang, a.name as author_name, b.name as business
+           from items i join brands b on b.id = i.brand_id left join authors a on a.id = i.author_id
+           where i.brand_id = $1 and i.id = $2""", brand_id, item_id)
+    return dict(row) if row else None
+
+
 async def create(conn: asyncpg.Connection, brand_id: int, lang: str, title: str, body: str) -> int:
     """Add a saved reply; its id."""
     if lang not in LANGS:

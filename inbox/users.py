@@ -67,6 +67,11 @@ async def user_by_email(conn: asyncpg.Connection, email: str) -> asyncpg.Record 
     return await conn.fetchrow("select * from users where lower(email) = lower($1)", email.strip())
 
 
+async def password_hash(conn: asyncpg.Connection, user_id: int) -> str | None:
+    """The user's password hash (a session is tied to it), None when the user is gone."""
+    return await conn.fetchval("select password_hash from users where id = $1", user_id)
+
+
 async def brands_of(conn: asyncpg.Connection, user_id: int) -> list[asyncpg.Record]:
     """The brands a user belongs to, with their role, by name."""
     return await conn.fetch(

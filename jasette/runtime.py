@@ -105,8 +105,8 @@ async def serve_web(settings: Settings, pool: asyncpg.Pool, vault: Vault, dsn: s
     """The Starlette app under uvicorn until `stop` is set."""
     import uvicorn
 
-    from collector.meta_webhook import routes as meta_routes
     from web.app import create_app
+    from web.webhooks import meta_routes
 
     extra = meta_routes(
         pool, app_secret=settings.meta_app_secret, verify_token=settings.meta_verify_token, vault=vault

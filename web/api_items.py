@@ -12,11 +12,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from inbox import queries, users, workflow
-from inbox.queries import Cursor, Filters
+from inbox.queries import ChangeCursor, Cursor, Filters
 from web import api_json, i18n
 from web.auth import Member, require_member
 
 _ = i18n.gettext
+CHANGES_PAGE = 500
 
 
 async def body_json(request: Request) -> dict[str, Any]:
@@ -93,18 +94,29 @@ async def list_items(request: Request) -> Response:
 
 
 async def changes(request: Request) -> Response:
-    """GET /api/items/changes?since=ISO: items created or changed since (catch-up)."""
+    """GET /api/items/changes?since=ISO or ?after=<next>: items created or changed since (catch-up)."""
     member = await require_member(request)
-    try:
-        since = datetime.fromisoformat(request.query_params.get("since", ""))
-    except ValueError:
-        raise HTTPException(400, _("`since` must be an ISO date and time.")) from None
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=timezone.utc)
+    after = request.query_params.get("after")
+    if after:
+        try:
+            position = ChangeCursor.decode(after)
+        except ValueError:
+            raise HTTPException(400, _("Bad page cursor.")) from None
+    else:
+        try:
+            since = datetime.fromisoformat(request.query_params.get("since", ""))
+        except ValueError:
+            raise HTTPException(400, _("`since` must be an ISO date and time.")) from None
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)
+        position = ChangeCursor.since(since)
     async with request.app.state.pool.acquire() as db:
-        rows = await queries.changed_since(db, member.brand_id, since)
+        rows = await queries.changed_after(db, member.brand_id, position, limit=CHANGES_PAGE)
     lang = i18n.pick(member.ui_lang)
-    return JSONResponse({"items": [api_json.item(r, lang, member.timezone) for r in rows]})
+    # `next` is where this page ended: ask again with it for what changed after (a full page
+    # means more are waiting now). Null when nothing changed: keep the cursor you had.
+    return JSONResponse({"items": [api_json.item(r, lang, member.timezone) for r in rows],
+                         "next": ChangeCursor.of(rows[-1]).encode() if rows else None})
 
 
 def _can_hide(platform: str) -> bool:

@@ -78,22 +78,6 @@ async def moderate(request: Request) -> Response:
     return JSONResponse({"reply": api_json.reply(full, i18n.pick(member.ui_lang), member.timezone)}, status_code=201)
 
 
-async def _retry(db, brand_id: int, reply_id: int) -> bool:  # type: ignore[no-untyped-def]
-    if hasattr(outbox, "retry"):
-        result = await outbox.retry(db, brand_id, reply_id)
-        return bool(result)
-    from inbox.notify import REPLIES_CHANNEL, notify
-
-    async with db.transaction():
-        row = await db.fetchrow(
-            """update replies set state = 'queued', attempts = 0, next_attempt_at = now(), error = null,
-                      updated_at = now()
-               where brand_id = $1 and id = $2 and state = 'failed' returning item_id""", brand_id, reply_id)
-        if row is not None:
-            await notify(db, REPLIES_CHANNEL, {"brand": brand_id, "reply": reply_id, "item": row["item_id"], "state": "queued"})
-    return row is not None
-
-
 async def retry(request: Request) -> Response:
     """POST /api/replies/{reply}/retry: send a failed reply again."""
     member = await require_member(request)
@@ -104,7 +88,7 @@ async def retry(request: Request) -> Response:
     async with request.app.state.pool.acquire() as db:
         if await queries.reply_row(db, member.brand_id, reply_id) is None:
             raise HTTPException(404, _("No such reply."))
-        if not await _retry(db, member.brand_id, reply_id):
+        if await outbox.retry(db, member.brand_id, reply_id) is None:
             raise HTTPException(409, _("Only a failed reply can be retried."))
         full = await queries.reply_row(db, member.brand_id, reply_id)
     assert full is not None
@@ -115,10 +99,7 @@ async def saved_for_item(request: Request) -> Response:
     """GET /api/items/{item}/saved-replies: saved replies, the item's language first, filled in."""
     member = await require_member(request)
     async with request.app.state.pool.acquire() as db:
-        row = await db.fetchrow(
-            """select coalesce(i.lang_override, i.lang) as lang, a.name as author_name, b.name as business
-               from items i join brands b on b.id = i.brand_id left join authors a on a.id = i.author_id
-               where i.brand_id = $1 and i.id = $2""", member.brand_id, item_id(request))
+        row = await saved_replies.item_context(db, member.brand_id, item_id(request))
         if row is None:
             raise HTTPException(404, _("No such item."))
         found = await saved_replies.list_for(db, member.brand_id, row["lang"])

@@ -46,7 +46,7 @@ async def member_of(conn: HTTPConnection) -> Member | None:
         found = await users.member(db, user_id, brand_id)
         if found is None:
             return None
-        pw_hash = await db.fetchval("select password_hash from users where id = $1", user_id)
+        pw_hash = await users.password_hash(db, user_id)
     if session.get("stamp") != session_stamp(pw_hash or ""):
         return None
     return found

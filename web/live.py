@@ -19,9 +19,10 @@ from typing import Any
 import asyncpg
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from inbox import db, queries
+from inbox import queries
 from inbox.alerts import message as alert_message
-from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, PRESENCE_CHANNEL, REPLIES_CHANNEL, notify
+from inbox.alerts import store as alert_store
+from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, PRESENCE_CHANNEL, REPLIES_CHANNEL, Subscriber, notify
 from web import api_json, i18n
 from web.auth import member_of
 from web.security import same_origin
@@ -74,16 +75,31 @@ class Hub:
     """The process's LISTEN connection and its websocket clients, grouped by brand."""
 
     def __init__(self, pool: asyncpg.Pool, dsn: str, *, retry_delay: float = 1.0) -> None:
-        self.pool, self.dsn, self.retry_delay = pool, dsn, retry_delay
+        self.pool = pool
         self.catch_up_page, self.catch_up_pages = CATCH_UP_PAGE, CATCH_UP_PAGES
         self.clients: dict[int, set[Client]] = defaultdict(set)
         self.events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(100_000)
-        self.listening = asyncio.Event()
+        self.subscriber = Subscriber(CHANNELS, self._on_notify, dsn=dsn, on_connect=self._on_listen,
+                                     name="live", retry_delay=retry_delay)
         self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def listening(self) -> asyncio.Event:
+        """Set while the LISTEN connection is up."""
+        return self.subscriber.listening
+
+    @property
+    def retry_delay(self) -> float:
+        """The first pause before reconnecting the LISTEN connection (it doubles while down)."""
+        return self.subscriber.retry_delay
+
+    @retry_delay.setter
+    def retry_delay(self, seconds: float) -> None:
+        self.subscriber.retry_delay = seconds
 
     async def start(self) -> None:
         """Start listening (reconnecting forever) and dispatching."""
-        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._dispatch())]
+        self._tasks = [asyncio.create_task(self.subscriber.run()), asyncio.create_task(self._dispatch())]
 
     async def stop(self) -> None:
         """Stop both tasks."""
@@ -91,7 +107,7 @@ class Hub:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _on_notify(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
+    def _on_notify(self, channel: str, payload: str) -> None:
         try:
             data = json.loads(payload)
         except ValueError:
@@ -102,40 +118,10 @@ class Hub:
             except asyncio.QueueFull:
                 log.warning("live: event queue full, dropping %s", channel)
 
-    async def _listen(self) -> None:
-        healthy = True
-        while True:
-            conn = None
-            try:
-                conn = await db.connect(self.dsn)
-                lost = asyncio.get_running_loop().create_future()
-                conn.add_termination_listener(lambda _c: lost.done() or lost.set_result(None))
-                for channel in CHANNELS:
-                    await conn.add_listener(channel, self._on_notify)
-                self.listening.set()
-                if not healthy:
-                    log.info("live: listening again")
-                    healthy = True
-                    # Notifications sent while we were away are gone: browsers catch up themselves.
-                    self.broadcast_all(_dumps({"t": "resync"}))
-                while not lost.done():
-                    try:
-                        await asyncio.wait_for(asyncio.shield(lost), timeout=15)
-                    except asyncio.TimeoutError:
-                        await conn.fetchval("select 1")  # notices a dead server the OS has not told us of
-            except asyncio.CancelledError:
-                if conn is not None:
-                    await conn.close(timeout=2)
-                raise
-            except Exception as exc:  # any failure: reconnect after a pause
-                if healthy:
-                    log.warning("live: LISTEN connection lost (%s); reconnecting", exc)
-                healthy = False
-            self.listening.clear()
-            healthy = False
-            if conn is not None and not conn.is_closed():
-                conn.terminate()
-            await asyncio.sleep(self.retry_delay)
+    def _on_listen(self, again: bool) -> None:
+        if again:
+            # Notifications sent while we were away are gone: browsers catch up themselves.
+            self.broadcast_all(_dumps({"t": "resync"}))
 
     def broadcast_all(self, message: bytes) -> None:
         """Queue one message for every client of every brand."""
@@ -175,7 +161,8 @@ class Hub:
         async with self.pool.acquire() as conn:
             rows = await queries.items_by_ids(conn, brand_id, sorted(item_ids)) if item_ids else []
             replies = [r for r in [await queries.reply_row(conn, brand_id, i) for i in sorted(reply_ids)] if r]
-            alerts = await _alert_rows(conn, brand_id, sorted(alert_ids)) if alert_ids else []
+            # Read back under the brand: a NOTIFY naming another brand's alert shows nothing.
+            alerts = await alert_store.banner_rows(conn, brand_id, sorted(alert_ids)) if alert_ids else []
         out: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
         for lang, tz in langs:
             encoded = []
@@ -241,22 +228,15 @@ class Hub:
             return
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-        # Paged by (updated_at, id), not by time alone: a bulk action stamps hundreds of items
-        # with one transaction time, and a page cut in the middle of them must not lose the rest.
-        after: tuple[datetime, int] = (moment - RESUME_OVERLAP, 0)
+        after = queries.ChangeCursor(moment - RESUME_OVERLAP, 0)
         for _ in range(self.catch_up_pages):
             async with self.pool.acquire() as conn:
-                page = await conn.fetch(
-                    "select id, updated_at from items where brand_id = $1 and updated_at >= $2 and (updated_at, id) > ($2, $3)"
-                    " and not spam and kind <> 'post' and not from_business order by updated_at, id limit $4",
-                    client.brand_id, after[0], after[1], self.catch_up_page)
-                rows = await queries.items_by_ids(conn, client.brand_id, [r["id"] for r in page]) if page else []
+                rows = await queries.changed_after(conn, client.brand_id, after, limit=self.catch_up_page)
             if rows:
-                rows.sort(key=lambda r: (r["updated_at"], r["id"]))
                 client.offer(_dumps({"t": "items", "items": [api_json.item(r, client.lang, client.tz) for r in rows]}))
-            if len(page) < self.catch_up_page:
+            if len(rows) < self.catch_up_page:
                 return
-            after = (page[-1]["updated_at"], page[-1]["id"])
+            after = queries.ChangeCursor.of(rows[-1])
         client.offer(_dumps({"t": "reload"}))  # away so long that a fresh page is quicker than catching up
 
     async def _receive(self, ws: WebSocket, member: Any, client: Client) -> None:
@@ -280,19 +260,10 @@ class Hub:
 
     async def _presence(self, member: Any, client: Client, item_id: int, what: str) -> None:
         async with self.pool.acquire() as conn:
-            if not await conn.fetchval("select 1 from items where brand_id = $1 and id = $2", member.brand_id, item_id):
+            if not await queries.item_exists(conn, member.brand_id, item_id):
                 return  # another brand's item: say nothing to anyone
             await notify(conn, PRESENCE_CHANNEL, {"brand": member.brand_id, "item": item_id, "user": member.user_id,
                                                   "name": member.name or member.email, "what": what, "conn": client.id})
-
-
-async def _alert_rows(conn: asyncpg.Connection, brand_id: int, alert_ids: list[int]) -> list[Any]:
-    # Read back under the brand: a NOTIFY naming another brand's alert shows nothing.
-    return await conn.fetch(
-        "select a.id, a.kind, a.title, a.details, b.name as brand_name from alerts a join brands b on b.id = a.brand_id"
-        " where a.brand_id = $1 and a.id = any($2::bigint[]) order by a.id",
-        brand_id, alert_ids,
-    )
 
 
 def _alert_message(row: Any, lang: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from inbox.alerts import message
+from inbox.alerts import settings as alert_settings
 from inbox.alerts.rules import (
     DEFAULTS,
     KINDS,
@@ -21,12 +22,12 @@ from inbox.alerts.rules import (
     parse_quiet,
     validate_channels,
     validate_params,
-    zone,
 )
 from inbox.alerts.store import list_alerts, load_brand, mark_read, raise_test_alert
 from inbox.summary import labels, query
 from inbox.summary import render as summary_render
 from inbox.summary.period import SummaryError, last_complete_week, parse_week, week_of
+from inbox.zones import zone
 from web import i18n
 from web.auth import Member, require_member
 from web.pages import render, templates
@@ -96,7 +97,7 @@ async def rules_page(request: Request, *, error: str | None = None, status_code:
     """GET /settings/alerts: rules with their defaults, channels, summary hour."""
     member = await require_member(request)
     async with request.app.state.pool.acquire() as db:
-        rows = await db.fetch("select * from alert_rules where brand_id = $1 order by id", member.brand_id)
+        rows = await alert_settings.list_rules(db, member.brand_id)
         brand = await load_brand(db, member.brand_id)
     rules = [{**dict(r), "values": {**DEFAULTS[r["kind"]], **(r["params"] or {})}} for r in rows if r["kind"] in KINDS]
     settings = brand.settings
@@ -116,8 +117,7 @@ async def rule_save(request: Request) -> Response:
     raw = request.path_params["rule"]
     form = await request.form()
     async with request.app.state.pool.acquire() as db:
-        kind = await db.fetchval("select kind from alert_rules where id = $1 and brand_id = $2",
-                                 int(raw) if raw.isdigit() else -1, member.brand_id)
+        kind = await alert_settings.rule_kind(db, member.brand_id, int(raw) if raw.isdigit() else -1)
         if kind is None:
             raise HTTPException(404, t("No such rule."))
         try:
@@ -131,10 +131,8 @@ async def rule_save(request: Request) -> Response:
                 raise RuleError("cooldown must be between 0 and 10080 minutes")
         except (RuleError, ValueError) as exc:
             return await rules_page(request, error=str(exc), status_code=400)
-        await db.execute(
-            "update alert_rules set enabled = $3, params = $4, channels = $5, cooldown_minutes = $6,"
-            " quiet_start = $7, quiet_end = $8 where id = $1 and brand_id = $2",
-            int(raw), member.brand_id, form.get("enabled") == "on", params, channels, cooldown, *quiet)
+        await alert_settings.save_rule(db, member.brand_id, int(raw), enabled=form.get("enabled") == "on", params=params,
+                                       channels=channels, cooldown_minutes=cooldown, quiet_start=quiet[0], quiet_end=quiet[1])
     return RedirectResponse("/settings/alerts", status_code=303)
 
 
@@ -163,7 +161,7 @@ async def channels_save(request: Request) -> Response:
             secret = secrets.token_urlsafe(32)  # shown to owners on the settings page, for the receiver
         patch = {"alert_emails": emails, "webhook_url": url or None, "webhook_secret": secret if url else None,
                  "summary_hour": hour}
-        await db.execute("update brands set settings = settings || $2::jsonb where id = $1", member.brand_id, patch)
+        await alert_settings.merge_brand_settings(db, member.brand_id, patch)
     return RedirectResponse("/settings/alerts", status_code=303)
 
 
@@ -202,8 +200,7 @@ async def summary_csv(request: Request) -> Response:
 
 async def _compute(request: Request, member: Member) -> tuple[dict[str, Any] | None, str, str | None]:
     async with request.app.state.pool.acquire() as db:
-        brand = await db.fetchrow("select id, slug, name, lang, timezone, settings from brands where id = $1",
-                                  member.brand_id)
+        brand = await query.brand_by_id(db, member.brand_id)
         week = request.query_params.get("week") or last_complete_week(_now(), zone(brand["timezone"])).label
         try:
             return await query.compute(db, brand, week, _now()), week, None

@@ -7,6 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from inbox import queries, users
+from inbox.db import server_now
 from web import api_json, i18n
 from web.api_items import cursor_from, filters_from
 from web.auth import require_member
@@ -25,7 +26,7 @@ async def inbox_page(request: Request) -> Response:
         tags = await queries.tag_names(db, member.brand_id)
         platforms = await queries.platforms_in_use(db, member.brand_id)
         people = await users.members_of(db, member.brand_id)
-        now = await db.fetchval("select now()")
+        now = await server_now(db)
     items = [api_json.item(r, lang, member.timezone) for r in rows]
     filtered = any(params.get(k) for k in ("platform", "lang", "sentiment", "status", "assignee", "tag", "from", "to", "q"))
     complex_filter = any(params.get(k) for k in ("assignee", "tag", "from", "to", "q"))

@@ -131,17 +131,14 @@ async def save_account(request: Request) -> Response:
                                        settings=settings)
             return RedirectResponse("/settings", status_code=303)
         account_id = int(account) if account.isdigit() else -1
-        platform = await db.fetchval("select platform from accounts where brand_id = $1 and id = $2", member.brand_id, account_id)
-        if platform is None:
+        found = await accounts.get_account(db, member.brand_id, account_id)
+        if found is None:
             raise HTTPException(404, _("No such connection."))
-        base_url, settings = _urls(platform, form)
+        base_url, settings = _urls(found["platform"], form)
         async with db.transaction():
             # An empty URL setting keeps the stored one, like an empty token field.
-            done = await db.execute(
-                "update accounts set name = $3, base_url = $4, settings = settings || $5::jsonb, updated_at = now()"
-                " where brand_id = $1 and id = $2",
-                member.brand_id, account_id, name, base_url, settings)
-            if not done.endswith(" 1"):
+            if not await accounts.update_details(db, brand_id=member.brand_id, account_id=account_id, name=name,
+                                                 base_url=base_url, settings=settings):
                 raise HTTPException(404, _("No such connection."))
             await accounts.set_enabled(db, brand_id=member.brand_id, account_id=account_id, enabled=form.get("enabled") == "on")
             if credentials:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from inbox.alerts.email import SmtpConfig
+from inbox.smtp import SmtpConfig
 
 
 class SettingError(ValueError):

@@ -11,8 +11,8 @@ import aiohttp
 import asyncpg
 
 from inbox.alerts.delivery import deliver_due
-from inbox.alerts.email import SmtpConfig
 from inbox.alerts.store import email_targets, load_brand, raise_test_alert
+from inbox.smtp import SmtpConfig
 
 # How long to wait for deliveries a running worker claimed before this command could.
 WAIT_SECONDS = 30.0

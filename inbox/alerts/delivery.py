@@ -15,9 +15,10 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from inbox.alerts import email, message, webhook
-from inbox.alerts.email import SmtpConfig
+from inbox import smtp as email
+from inbox.alerts import message, webhook
 from inbox.alerts.store import load_brand
+from inbox.smtp import SmtpConfig
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import asyncpg
 
-from inbox.alerts.rules import Rule, quiet_until, zone
+from inbox.alerts.rules import Rule, quiet_until
 from inbox.alerts.store import Brand, load_brand, raise_alert
 from inbox.summary.terms import top_terms
+from inbox.zones import zone
 
 # Items shown in an alert; the alert still references every item behind it.
 SHOWN_ITEMS = 10

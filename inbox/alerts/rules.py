@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 KINDS = ("negative_mention", "volume_spike", "sentiment_dip")
 CHANNELS = ("inapp", "email", "webhook")
@@ -138,14 +138,6 @@ def parse_quiet(value: str | None) -> time | None:
         return time.fromisoformat(value.strip())
     except ValueError:
         raise RuleError(f"quiet hours take a time like 22:00, not {value!r}") from None
-
-
-def zone(name: str | None) -> ZoneInfo:
-    """The brand's time zone, falling back to Montreal on an unknown name."""
-    try:
-        return ZoneInfo(name or "America/Montreal")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("America/Montreal")
 
 
 def quiet_until(rule: Rule, now: datetime, tz: ZoneInfo) -> datetime | None:

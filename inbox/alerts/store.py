@@ -157,6 +157,16 @@ async def list_alerts(conn: asyncpg.Connection, brand_id: int, *, limit: int = 1
     return [dict(r) for r in rows]
 
 
+async def banner_rows(conn: asyncpg.Connection, brand_id: int, alert_ids: list[int]) -> list[dict[str, Any]]:
+    """The brand's alerts among `alert_ids` with the brand's name (others' ids show nothing)."""
+    rows = await conn.fetch(
+        "select a.id, a.kind, a.title, a.details, b.name as brand_name from alerts a join brands b on b.id = a.brand_id"
+        " where a.brand_id = $1 and a.id = any($2::bigint[]) order by a.id",
+        brand_id, alert_ids,
+    )
+    return [dict(r) for r in rows]
+
+
 async def mark_read(conn: asyncpg.Connection, brand_id: int, alert_id: int, now: datetime) -> bool:
     """Mark one alert of the brand read; False when it is not the brand's."""
     status = await conn.execute(

@@ -18,10 +18,10 @@ import asyncpg
 
 from inbox import db
 from inbox.alerts.delivery import deliver_due, next_due
-from inbox.alerts.email import SmtpConfig
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.store import release_digests
-from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL
+from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, Subscriber
+from inbox.smtp import SmtpConfig
 from inbox.summary.schedule import send_due_summaries
 
 __all__ = ["SmtpConfig", "run_alerts_worker"]
@@ -35,56 +35,27 @@ def utcnow() -> datetime:
 
 
 class _Listener:
-    """A LISTEN connection that records which brands changed and wakes the loop."""
+    """What the LISTEN connection tells the loop: which brands changed, and when to wake."""
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str | None) -> None:
-        self.pool, self.dsn = pool, dsn
-        self.conn: asyncpg.Connection | None = None
-        self.pooled = False
+    def __init__(self) -> None:
         self.wake = asyncio.Event()
         self.dirty: set[int] = set()
+        self.resync = False  # notifications were lost while reconnecting: sweep everything
 
-    def _on_items(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        try:
-            self.dirty.add(int(json.loads(payload)["brand"]))
-        except (ValueError, KeyError, TypeError):
-            return
+    def notified(self, channel: str, payload: str) -> None:
+        """An item changed (evaluate its brand) or an alert was raised elsewhere (deliver now)."""
+        if channel == ITEMS_CHANNEL:
+            try:
+                self.dirty.add(int(json.loads(payload)["brand"]))
+            except (ValueError, KeyError, TypeError):
+                return
         self.wake.set()
 
-    def _on_alert(self, *_args: Any) -> None:
-        self.wake.set()  # an alert raised elsewhere (test alert, another worker): deliver now
-
-    async def ensure(self) -> None:
-        """(Re)open the connection when missing or closed; a failure waits for the next sweep."""
-        if self.conn is not None and not self.conn.is_closed():
-            return
-        await self.close()
-        try:
-            if self.dsn:
-                self.conn = await db.connect(self.dsn)
-            else:
-                self.conn, self.pooled = await self.pool.acquire(), True
-            await self.conn.add_listener(ITEMS_CHANNEL, self._on_items)
-            await self.conn.add_listener(ALERTS_CHANNEL, self._on_alert)
-        except (OSError, asyncpg.PostgresError, db.DatabaseUnavailable) as exc:
-            log.warning("alerts worker cannot LISTEN (%s); relying on the periodic sweep", exc)
-            await self.close()
-
-    async def close(self) -> None:
-        """Release the connection."""
-        conn, self.conn = self.conn, None
-        if conn is None:
-            return
-        try:
-            if self.pooled:
-                await conn.remove_listener(ITEMS_CHANNEL, self._on_items)
-                await conn.remove_listener(ALERTS_CHANNEL, self._on_alert)
-                await self.pool.release(conn)
-            else:
-                await conn.close()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            pass
-        self.pooled = False
+    def connected(self, again: bool) -> None:
+        """After a reconnection, catch up with a full sweep at once."""
+        if again:
+            self.resync = True
+            self.wake.set()
 
 
 async def _wait(wake: asyncio.Event, stop: asyncio.Event, sleep: Callable[[float], Awaitable[Any]], seconds: float) -> None:
@@ -114,13 +85,17 @@ async def run_alerts_worker(
 ) -> None:
     """Run until `stop` is set; every step's state is in PostgreSQL, so stopping loses nothing."""
     smtp = smtp or SmtpConfig()
-    listener = _Listener(pool, dsn)
+    listener = _Listener()
+    subscriber = Subscriber((ITEMS_CHANNEL, ALERTS_CHANNEL), listener.notified, dsn=dsn, pool=pool,
+                            on_connect=listener.connected, name="alerts worker", sleep=sleep)
+    listening = asyncio.create_task(subscriber.run(stop))
     next_sweep: datetime | None = None
     healthy = True
     async with aiohttp.ClientSession() as session:
         try:
             while not stop.is_set():
-                await listener.ensure()
+                if listener.resync:
+                    listener.resync, next_sweep = False, None
                 now = clock()
                 full = next_sweep is None or now >= next_sweep
                 brands, listener.dirty = sorted(listener.dirty), set()
@@ -155,4 +130,5 @@ async def run_alerts_worker(
                     wait = min(wait, (due - clock()).total_seconds())
                 await _wait(listener.wake, stop, sleep, wait)
         finally:
-            await listener.close()
+            listening.cancel()
+            await asyncio.gather(listening, return_exceptions=True)

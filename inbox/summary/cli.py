@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 
 import asyncpg
 
-from inbox.alerts.rules import zone
 from inbox.summary import query, render
 from inbox.summary.period import SummaryError, last_complete_week
+from inbox.zones import zone
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

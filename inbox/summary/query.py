@@ -12,9 +12,9 @@ from typing import Any
 
 import asyncpg
 
-from inbox.alerts.rules import zone
 from inbox.summary.period import SummaryError, Week, parse_week
 from inbox.summary.stopwords import STOP_WORDS
+from inbox.zones import zone
 
 SENTIMENTS = ("negative", "neutral", "positive")
 TOP_TERMS = 10
@@ -134,6 +134,11 @@ async def brand_row(conn: asyncpg.Connection, slug: str) -> asyncpg.Record:
     if row is None:
         raise SummaryError(f"no brand with slug {slug!r}")
     return row
+
+
+async def brand_by_id(conn: asyncpg.Connection, brand_id: int) -> asyncpg.Record | None:
+    """The brand as `compute` reads it, by id; None when it does not exist."""
+    return await conn.fetchrow("select id, slug, name, lang, timezone, settings from brands where id = $1", brand_id)
 
 
 async def compute(conn: asyncpg.Connection, brand: Any, week_label: str, now: datetime) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from typing import Any
 
 import asyncpg
 
-from inbox.alerts import email
-from inbox.alerts.email import SmtpConfig
-from inbox.alerts.rules import zone
+from inbox import smtp as email
+from inbox.smtp import SmtpConfig
+from inbox.zones import zone
 from inbox.summary import labels, query, render
 from inbox.summary.period import last_complete_week, week_of
 

@@ -10,7 +10,7 @@ from alerting import Clock, configure, ingest, negative, wait_for
 from receivers import SmtpServer, WebhookReceiver
 
 from inbox import db
-from inbox.alerts.email import SmtpConfig
+from inbox.smtp import SmtpConfig
 from inbox.alerts.webhook import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,

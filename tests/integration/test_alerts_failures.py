@@ -12,7 +12,7 @@ from receivers import SmtpServer, WebhookReceiver, free_port
 
 from inbox.alerts import cli
 from inbox.alerts.delivery import MAX_ATTEMPTS, deliver_due
-from inbox.alerts.email import SmtpConfig
+from inbox.smtp import SmtpConfig
 from inbox.alerts.store import list_alerts, load_brand, raise_test_alert
 from inbox.alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 

@@ -12,7 +12,7 @@ from receivers import SmtpServer
 
 from inbox import db
 from inbox.alerts.delivery import deliver_due
-from inbox.alerts.email import SmtpConfig
+from inbox.smtp import SmtpConfig
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.store import release_digests
 

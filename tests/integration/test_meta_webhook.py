@@ -1,5 +1,6 @@
 """Meta webhooks on a bare Starlette app (httpx ASGI transport) and a real database: handshake,
-signature check over the raw body, and changes stored at once for the matching account."""
+signature check over the raw body, and changes stored at once for the matching account
+(web/webhooks.py over collector/meta_webhook.py and inbox/pushed.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from polling import new_brand
 from starlette.applications import Starlette
 
-from collector.meta_webhook import routes
+from web.webhooks import meta_routes
 from inbox.credentials import Vault
 
 SECRET = "app-secret-123"
@@ -44,7 +45,7 @@ async def accounts(pool: asyncpg.Pool) -> dict:
 
 @pytest.fixture
 async def client(pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
-    app = Starlette(routes=routes(pool, app_secret=SECRET, verify_token=TOKEN, vault=Vault("k")))
+    app = Starlette(routes=meta_routes(pool, app_secret=SECRET, verify_token=TOKEN, vault=Vault("k")))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         yield c
 
@@ -74,7 +75,7 @@ async def test_the_handshake_echoes_the_challenge_only_for_our_token(client) -> 
 
 
 async def test_an_unconfigured_endpoint_refuses_everything(pool) -> None:
-    app = Starlette(routes=routes(pool, app_secret=None, verify_token=None, vault=None))
+    app = Starlette(routes=meta_routes(pool, app_secret=None, verify_token=None, vault=None))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         assert (await c.get("/webhooks/meta", params={"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"})).status_code == 403
         body = json.dumps(feed(COMMENT)).encode()

@@ -9,7 +9,7 @@ from receivers import SmtpServer, free_port
 from seeded_week import seed_week
 
 from inbox import db
-from inbox.alerts.email import SmtpConfig
+from inbox.smtp import SmtpConfig
 from inbox.summary.schedule import send_due_summaries
 
 MONDAY_0805 = datetime(2026, 11, 23, 13, 5, tzinfo=timezone.utc)  # 08:05 in Montreal

@@ -1,4 +1,4 @@
-"""E-mail through SMTP (aiosmtplib): the settings, the MIME message, and one send."""
+"""E-mail through SMTP (aiosmtplib): the settings, the MIME message, and one send (alerts and summaries)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,73 @@
+"""Platforms' webhook endpoints: Meta's verification handshake, its `X-Hub-Signature-256`
+check over the raw body (platform-apis.md 1.7 and 2.5), then the payload mapped by the
+collector module and stored by the inbox.
+
+Polling stays the backfill: Meta does not guarantee delivery, and a change carries only some
+fields; the next poll completes what a change lacked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import asyncpg
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from collector import meta_webhook
+from inbox.credentials import Vault
+from inbox.pushed import store_changes
+
+META_PATH = "/webhooks/meta"
+# Meta's deliveries are small; anything this large is not Meta.
+MAX_BODY = 1_000_000
+
+
+def signature_ok(app_secret: str | None, body: bytes, header: str | None) -> bool:
+    """True when `header` is sha256=<HMAC-SHA256 of the raw body with the app secret>."""
+    if not app_secret or not header:
+        return False
+    expected = "sha256=" + hmac.new(app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode("ascii"), header.strip().encode("utf-8", "replace"))
+
+
+def meta_routes(pool: asyncpg.Pool, *, app_secret: str | None, verify_token: str | None, vault: Vault | None) -> list[Route]:
+    """Starlette routes for GET (verification) and POST (deliveries) at /webhooks/meta."""
+    # vault: part of the mounting contract; deliveries need no credentials, since what a change
+    # lacks is left to the next poll rather than fetched with the account's token here.
+    del vault
+
+    async def verify(request: Request) -> Response:
+        q = request.query_params
+        token, challenge = q.get("hub.verify_token", ""), q.get("hub.challenge", "")
+        if (
+            q.get("hub.mode") == "subscribe" and verify_token and challenge
+            and hmac.compare_digest(token.encode("utf-8"), verify_token.encode("utf-8"))
+        ):
+            return PlainTextResponse(challenge)
+        return PlainTextResponse("verification refused", status_code=403)
+
+    async def deliver(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return PlainTextResponse("too large", status_code=413)
+        if not signature_ok(app_secret, body, request.headers.get("x-hub-signature-256")):
+            return PlainTextResponse("bad signature", status_code=403)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return PlainTextResponse("not JSON", status_code=400)
+        mapped = meta_webhook.changes(payload)
+        if mapped is None:
+            return JSONResponse({"stored": 0, "ignored": "object"})
+        platform, by_owner = mapped
+        stored = 0
+        async with pool.acquire() as conn:
+            for owner, changes in by_owner.items():
+                stored += await store_changes(conn, platform, owner, changes)
+        return JSONResponse({"stored": stored})
+
+    return [Route(META_PATH, verify, methods=["GET"]), Route(META_PATH, deliver, methods=["POST"])]
