@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from webkit import ingest, seed
+from web_app import ingest, seed
 
 from inbox import accounts, analysis, db, pushed, queries, saved_replies, users
 from inbox.alerts import settings as alert_settings

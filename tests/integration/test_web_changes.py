@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from webkit import client_for, login, make_app, seed
+from web_app import client_for, login, make_app, seed
 
 from inbox import workflow
 from inbox.ingest import ingest_batch
