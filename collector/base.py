@@ -74,7 +74,7 @@ class Account:
     settings: dict[str, Any]
 
     @classmethod
-    def of(cls, row: WorkerAccount, credentials: dict[str, Any]) -> "Account":
+    def of(cls, row: WorkerAccount, credentials: dict[str, Any]) -> Account:
         """The connection an accounts row describes, with its credentials already opened."""
         return cls(
             id=row.id, platform=row.platform, external_id=row.external_id, base_url=row.base_url,

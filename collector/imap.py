@@ -33,11 +33,11 @@ import imaplib
 import logging
 import re
 import ssl
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, getaddresses
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -148,8 +148,8 @@ class ImapCollector(Collector):
     can_reply = True
     can_hide = False  # a mailbox has nothing public to hide
     # The mailbox is read over IMAP and answers leave over SMTP: neither is an http(s) address.
-    url_fields = {"base_url": ("imap", "imaps"), "smtp_url": ("smtp", "smtps")}
-    url_labels = {"smtp_url": "Sending server (e-mail accounts): smtps://host:465 or smtp://host:587"}
+    url_fields: ClassVar[Mapping[str, tuple[str, ...]]] = {"base_url": ("imap", "imaps"), "smtp_url": ("smtp", "smtps")}
+    url_labels: ClassVar[Mapping[str, str]] = {"smtp_url": "Sending server (e-mail accounts): smtps://host:465 or smtp://host:587"}
     base_url_hint = "E-mail accounts: the IMAP server, imaps://host:993 (or imap://host:port for a local server)."
 
     def __init__(self, account: Any, session: aiohttp.ClientSession, **kwargs: Any) -> None:
@@ -263,7 +263,7 @@ class ImapCollector(Collector):
                 else:
                     items.append(item)
                 if internal is not None and (last_date is None or internal > datetime.fromisoformat(last_date)):
-                    last_date = internal.astimezone(timezone.utc).isoformat()
+                    last_date = internal.astimezone(UTC).isoformat()
             if automatic:
                 problems.append(f"skipped {automatic} automatic replies or delivery reports")
             last_uid = max(take)  # a message that could not be mapped is not read again forever

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +46,7 @@ def _time(ms: Any) -> datetime:
     if not isinstance(ms, (int, float)) or isinstance(ms, bool):
         raise ValueError(f"time {ms!r} is not epoch milliseconds")
     try:
-        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(ms / 1000, tz=UTC)
     except (OverflowError, OSError) as exc:  # past what the C library can hold: not ValueError
         raise ValueError(f"time {ms!r} is out of range") from exc
 
@@ -247,9 +247,11 @@ class LinkedInCollector(Collector):
         state["counts"] = {urn: count for urn, count in state["counts"].items() if kept(urn)}
 
     def _source(self, state: dict[str, Any], urn: str) -> dict[str, Any]:
-        return state["sources"].setdefault(urn, {"mark": None, "recent": {}})
+        source: dict[str, Any] = state["sources"].setdefault(urn, {"mark": None, "recent": {}})
+        return source
 
-    async def _read_comments(self, task: dict[str, Any], state: dict[str, Any], queue: list[dict[str, Any]], items: list[NewItem], problems: list[str]) -> bool:
+    async def _read_comments(self, task: dict[str, Any], state: dict[str, Any], queue: list[dict[str, Any]],
+                             items: list[NewItem], problems: list[str]) -> bool:
         source = self._source(state, task["source"])
         if "floor" not in task:
             # The filter stays the one from the start of this source's walk: the mark may move

@@ -16,7 +16,7 @@ import email.message
 import email.utils
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from collector.html_text import html_lines
 
@@ -194,7 +194,7 @@ def _date(value: str | None, problems: list[str]) -> datetime | None:
         problems.append(f"unreadable Date header {value[:60]!r}")
         return None
     # "-0000" (RFC 5322 section 3.3: zone unknown) comes back naive: read it as UTC.
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def _sender(msg: email.message.Message) -> Sender | None:

@@ -8,8 +8,9 @@ access token, so no secret ever lands in a saved cursor.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
@@ -144,7 +145,7 @@ class GraphClient:
     """Calls one Graph API root with one access token."""
 
     @classmethod
-    def for_account(cls, account: Any, session: aiohttp.ClientSession, clock: Any) -> "GraphClient":
+    def for_account(cls, account: Any, session: aiohttp.ClientSession, clock: Any) -> GraphClient:
         """The client of a Facebook Page or Instagram account connection."""
         token = str(account.credentials.get("access_token", ""))
         return cls(session, account.base_url or DEFAULT_BASE_URL, token, clock)

@@ -101,7 +101,7 @@ async def analyze(
     try:
         docs = documents(items, expected_langs=expected_langs, now=now, response_target_minutes=response_target_minutes)
         results = await analyzer.analyze_batch(docs)
-    except Exception as exc:  # noqa: BLE001 - any NLP failure degrades to "analyse later"
+    except Exception as exc:
         log.warning("NLP stage failed on a batch of %d items (%s): stored unanalysed for now", len(items), exc)
         return False
     if len(results) != len(items):

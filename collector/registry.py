@@ -45,7 +45,8 @@ def _load(table: dict[str, str], platform: str) -> Any:
 
 def collector_class(platform: str) -> type[Collector]:
     """The Collector subclass for `platform`: it also declares the platform's name and URL settings."""
-    return _load(COLLECTORS, platform)
+    cls: type[Collector] = _load(COLLECTORS, platform)
+    return cls
 
 
 def parser(platform: str) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any
@@ -59,7 +59,7 @@ def parse_date(value: str | None) -> datetime | None:
         except (TypeError, ValueError):
             return None
     # A date without a zone ("-0000" in RFC 822) is UTC by convention.
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _text(el: Element | None) -> str:

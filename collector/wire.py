@@ -8,13 +8,13 @@ platform says it differently; `check_json` is the rule they share for bodies tha
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Mapping
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -58,7 +58,7 @@ async def request(
         async with session.request(method, url, params=params, headers=headers, json=json_body, data=form) as resp:
             data = await _read(resp, max_bytes)
             answer = Response(resp.status, resp.headers, None, what, str(resp.url), tuple(h.status for h in resp.history))
-    except asyncio.TimeoutError as exc:
+    except TimeoutError as exc:
         raise FetchFailed(f"{what}: timed out") from exc
     except aiohttp.ClientError as exc:
         raise FetchFailed(f"{what}: {exc.__class__.__name__}: {exc}") from exc
@@ -100,15 +100,15 @@ def parse_time(value: Any) -> datetime | None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            return datetime.fromtimestamp(value, tz=timezone.utc)
+            return datetime.fromtimestamp(value, tz=UTC)
         except (OverflowError, OSError) as exc:
             raise ValueError(f"timestamp {value!r} is out of range") from exc
     if not isinstance(value, str):
         raise ValueError(f"timestamp {value!r} is not a string")
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -133,7 +133,7 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | No
         except (TypeError, ValueError, IndexError):
             return None
         if when.tzinfo is None:  # "-0000": UTC by RFC 5322's convention
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         seconds = (when - now).total_seconds()
     if math.isnan(seconds):
         return None

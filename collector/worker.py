@@ -181,7 +181,7 @@ async def _reanalyze_loop(pool: asyncpg.Pool, analyzer: Analyzer, stop: asyncio.
         except _DB_ERRORS as exc:
             watch.failed("reanalyze", exc)
             idle = DB_RETRY_SECONDS
-        except Exception as exc:  # noqa: BLE001 - a broken NLP stage leaves items for later
+        except Exception as exc:
             if not broken:
                 log.warning("re-analysis failed (%s); items stay unanalysed until it works", exc)
             broken = True

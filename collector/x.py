@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused, SentReply
 from collector.scan import Page, ScanningCollector
@@ -201,7 +202,7 @@ def raise_for_problem(resp: Response, now: datetime, *, writing: bool = False) -
     message = f"X API {resp.status}: {detail}"
     if resp.status == 401:
         raise AuthFailed(message)
-    if resp.status == 429 or kind.endswith("/usage-capped") or kind.endswith("/rate-limit-exceeded"):
+    if resp.status == 429 or kind.endswith(("/usage-capped", "/rate-limit-exceeded")):
         raise RateLimited(message, reset_wait(resp.headers, now))
     if resp.status >= 500:
         raise FetchFailed(message)

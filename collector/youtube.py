@@ -12,8 +12,9 @@ Settings: "reply_days" (default 7): how long threads are watched for new replies
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused, SentReply
@@ -46,7 +47,7 @@ def seconds_to_pacific_midnight(now: datetime) -> float:
     local = now.astimezone(PACIFIC)
     midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=PACIFIC)
     # Subtract in UTC: aware datetimes sharing a tzinfo subtract as wall clocks, wrong across DST.
-    return max(1.0, (midnight.astimezone(timezone.utc) - now.astimezone(timezone.utc)).total_seconds())
+    return max(1.0, (midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds())
 
 
 class YouTubeCollector(ScanningCollector):
@@ -264,7 +265,8 @@ def raise_for_error(resp: Response, now: datetime, *, writing: bool = False) -> 
 def _items(body: Any, kind: str) -> list[Any]:
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
         raise FetchFailed(f"YouTube answer is not a {kind} with items")
-    return body["items"]
+    items: list[Any] = body["items"]
+    return items
 
 
 def _url(snippet: Mapping[str, Any], comment_id: str) -> str | None:

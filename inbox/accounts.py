@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
-
 from inbox.credentials import Vault
+from inbox.db import Conn
 from inbox.types import WorkerAccount
 
 # Columns safe to show on the settings page: everything but the sealed credentials.
@@ -29,7 +28,7 @@ _WORKER_COLUMNS = """
 
 
 async def add_account(
-    conn: asyncpg.Connection,
+    conn: Conn,
     vault: Vault,
     *,
     brand_id: int,
@@ -42,7 +41,7 @@ async def add_account(
     poll_interval_seconds: int = 60,
 ) -> int:
     """Create the connection, or update it when the brand already has it; return its id."""
-    return await conn.fetchval(
+    value: int = await conn.fetchval(
         """
         insert into accounts (brand_id, platform, name, external_id, base_url, credentials, settings,
                               poll_interval_seconds)
@@ -57,10 +56,11 @@ async def add_account(
         brand_id, platform, name, external_id, base_url, vault.seal(credentials), settings or {},
         poll_interval_seconds,
     )
+    return value
 
 
 async def update_credentials(
-    conn: asyncpg.Connection, vault: Vault, *, brand_id: int, account_id: int, credentials: dict[str, Any]
+    conn: Conn, vault: Vault, *, brand_id: int, account_id: int, credentials: dict[str, Any]
 ) -> bool:
     """Replace an account's credentials (a reconnect): health back to ok, polled at once."""
     status = await conn.execute(
@@ -75,7 +75,7 @@ async def update_credentials(
 
 
 async def update_details(
-    conn: asyncpg.Connection, *, brand_id: int, account_id: int, name: str, base_url: str | None, settings: dict[str, Any],
+    conn: Conn, *, brand_id: int, account_id: int, name: str, base_url: str | None, settings: dict[str, Any],
 ) -> bool:
     """Rename an account and change its address and settings (merged into the stored ones)."""
     status = await conn.execute(
@@ -86,7 +86,7 @@ async def update_details(
     return status.endswith(" 1")
 
 
-async def set_enabled(conn: asyncpg.Connection, *, brand_id: int, account_id: int, enabled: bool) -> bool:
+async def set_enabled(conn: Conn, *, brand_id: int, account_id: int, enabled: bool) -> bool:
     """Pause or resume polling of one account."""
     status = await conn.execute(
         "update accounts set enabled = $3, next_poll_at = now(), updated_at = now() where id = $1 and brand_id = $2",
@@ -95,7 +95,7 @@ async def set_enabled(conn: asyncpg.Connection, *, brand_id: int, account_id: in
     return status.endswith(" 1")
 
 
-async def list_accounts(conn: asyncpg.Connection, brand_id: int) -> list[dict[str, Any]]:
+async def list_accounts(conn: Conn, brand_id: int) -> list[dict[str, Any]]:
     """A brand's accounts with their health, without credentials (for the settings page)."""
     rows = await conn.fetch(
         f"select {_PUBLIC_COLUMNS} from accounts where brand_id = $1 order by platform, name, id", brand_id
@@ -103,7 +103,7 @@ async def list_accounts(conn: asyncpg.Connection, brand_id: int) -> list[dict[st
     return [dict(r) for r in rows]
 
 
-async def get_account(conn: asyncpg.Connection, brand_id: int, account_id: int) -> dict[str, Any] | None:
+async def get_account(conn: Conn, brand_id: int, account_id: int) -> dict[str, Any] | None:
     """One account of the brand without credentials (the settings page's edit form)."""
     row = await conn.fetchrow(
         f"select {_PUBLIC_COLUMNS} from accounts where id = $1 and brand_id = $2", account_id, brand_id
@@ -111,7 +111,7 @@ async def get_account(conn: asyncpg.Connection, brand_id: int, account_id: int) 
     return dict(row) if row else None
 
 
-async def connected(conn: asyncpg.Connection, platform: str, external_id: str) -> list[dict[str, Any]]:
+async def connected(conn: Conn, platform: str, external_id: str) -> list[dict[str, Any]]:
     """The enabled accounts (id, brand_id) of every brand connected to one platform account."""
     rows = await conn.fetch(
         "select id, brand_id from accounts where platform = $1 and external_id = $2 and enabled", platform, external_id
@@ -119,13 +119,13 @@ async def connected(conn: asyncpg.Connection, platform: str, external_id: str) -
     return [dict(r) for r in rows]
 
 
-async def remove_account(conn: asyncpg.Connection, *, brand_id: int, account_id: int) -> bool:
+async def remove_account(conn: Conn, *, brand_id: int, account_id: int) -> bool:
     """Disconnect an account; its items stay in the inbox (their account_id becomes null)."""
     status = await conn.execute("delete from accounts where id = $1 and brand_id = $2", account_id, brand_id)
     return status.endswith(" 1")
 
 
-async def load_for_worker(conn: asyncpg.Connection, account_id: int) -> WorkerAccount | None:
+async def load_for_worker(conn: Conn, account_id: int) -> WorkerAccount | None:
     """One account with its sealed credentials, for a worker about to call the platform."""
     row = await conn.fetchrow(
         f"select {_WORKER_COLUMNS} from accounts a join brands b on b.id = a.brand_id where a.id = $1", account_id
@@ -134,7 +134,7 @@ async def load_for_worker(conn: asyncpg.Connection, account_id: int) -> WorkerAc
 
 
 async def lease_due(
-    conn: asyncpg.Connection, *, worker_id: str, now: datetime, lease_seconds: float, limit: int
+    conn: Conn, *, worker_id: str, now: datetime, lease_seconds: float, limit: int
 ) -> list[WorkerAccount]:
     """Take up to `limit` due accounts for `worker_id` until now + lease_seconds."""
     if limit <= 0:
@@ -160,7 +160,7 @@ async def lease_due(
 
 
 async def renew_lease(
-    conn: asyncpg.Connection, account_id: int, *, worker_id: str, now: datetime, lease_seconds: float
+    conn: Conn, account_id: int, *, worker_id: str, now: datetime, lease_seconds: float
 ) -> bool:
     """Extend our lease; False when it expired and another worker may own the account now."""
     status = await conn.execute(
@@ -173,7 +173,7 @@ async def renew_lease(
     return status.endswith(" 1")
 
 
-async def holds_lease(conn: asyncpg.Connection, account_id: int, *, worker_id: str, now: datetime) -> bool:
+async def holds_lease(conn: Conn, account_id: int, *, worker_id: str, now: datetime) -> bool:
     """Lock the account row and say whether `worker_id` still owns it (call inside a transaction)."""
     found = await conn.fetchval(
         "select 1 from accounts where id = $1 and lease_owner = $2 and lease_until >= $3 for update",
@@ -183,7 +183,7 @@ async def holds_lease(conn: asyncpg.Connection, account_id: int, *, worker_id: s
 
 
 async def record_success(
-    conn: asyncpg.Connection,
+    conn: Conn,
     account_id: int,
     *,
     worker_id: str,
@@ -193,7 +193,7 @@ async def record_success(
 ) -> str | None:
     """Healthy again: release the lease, schedule the next poll, keep the platform's latest
     usage report (none means low usage, platform-apis.md 1.6); return the previous health."""
-    return await conn.fetchval(
+    value: str | None = await conn.fetchval(
         """
         with old as (select id, health from accounts where id = $1 for update)
         update accounts a set health = 'ok', last_success_at = $3, consecutive_failures = 0,
@@ -204,10 +204,11 @@ async def record_success(
         """,
         account_id, worker_id, now, next_poll_at, usage or {},
     )
+    return value
 
 
 async def record_failure(
-    conn: asyncpg.Connection,
+    conn: Conn,
     account_id: int,
     *,
     worker_id: str,
@@ -231,9 +232,9 @@ async def record_failure(
     return (row["health"], row["consecutive_failures"]) if row else None
 
 
-async def flag_reauth(conn: asyncpg.Connection, account_id: int, *, error: str, now: datetime) -> str | None:
+async def flag_reauth(conn: Conn, account_id: int, *, error: str, now: datetime) -> str | None:
     """Stop polling an account whose credentials the platform refused; return the previous health."""
-    return await conn.fetchval(
+    value: str | None = await conn.fetchval(
         """
         with old as (select id, health from accounts where id = $1 for update)
         update accounts a set health = 'reauth', last_error = $2, last_error_at = $3,
@@ -243,9 +244,10 @@ async def flag_reauth(conn: asyncpg.Connection, account_id: int, *, error: str, 
         """,
         account_id, error, now,
     )
+    return value
 
 
-async def release_lease(conn: asyncpg.Connection, account_id: int, *, worker_id: str) -> None:
+async def release_lease(conn: Conn, account_id: int, *, worker_id: str) -> None:
     """Give an account back without touching its schedule (shutdown in the middle of a poll)."""
     await conn.execute(
         "update accounts set lease_owner = null, lease_until = null where id = $1 and lease_owner = $2",
@@ -253,9 +255,10 @@ async def release_lease(conn: asyncpg.Connection, account_id: int, *, worker_id:
     )
 
 
-async def next_due_at(conn: asyncpg.Connection) -> datetime | None:
+async def next_due_at(conn: Conn) -> datetime | None:
     """When the soonest enabled, healthy-enough account is due (to know how long to idle)."""
-    return await conn.fetchval(
+    value: datetime | None = await conn.fetchval(
         "select min(greatest(next_poll_at, coalesce(lease_until, next_poll_at))) from accounts"
         " where enabled and health <> 'reauth'"
     )
+    return value

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from inbox.db import Conn
 from inbox.notify import notify_items
 from inbox.types import Analysis
 
@@ -38,12 +39,12 @@ returning i.id, i.brand_id
 """
 
 
-async def pending(conn: asyncpg.Connection | asyncpg.Pool, limit: int) -> list[dict[str, Any]]:
+async def pending(conn: Conn | asyncpg.Pool, limit: int) -> list[dict[str, Any]]:
     """Unanalysed items, oldest first, with what their priority depends on (followers, brand, replies)."""
     return [dict(r) for r in await conn.fetch(_PENDING, limit)]
 
 
-async def store_analyses(conn: asyncpg.Connection, ids: list[int], analyses: list[Analysis], now: datetime) -> int:
+async def store_analyses(conn: Conn, ids: list[int], analyses: list[Analysis], now: datetime) -> int:
     """Write late analyses of items still unanalysed and notify each brand; how many were written."""
     async with conn.transaction():
         updated = await conn.fetch(

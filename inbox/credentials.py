@@ -40,6 +40,7 @@ class Vault:
         if not sealed:
             return {}
         try:
-            return json.loads(self._fernet.decrypt(bytes(sealed)))
+            opened: dict[str, Any] = json.loads(self._fernet.decrypt(bytes(sealed)))
+            return opened
         except InvalidToken as exc:
             raise CredentialsUnreadable("stored credentials do not match JASETTE_SECRET_KEY") from exc

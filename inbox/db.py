@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+# What every query function takes: a connection of the pool, or one opened alone (LISTEN, tests).
+Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 # What a database outage raises through asyncpg (a dropped connection can surface as any of
 # these): callers that talk to platforms too must never blame the platform for them.
@@ -19,20 +25,21 @@ class DatabaseUnavailable(RuntimeError):
     """The database named by the DSN cannot be reached or refused us."""
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def _init_connection(conn: Conn) -> None:
     # jsonb in and out as Python objects, everywhere, so no caller encodes by hand.
     for typename in ("jsonb", "json"):
         await conn.set_type_codec(typename, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def connect(dsn: str, **kwargs: Any) -> asyncpg.Connection:
+async def connect(dsn: str, **kwargs: Any) -> asyncpg.Connection[asyncpg.Record]:
     """One connection with the project's codecs (for LISTEN and one-off commands)."""
     try:
         conn = await asyncpg.connect(dsn, timeout=10, **kwargs)
     except (OSError, asyncpg.PostgresError, ValueError) as exc:
         raise DatabaseUnavailable(f"cannot connect to the database ({_describe(exc)})") from exc
     await _init_connection(conn)
-    return conn
+    opened: asyncpg.Connection[asyncpg.Record] = conn
+    return opened
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
@@ -55,9 +62,10 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwar
     return pool
 
 
-async def server_now(conn: asyncpg.Connection | asyncpg.Pool) -> datetime:
+async def server_now(conn: Conn | asyncpg.Pool[asyncpg.Record]) -> datetime:
     """The database server's time: the one clock every process and browser can agree on."""
-    return await conn.fetchval("select now()")
+    value: datetime = await conn.fetchval("select now()")
+    return value
 
 
 def _describe(exc: BaseException) -> str:

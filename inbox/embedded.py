@@ -27,13 +27,13 @@ def start(data_dir: Path, *, database: str = "jasette") -> str:
         # pgserver asks platformdirs for a runtime folder it does not need here; on servers
         # without XDG_RUNTIME_DIR that prints a warning a newcomer would take for a problem.
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        import pgserver  # imported here: it is only needed without DATABASE_URL
+        import pgserver.postgres_server  # imported here: it is only needed without DATABASE_URL
 
     data_dir.mkdir(parents=True, exist_ok=True)
     # pgserver counts the processes using the folder (`jasette web` beside `jasette worker`
     # share one server) and stops it when the last of them exits, so nothing lingers after
     # Ctrl+C; a process killed outright leaves it running, and the next start reuses it.
-    server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
+    server = pgserver.postgres_server.get_server(str(data_dir), cleanup_mode="stop")
     exists = server.psql(f"select 1 from pg_database where datname = '{database}';")
     if "1 row" not in exists:
         server.psql(f'create database "{database}";')

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
+from inbox.db import Conn
 from inbox.normalize import normalize, raw_json
 from inbox.notify import notify_items
 from inbox.types import Author, IngestResult, NewItem
@@ -85,7 +84,7 @@ def _author_rows(items: list[NewItem]) -> dict[tuple[str, str], Author]:
     return authors
 
 
-async def _author_ids(conn: asyncpg.Connection, authors: dict[tuple[str, str], Author]) -> dict[tuple[str, str], int]:
+async def _author_ids(conn: Conn, authors: dict[tuple[str, str], Author]) -> dict[tuple[str, str], int]:
     if not authors:
         return {}
     keys = list(authors)
@@ -124,7 +123,7 @@ def _columns(items: list[NewItem], author_ids: dict[tuple[str, str], int]) -> li
 
 
 async def ingest_batch(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     brand_id: int,
     account_id: int,
@@ -133,7 +132,7 @@ async def ingest_batch(
     now: datetime | None = None,
 ) -> IngestResult:
     """Store a page of items and the account's cursor in one transaction; NOTIFY what changed."""
-    valid, problems = normalize(items, now or datetime.now(timezone.utc))
+    valid, problems = normalize(items, now or datetime.now(UTC))
     for problem in problems:
         log.warning("ingest %s: item %s: %s", "normalised" if problem.stored else "rejected", problem.external_id, problem.reason)
     result = IngestResult(problems=problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-import asyncpg
+from inbox.db import Conn
 
 # Any constant works; it only has to be the same in every Jasette process.
 _LOCK_KEY = 0x4A415345  # "JASE"
@@ -23,7 +23,7 @@ def available() -> list[tuple[str, str]]:
     return sorted(found)
 
 
-async def migrate(conn: asyncpg.Connection) -> list[str]:
+async def migrate(conn: Conn) -> list[str]:
     """Apply what is missing; return the versions applied. Safe when processes race."""
     # A session-level advisory lock serialises concurrent starters; the loser waits, then
     # finds everything applied.

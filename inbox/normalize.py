@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from inbox.types import KINDS, NewItem, Rejected
@@ -99,7 +99,7 @@ def normalize(items: list[NewItem], now: datetime) -> tuple[list[NewItem], list[
             notes.append("no timestamp; used the time it was collected")
         elif created.tzinfo is None:
             # Platforms that send naive times send UTC (WordPress date_gmt, RSS without zone).
-            created = created.replace(tzinfo=timezone.utc)
+            created = created.replace(tzinfo=UTC)
             notes.append("timestamp had no time zone; read as UTC")
         item.external_id = ext
         item.body = body

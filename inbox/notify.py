@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from inbox import db
+from inbox.db import Conn
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,13 @@ def chunk_payloads(brand_id: int, new_ids: list[int], changed_ids: list[int]) ->
     return payloads
 
 
-async def notify_items(conn: asyncpg.Connection, brand_id: int, new_ids: list[int], changed_ids: list[int]) -> None:
+async def notify_items(conn: Conn, brand_id: int, new_ids: list[int], changed_ids: list[int]) -> None:
     """Queue the notifications; PostgreSQL delivers them when the transaction commits."""
     for payload in chunk_payloads(brand_id, new_ids, changed_ids):
         await conn.execute("select pg_notify($1, $2)", ITEMS_CHANNEL, payload)
 
 
-async def notify(conn: asyncpg.Connection, channel: str, payload: dict[str, Any]) -> None:
+async def notify(conn: Conn, channel: str, payload: dict[str, Any]) -> None:
     """Send one small JSON notification (delivered at commit when inside a transaction)."""
     await conn.execute("select pg_notify($1, $2)", channel, json.dumps(payload, separators=(",", ":")))
 
@@ -89,15 +90,15 @@ class Subscriber:
         self._connected_once = False
         self._down = False  # an outage is logged once, and once again when it ends
 
-    def _notified(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
-        self.handler(channel, payload)
+    def _notified(self, _conn: object, _pid: int, channel: str, payload: object) -> None:
+        self.handler(channel, str(payload))
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Listen until `stop` is set or the task is cancelled, reconnecting after any loss."""
         stop = stop or asyncio.Event()
         delay: float | None = None
         while not stop.is_set():
-            conn: asyncpg.Connection | None = None
+            conn: Conn | None = None
             lost = asyncio.Event()
             broken = False
 
@@ -120,7 +121,7 @@ class Subscriber:
                 await self._watch(conn, lost, stop)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any failure: reconnect after a pause
+            except Exception as exc:
                 broken = True
                 if not self._down:
                     log.warning("%s: LISTEN connection lost or refused (%s); reconnecting", self.name, _first_line(exc))
@@ -136,7 +137,7 @@ class Subscriber:
             delay = self.retry_delay if delay is None else min(delay * 2, self.max_delay)
             await _first(self.sleep(max(0.0, delay)), stop.wait())
 
-    async def _watch(self, conn: asyncpg.Connection, lost: asyncio.Event, stop: asyncio.Event) -> None:
+    async def _watch(self, conn: Conn, lost: asyncio.Event, stop: asyncio.Event) -> None:
         """Return when `stop` is set; raise when the connection is lost or stops answering."""
         while True:
             await _first(lost.wait(), stop.wait(), timeout=self.ping_seconds)
@@ -147,7 +148,7 @@ class Subscriber:
             # Notices a dead server the OS has not told us of.
             await conn.fetchval("select 1", timeout=self.ping_seconds)
 
-    async def _close(self, conn: asyncpg.Connection, on_lost: Callable[[object], None], broken: bool) -> None:
+    async def _close(self, conn: Conn, on_lost: Callable[[object], None], broken: bool) -> None:
         # A pooled connection the server dropped is already back in the pool, its proxy dead:
         # every call on it raises InterfaceError, and there is nothing left to hand back.
         try:
@@ -161,12 +162,12 @@ class Subscriber:
             if not conn.is_closed():
                 for channel in self.channels:
                     await conn.remove_listener(channel, self._notified)
-            await self.pool.release(conn)  # type: ignore[union-attr]
+            await self.pool.release(conn)  # type: ignore[union-attr,arg-type]
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             if self.dsn:
                 conn.terminate()
             else:
-                await self.pool.release(conn)  # type: ignore[union-attr]  # a no-op once released
+                await self.pool.release(conn)  # type: ignore[union-attr,arg-type]  # a no-op once released
 
 
 async def _first(*waits: Awaitable[Any], timeout: float | None = None) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
-
+from inbox.db import Conn
 from inbox.notify import REPLIES_CHANNEL, notify
 from inbox.types import LeasedReply
 
 
 async def enqueue(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     brand_id: int,
     item_id: int,
@@ -55,15 +54,18 @@ _IN_TURN = """(r.action = 'reply' or not exists (
     select 1 from replies e where e.item_id = r.item_id and e.id < r.id
       and e.action <> 'reply' and e.state in ('queued', 'sending')))"""
 
-_NOTIFY_STATE = "select pg_notify($1, json_build_object('brand', $2::bigint, 'reply', $3::bigint, 'item', $4::bigint, 'state', $5::text, 'error', $6::text)::text)"
+_NOTIFY_STATE = (
+    "select pg_notify($1, json_build_object('brand', $2::bigint, 'reply', $3::bigint, 'item', $4::bigint,"
+    " 'state', $5::text, 'error', $6::text)::text)"
+)
 
 
-async def _notify_state(conn: asyncpg.Connection, row: Any) -> None:
+async def _notify_state(conn: Conn, row: Any) -> None:
     await conn.execute(_NOTIFY_STATE, REPLIES_CHANNEL, row["brand_id"], row["id"], row["item_id"], row["state"], row["error"])
 
 
 async def claim_due(
-    conn: asyncpg.Connection, *, worker_id: str, now: datetime, lease_seconds: float, limit: int
+    conn: Conn, *, worker_id: str, now: datetime, lease_seconds: float, limit: int
 ) -> list[LeasedReply]:
     """Take up to `limit` rows to send: queued and due, or 'sending' under an expired lease.
 
@@ -101,7 +103,7 @@ async def claim_due(
 
 
 async def renew(
-    conn: asyncpg.Connection, reply_id: int, *, worker_id: str, now: datetime, lease_seconds: float
+    conn: Conn, reply_id: int, *, worker_id: str, now: datetime, lease_seconds: float
 ) -> bool:
     """Extend our lease right before the platform call; False when another worker holds the row.
 
@@ -119,7 +121,7 @@ async def renew(
 
 
 async def mark_sent(
-    conn: asyncpg.Connection, reply_id: int, *, worker_id: str, now: datetime, external_id: str | None
+    conn: Conn, reply_id: int, *, worker_id: str, now: datetime, external_id: str | None
 ) -> dict[str, Any] | None:
     """Record a reply or moderation action the platform accepted; None when the lease was lost."""
     async with conn.transaction():
@@ -155,7 +157,7 @@ async def mark_sent(
 
 
 async def mark_failed(
-    conn: asyncpg.Connection, reply_id: int, *, worker_id: str, error: str
+    conn: Conn, reply_id: int, *, worker_id: str, error: str
 ) -> dict[str, Any] | None:
     """Give up on a row with the platform's own error; staff may retry it."""
     async with conn.transaction():
@@ -174,7 +176,7 @@ async def mark_failed(
 
 
 async def mark_retry(
-    conn: asyncpg.Connection, reply_id: int, *, worker_id: str, error: str, next_attempt_at: datetime
+    conn: Conn, reply_id: int, *, worker_id: str, error: str, next_attempt_at: datetime
 ) -> dict[str, Any] | None:
     """Put a row back in the queue after a transient failure, or fail it once attempts run out."""
     async with conn.transaction():
@@ -194,7 +196,7 @@ async def mark_retry(
     return dict(row) if row else None
 
 
-async def retry(conn: asyncpg.Connection, brand_id: int, reply_id: int) -> dict[str, Any] | None:
+async def retry(conn: Conn, brand_id: int, reply_id: int) -> dict[str, Any] | None:
     """Staff ask to try a failed reply again: back to the queue with fresh attempts.
 
     The last error stays until the next outcome: it tells the sender an earlier attempt may
@@ -215,9 +217,10 @@ async def retry(conn: asyncpg.Connection, brand_id: int, reply_id: int) -> dict[
     return dict(row) if row else None
 
 
-async def next_due_at(conn: asyncpg.Connection) -> datetime | None:
+async def next_due_at(conn: Conn) -> datetime | None:
     """When the soonest queued row becomes due (to know how long the sender may idle)."""
-    return await conn.fetchval(
+    value: datetime | None = await conn.fetchval(
         "select min(case when state = 'queued' then next_attempt_at else lease_until end)"
         f" from replies r where state in ('queued', 'sending') and {_IN_TURN}"
     )
+    return value

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 
-import asyncpg
-
 from inbox import accounts
+from inbox.db import Conn
 from inbox.ingest import ingest_batch
 from inbox.notify import notify_items
 from inbox.types import NewItem
@@ -21,7 +20,7 @@ log = logging.getLogger(__name__)
 MODERATION = ("hide", "unhide")
 
 
-async def known_external_ids(conn: asyncpg.Connection, brand_id: int, platform: str, external_ids: list[str]) -> set[str]:
+async def known_external_ids(conn: Conn, brand_id: int, platform: str, external_ids: list[str]) -> set[str]:
     """Which of these platform ids the brand has stored."""
     rows = await conn.fetch(
         "select external_id from items where brand_id = $1 and platform = $2 and external_id = any($3::text[])",
@@ -30,7 +29,7 @@ async def known_external_ids(conn: asyncpg.Connection, brand_id: int, platform: 
     return {r["external_id"] for r in rows}
 
 
-async def set_hidden(conn: asyncpg.Connection, brand_id: int, platform: str, external_id: str, hidden: bool) -> list[int]:
+async def set_hidden(conn: Conn, brand_id: int, platform: str, external_id: str, hidden: bool) -> list[int]:
     """Record that the platform hid (or showed) a stored item, and notify; the ids that changed."""
     async with conn.transaction():
         rows = await conn.fetch(
@@ -44,7 +43,7 @@ async def set_hidden(conn: asyncpg.Connection, brand_id: int, platform: str, ext
     return ids
 
 
-async def store_changes(conn: asyncpg.Connection, platform: str, owner: str, changes: list[tuple[str, NewItem]]) -> int:
+async def store_changes(conn: Conn, platform: str, owner: str, changes: list[tuple[str, NewItem]]) -> int:
     """Store one platform account's (verb, item) changes for every brand connected to it; how many counted."""
     connected = await accounts.connected(conn, platform, owner)
     if not connected:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
+from inbox.db import Conn
 
 STATUSES = ("new", "open", "pending", "done")
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -152,7 +152,7 @@ def _where(brand_id: int, f: Filters, user_id: int | None) -> tuple[list[str], l
 
 
 async def list_items(
-    conn: asyncpg.Connection, brand_id: int, filters: Filters, *, after: Cursor | None = None,
+    conn: Conn, brand_id: int, filters: Filters, *, after: Cursor | None = None,
     limit: int = 50, user_id: int | None = None,
 ) -> tuple[list[dict[str, Any]], Cursor | None]:
     """One page of the brand's stream by priority then time, and the cursor of the next page."""
@@ -173,13 +173,13 @@ async def list_items(
     return rows, nxt
 
 
-async def items_by_ids(conn: asyncpg.Connection, brand_id: int, ids: list[int]) -> list[dict[str, Any]]:
+async def items_by_ids(conn: Conn, brand_id: int, ids: list[int]) -> list[dict[str, Any]]:
     """The listed items of the brand (others' ids are silently ignored)."""
     rows = await conn.fetch(f"{_SELECT} where i.brand_id = $1 and i.id = any($2::bigint[])", brand_id, ids)
     return [dict(r) for r in rows]
 
 
-async def changed_after(conn: asyncpg.Connection, brand_id: int, position: ChangeCursor, limit: int = 500) -> list[dict[str, Any]]:
+async def changed_after(conn: Conn, brand_id: int, position: ChangeCursor, limit: int = 500) -> list[dict[str, Any]]:
     """Listed items of the brand changed after `position`, in (updated_at, id) order (catch-up)."""
     # Paged on the pair, not on time alone: a bulk action stamps hundreds of items with one
     # transaction time, and a page ending in the middle of them must not lose the rest.
@@ -191,7 +191,7 @@ async def changed_after(conn: asyncpg.Connection, brand_id: int, position: Chang
     return [dict(r) for r in rows]
 
 
-async def item_detail(conn: asyncpg.Connection, brand_id: int, item_id: int) -> dict[str, Any] | None:
+async def item_detail(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any] | None:
     """One item with its parent, thread, author history, replies, notes; None if not the brand's."""
     row = await conn.fetchrow(f"{_SELECT} where i.brand_id = $1 and i.id = $2", brand_id, item_id)
     if row is None:
@@ -239,12 +239,12 @@ async def item_detail(conn: asyncpg.Connection, brand_id: int, item_id: int) -> 
     return item
 
 
-async def item_exists(conn: asyncpg.Connection, brand_id: int, item_id: int) -> bool:
+async def item_exists(conn: Conn, brand_id: int, item_id: int) -> bool:
     """True when the item is the brand's (presence must not leak another brand's ids)."""
     return bool(await conn.fetchval("select 1 from items where brand_id = $1 and id = $2", brand_id, item_id))
 
 
-async def reply_row(conn: asyncpg.Connection, brand_id: int, reply_id: int) -> dict[str, Any] | None:
+async def reply_row(conn: Conn, brand_id: int, reply_id: int) -> dict[str, Any] | None:
     """One outbox row of the brand, with its author's name."""
     row = await conn.fetchrow(
         """select r.id, r.item_id, r.action, r.body, r.state, r.error, r.created_at, r.sent_at,
@@ -255,12 +255,12 @@ async def reply_row(conn: asyncpg.Connection, brand_id: int, reply_id: int) -> d
     return dict(row) if row else None
 
 
-async def tag_names(conn: asyncpg.Connection, brand_id: int) -> list[str]:
+async def tag_names(conn: Conn, brand_id: int) -> list[str]:
     """The brand's tags (for the filter menu)."""
     return [r["name"] for r in await conn.fetch("select name from tags where brand_id = $1 order by name", brand_id)]
 
 
-async def platforms_in_use(conn: asyncpg.Connection, brand_id: int) -> list[str]:
+async def platforms_in_use(conn: Conn, brand_id: int) -> list[str]:
     """Platforms the brand has accounts or items on (for the filter menu)."""
     rows = await conn.fetch(
         "select platform from accounts where brand_id = $1 union select distinct platform from items where brand_id = $1 order by 1",
@@ -269,6 +269,6 @@ async def platforms_in_use(conn: asyncpg.Connection, brand_id: int) -> list[str]
     return [r["platform"] for r in rows]
 
 
-async def brand_has_items(conn: asyncpg.Connection, brand_id: int) -> bool:
+async def brand_has_items(conn: Conn, brand_id: int) -> bool:
     """Whether any item was ever stored for the brand."""
     return bool(await conn.fetchval("select exists(select 1 from items where brand_id = $1)", brand_id))

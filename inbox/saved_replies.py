@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import asyncpg
+from inbox.db import Conn
 
 LANGS = ("fr", "en")
 _VAR = re.compile(r"\{(first_name|business|prenom|entreprise)\}")
@@ -13,7 +13,7 @@ _GONE = "\x00"
 _GAP_BEFORE_GONE = re.compile(" *\x00")
 
 
-async def list_for(conn: asyncpg.Connection, brand_id: int, lang_first: str | None = None) -> list[dict[str, Any]]:
+async def list_for(conn: Conn, brand_id: int, lang_first: str | None = None) -> list[dict[str, Any]]:
     """The brand's saved replies, those in `lang_first` first, then by title."""
     rows = await conn.fetch(
         "select id, lang, title, body from saved_replies where brand_id = $1"
@@ -23,7 +23,7 @@ async def list_for(conn: asyncpg.Connection, brand_id: int, lang_first: str | No
     return [dict(r) for r in rows]
 
 
-async def item_context(conn: asyncpg.Connection, brand_id: int, item_id: int) -> dict[str, Any] | None:
+async def item_context(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any] | None:
     """What fills a saved reply in for one item: its language, author and brand names; None if not the brand's."""
     row = await conn.fetchrow(
         """select coalesce(i.lang_override, i.lang) as lang, a.name as author_name, b.name as business
@@ -32,20 +32,21 @@ async def item_context(conn: asyncpg.Connection, brand_id: int, item_id: int) ->
     return dict(row) if row else None
 
 
-async def create(conn: asyncpg.Connection, brand_id: int, lang: str, title: str, body: str) -> int:
+async def create(conn: Conn, brand_id: int, lang: str, title: str, body: str) -> int:
     """Add a saved reply; its id."""
     if lang not in LANGS:
         raise ValueError("language must be fr or en")
     title, body = title.strip()[:120], body.strip()[:5000]
     if not title or not body:
         raise ValueError("a saved reply needs a title and a text")
-    return await conn.fetchval(
+    value: int = await conn.fetchval(
         "insert into saved_replies (brand_id, lang, title, body) values ($1, $2, $3, $4) returning id",
         brand_id, lang, title, body,
     )
+    return value
 
 
-async def delete(conn: asyncpg.Connection, brand_id: int, reply_id: int) -> bool:
+async def delete(conn: Conn, brand_id: int, reply_id: int) -> bool:
     """Remove one of the brand's saved replies; False when it is not the brand's."""
     done = await conn.execute("delete from saved_replies where brand_id = $1 and id = $2", brand_id, reply_id)
     return done.endswith(" 1")
@@ -70,7 +71,7 @@ def render(body: str, *, author_name: str | None, business: str) -> str:
     return _GAP_BEFORE_GONE.sub("", text)
 
 
-async def seed(conn: asyncpg.Connection, brand_id: int, replies: list[tuple[str, str, str]]) -> bool:
+async def seed(conn: Conn, brand_id: int, replies: list[tuple[str, str, str]]) -> bool:
     """Give a brand these (lang, title, body) replies unless it has some already; True when added."""
     if await conn.fetchval("select exists(select 1 from saved_replies where brand_id = $1)", brand_id):
         return False

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from inbox.db import Conn
+
 ROLES = ("owner", "agent")
 
 
@@ -23,9 +25,9 @@ class Member:
     timezone: str = "America/Montreal"
 
 
-async def create_brand(conn: asyncpg.Connection, slug: str, name: str, lang: str = "fr") -> int:
+async def create_brand(conn: Conn, slug: str, name: str, lang: str = "fr") -> int:
     """Create a brand (or return the existing one with that slug); its id."""
-    return await conn.fetchval(
+    value: int = await conn.fetchval(
         """
         insert into brands (slug, name, lang) values ($1, $2, $3)
         on conflict (slug) do update set slug = excluded.slug
@@ -33,23 +35,25 @@ async def create_brand(conn: asyncpg.Connection, slug: str, name: str, lang: str
         """,
         slug, name, lang,
     )
+    return value
 
 
-async def create_user(conn: asyncpg.Connection, email: str, name: str, password_hash: str, ui_lang: str = "fr") -> int:
+async def create_user(conn: Conn, email: str, name: str, password_hash: str, ui_lang: str = "fr") -> int:
     """Create a user, or return the id of the one with that e-mail (e-mail is case-insensitive)."""
     existing = await conn.fetchval("select id from users where lower(email) = lower($1)", email)
     if existing is not None:
-        return existing
-    return await conn.fetchval(
+        return int(existing)
+    value: int = await conn.fetchval(
         "insert into users (email, name, password_hash, ui_lang) values ($1, $2, $3, $4) returning id",
         email.strip(), name, password_hash, ui_lang,
     )
+    return value
 
 
 ensure_user = create_user
 
 
-async def add_membership(conn: asyncpg.Connection, user_id: int, brand_id: int, role: str) -> None:
+async def add_membership(conn: Conn, user_id: int, brand_id: int, role: str) -> None:
     """Give a user a role on a brand (changing the role when already a member)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
@@ -62,17 +66,18 @@ async def add_membership(conn: asyncpg.Connection, user_id: int, brand_id: int, 
     )
 
 
-async def user_by_email(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
+async def user_by_email(conn: Conn, email: str) -> asyncpg.Record | None:
     """The user row for an e-mail, or None."""
     return await conn.fetchrow("select * from users where lower(email) = lower($1)", email.strip())
 
 
-async def password_hash(conn: asyncpg.Connection, user_id: int) -> str | None:
+async def password_hash(conn: Conn, user_id: int) -> str | None:
     """The user's password hash (a session is tied to it), None when the user is gone."""
-    return await conn.fetchval("select password_hash from users where id = $1", user_id)
+    value: str | None = await conn.fetchval("select password_hash from users where id = $1", user_id)
+    return value
 
 
-async def brands_of(conn: asyncpg.Connection, user_id: int) -> list[asyncpg.Record]:
+async def brands_of(conn: Conn, user_id: int) -> list[asyncpg.Record]:
     """The brands a user belongs to, with their role, by name."""
     return await conn.fetch(
         """
@@ -83,7 +88,7 @@ async def brands_of(conn: asyncpg.Connection, user_id: int) -> list[asyncpg.Reco
     )
 
 
-async def member(conn: asyncpg.Connection, user_id: int, brand_id: int) -> Member | None:
+async def member(conn: Conn, user_id: int, brand_id: int) -> Member | None:
     """The user's membership of the brand, or None when they are not a member."""
     row = await conn.fetchrow(
         """
@@ -99,7 +104,7 @@ async def member(conn: asyncpg.Connection, user_id: int, brand_id: int) -> Membe
                   row["brand_name"], row["timezone"])
 
 
-async def members_of(conn: asyncpg.Connection, brand_id: int) -> list[asyncpg.Record]:
+async def members_of(conn: Conn, brand_id: int) -> list[asyncpg.Record]:
     """Everyone who works on a brand (for the assign menu)."""
     return await conn.fetch(
         """
@@ -110,7 +115,7 @@ async def members_of(conn: asyncpg.Connection, brand_id: int) -> list[asyncpg.Re
     )
 
 
-async def set_ui_lang(conn: asyncpg.Connection, user_id: int, lang: str) -> None:
+async def set_ui_lang(conn: Conn, user_id: int, lang: str) -> None:
     """Remember the user's interface language."""
     if lang not in ("fr", "en"):
         raise ValueError("language must be fr or en")
@@ -123,7 +128,7 @@ MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_IP = 30
 
 
-async def login_blocked(conn: asyncpg.Connection, email: str, ip: str) -> bool:
+async def login_blocked(conn: Conn, email: str, ip: str) -> bool:
     """True when too many recent failed log-ins for this e-mail or from this address."""
     row = await conn.fetchrow(
         """
@@ -135,20 +140,21 @@ async def login_blocked(conn: asyncpg.Connection, email: str, ip: str) -> bool:
         """,
         email, ip, THROTTLE_WINDOW_MINUTES,
     )
-    return row["by_email"] >= MAX_FAILURES_PER_EMAIL or row["by_ip"] >= MAX_FAILURES_PER_IP
+    assert row is not None  # an aggregate always answers one row
+    return bool(row["by_email"] >= MAX_FAILURES_PER_EMAIL or row["by_ip"] >= MAX_FAILURES_PER_IP)
 
 
-async def record_login_failure(conn: asyncpg.Connection, email: str, ip: str) -> None:
+async def record_login_failure(conn: Conn, email: str, ip: str) -> None:
     """Count a failed log-in; old rows are pruned here so the table stays small."""
     await conn.execute("insert into login_failures (email, ip) values ($1, $2)", email[:320], ip)
     await conn.execute("delete from login_failures where at < now() - interval '1 day'")
 
 
-async def clear_login_failures(conn: asyncpg.Connection, email: str) -> None:
+async def clear_login_failures(conn: Conn, email: str) -> None:
     """A successful log-in forgets the e-mail's failures."""
     await conn.execute("delete from login_failures where lower(email) = lower($1)", email)
 
 
-async def set_password(conn: asyncpg.Connection, user_id: int, password_hash: str) -> None:
+async def set_password(conn: Conn, user_id: int, password_hash: str) -> None:
     """Replace a user's password hash."""
     await conn.execute("update users set password_hash = $2 where id = $1", user_id, password_hash)

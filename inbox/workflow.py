@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
+from inbox.db import Conn
 from inbox.notify import notify_items
 
 STATUSES = ("new", "open", "pending", "done")
@@ -23,7 +22,7 @@ class WorkflowError(ValueError):
     """An action the brand's data does not allow (unknown status, non-member assignee...)."""
 
 
-async def _changed(conn: asyncpg.Connection, brand_id: int, user_id: int | None, action: str,
+async def _changed(conn: Conn, brand_id: int, user_id: int | None, action: str,
                    ids: list[int], details: dict[str, Any]) -> list[int]:
     if ids:
         await conn.execute(
@@ -35,7 +34,7 @@ async def _changed(conn: asyncpg.Connection, brand_id: int, user_id: int | None,
     return ids
 
 
-async def _update(conn: asyncpg.Connection, brand_id: int, ids: list[int], set_sql: str, *args: Any) -> list[int]:
+async def _update(conn: Conn, brand_id: int, ids: list[int], set_sql: str, *args: Any) -> list[int]:
     rows = await conn.fetch(
         f"update items set {set_sql}, updated_at = now() where brand_id = $1 and id = any($2::bigint[]) returning id",
         brand_id, ids, *args,
@@ -43,7 +42,7 @@ async def _update(conn: asyncpg.Connection, brand_id: int, ids: list[int], set_s
     return [r["id"] for r in rows]
 
 
-async def set_status(conn: asyncpg.Connection, brand_id: int, ids: list[int], status: str, user_id: int | None) -> list[int]:
+async def set_status(conn: Conn, brand_id: int, ids: list[int], status: str, user_id: int | None) -> list[int]:
     """Move items to a status; ending a snooze when reopened. Returns the ids changed."""
     if status not in STATUSES:
         raise WorkflowError(f"unknown status {status!r}")
@@ -52,14 +51,14 @@ async def set_status(conn: asyncpg.Connection, brand_id: int, ids: list[int], st
         return await _changed(conn, brand_id, user_id, "status", changed, {"status": status})
 
 
-async def snooze(conn: asyncpg.Connection, brand_id: int, ids: list[int], until: datetime | None, user_id: int | None) -> list[int]:
+async def snooze(conn: Conn, brand_id: int, ids: list[int], until: datetime | None, user_id: int | None) -> list[int]:
     """Hide items from the default view until a time (None: wake them now)."""
     async with conn.transaction():
         changed = await _update(conn, brand_id, ids, "snoozed_until = $3", until)
         return await _changed(conn, brand_id, user_id, "snooze", changed, {"until": until.isoformat() if until else None})
 
 
-async def assign(conn: asyncpg.Connection, brand_id: int, ids: list[int], assignee_id: int | None, user_id: int | None) -> list[int]:
+async def assign(conn: Conn, brand_id: int, ids: list[int], assignee_id: int | None, user_id: int | None) -> list[int]:
     """Give items to a member of the brand (None: unassign)."""
     async with conn.transaction():
         if assignee_id is not None:
@@ -71,7 +70,7 @@ async def assign(conn: asyncpg.Connection, brand_id: int, ids: list[int], assign
         return await _changed(conn, brand_id, user_id, "assign", changed, {"assignee": assignee_id})
 
 
-async def tag(conn: asyncpg.Connection, brand_id: int, ids: list[int], name: str, user_id: int | None, *, remove: bool = False) -> list[int]:
+async def tag(conn: Conn, brand_id: int, ids: list[int], name: str, user_id: int | None, *, remove: bool = False) -> list[int]:
     """Add (or remove) a tag on items, creating the brand's tag on first use."""
     name = " ".join(name.split())[:40]
     if not name:
@@ -98,13 +97,13 @@ async def tag(conn: asyncpg.Connection, brand_id: int, ids: list[int], name: str
         return await _changed(conn, brand_id, user_id, "untag" if remove else "tag", changed, {"tag": name})
 
 
-async def add_note(conn: asyncpg.Connection, brand_id: int, item_id: int, body: str, user_id: int | None) -> int | None:
+async def add_note(conn: Conn, brand_id: int, item_id: int, body: str, user_id: int | None) -> int | None:
     """An internal note on the brand's item; its id, or None when the item is not the brand's."""
     body = body.strip()
     if not body:
         raise WorkflowError("a note cannot be empty")
     async with conn.transaction():
-        note_id = await conn.fetchval(
+        note_id: int | None = await conn.fetchval(
             """insert into notes (brand_id, item_id, user_id, body)
                select brand_id, id, $3, $4 from items where brand_id = $1 and id = $2 returning id""",
             brand_id, item_id, user_id, body[:5000])
@@ -114,7 +113,7 @@ async def add_note(conn: asyncpg.Connection, brand_id: int, item_id: int, body: 
         return note_id
 
 
-async def correct(conn: asyncpg.Connection, brand_id: int, item_id: int, user_id: int | None, *,
+async def correct(conn: Conn, brand_id: int, item_id: int, user_id: int | None, *,
                   lang: str | None = None, sentiment: str | None = None) -> bool:
     """Store staff's correction of the detected language and/or sentiment (kept beside the machine's)."""
     if lang is not None and lang not in LANGS:
@@ -130,7 +129,7 @@ async def correct(conn: asyncpg.Connection, brand_id: int, item_id: int, user_id
         return bool(changed)
 
 
-async def answered_since(conn: asyncpg.Connection, brand_id: int, item_id: int, user_id: int, since: datetime) -> str | None:
+async def answered_since(conn: Conn, brand_id: int, item_id: int, user_id: int, since: datetime) -> str | None:
     """Name of someone else who replied to the item after `since` (collision control), or None."""
     row = await conn.fetchrow(
         """select coalesce(nullif(u.name, ''), u.email, '?') as name from replies r
@@ -142,7 +141,7 @@ async def answered_since(conn: asyncpg.Connection, brand_id: int, item_id: int, 
     return row["name"] if row else None
 
 
-async def record_first_response(conn: asyncpg.Connection, brand_id: int, item_id: int) -> None:
+async def record_first_response(conn: Conn, brand_id: int, item_id: int) -> None:
     """Stamp the item's first response time (once) and move a new item to open."""
     async with conn.transaction():
         changed = await _update(

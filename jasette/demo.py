@@ -19,6 +19,7 @@ from emulators.traffic import run_traffic, seed_history
 from inbox import embedded, queries, saved_replies, users
 from inbox.accounts import add_account
 from inbox.credentials import Vault
+from inbox.db import Conn
 from web.auth import hash_password
 from web.settings import Settings
 
@@ -43,7 +44,7 @@ def demo_settings(settings: Settings) -> Settings:
     return replace(settings, secret_key=key_file.read_text().strip())
 
 
-async def _ensure_brand_and_admin(conn: asyncpg.Connection, email: str, password: str) -> int:
+async def _ensure_brand_and_admin(conn: Conn, email: str, password: str) -> int:
     brand_id = await users.create_brand(conn, BRAND_SLUG, BRAND_NAME, lang="fr")
     password_hash = hash_password(password)
     user_id = await users.create_user(conn, email, "Admin démo", password_hash, ui_lang="fr")

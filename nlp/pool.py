@@ -100,7 +100,7 @@ def _context() -> BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)  # type: ignore[attr-defined]
+    context.set_forkserver_preload(_PRELOAD)
     return context
 
 

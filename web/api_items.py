@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -108,7 +108,7 @@ async def changes(request: Request) -> Response:
         except ValueError:
             raise HTTPException(400, _("`since` must be an ISO date and time.")) from None
         if since.tzinfo is None:
-            since = since.replace(tzinfo=timezone.utc)
+            since = since.replace(tzinfo=UTC)
         position = ChangeCursor.since(since)
     async with request.app.state.pool.acquire() as db:
         rows = await queries.changed_after(db, member.brand_id, position, limit=CHANGES_PAGE)

@@ -14,7 +14,7 @@ from inbox import users
 from inbox.users import Member
 from web import i18n
 
-__all__ = ["Member", "hash_password", "verify_password", "require_member", "member_of", "log_in", "log_out"]
+__all__ = ["Member", "hash_password", "log_in", "log_out", "member_of", "require_member", "verify_password"]
 
 _hasher = PasswordHasher()
 # Verifying against this when the e-mail is unknown keeps timing the same for both cases.

@@ -13,7 +13,7 @@ import json
 import logging
 import secrets
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -227,7 +227,7 @@ class Hub:
         except ValueError:
             return
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         after = queries.ChangeCursor(moment - RESUME_OVERLAP, 0)
         for _ in range(self.catch_up_pages):
             async with self.pool.acquire() as conn:

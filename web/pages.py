@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates

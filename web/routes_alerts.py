@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ templates.env.globals["t"] = t
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _present(alert: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -201,6 +201,8 @@ async def summary_csv(request: Request) -> Response:
 async def _compute(request: Request, member: Member) -> tuple[dict[str, Any] | None, str, str | None]:
     async with request.app.state.pool.acquire() as db:
         brand = await query.brand_by_id(db, member.brand_id)
+        if brand is None:  # the brand was deleted while the page was open
+            raise HTTPException(404)
         week = request.query_params.get("week") or last_complete_week(_now(), zone(brand["timezone"])).label
         try:
             return await query.compute(db, brand, week, _now()), week, None

@@ -75,7 +75,7 @@ class Settings:
     meta_verify_token: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read and check every setting; raise SettingError with a clear line on a bad one."""
         env = dict(os.environ if env is None else env)
         port = _int(env, "JASETTE_PORT", 8000)

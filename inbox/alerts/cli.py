@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import aiohttp
 import asyncpg
@@ -45,7 +45,7 @@ async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, smtp: SmtpConfig,
     if brand_id is None:
         print(f"jasette: no brand with slug {args.brand!r}", file=sys.stderr)
         return 2
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with pool.acquire() as conn:
         brand = await load_brand(conn, brand_id)
         emails = await email_targets(conn, brand)

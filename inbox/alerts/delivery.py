@@ -18,6 +18,7 @@ import asyncpg
 from inbox import smtp as email
 from inbox.alerts import message, webhook
 from inbox.alerts.store import load_brand
+from inbox.db import Conn
 from inbox.smtp import SmtpConfig
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1])
 
 
-async def _send_one(conn: asyncpg.Connection, row: Any, alert: Any, *, smtp: SmtpConfig, base_url: str,
+async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_url: str,
                     session: aiohttp.ClientSession, now: datetime, webhook_timeout: float) -> None:
     brand = await load_brand(conn, alert["brand_id"])
     msg = message.render(alert["kind"], alert["details"], lang=brand.lang, brand_name=brand.name, base_url=base_url)
@@ -75,7 +76,7 @@ async def _send_one(conn: asyncpg.Connection, row: Any, alert: Any, *, smtp: Smt
                        timeout=webhook_timeout)
 
 
-async def _claim(conn: asyncpg.Connection, now: datetime, only_alert: int | None) -> Any:
+async def _claim(conn: Conn, now: datetime, only_alert: int | None) -> Any:
     # One row per claim: its lease then only has to cover its own send (at most the timeout),
     # never a queue of slow receivers behind it.
     if only_alert is None:
@@ -121,7 +122,7 @@ async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, no
     return outcomes
 
 
-async def _failed(conn: asyncpg.Connection, row: Any, error: str, now: datetime, *, final: bool = False) -> Outcome:
+async def _failed(conn: Conn, row: Any, error: str, now: datetime, *, final: bool = False) -> Outcome:
     quiet = final  # a configuration fact, shown on the alerts page rather than logged per alert
     final = final or row["attempts"] >= MAX_ATTEMPTS
     await conn.execute(
@@ -138,7 +139,8 @@ async def _failed(conn: asyncpg.Connection, row: Any, error: str, now: datetime,
 
 async def next_due(pool: asyncpg.Pool) -> datetime | None:
     """When the earliest queued or leased delivery becomes due (None: nothing waits)."""
-    return await pool.fetchval(
+    value: datetime | None = await pool.fetchval(
         "select min(case when state = 'queued' then next_attempt_at else lease_until end)"
         " from alert_deliveries where state in ('queued', 'sending') and channel <> 'inapp'"
     )
+    return value

@@ -15,6 +15,7 @@ import asyncpg
 
 from inbox.alerts.rules import Rule, quiet_until
 from inbox.alerts.store import Brand, load_brand, raise_alert
+from inbox.db import Conn
 from inbox.summary.terms import top_terms
 from inbox.zones import zone
 
@@ -88,7 +89,7 @@ def spike_threshold(counts: list[int], k: float) -> tuple[float, float, float]:
     return mean, std, mean + k * std
 
 
-async def _negative(conn: asyncpg.Connection, rule: Rule, brand: Brand, now: datetime) -> int | None:
+async def _negative(conn: Conn, rule: Rule, brand: Brand, now: datetime) -> int | None:
     p = rule.params
     since = now - timedelta(hours=p["max_age_hours"])
     await conn.execute(_MATCH_NEGATIVE, rule.id, brand.id, since, p["min_priority"], p["urgent_reasons"], p["min_followers"])
@@ -115,7 +116,7 @@ async def _negative(conn: asyncpg.Connection, rule: Rule, brand: Brand, now: dat
     return alert_id
 
 
-async def _window(conn: asyncpg.Connection, rule: Rule, brand: Brand, now: datetime) -> int | None:
+async def _window(conn: Conn, rule: Rule, brand: Brand, now: datetime) -> int | None:
     p = rule.params
     cooling = rule.cooling_until()
     if cooling is not None and now < cooling:
@@ -148,7 +149,7 @@ async def _window(conn: asyncpg.Connection, rule: Rule, brand: Brand, now: datet
     return await _raise(conn, rule, brand, now, f"window:{window}:{bucket}", details, ids[:500])
 
 
-async def _raise(conn: asyncpg.Connection, rule: Rule, brand: Brand, now: datetime, key: str,
+async def _raise(conn: Conn, rule: Rule, brand: Brand, now: datetime, key: str,
                  details: dict[str, Any], item_ids: list[int]) -> int | None:
     held = quiet_until(rule, now, zone(brand.timezone))
     alert_id = await raise_alert(conn, brand=brand, rule_id=rule.id, kind=rule.kind, dedupe_key=key,
@@ -158,7 +159,7 @@ async def _raise(conn: asyncpg.Connection, rule: Rule, brand: Brand, now: dateti
     return alert_id
 
 
-async def evaluate_rule(conn: asyncpg.Connection, rule_id: int, now: datetime) -> int | None:
+async def evaluate_rule(conn: Conn, rule_id: int, now: datetime) -> int | None:
     """Evaluate one rule in its own transaction; the new alert's id, or None."""
     async with conn.transaction():
         row = await conn.fetchrow(

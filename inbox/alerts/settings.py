@@ -5,21 +5,22 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-import asyncpg
+from inbox.db import Conn
 
 
-async def list_rules(conn: asyncpg.Connection, brand_id: int) -> list[dict[str, Any]]:
+async def list_rules(conn: Conn, brand_id: int) -> list[dict[str, Any]]:
     """The brand's alert rules as stored (params hold only what differs from the defaults)."""
     return [dict(r) for r in await conn.fetch("select * from alert_rules where brand_id = $1 order by id", brand_id)]
 
 
-async def rule_kind(conn: asyncpg.Connection, brand_id: int, rule_id: int) -> str | None:
+async def rule_kind(conn: Conn, brand_id: int, rule_id: int) -> str | None:
     """The kind of one rule of the brand; None when it is not the brand's."""
-    return await conn.fetchval("select kind from alert_rules where id = $1 and brand_id = $2", rule_id, brand_id)
+    value: str | None = await conn.fetchval("select kind from alert_rules where id = $1 and brand_id = $2", rule_id, brand_id)
+    return value
 
 
 async def save_rule(
-    conn: asyncpg.Connection, brand_id: int, rule_id: int, *, enabled: bool, params: dict[str, Any],
+    conn: Conn, brand_id: int, rule_id: int, *, enabled: bool, params: dict[str, Any],
     channels: list[str], cooldown_minutes: int, quiet_start: time | None, quiet_end: time | None,
 ) -> bool:
     """Store one rule of the brand as the owner edited it; False when it is not the brand's."""
@@ -31,6 +32,6 @@ async def save_rule(
     return status.endswith(" 1")
 
 
-async def merge_brand_settings(conn: asyncpg.Connection, brand_id: int, patch: dict[str, Any]) -> None:
+async def merge_brand_settings(conn: Conn, brand_id: int, patch: dict[str, Any]) -> None:
     """Merge keys (alert e-mails, webhook, summary hour) into the brand's settings."""
     await conn.execute("update brands set settings = settings || $2::jsonb where id = $1", brand_id, patch)

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
 from inbox.alerts import message
+from inbox.db import Conn
 from inbox.notify import ALERTS_CHANNEL, notify
 
 
@@ -24,7 +23,7 @@ class Brand:
     settings: dict[str, Any]
 
 
-async def load_brand(conn: asyncpg.Connection, brand_id: int) -> Brand:
+async def load_brand(conn: Conn, brand_id: int) -> Brand:
     """The brand row; LookupError when it does not exist."""
     row = await conn.fetchrow("select id, slug, name, lang, timezone, settings from brands where id = $1", brand_id)
     if row is None:
@@ -32,7 +31,7 @@ async def load_brand(conn: asyncpg.Connection, brand_id: int) -> Brand:
     return Brand(row["id"], row["slug"], row["name"], row["lang"], row["timezone"], row["settings"] or {})
 
 
-async def email_targets(conn: asyncpg.Connection, brand: Brand) -> list[str]:
+async def email_targets(conn: Conn, brand: Brand) -> list[str]:
     """settings.alert_emails, or else the brand owners' addresses."""
     configured = [str(e).strip() for e in brand.settings.get("alert_emails") or [] if str(e).strip()]
     if configured:
@@ -45,7 +44,7 @@ async def email_targets(conn: asyncpg.Connection, brand: Brand) -> list[str]:
     return [r["email"] for r in rows]
 
 
-async def _queue(conn: asyncpg.Connection, alert_id: int, brand: Brand, channels: list[str], now: datetime) -> None:
+async def _queue(conn: Conn, alert_id: int, brand: Brand, channels: list[str], now: datetime) -> None:
     targets: list[tuple[str, str]] = []
     if "email" in channels:
         targets += [("email", t) for t in await email_targets(conn, brand)]
@@ -68,7 +67,7 @@ async def _queue(conn: asyncpg.Connection, alert_id: int, brand: Brand, channels
 
 
 async def raise_alert(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     brand: Brand,
     rule_id: int | None,
@@ -82,7 +81,7 @@ async def raise_alert(
 ) -> int | None:
     """Insert the alert and queue its deliveries (call inside a transaction); None if it existed."""
     title = message.title(kind, details, brand.lang, brand.name)
-    alert_id = await conn.fetchval(
+    alert_id: int | None = await conn.fetchval(
         "insert into alerts (brand_id, rule_id, kind, dedupe_key, title, details, item_ids, created_at, held_until)"
         " values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing returning id",
         brand.id, rule_id, kind, dedupe_key, title, details, item_ids, now, held_until,
@@ -96,7 +95,7 @@ async def raise_alert(
     return alert_id
 
 
-async def release_digests(conn: asyncpg.Connection, now: datetime) -> list[int]:
+async def release_digests(conn: Conn, now: datetime) -> list[int]:
     """Gather alerts whose quiet hours ended into one digest alert per brand; return digest ids."""
     created: list[int] = []
     async with conn.transaction():
@@ -129,7 +128,7 @@ async def release_digests(conn: asyncpg.Connection, now: datetime) -> list[int]:
     return created
 
 
-async def raise_test_alert(conn: asyncpg.Connection, brand: Brand, now: datetime) -> int:
+async def raise_test_alert(conn: Conn, brand: Brand, now: datetime) -> int:
     """A test alert through every channel the brand has configured."""
     async with conn.transaction():
         alert_id = await raise_alert(
@@ -140,7 +139,7 @@ async def raise_test_alert(conn: asyncpg.Connection, brand: Brand, now: datetime
     return alert_id
 
 
-async def list_alerts(conn: asyncpg.Connection, brand_id: int, *, limit: int = 100) -> list[dict[str, Any]]:
+async def list_alerts(conn: Conn, brand_id: int, *, limit: int = 100) -> list[dict[str, Any]]:
     """The newest alerts of a brand with the state of each delivery (failures shown)."""
     rows = await conn.fetch(
         """
@@ -157,7 +156,7 @@ async def list_alerts(conn: asyncpg.Connection, brand_id: int, *, limit: int = 1
     return [dict(r) for r in rows]
 
 
-async def banner_rows(conn: asyncpg.Connection, brand_id: int, alert_ids: list[int]) -> list[dict[str, Any]]:
+async def banner_rows(conn: Conn, brand_id: int, alert_ids: list[int]) -> list[dict[str, Any]]:
     """The brand's alerts among `alert_ids` with the brand's name (others' ids show nothing)."""
     rows = await conn.fetch(
         "select a.id, a.kind, a.title, a.details, b.name as brand_name from alerts a join brands b on b.id = a.brand_id"
@@ -167,7 +166,7 @@ async def banner_rows(conn: asyncpg.Connection, brand_id: int, alert_ids: list[i
     return [dict(r) for r in rows]
 
 
-async def mark_read(conn: asyncpg.Connection, brand_id: int, alert_id: int, now: datetime) -> bool:
+async def mark_read(conn: Conn, brand_id: int, alert_id: int, now: datetime) -> bool:
     """Mark one alert of the brand read; False when it is not the brand's."""
     status = await conn.execute(
         "update alerts set read_at = coalesce(read_at, $3) where id = $1 and brand_id = $2", alert_id, brand_id, now

@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> datetime:
     """The real clock (tests inject their own)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class _Listener:

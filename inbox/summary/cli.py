@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, base_url: str = "http://127.0.0.1:8000",
               now: datetime | None = None) -> int:
     """Print the summary; 2 with a one-line reason on a bad brand or week."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     try:
         async with pool.acquire() as conn:
             brand = await query.brand_row(conn, args.brand)

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from inbox.db import Conn
 from inbox.summary.period import SummaryError, Week, parse_week
 from inbox.summary.stopwords import STOP_WORDS
 from inbox.zones import zone
@@ -128,7 +129,7 @@ def _volume(rows: list[Any], prev_rows: list[Any], week: Week) -> dict[str, Any]
     }
 
 
-async def brand_row(conn: asyncpg.Connection, slug: str) -> asyncpg.Record:
+async def brand_row(conn: Conn, slug: str) -> asyncpg.Record:
     """The brand named by its slug; SummaryError when it does not exist."""
     row = await conn.fetchrow("select id, slug, name, lang, timezone, settings from brands where slug = $1", slug)
     if row is None:
@@ -136,12 +137,12 @@ async def brand_row(conn: asyncpg.Connection, slug: str) -> asyncpg.Record:
     return row
 
 
-async def brand_by_id(conn: asyncpg.Connection, brand_id: int) -> asyncpg.Record | None:
+async def brand_by_id(conn: Conn, brand_id: int) -> asyncpg.Record | None:
     """The brand as `compute` reads it, by id; None when it does not exist."""
     return await conn.fetchrow("select id, slug, name, lang, timezone, settings from brands where id = $1", brand_id)
 
 
-async def compute(conn: asyncpg.Connection, brand: Any, week_label: str, now: datetime) -> dict[str, Any]:
+async def compute(conn: Conn, brand: Any, week_label: str, now: datetime) -> dict[str, Any]:
     """The summary of one brand's ISO week; SummaryError for a week that has not started."""
     tz = zone(brand["timezone"])
     week = parse_week(week_label, tz)
@@ -154,6 +155,7 @@ async def compute(conn: asyncpg.Connection, brand: Any, week_label: str, now: da
                                   TERMS_SAMPLE)
         urgent = await conn.fetch(_URGENT, brand["id"], week.start, week.end, TOP_URGENT)
         response = await conn.fetchrow(_RESPONSE, brand["id"], week.start, week.end)
+        assert response is not None  # aggregates always answer one row
         alerts = await conn.fetch(_ALERTS, brand["id"], week.start, week.end)
     current = [r for r in rows if r["current"]]
     previous = [r for r in rows if not r["current"]]

@@ -8,17 +8,18 @@ the lease to expire and the next one mails only who is missing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import asyncpg
 
 from inbox import smtp as email
+from inbox.db import Conn
 from inbox.smtp import SmtpConfig
-from inbox.zones import zone
 from inbox.summary import labels, query, render
 from inbox.summary.period import last_complete_week, week_of
+from inbox.zones import zone
 
 # (code, ui language) -> the platform's name; the caller knows the registry, inbox does not.
 PlatformName = Callable[[str, str], str]
@@ -60,14 +61,14 @@ def due_week(now: datetime, timezone: str, hour: int) -> str | None:
     return last_complete_week(now, tz).label
 
 
-async def owners(conn: asyncpg.Connection, brand_id: int) -> list[asyncpg.Record]:
+async def owners(conn: Conn, brand_id: int) -> list[asyncpg.Record]:
     """E-mail, name and interface language of the brand's owners."""
     return await conn.fetch(
         "select u.email, u.name, u.ui_lang from memberships m join users u on u.id = m.user_id"
         " where m.brand_id = $1 and m.role = 'owner' order by u.id", brand_id)
 
 
-async def send_brand_week(conn: asyncpg.Connection, brand: Any, week: str, *, smtp: SmtpConfig,
+async def send_brand_week(conn: Conn, brand: Any, week: str, *, smtp: SmtpConfig,
                           base_url: str, now: datetime, platform_name: PlatformName | None = None) -> bool:
     """Claim, compute and mail one brand's week; False when someone else has it or it is done."""
     sent_to = await conn.fetchval(_CLAIM, brand["id"], week, now, LEASE, MAX_ATTEMPTS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 _FR = {
     "title": "Résumé de la semaine", "week": "Semaine", "partial": "semaine en cours : chiffres partiels",
     "volume": "Volume", "total": "Messages", "previous": "semaine précédente", "change": "variation",
@@ -36,7 +38,7 @@ _EN = {
 }
 
 
-def words(lang: str) -> dict:
+def words(lang: str) -> dict[str, Any]:
     """The catalogue of a language (French unless English is asked)."""
     return _EN if lang == "en" else _FR
 
@@ -45,7 +47,7 @@ def duration(seconds: float | None, lang: str) -> str:
     """'1 h 05', '12 min', '40 s' — or a dash when unknown."""
     if seconds is None:
         return "—"
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s} s"
     if s < 3600:

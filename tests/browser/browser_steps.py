@@ -4,7 +4,7 @@ the inbox knows, and an outbox worker the test drives."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -31,7 +31,7 @@ async def comment(conn: Any, site: Any, brand_id: int, account_id: int, text: st
     """A comment on the emulated site, collected into the inbox (as the poller would); its item id."""
     external_id = site.emulator.inject({"kind": "comment", "text": text, "author_name": author})["external_id"]
     item = NewItem(platform="wordpress", external_id=str(external_id), kind="comment", body=text,
-                   created_at=datetime.now(timezone.utc), author=Author(external_id=f"wp-{author}", name=author, followers=42),
+                   created_at=datetime.now(UTC), author=Author(external_id=f"wp-{author}", name=author, followers=42),
                    analysis=Analysis(lang=lang, lang_confidence=0.99, sentiment=sentiment, priority=priority, reasons=["negative"]))
     result = await ingest_batch(conn, brand_id=brand_id, account_id=account_id, items=[item])
     return (result.new_ids or result.changed_ids)[0]
@@ -44,7 +44,7 @@ class Sender:
         self.pool = pool
         self.session: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> "Sender":
+    async def __aenter__(self) -> Sender:
         self.session = aiohttp.ClientSession()
         self.worker = OutboxWorker(self.pool, Vault(SECRET), self.session, worker_id="browser-test")
         return self

@@ -5,7 +5,7 @@ another brand's alert never shows."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from browser_steps import log_in
 from playwright.async_api import expect
@@ -18,7 +18,7 @@ async def _raise(pool, brand_id: int, key: str) -> int:
     async with pool.acquire() as conn, conn.transaction():
         alert_id = await raise_alert(conn, brand=await load_brand(conn, brand_id), rule_id=None, kind="test",
                                      dedupe_key=key, details={}, item_ids=[], channels=["inapp"],
-                                     now=datetime.now(timezone.utc))
+                                     now=datetime.now(UTC))
     assert alert_id is not None
     return alert_id
 

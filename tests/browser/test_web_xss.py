@@ -4,7 +4,7 @@ None may run: no dialog, no marker set, no injected element or event-handler att
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from browser_steps import log_in
 from playwright.async_api import expect
@@ -78,7 +78,7 @@ def _items(payloads: list[str], start: int) -> list[NewItem]:
     for n, p in enumerate(payloads):
         out.append(NewItem(
             platform="wordpress", external_id=f"xss-{start + n}", kind="comment", body=p, url=p,
-            created_at=datetime.now(timezone.utc),
+            created_at=datetime.now(UTC),
             author=Author(external_id=f"x{(start + n) % 7}", name=p[:200], handle=p[:60], followers=n, url=p, avatar_url=p),
             thread_external_id="xss-thread", parent_external_id=f"xss-{start}" if n else None,
             analysis=Analysis(lang="fr", sentiment="negative", priority=50 + n % 40, reasons=["negative"]),

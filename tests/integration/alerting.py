@@ -4,7 +4,7 @@ through the real ingest path, alert channels on the brand, and waiting on the re
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inbox.ingest import ingest_batch
@@ -15,12 +15,12 @@ class Clock:
     """Real time plus an offset the test moves forward (leases, cooldowns, backoff)."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.base = start or datetime.now(timezone.utc)
-        self.started = datetime.now(timezone.utc)
+        self.base = start or datetime.now(UTC)
+        self.started = datetime.now(UTC)
         self.offset = timedelta(0)
 
     def __call__(self) -> datetime:
-        return self.base + (datetime.now(timezone.utc) - self.started) + self.offset
+        return self.base + (datetime.now(UTC) - self.started) + self.offset
 
     def advance(self, **kwargs: float) -> None:
         self.offset += timedelta(**kwargs)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # Tuesday of the week after
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday of the week after
 EST = timezone(timedelta(hours=-5))
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from alerting import Clock, configure, ingest, negative, wait_for
 from receivers import SmtpServer, WebhookReceiver
 
 from inbox import db
-from inbox.smtp import SmtpConfig
 from inbox.alerts.webhook import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -19,6 +18,7 @@ from inbox.alerts.webhook import (
 )
 from inbox.alerts.worker import run_alerts_worker
 from inbox.notify import ALERTS_CHANNEL
+from inbox.smtp import SmtpConfig
 
 SECRET = "s3cret-of-the-brand"
 
@@ -28,7 +28,7 @@ def smtp_for(server: SmtpServer) -> SmtpConfig:
 
 
 async def test_negative_comment_alerts_once_on_each_channel(pool, brand, db_dsn):
-    clock = Clock(datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc))  # a Tuesday: last week's summary is due
+    clock = Clock(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))  # a Tuesday: last week's summary is due
     banners: list[dict] = []
     listen = await db.connect(db_dsn)
     await listen.add_listener(ALERTS_CHANNEL, lambda *a: banners.append(json.loads(a[3])))

@@ -4,7 +4,7 @@ URL — a clear message, retries with backoff, visible in the alerts list; and `
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from alerting import configure
@@ -12,11 +12,11 @@ from receivers import SmtpServer, WebhookReceiver, free_port
 
 from inbox.alerts import cli
 from inbox.alerts.delivery import MAX_ATTEMPTS, deliver_due
-from inbox.smtp import SmtpConfig
 from inbox.alerts.store import list_alerts, load_brand, raise_test_alert
 from inbox.alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from inbox.smtp import SmtpConfig
 
-NOW = datetime(2026, 11, 18, 19, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 18, 19, 0, tzinfo=UTC)
 
 
 async def make_test_alert(pool, brand_id: int) -> int:

@@ -4,7 +4,7 @@ spike and dip windows, items analysed late."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import aiohttp
 from alerting import configure, ingest, negative
@@ -12,12 +12,12 @@ from receivers import SmtpServer
 
 from inbox import db
 from inbox.alerts.delivery import deliver_due
-from inbox.smtp import SmtpConfig
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.store import release_digests
+from inbox.smtp import SmtpConfig
 
 # A Wednesday afternoon in Montreal (UTC-5 in November).
-NOW = datetime(2026, 11, 18, 19, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 18, 19, 0, tzinfo=UTC)
 
 
 async def rule_id(pool, brand_id: int, kind: str) -> int:
@@ -151,19 +151,19 @@ async def test_quiet_hours_hold_alerts_for_one_morning_digest(pool, brand):
     await configure(pool, brand["brand_id"], alert_emails=["patronne@cafe.test"], webhook_url="http://127.0.0.1:9/hook")
     await pool.execute("update alert_rules set enabled = (kind = 'negative_mention'), quiet_start = $1, quiet_end = $2",
                        time(22, 0), time(7, 0))
-    night = datetime(2026, 11, 19, 4, 0, tzinfo=timezone.utc)  # 23:00 in Montreal
+    night = datetime(2026, 11, 19, 4, 0, tzinfo=UTC)  # 23:00 in Montreal
     await ingest(pool, brand, [negative("c-1", created_at=night)], night)
     await evaluate_brands(pool, None, night)
     await ingest(pool, brand, [negative("c-2", created_at=night + timedelta(hours=1), thread="post-2")], night)
     await evaluate_brands(pool, None, night + timedelta(hours=2))
     held = await alerts(pool)
-    assert len(held) == 2 and all(a["held_until"] == datetime(2026, 11, 19, 12, 0, tzinfo=timezone.utc) for a in held)
+    assert len(held) == 2 and all(a["held_until"] == datetime(2026, 11, 19, 12, 0, tzinfo=UTC) for a in held)
     channels = await pool.fetch("select distinct channel from alert_deliveries")
     assert [r["channel"] for r in channels] == ["inapp"]  # the list knows; nobody is paged
     async with pool.acquire() as conn:
-        assert await release_digests(conn, datetime(2026, 11, 19, 11, 59, tzinfo=timezone.utc)) == []
-        [digest_id] = await release_digests(conn, datetime(2026, 11, 19, 12, 1, tzinfo=timezone.utc))
-        assert await release_digests(conn, datetime(2026, 11, 19, 12, 2, tzinfo=timezone.utc)) == []
+        assert await release_digests(conn, datetime(2026, 11, 19, 11, 59, tzinfo=UTC)) == []
+        [digest_id] = await release_digests(conn, datetime(2026, 11, 19, 12, 1, tzinfo=UTC))
+        assert await release_digests(conn, datetime(2026, 11, 19, 12, 2, tzinfo=UTC)) == []
     digest = await pool.fetchrow("select * from alerts where id = $1", digest_id)
     assert digest["kind"] == "digest" and len(digest["details"]["alerts"]) == 2
     rows = await pool.fetch("select channel, target from alert_deliveries where alert_id = $1 order by channel", digest_id)
@@ -172,7 +172,7 @@ async def test_quiet_hours_hold_alerts_for_one_morning_digest(pool, brand):
     with SmtpServer() as smtp:
         async with aiohttp.ClientSession() as session:
             await deliver_due(pool, smtp=SmtpConfig(host="127.0.0.1", port=smtp.port, starttls=False),
-                              base_url="http://inbox.test", now=datetime(2026, 11, 19, 12, 1, tzinfo=timezone.utc),
+                              base_url="http://inbox.test", now=datetime(2026, 11, 19, 12, 1, tzinfo=UTC),
                               session=session, webhook_timeout=1)
         [mail] = smtp.messages  # one morning e-mail for the night's two alerts
     assert "Résumé du matin" in mail["Subject"] and "2 alerte(s) retenue(s)" in mail["Subject"]

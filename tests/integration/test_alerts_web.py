@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from web_app import client_for, ingest, login, make_app, seed
@@ -20,7 +20,7 @@ async def test_alerts_list_shows_why_items_and_failed_deliveries(pool, db_dsn):
                             sentiment="negative", priority=90, reasons=["negative", "urgent:legal"])
         await conn.execute("""update brands set settings = '{"webhook_url": "http://127.0.0.1:9/h"}' where id = $1""",
                            ids["brand_a"])
-    await evaluate_brands(pool, None, datetime.now(timezone.utc))
+    await evaluate_brands(pool, None, datetime.now(UTC))
     await pool.execute("update alert_deliveries set state = 'failed', attempts = 6, last_error = 'webhook http://127.0.0.1:9/h"
                        " unreachable: refused' where channel = 'webhook'")
     async with client_for(make_app(pool, db_dsn)) as client:
@@ -93,7 +93,7 @@ async def test_owner_edits_rules_and_channels_agents_cannot(pool, db_dsn):
 async def test_summary_page_has_svg_charts_csv_and_clear_errors(pool, db_dsn):
     async with pool.acquire() as conn:
         ids = await seed(conn)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for n in range(3):
             await ingest(conn, ids["brand_a"], ids["account_a"], f"Service très lent numéro {n}", sentiment="negative",
                          created_at=now - timedelta(days=7))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from datetime import UTC
+from typing import Any
 
 import aiohttp
 import pytest
 from collecting import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, AuthFailed, RateLimited, Refused
+from collector.facebook import FacebookCollector
 from emulators.control import EmulatorControl
 from emulators.facebook import DEMO_ACCOUNT, PAGE_ID, create_app
-from collector.facebook import FacebookCollector
 
 
 @pytest.fixture
@@ -204,11 +206,11 @@ async def test_usage_headers_climb_and_are_reported() -> None:
 async def test_a_comment_dated_in_the_future_does_not_blind_the_next_polls(running: Running) -> None:
     """A clock-skewed or forged created_time must not lift the mark past now: every comment
     written after it would then sit below the floor and never be collected."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     url, control, session = running
     post = await first_post(control)
-    future = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     skewed = await control.inject(kind="comment", parent=post, text="from the future", created_at=future)
     items, cursor, _ = await drain(collector(url, session), {})
     assert skewed in {i.external_id for i in items}

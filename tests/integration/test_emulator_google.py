@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,9 @@ from aiohttp import web
 from collecting import arm_fault, demo_account, inject, on_loopback, poll, recorded, stalled
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
+from collector.google import GoogleCollector
 from emulators.base import serve
 from emulators.google import DEMO_ACCOUNT, GoogleEmulator
-from collector.google import GoogleCollector
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def collector_for(base: str, session: aiohttp.ClientSession) -> GoogleCollector:
 
 def backdated(emulator: GoogleEmulator, count: int) -> list[str]:
     """`count` reviews one minute apart, oldest first."""
-    start = datetime.now(timezone.utc) - timedelta(days=5)
+    start = datetime.now(UTC) - timedelta(days=5)
     return [
         emulator.inject({"kind": "review", "text": f"avis {i}", "author_name": f"Client {i}", "rating": 1 + i % 5,
                          "created_at": (start + timedelta(minutes=i)).isoformat()})["external_id"]
@@ -169,7 +169,7 @@ async def test_two_thousand_reviews_page_through_completely(place, session) -> N
 
 async def test_the_first_walk_stops_at_the_lookback_horizon(place, session) -> None:
     emulator, base = place
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old = emulator.inject({"kind": "review", "text": "vieux", "author_name": "A", "created_at": (now - timedelta(days=45)).isoformat()})["external_id"]
     new = emulator.inject({"kind": "review", "text": "récent", "author_name": "B", "created_at": (now - timedelta(days=1)).isoformat()})["external_id"]
     items, cursor = await poll(collector_for(base, session), {})
@@ -198,7 +198,7 @@ async def test_a_malformed_review_is_a_problem_line_and_the_rest_flows(session) 
 async def test_reviews_arriving_later_with_the_same_update_time_as_the_mark_are_not_lost(place, session) -> None:
     """Ties at the mark come in any order: one already seen must not end the walk before the new ones."""
     emulator, base = place
-    when = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    when = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     first = emulator.inject({"kind": "review", "text": "premier", "author_name": "A", "created_at": when})["external_id"]
     collector = collector_for(base, session)
     items, cursor = await poll(collector, {})

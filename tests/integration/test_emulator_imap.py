@@ -6,7 +6,7 @@ import json
 import random
 import socket
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,12 @@ from aiohttp import web
 from polling import SECRET, Clock, new_brand
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
-from emulators.base import serve
-from emulators.control import EmulatorControl
-from emulators.imap import ADDRESS, NEWSLETTERS, ImapEmulator, demo_account
 from collector.imap import ImapCollector
 from collector.outbox_worker import OutboxWorker
 from collector.poller import Poller
+from emulators.base import serve
+from emulators.control import EmulatorControl
+from emulators.imap import ADDRESS, NEWSLETTERS, ImapEmulator, demo_account
 from inbox import outbox
 from inbox.accounts import add_account
 from inbox.credentials import Vault
@@ -90,7 +90,7 @@ async def test_polling_across_restarts_loses_nothing_and_repeats_nothing(box, se
 
 
 async def test_items_carry_the_reply_text_author_thread_and_aware_dates(box, session) -> None:
-    when = datetime(2026, 11, 18, 15, 2, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 18, 15, 2, tzinfo=UTC)
     first = await box.control.inject(text="Avez-vous des options véganes?", author_name="Hélène Côté",
                                      author_handle="helene@example.ca", created_at=when.isoformat())
     follow = await box.control.inject(kind="reply", parent=first, text="Et sans gluten?", author_name="Hélène Côté",
@@ -108,7 +108,7 @@ async def test_items_carry_the_reply_text_author_thread_and_aware_dates(box, ses
 
 
 async def test_a_first_poll_reads_only_the_lookback_window(box, session) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     await box.control.inject(text="vieux", author_handle="a@example.ca", created_at=(now - timedelta(days=40)).isoformat())
     recent = await box.control.inject(text="récent", author_handle="b@example.ca", created_at=(now - timedelta(days=2)).isoformat())
     items, _, _ = await poll(box.collector(session, lookback_days=14), {})
@@ -116,7 +116,7 @@ async def test_a_first_poll_reads_only_the_lookback_window(box, session) -> None
 
 
 async def test_a_first_poll_with_only_old_mail_never_brings_that_mail_later(box, session) -> None:
-    old = (datetime.now(timezone.utc) - timedelta(days=40)).isoformat()
+    old = (datetime.now(UTC) - timedelta(days=40)).isoformat()
     await box.control.inject_many(3, text="vieux {i}", author_handle="a@example.ca", created_at=old)
     for message in box.emulator.inbox.messages:  # inject_many dates them now: make them old
         message.internaldate = datetime.fromisoformat(old)

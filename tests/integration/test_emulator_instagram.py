@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
 from collecting import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, RateLimited, Refused
+from collector.instagram import InstagramCollector
 from emulators.control import EmulatorControl
 from emulators.instagram import DEMO_ACCOUNT, USER_ID, create_app
-from collector.instagram import InstagramCollector
 
 
 @pytest.fixture
@@ -166,7 +167,7 @@ async def test_a_ten_thousand_comment_media_pages_through(running: Running) -> N
     url, control, session = running
     post = await media(control)
     made = await control.inject_many(10_000, kind="comment", parent=post, text="n°{i}")
-    items, cursor, calls = await drain(collector(url, session), {})
+    items, _cursor, calls = await drain(collector(url, session), {})
     assert len(items) == 10_000 and {i.external_id for i in items} == set(made)
     assert calls >= 200
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -13,8 +13,8 @@ from collecting import arm_fault, demo_account, inject, on_loopback, poll, stall
 from yarl import URL
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
-from emulators.linkedin import DEMO_ACCOUNT, ORG, LinkedInEmulator
 from collector.linkedin import LinkedInCollector, urn_in_path
+from emulators.linkedin import DEMO_ACCOUNT, ORG, LinkedInEmulator
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(page
     post = emulator.state()["posts"][0]
     made = comments(emulator, 25, post)
     collector = collector_for(base, session, page_size=10)
-    collector.clock = lambda: datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)
+    collector.clock = lambda: datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
     batch = await collector.fetch({})
     await arm_fault(session, base, mode=mode, count=1, retry_after=13)
     with pytest.raises(error) as caught:
@@ -115,7 +115,7 @@ async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(page
         assert caught.value.retry_after == 3600
     if mode == "malformed":
         assert isinstance(caught.value.__cause__, ValueError)
-    collector.clock = lambda: datetime.now(timezone.utc)
+    collector.clock = lambda: datetime.now(UTC)
     rest, _ = await poll(collector, batch.cursor)
     assert sorted(ids(batch.items + rest)) == sorted(made)
 
@@ -198,10 +198,10 @@ async def test_a_thousand_comments_on_one_post(page, session) -> None:
 
 async def test_the_first_poll_brings_only_the_lookback_window(page, session) -> None:
     emulator, base = page
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old = emulator.inject({"kind": "comment", "text": "il y a longtemps", "created_at": (now - timedelta(days=45)).isoformat()})["external_id"]
     new = emulator.inject({"kind": "comment", "text": "hier", "created_at": (now - timedelta(days=1)).isoformat()})["external_id"]
-    items, cursor = await poll(collector_for(base, session), {})
+    items, _cursor = await poll(collector_for(base, session), {})
     assert ids(items) == [new]
     items, _ = await poll(collector_for(base, session, lookback_days=60), {})
     assert sorted(ids(items)) == sorted([old, new])

@@ -12,9 +12,9 @@ from aiohttp import web
 from collecting import arm_fault, inject, on_loopback, recorded, stalled
 
 from collector.base import Account, AuthFailed, FetchFailed, RateLimited, Refused
+from collector.rss import RssCollector
 from emulators import rss as feeds
 from emulators.base import serve
-from collector.rss import RssCollector
 
 
 @pytest.fixture

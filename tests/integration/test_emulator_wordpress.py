@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,9 @@ from aiohttp import web
 from collecting import demo_account, inject, on_loopback, poll, recorded, stalled
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
+from collector.wordpress import WordPressCollector
 from emulators.base import serve
 from emulators.wordpress import DEMO_ACCOUNT, WordPressEmulator
-from collector.wordpress import WordPressCollector
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def backdated(emulator: WordPressEmulator, count: int, start: datetime, **payloa
 
 async def test_pages_through_several_pages(blog, session) -> None:
     emulator, base = blog
-    ids = backdated(emulator, 250, datetime.now(timezone.utc) - timedelta(days=3))
+    ids = backdated(emulator, 250, datetime.now(UTC) - timedelta(days=3))
     before = emulator.requests
     items, _ = await poll(collector_for(base, session), {})
     assert [i.external_id for i in items] == ids
@@ -50,7 +50,7 @@ async def test_pages_through_several_pages(blog, session) -> None:
 
 async def test_restart_mid_walk_and_between_polls_loses_nothing_and_repeats_nothing(blog, session) -> None:
     emulator, base = blog
-    first = backdated(emulator, 150, datetime.now(timezone.utc) - timedelta(minutes=30))
+    first = backdated(emulator, 150, datetime.now(UTC) - timedelta(minutes=30))
     batch = await collector_for(base, session).fetch({})
     assert batch.more and len(batch.items) == 100
     # A new process picks up the saved cursor in the middle of the walk.
@@ -69,7 +69,7 @@ async def test_restart_mid_walk_and_between_polls_loses_nothing_and_repeats_noth
 )
 async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(blog, session, mode, error) -> None:
     emulator, base = blog
-    ids = backdated(emulator, 230, datetime.now(timezone.utc) - timedelta(days=3))
+    ids = backdated(emulator, 230, datetime.now(UTC) - timedelta(days=3))
     collector = collector_for(base, session)
     batch = await collector.fetch({})
     async with session.post(f"{base}/_control/fault", json={"mode": mode, "count": 1, "retry_after": 7}) as resp:
@@ -85,7 +85,7 @@ async def test_fault_modes_map_to_shared_errors_and_the_set_completes_after(blog
 
 async def test_a_timeout_is_a_fetch_failure(blog) -> None:
     emulator, base = blog
-    backdated(emulator, 3, datetime.now(timezone.utc) - timedelta(days=3))
+    backdated(emulator, 3, datetime.now(UTC) - timedelta(days=3))
     emulator.fault = None
     async with stalled(base) as short:
         collector = collector_for(base, short)
@@ -137,7 +137,7 @@ async def test_the_site_user_is_learned_when_settings_do_not_say(blog, session) 
 
 async def test_edits_inside_the_window_show_and_a_deletion_between_pages_skips_nothing(blog, session) -> None:
     emulator, base = blog
-    ids = backdated(emulator, 250, datetime.now(timezone.utc) - timedelta(minutes=5))
+    ids = backdated(emulator, 250, datetime.now(UTC) - timedelta(minutes=5))
     collector = collector_for(base, session)
     batch = await collector.fetch({})
     # A comment already read is deleted before page two: offsets shift by one.
@@ -187,7 +187,7 @@ async def test_ten_thousand_comments_on_one_post_page_through_completely(blog, s
 
 async def test_the_first_poll_brings_only_the_lookback_window(blog, session) -> None:
     emulator, base = blog
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old = backdated(emulator, 2, now - timedelta(days=40))
     recent = backdated(emulator, 2, now - timedelta(days=2))
     items, _ = await poll(collector_for(base, session), {})
@@ -240,7 +240,7 @@ async def test_a_comment_dated_in_the_future_does_not_blind_the_next_polls(blog,
     """A site whose clock ran ahead, or a date an admin edited, must not lift the mark past now:
     every comment written afterwards would sit below the floor and never be collected."""
     _, base = blog
-    future = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     skewed = await inject(session, base, kind="comment", text="du futur", created_at=future)
     items, cursor = await poll(collector_for(base, session), {})
     assert [i.external_id for i in items] == [skewed]
@@ -255,7 +255,7 @@ async def test_a_comment_approved_hours_after_it_was_written_is_collected(blog, 
     emulator, base = blog
     collector = collector_for(base, session)
     held = emulator.inject({"kind": "comment", "text": "Mon commentaire en attente",
-                            "created_at": (datetime.now(timezone.utc) - timedelta(hours=5)).isoformat()})["external_id"]
+                            "created_at": (datetime.now(UTC) - timedelta(hours=5)).isoformat()})["external_id"]
     await collector.hide(held, True)  # held for moderation, as WordPress does for a first-time author
     await inject(session, base, kind="comment", text="Un commentaire approuvé tout de suite")
     first, cursor = await poll(collector, {})

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from collecting import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, RateLimited, Refused
-from emulators.x import USER_ID, create_app
 from collector.x import XCollector
+from emulators.x import USER_ID, create_app
 
 
 @pytest.fixture

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import pytest
 from collecting import FAULTS, Running, drain, fails_once, serving, times_out
 
 from collector.base import Account, RateLimited, Refused
-from emulators.youtube import CHANNEL_ID, DEMO_ACCOUNT, create_app
 from collector.youtube import YouTubeCollector, seconds_to_pacific_midnight
+from emulators.youtube import CHANNEL_ID, DEMO_ACCOUNT, create_app
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ async def test_rate_limit_carries_retry_after(running: Running) -> None:
 
 async def test_quota_exceeded_waits_until_pacific_midnight(running: Running) -> None:
     url, control, session = running
-    now = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)  # noon in Los Angeles
+    now = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # noon in Los Angeles
     await control.fault("quota", count=1)
     with pytest.raises(RateLimited, match="quotaExceeded") as caught:
         await collector(url, session, clock=lambda: now).fetch({})
@@ -174,11 +175,11 @@ async def test_a_ten_thousand_comment_thread_pages_through(running: Running) -> 
 async def test_the_quota_ledger_starts_over_at_pacific_midnight(running: Running) -> None:
     url, control, session = running
     await control.inject(kind="comment", text="bonsoir")
-    now = [datetime(2026, 11, 25, 7, 59, tzinfo=timezone.utc)]  # 23:59 in Los Angeles
+    now = [datetime(2026, 11, 25, 7, 59, tzinfo=UTC)]  # 23:59 in Los Angeles
     source = collector(url, session, clock=lambda: now[0])
     batch = await source.fetch({})
     batch = await source.fetch(batch.cursor)
     assert batch.usage["quota_units"] == 2 and batch.usage["quota_reset_in"] == 60
-    now[0] = datetime(2026, 11, 25, 8, 1, tzinfo=timezone.utc)  # 00:01, a new Pacific day
+    now[0] = datetime(2026, 11, 25, 8, 1, tzinfo=UTC)  # 00:01, a new Pacific day
     batch = await source.fetch(batch.cursor)
     assert batch.usage["quota_units"] == 1 and batch.cursor["quota"]["day"] == "2026-11-25"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -14,7 +14,7 @@ from inbox.ingest import ingest_batch
 from inbox.notify import ITEMS_CHANNEL
 from inbox.types import Author, NewItem
 
-T0 = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
 def comment(n: int, body: str | None = None, **kw) -> NewItem:
@@ -70,7 +70,7 @@ async def test_same_batch_twice_changes_and_notifies_nothing(pool, brand, notes)
 
 
 async def test_overlapping_batches_store_each_item_once(pool, brand):
-    a = await ingest(pool, brand, [comment(i) for i in range(0, 60)])
+    a = await ingest(pool, brand, [comment(i) for i in range(60)])
     b = await ingest(pool, brand, [comment(i) for i in range(40, 100)])
     assert len(a.new_ids) == 60 and len(b.new_ids) == 40
     assert await pool.fetchval("select count(*) from items") == 100
@@ -160,7 +160,7 @@ async def test_bad_input_is_normalised_or_rejected_and_the_rest_stored(pool, bra
     author = await pool.fetchrow("select a.* from authors a join items i on i.author_id = a.id where i.external_id = 'c3'")
     assert (author["external_id"], author["name"], author["handle"], author["url"]) == ("ax", "Nomnul", "poignee", "https://ex.com/p")
     assert await pool.fetchval("select url from items where external_id = 'c3'") == "https://ex.com/c3"
-    assert await pool.fetchval("select created_at from items where external_id = 'c5'") == datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    assert await pool.fetchval("select created_at from items where external_id = 'c5'") == datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 

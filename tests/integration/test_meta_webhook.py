@@ -15,8 +15,8 @@ import pytest
 from polling import new_brand
 from starlette.applications import Starlette
 
-from web.webhooks import meta_routes
 from inbox.credentials import Vault
+from web.webhooks import meta_routes
 
 SECRET = "app-secret-123"
 TOKEN = "verify-me"
@@ -171,9 +171,9 @@ async def test_a_comment_first_seen_by_webhook_is_not_duplicated_by_the_polling_
     import aiohttp
     from polling import Clock
 
+    from collector.poller import Poller
     from emulators.base import serve
     from emulators.facebook import DEMO_ACCOUNT, FacebookEmulator
-    from collector.poller import Poller
     from inbox.accounts import add_account
 
     emulator = FacebookEmulator()

@@ -47,7 +47,7 @@ async def started(pool) -> AsyncIterator[list]:
     """Workers a test started; stopped (and awaited) even when the test fails."""
     running: list[tuple[asyncio.Event, asyncio.Task]] = []
     yield running
-    for stop, task in running:
+    for stop, _ in running:
         stop.set()
     for _, task in running:
         try:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from seeded_week import NOW, seed_week
 
-from web.i18n import platform_name
 from inbox.summary import labels, query, render
+from web.i18n import platform_name
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]

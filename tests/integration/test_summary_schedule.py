@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from receivers import SmtpServer, free_port
 from seeded_week import seed_week
@@ -12,7 +12,7 @@ from inbox import db
 from inbox.smtp import SmtpConfig
 from inbox.summary.schedule import send_due_summaries
 
-MONDAY_0805 = datetime(2026, 11, 23, 13, 5, tzinfo=timezone.utc)  # 08:05 in Montreal
+MONDAY_0805 = datetime(2026, 11, 23, 13, 5, tzinfo=UTC)  # 08:05 in Montreal
 
 
 async def add_member(pool, brand_id: int, email: str, role: str, lang: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import websockets
@@ -42,7 +42,7 @@ async def _raise(pool, brand_id: int, key: str) -> int:
     async with pool.acquire() as conn, conn.transaction():
         brand = await load_brand(conn, brand_id)
         alert_id = await raise_alert(conn, brand=brand, rule_id=None, kind="test", dedupe_key=key, details={},
-                                     item_ids=[], channels=["inapp"], now=datetime.now(timezone.utc))
+                                     item_ids=[], channels=["inapp"], now=datetime.now(UTC))
     assert alert_id is not None
     return alert_id
 

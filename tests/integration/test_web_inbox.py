@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from web_app import client_for, ingest, login, make_app, seed
@@ -24,7 +24,7 @@ async def _setup(pool, db_dsn):
 
 async def test_stream_order_reasons_filters_search_and_pages(pool, db_dsn) -> None:
     ids, app = await _setup(pool, db_dsn)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with pool.acquire() as conn:
         low = await ingest(conn, ids["brand_a"], ids["account_a"], "Belle journée au café", priority=10, sentiment="positive", reasons=[], created_at=now)
         high = await ingest(conn, ids["brand_a"], ids["account_a"], "On m'a jamais remboursé, c'est honteux", priority=90,

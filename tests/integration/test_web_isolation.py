@@ -10,6 +10,7 @@ from web_app import client_for, ingest, login, make_app, seed
 from inbox import outbox, saved_replies
 from web.app import route_paths
 
+
 # Routes that take no brand-owned id, and what must hold for them.
 # The alerts pages have their own isolation tests (tests/integration of the alerts work).
 def _mine(route) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -61,7 +61,7 @@ async def ingest(conn: asyncpg.Connection, brand_id: int, account_id: int, body:
     _counter += 1
     item = NewItem(
         platform=platform, external_id=f"c-{_counter}-{id(body)}", kind="comment", body=body,
-        created_at=created_at or datetime.now(timezone.utc), url=url,
+        created_at=created_at or datetime.now(UTC), url=url,
         author=Author(external_id=f"a-{author}", name=author, handle=author.split()[0].lower() if author.split() else "x",
                       followers=120, url=author_url),
         analysis=Analysis(lang=lang, lang_confidence=0.99, sentiment=sentiment, priority=priority,
@@ -134,7 +134,7 @@ class LiveServer:
             self._ready.set()
             await pool.close()
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self._thread.start()
         assert self._ready.wait(20), "server did not start"
         if self.error is not None:

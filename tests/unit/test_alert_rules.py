@@ -4,7 +4,7 @@ spike threshold, what an alert says, and the webhook signature."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -86,7 +86,7 @@ def rule(start: time | None, end: time | None) -> Rule:
     (datetime(2026, 11, 19, 12, 0), None),
 ])
 def test_quiet_hours_spanning_midnight(local, ends):
-    now = local.replace(tzinfo=MONTREAL).astimezone(timezone.utc)
+    now = local.replace(tzinfo=MONTREAL).astimezone(UTC)
     got = quiet_until(rule(time(22), time(7)), now, MONTREAL)
     assert got == (ends.replace(tzinfo=MONTREAL) if ends else None)
 

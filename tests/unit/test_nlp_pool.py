@@ -1,12 +1,11 @@
 """The process pool: same results as in-process analysis, in order, models loaded per worker;
 its processes hold none of the caller's sockets."""
 
+import pickle
 import socket
+from dataclasses import replace
 
 import psutil
-
-import pickle
-from dataclasses import replace
 
 from nlp import analyze
 from nlp.pool import Analyzer, analyze_doc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -38,9 +38,9 @@ def test_texts_ratings_and_rating_only_reviews() -> None:
 
 def test_timestamps_are_aware_and_nanoseconds_are_cut() -> None:
     review, reply, rating_only, _ = _items("reviews_page1.json")
-    assert review.created_at == datetime(2026, 3, 1, 18, 20, 11, 532000, tzinfo=timezone.utc)
-    assert reply.created_at == datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
-    assert rating_only.created_at == datetime(2026, 2, 27, 9, 0, tzinfo=timezone.utc)
+    assert review.created_at == datetime(2026, 3, 1, 18, 20, 11, 532000, tzinfo=UTC)
+    assert reply.created_at == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert rating_only.created_at == datetime(2026, 2, 27, 9, 0, tzinfo=UTC)
     assert google.parse_time("2026-02-28T10:15:30.123456789Z").microsecond == 123456
 
 

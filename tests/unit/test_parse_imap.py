@@ -6,7 +6,7 @@ import argparse
 import io
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,7 @@ def test_a_french_reply_in_windows_1252_keeps_its_accents_and_loses_quote_and_si
     assert item.raw["subject"] == "Re : Notre menu des fêtes"  # encoded-word in windows-1252
     assert item.external_id == "<CAF3x9q+helene@mail.example.ca>"
     assert (item.parent_external_id, item.thread_external_id) == (NEWSLETTER, NEWSLETTER)
-    assert item.created_at == datetime(2026, 11, 18, 16, 15, 42, tzinfo=timezone.utc)
+    assert item.created_at == datetime(2026, 11, 18, 16, 15, 42, tzinfo=UTC)
     assert item.created_at.tzinfo is not None
 
 
@@ -68,7 +68,7 @@ def test_mislabelled_text_is_read_and_said_and_a_missing_message_id_gets_a_stabl
     assert first.body == "Très bon café, merci!"
     assert first.external_id.startswith("sha256:") and first.external_id == again.external_id
     # "-0000" means "zone unknown" (RFC 5322 section 3.3): read as UTC, never naive.
-    assert first.created_at == datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc)
+    assert first.created_at == datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
     assert read_message(body).problems == ["text/plain part: text is not valid us-ascii; read as utf-8"]
 
 
@@ -171,7 +171,7 @@ def test_dates_in_other_zones_are_aware_and_equal_to_utc() -> None:
     raw = b"From: a@b.c\r\nMessage-ID: <z@b.c>\r\nDate: Tue, 18 Nov 2026 10:02:00 -0500\r\n\r\nallo\r\n"
     item = imap.parse(raw)[0]
     assert item.created_at.utcoffset() == timedelta(hours=-5)
-    assert item.created_at == datetime(2026, 11, 18, 15, 2, tzinfo=timezone.utc)
+    assert item.created_at == datetime(2026, 11, 18, 15, 2, tzinfo=UTC)
 
 
 def test_hostile_bytes_are_items_or_a_clear_refusal() -> None:

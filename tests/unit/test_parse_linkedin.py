@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,8 +32,8 @@ def test_texts_times_and_authors() -> None:
     first, reply, anonymous = _items("comments_on_post.json")
     assert first.body == "Est-ce que le poste est en télétravail? 🤔"
     assert anonymous.body == "مرحبا — great studio"
-    assert first.created_at == datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
-    assert anonymous.created_at == datetime(2026, 3, 2, 10, 8, 20, 123000, tzinfo=timezone.utc)
+    assert first.created_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    assert anonymous.created_at == datetime(2026, 3, 2, 10, 8, 20, 123000, tzinfo=UTC)
     assert (first.author.external_id, first.author.handle, first.author.name) == ("urn:li:person:AbC123xyz", "AbC123xyz", "")
     # A deleted member's comment has no actor: an author without id or name.
     assert (anonymous.author.external_id, anonymous.author.name) == ("", "")
@@ -50,7 +50,7 @@ def test_mentioning_posts_become_mentions_with_plain_text() -> None:
     (item,) = _items("posts_mentioning.json")
     assert (item.external_id, item.kind) == ("urn:li:share:7300000000000000001", "mention")
     assert item.body == "Meilleur cours de yoga à Verdun, merci @Studio Yoga Verdun! 🧘"
-    assert item.created_at == datetime(2026, 3, 2, 9, 50, tzinfo=timezone.utc)
+    assert item.created_at == datetime(2026, 3, 2, 9, 50, tzinfo=UTC)
     assert item.author.external_id == "urn:li:person:Qx7ab"
 
 

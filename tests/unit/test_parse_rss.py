@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,8 +29,8 @@ def test_atom_entries_are_mentions_with_ids_links_and_plain_text() -> None:
 
 def test_atom_times_and_authors() -> None:
     first, second = _items("google_alerts.atom")
-    assert first.created_at == datetime(2026, 3, 2, 7, 45, tzinfo=timezone.utc)
-    assert second.created_at == datetime(2026, 3, 2, 3, 10, 5, 250000, tzinfo=timezone.utc)
+    assert first.created_at == datetime(2026, 3, 2, 7, 45, tzinfo=UTC)
+    assert second.created_at == datetime(2026, 3, 2, 3, 10, 5, 250000, tzinfo=UTC)
     assert second.created_at.utcoffset() == timedelta(0)
     # No author name: the publication's site stands for the author.
     assert (first.author.external_id, first.author.name) == ("nouvelles.example", "nouvelles.example")
@@ -47,9 +47,9 @@ def test_rss_items_guid_fallbacks_dates_and_a_skipped_item() -> None:
     first, arabic, undated = items
     assert first.body == "La Quincaillerie Rosemont fête ses 50 ans\n\nUne institution du quartier…"
     assert first.author.name == "Marie-Ève Gagnon"
-    assert first.created_at == datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    assert first.created_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     assert arabic.body == "مقال عن المتجر\n\nنص المقال"
-    assert arabic.created_at == datetime(2026, 3, 1, 13, 30, tzinfo=timezone.utc)
+    assert arabic.created_at == datetime(2026, 3, 1, 13, 30, tzinfo=UTC)
     assert undated.created_at is None
 
 
@@ -82,9 +82,9 @@ def test_an_rss_without_channel_and_an_empty_feed() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("Mon, 02 Mar 2026 10:00:00 GMT", datetime(2026, 3, 2, 10, tzinfo=timezone.utc)),
-        ("Mon, 02 Mar 2026 10:00:00 -0000", datetime(2026, 3, 2, 10, tzinfo=timezone.utc)),
-        ("2026-03-02T10:00:00Z", datetime(2026, 3, 2, 10, tzinfo=timezone.utc)),
+        ("Mon, 02 Mar 2026 10:00:00 GMT", datetime(2026, 3, 2, 10, tzinfo=UTC)),
+        ("Mon, 02 Mar 2026 10:00:00 -0000", datetime(2026, 3, 2, 10, tzinfo=UTC)),
+        ("2026-03-02T10:00:00Z", datetime(2026, 3, 2, 10, tzinfo=UTC)),
         ("hier", None),
         ("", None),
     ],

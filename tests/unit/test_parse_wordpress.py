@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -37,9 +37,9 @@ def test_text_is_plain_with_entities_decoded_and_markup_dropped() -> None:
 
 def test_timestamps_come_from_date_gmt_and_are_aware() -> None:
     first, _, third = _items("comments_page1.json")
-    assert first.created_at == datetime(2026, 3, 2, 10, 1, tzinfo=timezone.utc)
+    assert first.created_at == datetime(2026, 3, 2, 10, 1, tzinfo=UTC)
     # The local date is on the 3rd, the GMT one on the 4th: GMT wins.
-    assert third.created_at == datetime(2026, 3, 4, 0, 59, 59, tzinfo=timezone.utc)
+    assert third.created_at == datetime(2026, 3, 4, 0, 59, 59, tzinfo=UTC)
 
 
 def test_authors_visitor_user_and_deleted() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -60,7 +60,7 @@ def test_own_expanded_page_authors_metrics_edits_and_threads() -> None:
     edited, rtl = items
     assert edited.external_id == "1897000000000000002"  # edits keep the first version's id
     assert edited.body == "@cafe_example vous livrez à Laval? 🚲"
-    assert edited.created_at == datetime(2026, 3, 2, 10, 11, 12, tzinfo=timezone.utc)
+    assert edited.created_at == datetime(2026, 3, 2, 10, 11, 12, tzinfo=UTC)
     assert edited.author is not None
     assert (edited.author.external_id, edited.author.name, edited.author.handle) == ("4200000001", "Ari P", "ari_p")
     assert edited.author.followers == 120

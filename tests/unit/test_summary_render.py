@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -90,21 +90,21 @@ def test_iso_weeks_in_the_brand_zone():
     assert w.start.isoformat() == "2026-11-16T00:00:00-05:00" and w.end.isoformat() == "2026-11-23T00:00:00-05:00"
     assert w.previous().label == "2026-W46"
     spring = parse_week("2026-W10", MONTREAL)  # daylight saving starts on Sunday 8 March 2026
-    utc = timezone.utc
+    utc = UTC
     assert (spring.end.astimezone(utc) - spring.start.astimezone(utc)).total_seconds() == 7 * 86400 - 3600
     assert parse_week("2027-W01", MONTREAL).monday.isoformat() == "2027-01-04"
     for bad in ("2026-47", "W47", "2026-W7", "2025-W53"):
         with pytest.raises(SummaryError):
             parse_week(bad, MONTREAL)
-    sunday_night = datetime(2026, 11, 23, 4, 30, tzinfo=timezone.utc)  # 23:30 Sunday in Montreal
+    sunday_night = datetime(2026, 11, 23, 4, 30, tzinfo=UTC)  # 23:30 Sunday in Montreal
     assert last_complete_week(sunday_night, MONTREAL).label == "2026-W46"
 
 
 def test_monday_hour_decides_when_last_week_is_due():
-    assert due_week(datetime(2026, 11, 23, 12, 59, tzinfo=timezone.utc), "America/Montreal", 8) is None
-    assert due_week(datetime(2026, 11, 23, 13, 0, tzinfo=timezone.utc), "America/Montreal", 8) == "2026-W47"
-    assert due_week(datetime(2026, 11, 27, 13, 0, tzinfo=timezone.utc), "America/Montreal", 8) == "2026-W47"
-    assert due_week(datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc), "Europe/Paris", 8) == "2026-W47"
+    assert due_week(datetime(2026, 11, 23, 12, 59, tzinfo=UTC), "America/Montreal", 8) is None
+    assert due_week(datetime(2026, 11, 23, 13, 0, tzinfo=UTC), "America/Montreal", 8) == "2026-W47"
+    assert due_week(datetime(2026, 11, 27, 13, 0, tzinfo=UTC), "America/Montreal", 8) == "2026-W47"
+    assert due_week(datetime(2026, 11, 23, 7, 0, tzinfo=UTC), "Europe/Paris", 8) == "2026-W47"
     assert send_hour({"summary_hour": 6}) == 6 and send_hour({"summary_hour": "x"}) == 8 and send_hour({}) == 8
     assert send_hour({"summary_hour": 30}) == 8
 

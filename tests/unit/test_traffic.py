@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections import deque
+from collections import Counter, deque
 
 from emulators import traffic
 from emulators import traffic_phrases as words
