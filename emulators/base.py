@@ -6,10 +6,12 @@ lives under `/_control/` so it never collides with a platform path:
 
 - `POST /_control/inject`  JSON {kind, text, author_name, author_handle, author_id, followers,
   parent, created_at, ...}: add a comment/mention/review; answers {"external_id": ...}.
-- `POST /_control/fault`   JSON {mode, count?, retry_after?, delay?}: switch a fault on
-  (count = how many API requests it affects; absent = until switched off).
+- `POST /_control/fault`   JSON {mode, count?, retry_after?, delay?, target?}: switch a fault on
+  (count = how many API requests it affects, absent = until switched off; target = "reads"
+  (GET/HEAD), "writes" (any other method) or "all", the default).
 - `DELETE /_control/fault`: switch faults off.
-- `GET /_control/state`: what the emulator holds (replies received, hidden ids, request count).
+- `GET /_control/state`: what the emulator holds (replies received, hidden ids, request count,
+  and the fault: mode, target, requests it still affects, requests it hit so far).
 - `POST /_control/reset`: forget everything injected.
 """
 
@@ -27,6 +29,8 @@ from aiohttp import web
 EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
 
 FAULT_MODES = ("rate_limit", "server_error", "slow", "timeout", "malformed", "expired_token", "quota")
+FAULT_TARGETS = ("all", "reads", "writes")
+_READS = ("GET", "HEAD")
 
 
 @dataclass
@@ -37,6 +41,20 @@ class Fault:
     count: int | None = None  # None: until switched off
     retry_after: int = 2
     delay: float = 1.0
+    target: str = "all"
+    hits: int = 0  # requests this fault has answered so far
+
+    def applies_to(self, method: str) -> bool:
+        """Whether a request with this method is one the fault targets."""
+        if self.target == "reads":
+            return method in _READS
+        if self.target == "writes":
+            return method not in _READS
+        return True
+
+    def describe(self) -> dict[str, Any]:
+        """The fault as GET /_control/state shows it."""
+        return {"mode": self.mode, "target": self.target, "remaining": self.count, "hits": self.hits}
 
 
 class Emulator:
@@ -52,6 +70,8 @@ class Emulator:
         self.id_offset = id_offset
         self.options = options
         self.fault: Fault | None = None
+        # The last fault switched on, kept after it is spent or switched off: its counts stay readable.
+        self.last_fault: Fault | None = None
         self.requests = 0
         self.replies: list[dict[str, Any]] = []
         self.hidden: set[str] = set()
@@ -111,7 +131,7 @@ class Emulator:
         if request.path.startswith(self.control_prefix):
             return await handler(request)
         self.requests += 1
-        fault = self._take_fault()
+        fault = self._take_fault(request.method)
         if fault is not None:
             if fault.mode == "slow":
                 await asyncio.sleep(fault.delay)
@@ -125,10 +145,11 @@ class Emulator:
             return self.auth_error()
         return await handler(request)
 
-    def _take_fault(self) -> Fault | None:
+    def _take_fault(self, method: str) -> Fault | None:
         fault = self.fault
-        if fault is None:
+        if fault is None or not fault.applies_to(method):
             return None
+        fault.hits += 1
         if fault.count is not None:
             fault.count -= 1
             if fault.count <= 0:
@@ -140,17 +161,26 @@ class Emulator:
         return web.json_response(self.inject(payload))
 
     async def _control_fault_on(self, request: web.Request) -> web.Response:
-        payload = await request.json()
-        mode = payload.get("mode")
-        if mode not in FAULT_MODES:
-            return web.json_response({"error": f"unknown fault mode {mode!r}", "modes": FAULT_MODES}, status=400)
-        self.fault = Fault(
-            mode=mode,
-            count=payload.get("count"),
-            retry_after=int(payload.get("retry_after", 2)),
-            delay=float(payload.get("delay", 1.0)),
-        )
-        return web.json_response({"fault": mode})
+        try:
+            payload = await request.json()
+            if not isinstance(payload, dict):
+                raise ValueError("a JSON object")
+            fault = Fault(
+                mode=str(payload.get("mode")),
+                count=None if payload.get("count") is None else int(payload["count"]),
+                retry_after=int(payload.get("retry_after", 2)),
+                delay=float(payload.get("delay", 1.0)),
+                target=payload.get("target") or "all",
+            )
+        except (ValueError, TypeError) as exc:
+            return web.json_response({"error": f"a fault is a JSON object of mode, count, retry_after, delay, target: {exc}"},
+                                     status=400)
+        if fault.mode not in FAULT_MODES:
+            return web.json_response({"error": f"unknown fault mode {fault.mode!r}", "modes": FAULT_MODES}, status=400)
+        if fault.target not in FAULT_TARGETS:
+            return web.json_response({"error": f"unknown fault target {fault.target!r}", "targets": FAULT_TARGETS}, status=400)
+        self.fault = self.last_fault = fault
+        return web.json_response({"fault": fault.mode, "target": fault.target})
 
     async def _control_fault_off(self, request: web.Request) -> web.Response:
         self.fault = None
@@ -163,13 +193,14 @@ class Emulator:
             "replies": self.replies,
             "hidden": sorted(self.hidden),
             "fault": self.fault.mode if self.fault else None,
+            "fault_detail": self.last_fault.describe() if self.last_fault else None,
         }
         body.update(self.state())
         return web.Response(text=json.dumps(body, default=str), content_type="application/json")
 
     async def _control_reset(self, request: web.Request) -> web.Response:
         self.reset()
-        self.fault = None
+        self.fault = self.last_fault = None
         return web.json_response({"reset": True})
 
 

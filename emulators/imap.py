@@ -236,7 +236,8 @@ class ImapEmulator(Emulator):
         self.requests += 1
         if self.fault_target not in (None, protocol):
             return None
-        return self._take_fault()
+        # For a fault's target, reading the mailbox is a read and sending mail a write.
+        return self._take_fault("GET" if protocol == "imap" else "POST")
 
     async def _control_fault_target(self, request: web.Request) -> web.Response:
         # A reply opens IMAP, then SMTP, then IMAP again: tests aim a fault at one side.

@@ -43,6 +43,8 @@ _DELEGATED: dict[str, tuple[str, str, str]] = {
                 "jasette summary --brand cafe-du-plateau --week 2026-W47 --format json"),
     "alerts": ("inbox.alerts.cli", "alert commands (send a test alert through every channel)",
                "jasette alerts test --brand cafe-du-plateau"),
+    "emulator": ("emulators.cli", "one platform's local emulator on its own (try a collector, drive faults)",
+                 "jasette emulator youtube --port 9101"),
 }
 
 
