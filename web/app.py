@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from inbox.credentials import Vault
-from web import api_items, api_replies, openapi, routes_alerts, routes_auth, routes_inbox, routes_settings
+from web import api_items, api_replies, openapi, outage, routes_alerts, routes_auth, routes_inbox, routes_settings
 from web.csrf import CSRFMiddleware
 from web.i18n import LanguageMiddleware
 from web.live import Hub
@@ -84,7 +84,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
         Middleware(CSRFMiddleware, exempt=_extra_prefixes(extra)),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                    exception_handlers={HTTPException: _http_error})
+                    exception_handlers={HTTPException: _http_error, **outage.handlers()})
     app.state.settings = settings
     app.state.pool = pool
     app.state.vault = vault

@@ -17,6 +17,37 @@
     return meta ? meta.getAttribute("content") : "";
   }
 
+  // While the server cannot reach its database it answers 503 with Retry-After: say so, wait,
+  // and send the same request again (for reads, and for writes that carry an idempotency key,
+  // so a retried reply is never posted twice). Two minutes at most, then the error shows.
+  const OUTAGE_PATIENCE_MS = 120000;
+
+  function outageNotice(show) {
+    let notice = document.getElementById("outage");
+    if (show && !notice) {
+      notice = el("div", { id: "outage", class: "outage", role: "status", text: t("Reconnecting…") });
+      document.body.prepend(notice);
+    } else if (!show && notice) {
+      notice.remove();
+    }
+  }
+
+  async function fetchPatiently(path, options, retryable) {
+    const giveUpAt = Date.now() + OUTAGE_PATIENCE_MS;
+    for (;;) {
+      let response = null;
+      try { response = await fetch(path, options); } catch (e) { if (!retryable) throw e; }
+      if (response && (response.status !== 503 || !retryable || Date.now() > giveUpAt)) {
+        outageNotice(false);
+        return response;
+      }
+      if (!response && Date.now() > giveUpAt) throw new Error(t("Reconnecting…"));
+      outageNotice(true);
+      const after = Number(response && response.headers.get("Retry-After")) || 5;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(after, 30) * 1000));
+    }
+  }
+
   async function api(method, path, body) {
     const options = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
     if (method !== "GET") {
@@ -24,7 +55,8 @@
       options.headers["X-CSRF-Token"] = csrf();
       options.body = JSON.stringify(body || {});
     }
-    const response = await fetch(path, options);
+    const retryable = method === "GET" || Boolean(body && body.idempotency_key);
+    const response = await fetchPatiently(path, options, retryable);
     let data = {};
     try { data = await response.json(); } catch (e) { data = {}; }
     if (!response.ok) {
