@@ -6,11 +6,15 @@ member sees the inbox pause, not an error page; pages answer a short page that r
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import asyncpg
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from web.i18n import current_lang, gettext as _
+from web.i18n import current_lang
+from web.i18n import gettext as _
 
 RETRY_AFTER_SECONDS = 5
 
@@ -42,6 +46,6 @@ async def database_away(request: Request, exc: Exception) -> Response:
     return HTMLResponse(page, status_code=503, headers=headers)
 
 
-def handlers() -> dict[type[Exception], object]:
+def handlers() -> dict[Any, Callable[[Request, Exception], Awaitable[Response]]]:
     """Starlette exception handlers for every kind of 'database away'."""
     return dict.fromkeys(DATABASE_AWAY, database_away)
