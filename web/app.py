@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from inbox.credentials import Vault
-from web import api_items, api_replies, openapi, outage, routes_alerts, routes_auth, routes_inbox, routes_settings
+from web import api_items, api_replies, metrics, openapi, outage, routes_alerts, routes_auth, routes_inbox, routes_settings
 from web.csrf import CSRFMiddleware
 from web.i18n import LanguageMiddleware
 from web.live import Hub
@@ -74,6 +74,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
         Route("/favicon.ico", lambda request: RedirectResponse("/static/favicon.svg", status_code=301)),
         Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         *routes_alerts.routes,
+        *metrics.routes,
         *extra,
     ]
     middleware = [

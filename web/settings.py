@@ -33,6 +33,7 @@ DOCUMENTED: dict[str, tuple[str, str]] = {
     "JASETTE_SMTP_FROM": ("jasette@localhost", "Sender address of alerts and summaries"),
     "JASETTE_META_APP_SECRET": ("(unset: webhooks refused)", "Meta app secret that checks X-Hub-Signature-256 on webhooks"),
     "JASETTE_META_VERIFY_TOKEN": ("(unset: webhooks refused)", "Token Meta echoes in the webhook verification handshake"),
+    "JASETTE_METRICS_TOKEN": ("(unset: /metrics off)", "Bearer token a Prometheus scraper presents to read /metrics"),
 }
 
 
@@ -73,6 +74,7 @@ class Settings:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     meta_app_secret: str | None = field(default=None, repr=False)
     meta_verify_token: str | None = field(default=None, repr=False)
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -103,4 +105,5 @@ class Settings:
             ),
             meta_app_secret=env.get("JASETTE_META_APP_SECRET") or None,
             meta_verify_token=env.get("JASETTE_META_VERIFY_TOKEN") or None,
+            metrics_token=env.get("JASETTE_METRICS_TOKEN") or None,
         )
