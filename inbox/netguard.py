@@ -91,6 +91,17 @@ class Policy:
         extra = Policy.parse(",".join(entries))
         return Policy(self.hosts | extra.hosts, self.networks + extra.networks)
 
+    def lists(self, host: str, port: int | None) -> bool:
+        """True when the administrator named this host (or its literal IP) in the list itself."""
+        name = host.strip("[]").rstrip(".").lower()
+        if (name, None) in self.hosts or (name, port) in self.hosts:
+            return True
+        try:
+            ip = ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.networks)
+
     def allows(self, host: str, ip: Address, port: int | None) -> bool:
         """True when `host` (as written in the address) may be reached at `ip`:`port`."""
         if is_public(ip):
