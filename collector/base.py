@@ -114,6 +114,16 @@ class Collector(abc.ABC):
     async def fetch(self, cursor: dict[str, Any]) -> Batch:
         """Return the next page of items after `cursor` (an empty dict on the first poll)."""
 
+    async def prove_access(self) -> bool | None:
+        """Whether the credentials give access to the platform account named by external_id.
+
+        Platforms that push deliveries (webhooks) override it: an account receives pushed items
+        only once this said True, so naming another business's public id is not enough. None:
+        nothing is pushed for this platform, a working poll is proof enough. AuthFailed when the
+        platform refuses the credentials.
+        """
+        return None
+
     async def reply(self, parent_external_id: str, text: str, idempotency_key: str) -> SentReply:
         """Post `text` as the business in answer to the item `parent_external_id`."""
         raise Refused(f"{self.platform} does not take replies")

@@ -39,6 +39,10 @@ class FacebookCollector(ScanningCollector):
         self.page_id = self.account.external_id
         self.lookback = timedelta(days=float(self.account.settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
 
+    async def prove_access(self) -> bool:
+        """A Page access token's /me is the Page itself: the token was granted for this Page."""
+        return await self.graph.names("me", self.page_id)
+
     def round_sources(self, cursor: dict[str, Any]) -> list[str]:
         """The feed, the tagged posts, then the comments of every tracked recent post."""
         posts: dict[str, str] = cursor.setdefault("posts", {})

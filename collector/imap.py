@@ -32,6 +32,7 @@ import hashlib
 import imaplib
 import logging
 import re
+import socket
 import ssl
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
@@ -45,6 +46,7 @@ import aiosmtplib
 
 from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
 from collector.mail import MONTHS, Reading, decode_header, header_text, read_message, split_mbox, strip_quoted
+from inbox import netguard
 from inbox.types import Author, NewItem
 
 PLATFORM = "imap"
@@ -140,6 +142,30 @@ def _check(answer: tuple[str, list[Any]], what: str) -> list[Any]:
     return data
 
 
+class _GuardedImap(imaplib.IMAP4):
+    """IMAP over a connection to an address the policy allows."""
+
+    def __init__(self, policy: netguard.Policy, host: str, port: int, timeout: float) -> None:
+        self.policy = policy
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return netguard.connect(self.host, self.port, self.policy, timeout)
+
+
+class _GuardedImapSsl(imaplib.IMAP4_SSL):
+    """IMAPS over a connection to an address the policy allows; the certificate is checked for the name."""
+
+    def __init__(self, policy: netguard.Policy, host: str, port: int, *, ssl_context: ssl.SSLContext, timeout: float) -> None:
+        self.policy = policy
+        super().__init__(host, port, ssl_context=ssl_context, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        sock = netguard.connect(self.host, self.port, self.policy, timeout)
+        context: ssl.SSLContext = self.ssl_context
+        return context.wrap_socket(sock, server_hostname=self.host)
+
+
 class ImapCollector(Collector):
     """One mailbox that receives newsletter replies; answers go out over SMTP."""
 
@@ -168,6 +194,7 @@ class ImapCollector(Collector):
         self.batch_size = int(s.get("batch_size", 50))
         self.timeout = float(s.get("timeout_seconds", 30))
         self.smtp_url = str(s.get("smtp_url", ""))
+        self.policy = netguard.policy_of(session)
 
     # -- IMAP (in a worker thread) -------------------------------------------------------------
     def _connect(self) -> imaplib.IMAP4:
@@ -176,9 +203,12 @@ class ImapCollector(Collector):
             raise Refused(f"{self.account.base_url!r} is not an imap:// or imaps:// address")
         try:
             if url.scheme == "imaps":
-                imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(url.hostname, url.port or 993, ssl_context=ssl.create_default_context(), timeout=self.timeout)
+                context = ssl.create_default_context()
+                imap: imaplib.IMAP4 = _GuardedImapSsl(self.policy, url.hostname, url.port or 993, ssl_context=context, timeout=self.timeout)
             else:
-                imap = imaplib.IMAP4(url.hostname, url.port or 143, timeout=self.timeout)
+                imap = _GuardedImap(self.policy, url.hostname, url.port or 143, timeout=self.timeout)
+        except netguard.AddressNotAllowed as exc:
+            raise FetchFailed(f"cannot open {url.hostname}: {netguard.NOT_ALLOWED}") from exc
         except (OSError, imaplib.IMAP4.error) as exc:
             raise FetchFailed(f"cannot open {url.hostname}:{url.port}: {exc!r}") from exc
         try:
@@ -341,8 +371,16 @@ class ImapCollector(Collector):
             raise Refused(f"no smtp:// or smtps:// address in the account's settings ({self.smtp_url!r})")
         implicit = url.scheme == "smtps"
         try:
+            # Connect to the checked address ourselves; aiosmtplib keeps the name for TLS.
+            sock = await asyncio.to_thread(netguard.connect, url.hostname, url.port or (465 if implicit else 587),
+                                           self.policy, self.timeout)
+        except netguard.AddressNotAllowed as exc:
+            raise FetchFailed(f"SMTP {url.hostname}: {netguard.NOT_ALLOWED}") from exc
+        except OSError as exc:
+            raise FetchFailed(f"SMTP: {exc!r}") from exc
+        try:
             await aiosmtplib.send(
-                message, hostname=url.hostname, port=url.port or (465 if implicit else 587), use_tls=implicit,
+                message, hostname=url.hostname, sock=sock, use_tls=implicit,
                 username=self.smtp_user, password=self.smtp_password, timeout=self.timeout,
             )
         except aiosmtplib.SMTPAuthenticationError as exc:

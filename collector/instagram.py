@@ -43,6 +43,10 @@ class InstagramCollector(ScanningCollector):
         self.username = str(self.account.settings.get("username") or "")
         self.lookback = timedelta(days=float(self.account.settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
 
+    async def prove_access(self) -> bool:
+        """The account answers its own id to this token (Graph refuses ids the token cannot read)."""
+        return await self.graph.names(self.user_id, self.user_id)
+
     def ordered(self, source: str) -> bool:
         """Only the tags edge is known to list newest first."""
         return source == "tags"

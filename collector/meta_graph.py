@@ -17,6 +17,7 @@ import aiohttp
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
 from collector.wire import Response, check_json, request, retry_after_seconds
+from inbox import netguard
 
 # Section 1.5: which error codes mean what.
 AUTH_CODES = {102, 190}
@@ -141,6 +142,23 @@ def entries_of(body: Any, what: str) -> list[Any]:
 DEFAULT_BASE_URL = "https://graph.facebook.com/v25.0"
 
 
+# The Graph API's own host: an answer from any other host proves nothing about a Page.
+GRAPH_HOSTS = ("graph.facebook.com",)
+
+
+def _trusted(base_url: str, policy: netguard.Policy) -> bool:
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.scheme == "https" and host in GRAPH_HOSTS:
+        return True
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return False
+    # An emulator or proxy the administrator listed in JASETTE_ALLOWED_HOSTS (the demo's, the tests').
+    return policy.lists(host, port)
+
+
 class GraphClient:
     """Calls one Graph API root with one access token."""
 
@@ -156,6 +174,17 @@ class GraphClient:
         self.token = token
         self.clock = clock
         self.usage: dict[str, Any] = {}
+
+    async def names(self, path: str, object_id: str) -> bool:
+        """True when GET `path`?fields=id, with this token, answers the object `object_id`.
+
+        The proof an account owns what it names (see Collector.prove_access); only the Graph API
+        itself can give it, so it counts only on Graph's own host or one the administrator allowed.
+        """
+        if not _trusted(self.base_url, netguard.policy_of(self.session)):
+            return False
+        body = await self.call("GET", path, {"fields": "id"})
+        return isinstance(body, dict) and str(body.get("id") or "") == object_id
 
     async def call(
         self,

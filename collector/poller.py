@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -166,7 +166,18 @@ class Poller:
             ) from exc
         return cls(Account.of(row, credentials), self.session), name
 
+    async def _prove(self, row: WorkerAccount, collector: Collector, name: str) -> tuple[str, bytes | None]:
+        """Before its first poll (and after every change of address or credentials) an account
+        proves it may read what it names; pushed deliveries reach it only after that."""
+        if not row.verified and await self._call(row, name, collector.prove_access()) is False:
+            raise _Failure(
+                f"These {name} credentials do not give access to this account ({row.external_id[:80]}):"
+                " reconnect it with its own token", "reauth", 0.0,
+            )
+        return row.base_url, row.credentials
+
     async def _walk(self, row: WorkerAccount, collector: Collector, name: str, outcome: PollOutcome) -> None:
+        proved_for = await self._prove(row, collector, name)
         cursor: dict[str, Any] = dict(row.cursor or {})
         usage: dict[str, Any] = {}
         more = False
@@ -201,15 +212,20 @@ class Poller:
         outcome.next_poll_at = now + timedelta(seconds=delay)
         async with self.pool.acquire() as conn:
             previous = await accounts.record_success(
-                conn, row.id, worker_id=self.worker_id, now=now, next_poll_at=outcome.next_poll_at, usage=usage
+                conn, row.id, worker_id=self.worker_id, now=now, next_poll_at=outcome.next_poll_at, usage=usage,
+                proved_for=proved_for,
             )
         if previous is not None and previous != "ok":
             log.warning("account %s (%s): healthy again", row.id, name)
 
     async def _fetch(self, row: WorkerAccount, collector: Collector, name: str, cursor: dict[str, Any]) -> Any:
+        return await self._call(row, name, collector.fetch(dict(cursor)))
+
+    async def _call(self, row: WorkerAccount, name: str, call: Awaitable[Any]) -> Any:
+        """One call to the platform, its errors turned into the account's health and next try."""
         failures = row.consecutive_failures + 1
         try:
-            return await asyncio.wait_for(collector.fetch(dict(cursor)), timeout=self.fetch_timeout)
+            return await asyncio.wait_for(call, timeout=self.fetch_timeout)
         except AuthFailed as exc:
             log.info("account %s: auth failed: %s", row.id, exc)
             raise _Failure(f"{name} refused the token: reconnect the account", "reauth", 0.0) from exc

@@ -4,7 +4,8 @@ One conditional GET per poll (ETag / Last-Modified, 304 = nothing changed). Feed
 paging and reorder or backdate entries, so the cursor keeps the ids (and `updated` stamps) of
 recent entries instead of a time mark. XML is parsed with defusedxml: a feed is hostile input.
 
-Account: external_id is the feed's URL, or its path under base_url. No settings, no credentials
+Account: external_id is the feed's path under base_url (or its full URL on that same site: an
+id never moves the feed to another host, since the host is what the owner's address check covers). No settings, no credentials
 (an alert feed's secret is its address). The cursor's "url" follows permanent redirects.
 """
 
@@ -182,7 +183,13 @@ class RssCollector(Collector):
 
     def feed_url(self, cursor: dict[str, Any]) -> str:
         """The feed's address: a permanent redirect seen earlier wins over the account's."""
-        return cursor.get("url") or urljoin(self.account.base_url.rstrip("/") + "/", self.account.external_id)
+        if cursor.get("url"):
+            return str(cursor["url"])
+        base = self.account.base_url.rstrip("/") + "/"
+        url = urljoin(base, self.account.external_id)
+        if _origin(url) != _origin(base):
+            raise Refused("the feed's id must be a path on the account's API address, not another site")
+        return url
 
     async def fetch(self, cursor: dict[str, Any]) -> Batch:
         """The feed's entries not seen before (nothing when the server answers 304)."""
@@ -236,6 +243,15 @@ def raise_for_error(resp: Response, now: datetime) -> None:
     if resp.status == 410:
         raise Refused(what + ": the feed is gone for good")
     raise FetchFailed(what)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(parts.scheme.lower())
 
 
 def _usage(headers: Any) -> dict[str, Any]:

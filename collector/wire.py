@@ -21,6 +21,7 @@ from yarl import URL
 
 from collector.backoff import MAX_RETRY_AFTER
 from collector.base import FetchFailed
+from inbox import netguard
 
 
 @dataclass(slots=True)
@@ -61,6 +62,9 @@ async def request(
     except TimeoutError as exc:
         raise FetchFailed(f"{what}: timed out") from exc
     except aiohttp.ClientError as exc:
+        if netguard.refused(exc):
+            # The same words for every refused address: the health text must not map the network.
+            raise FetchFailed(f"{what}: {netguard.NOT_ALLOWED}") from exc
         raise FetchFailed(f"{what}: {exc.__class__.__name__}: {exc}") from exc
     if raw:
         answer.body = data

@@ -24,7 +24,7 @@ from collector.pipeline import Analyzer
 from collector.poller import Poller
 from collector.reanalyze import reanalyze_once
 from collector.registry import collector_class
-from inbox import accounts, outbox
+from inbox import accounts, netguard, outbox
 from inbox.credentials import Vault
 from inbox.db import DB_ERRORS
 from inbox.notify import REPLIES_CHANNEL, Subscriber
@@ -215,6 +215,7 @@ async def run_worker(
     http_timeout: float = 20,
     lease_seconds: float = 120.0,
     collector_for: Callable[[str], Any] = collector_class,
+    policy: netguard.Policy | None = None,
 ) -> None:
     """Poll accounts, send the outbox and catch up on analysis until `stop` is set."""
     rng = rng or random.Random()
@@ -227,7 +228,7 @@ async def run_worker(
         except _DB_ERRORS as exc:
             log.warning("cannot read the database's time yet (%s); using this machine's until it can", exc)
     timeout = aiohttp.ClientTimeout(total=http_timeout)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    async with netguard.client_session(policy or netguard.Policy.from_env(), timeout=timeout) as session:
         poller = Poller(
             pool, vault, session, worker_id=worker_id, analyzer=analyzer, clock=clock, rng=rng,
             lease_seconds=lease_seconds, fetch_timeout=http_timeout * 3, collector_for=collector_for,

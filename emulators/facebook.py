@@ -342,6 +342,8 @@ class FacebookEmulator(graph.GraphEmulator):
 
     def _get_object(self, request: web.Request, object_id: str) -> web.Response:
         fields = graph.parse_fields(request.query.get("fields"))
+        if object_id == "me":  # a Page access token's /me is its Page
+            object_id = self.page["id"]
         if object_id in self.comments:
             return web.json_response(
                 graph.select(self._comment_view(self.comments[object_id]), fields, COMMENT_DEFAULT_FIELDS)

@@ -23,7 +23,8 @@ _PUBLIC_COLUMNS = """
 # What a worker reads of an account (inbox.types.WorkerAccount), with its brand's NLP settings.
 _WORKER_COLUMNS = """
     a.id, a.brand_id, a.platform, a.external_id, a.base_url, a.credentials, a.settings, a.cursor,
-    a.poll_interval_seconds, a.health, a.consecutive_failures, b.expected_langs, b.response_target_minutes
+    a.poll_interval_seconds, a.health, a.consecutive_failures, b.expected_langs, b.response_target_minutes,
+    a.verified_at is not null as verified
 """
 
 
@@ -50,7 +51,7 @@ async def add_account(
             name = excluded.name, base_url = excluded.base_url, credentials = excluded.credentials,
             settings = excluded.settings, poll_interval_seconds = excluded.poll_interval_seconds,
             enabled = true, health = 'ok', last_error = null, consecutive_failures = 0,
-            next_poll_at = now(), updated_at = now()
+            next_poll_at = now(), updated_at = now(), verified_at = null
         returning id
         """,
         brand_id, platform, name, external_id, base_url, vault.seal(credentials), settings or {},
@@ -66,7 +67,7 @@ async def update_credentials(
     status = await conn.execute(
         """
         update accounts set credentials = $3, health = 'ok', last_error = null, last_error_at = null,
-               consecutive_failures = 0, next_poll_at = now(), updated_at = now()
+               consecutive_failures = 0, next_poll_at = now(), updated_at = now(), verified_at = null
         where id = $1 and brand_id = $2
         """,
         account_id, brand_id, vault.seal(credentials),
@@ -77,9 +78,11 @@ async def update_credentials(
 async def update_details(
     conn: Conn, *, brand_id: int, account_id: int, name: str, base_url: str | None, settings: dict[str, Any],
 ) -> bool:
-    """Rename an account and change its address and settings (merged into the stored ones)."""
+    """Rename an account and change its address and settings (merged into the stored ones); a new
+    address must prove access again before it receives pushed deliveries."""
     status = await conn.execute(
-        "update accounts set name = $3, base_url = $4, settings = settings || $5::jsonb, updated_at = now()"
+        "update accounts set name = $3, base_url = $4, settings = settings || $5::jsonb, updated_at = now(),"
+        " verified_at = case when base_url is distinct from $4 then null else verified_at end"
         " where brand_id = $1 and id = $2",
         brand_id, account_id, name, base_url, settings,
     )
@@ -112,9 +115,12 @@ async def get_account(conn: Conn, brand_id: int, account_id: int) -> dict[str, A
 
 
 async def connected(conn: Conn, platform: str, external_id: str) -> list[dict[str, Any]]:
-    """The enabled accounts (id, brand_id) of every brand connected to one platform account."""
+    """The accounts (id, brand_id) pushed deliveries for one platform account go to: enabled, proved
+    access with working credentials, not waiting for re-authorisation. Naming a Page id is not enough."""
     rows = await conn.fetch(
-        "select id, brand_id from accounts where platform = $1 and external_id = $2 and enabled", platform, external_id
+        "select id, brand_id from accounts where platform = $1 and external_id = $2 and enabled"
+        " and verified_at is not null and health <> 'reauth'",
+        platform, external_id,
     )
     return [dict(r) for r in rows]
 
@@ -190,19 +196,26 @@ async def record_success(
     now: datetime,
     next_poll_at: datetime,
     usage: dict[str, Any] | None,
+    proved_for: tuple[str, bytes | None] | None = None,
 ) -> str | None:
     """Healthy again: release the lease, schedule the next poll, keep the platform's latest
-    usage report (none means low usage, platform-apis.md 1.6); return the previous health."""
+    usage report (none means low usage, platform-apis.md 1.6); return the previous health.
+
+    `proved_for` (base_url, sealed credentials) marks the account verified, only if neither
+    changed since the proof (an owner's edit in between must prove again)."""
+    base_url, sealed = proved_for or (None, None)
     value: str | None = await conn.fetchval(
         """
         with old as (select id, health from accounts where id = $1 for update)
         update accounts a set health = 'ok', last_success_at = $3, consecutive_failures = 0,
                last_error = null, next_poll_at = $4, usage = $5,
-               lease_owner = null, lease_until = null, updated_at = now()
+               lease_owner = null, lease_until = null, updated_at = now(),
+               verified_at = case when $6 and a.base_url = $7 and a.credentials is not distinct from $8
+                                  then coalesce(a.verified_at, $3) else a.verified_at end
         from old where a.id = old.id and a.lease_owner = $2
         returning old.health
         """,
-        account_id, worker_id, now, next_poll_at, usage or {},
+        account_id, worker_id, now, next_poll_at, usage or {}, proved_for is not None, base_url, sealed,
     )
     return value
 

@@ -92,6 +92,8 @@ class WorkerAccount:
     # The brand's, for the NLP stage.
     expected_langs: list[str]
     response_target_minutes: int
+    # True once the account proved access to the platform account it names (see collector.base).
+    verified: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,8 @@ def _run_delegated(args: argparse.Namespace) -> int:
     if args.command == "alerts":
         settings = Settings.from_env()
         return asyncio.run(runtime.with_pool(
-            lambda pool: module.run(args, pool, smtp=settings.smtp, base_url=settings.base_url)))
+            lambda pool: module.run(args, pool, smtp=settings.smtp, base_url=settings.base_url,
+                                   policy=settings.policy)))
     return int(module.run(args) or 0)
 
 

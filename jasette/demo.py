@@ -33,8 +33,14 @@ SAVED_REPLIES = [
 ]
 
 
+# The demo's emulators listen on free loopback ports of this machine (emulators/demo.py).
+DEMO_ALLOWED_HOSTS = ("127.0.0.1",)
+
+
 def demo_settings(settings: Settings) -> Settings:
-    """The demo works with nothing configured: a secret key is made once and kept."""
+    """The demo works with nothing configured: a secret key is made once and kept; the emulators,
+    on loopback, are allowed the way an administrator allows a private host (JASETTE_ALLOWED_HOSTS)."""
+    settings = replace(settings, policy=settings.policy.with_hosts(DEMO_ALLOWED_HOSTS))
     if settings.secret_key:
         return settings
     key_file = embedded.jasette_home() / "demo-secret.key"

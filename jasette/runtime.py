@@ -137,9 +137,9 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
     async with Analyzer(workers=settings.nlp_workers) as analyzer:
         await asyncio.gather(
             run_worker(pool, vault, worker_id=name, concurrency=settings.worker_concurrency,
-                       analyzer=analyzer, stop=stop),
+                       analyzer=analyzer, stop=stop, policy=settings.policy),
             run_alerts_worker(pool, smtp=settings.smtp, base_url=settings.base_url, stop=stop, dsn=dsn,
-                              platform_name=platform_name),
+                              platform_name=platform_name, policy=settings.policy),
         )
 
 

@@ -14,6 +14,11 @@ import pytest
 
 from inbox import db, migrate
 
+# The emulators, receivers and SMTP servers of the tests listen on loopback: the tests allow it the
+# way an administrator allows a private host (child processes inherit it). Tests of the guard
+# itself build their own narrower policy.
+os.environ["JASETTE_ALLOWED_HOSTS"] = "127.0.0.1,::1,localhost"
+
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared")
 
 

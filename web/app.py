@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from inbox.credentials import Vault
 from web import api_items, api_replies, metrics, openapi, outage, routes_alerts, routes_auth, routes_inbox, routes_settings
+from web.body_limit import BodyLimit
 from web.csrf import CSRFMiddleware
 from web.i18n import LanguageMiddleware
 from web.live import Hub
@@ -79,6 +80,8 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
     ]
     middleware = [
         Middleware(SecurityHeaders, https=settings.https),
+        # Before anything reads a body (the CSRF check reads forms): bounded while streaming.
+        Middleware(BodyLimit),
         Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                    max_age=SESSION_DAYS * 86400, same_site="lax", https_only=settings.https),
         Middleware(LanguageMiddleware),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -98,9 +99,26 @@ def _credentials(form: Any) -> dict[str, str]:
     return found
 
 
-async def settings_page(request: Request) -> Response:
-    """GET /settings: connections with their state; saved replies; the team."""
-    member = await require_member(request)
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port: what decides where credentials are sent."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower().rstrip("."), port
+
+
+def _moves_host(found: Mapping[str, Any], base_url: str, settings: Mapping[str, str]) -> bool:
+    """True when the edit sends the account somewhere else (scheme, host or port of any address)."""
+    if _origin(base_url) != _origin(str(found["base_url"])):
+        return True
+    stored = found.get("settings") or {}
+    return any(_origin(url) != _origin(str(stored.get(key) or "")) for key, url in settings.items())
+
+
+async def _page(request: Request, member: Any, *, error: str | None = None, typed: dict[str, Any] | None = None,
+                status_code: int = 200) -> Response:
     async with request.app.state.pool.acquire() as db:
         accounts = await _accounts(db, member.brand_id)
         saved = await saved_replies.list_for(db, member.brand_id, member.ui_lang)
@@ -108,7 +126,13 @@ async def settings_page(request: Request) -> Response:
     return await render(request, "settings.html", {
         "accounts": accounts, "saved": saved, "team": team, "platforms": _platforms(),
         "url_settings": _url_settings(), "url_fields": _url_fields, "base_url_hints": _base_url_hints(),
-    }, member=member)
+        "error": error, "typed": typed or {},
+    }, member=member, status_code=status_code)
+
+
+async def settings_page(request: Request) -> Response:
+    """GET /settings: connections with their state; saved replies; the team."""
+    return await _page(request, await require_member(request))
 
 
 async def save_account(request: Request) -> Response:
@@ -135,6 +159,13 @@ async def save_account(request: Request) -> Response:
         if found is None:
             raise HTTPException(404, _("No such connection."))
         base_url, settings = _urls(found["platform"], form)
+        if not credentials and _moves_host(found, base_url, settings):
+            # The stored token must never follow a new address: whoever can edit the address
+            # could otherwise point it at their own server and read the token.
+            typed = {"account": account_id, "name": name, "base_url": base_url, "settings": settings,
+                     "enabled": form.get("enabled") == "on"}
+            error = _("The address now points to another server: enter the credentials again to send them there.")
+            return await _page(request, member, error=error, typed=typed, status_code=400)
         async with db.transaction():
             # An empty URL setting keeps the stored one, like an empty token field.
             if not await accounts.update_details(db, brand_id=member.brand_id, account_id=account_id, name=name,

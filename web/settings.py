@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from inbox.netguard import Policy
 from inbox.smtp import SmtpConfig
 
 
@@ -34,6 +35,10 @@ DOCUMENTED: dict[str, tuple[str, str]] = {
     "JASETTE_META_APP_SECRET": ("(unset: webhooks refused)", "Meta app secret that checks X-Hub-Signature-256 on webhooks"),
     "JASETTE_META_VERIFY_TOKEN": ("(unset: webhooks refused)", "Token Meta echoes in the webhook verification handshake"),
     "JASETTE_METRICS_TOKEN": ("(unset: /metrics off)", "Bearer token a Prometheus scraper presents to read /metrics"),
+    "JASETTE_ALLOWED_HOSTS": (
+        "(unset: public addresses only)",
+        "Private hosts accounts and alert webhooks may reach: host, host:port or CIDR, comma-separated",
+    ),
 }
 
 
@@ -75,6 +80,7 @@ class Settings:
     meta_app_secret: str | None = field(default=None, repr=False)
     meta_verify_token: str | None = field(default=None, repr=False)
     metrics_token: str | None = field(default=None, repr=False)
+    policy: Policy = field(default_factory=Policy)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -85,7 +91,12 @@ class Settings:
         level = (env.get("JASETTE_LOG_LEVEL") or "INFO").upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingError(f"JASETTE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+        try:
+            policy = Policy.parse(env.get("JASETTE_ALLOWED_HOSTS", ""))
+        except ValueError as exc:
+            raise SettingError(f"JASETTE_ALLOWED_HOSTS: {exc}") from None
         return cls(
+            policy=policy,
             database_url=env.get("DATABASE_URL") or None,
             secret_key=env.get("JASETTE_SECRET_KEY") or None,
             host=host,

@@ -7,9 +7,9 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-import aiohttp
 import asyncpg
 
+from inbox import netguard
 from inbox.alerts.delivery import deliver_due
 from inbox.alerts.store import email_targets, load_brand, raise_test_alert
 from inbox.smtp import SmtpConfig
@@ -39,7 +39,7 @@ async def _settled(pool: asyncpg.Pool, alert_id: int) -> list[asyncpg.Record]:
 
 
 async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, smtp: SmtpConfig,
-              base_url: str = "http://127.0.0.1:8000") -> int:
+              base_url: str = "http://127.0.0.1:8000", policy: netguard.Policy | None = None) -> int:
     """Raise the test alert, deliver it, print one line per channel; 0 when every channel worked."""
     brand_id = await pool.fetchval("select id from brands where slug = $1", args.brand)
     if brand_id is None:
@@ -50,7 +50,7 @@ async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, smtp: SmtpConfig,
         brand = await load_brand(conn, brand_id)
         emails = await email_targets(conn, brand)
         alert_id = await raise_test_alert(conn, brand, now)
-    async with aiohttp.ClientSession() as session:
+    async with netguard.client_session(policy or netguard.Policy.from_env()) as session:
         await deliver_due(pool, smtp=smtp, base_url=base_url, now=now, session=session, only_alert=alert_id)
     rows = await _settled(pool, alert_id)
     ok = True

@@ -14,6 +14,8 @@ from typing import Any
 
 import aiohttp
 
+from inbox import netguard
+
 SIGNATURE_HEADER = "X-Jasette-Signature"
 TIMESTAMP_HEADER = "X-Jasette-Timestamp"
 DELIVERY_HEADER = "X-Jasette-Delivery"
@@ -53,4 +55,8 @@ async def post(session: aiohttp.ClientSession, url: str, payload: dict[str, Any]
     except aiohttp.InvalidURL as exc:
         raise WebhookError(f"webhook address {url!r} is not a valid URL") from exc
     except aiohttp.ClientError as exc:
-        raise WebhookError(f"webhook {url} unreachable: {exc}") from exc
+        # Owners read these words on /alerts: a refused, closed or silent private address must read
+        # alike (the guard refuses before connecting), or the alert page becomes a port scanner.
+        if netguard.refused(exc):
+            raise WebhookError(f"webhook {url}: {netguard.NOT_ALLOWED}") from exc
+        raise WebhookError(f"webhook {url} unreachable") from exc

@@ -13,10 +13,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 import asyncpg
 
-from inbox import db
+from inbox import db, netguard
 from inbox.alerts.delivery import deliver_due, next_due
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.store import release_digests
@@ -82,6 +81,7 @@ async def run_alerts_worker(
     sweep_seconds: float = 30.0,
     summaries: bool = True,
     platform_name: Callable[[str, str], str] | None = None,
+    policy: netguard.Policy | None = None,
 ) -> None:
     """Run until `stop` is set; every step's state is in PostgreSQL, so stopping loses nothing."""
     smtp = smtp or SmtpConfig()
@@ -91,7 +91,7 @@ async def run_alerts_worker(
     listening = asyncio.create_task(subscriber.run(stop))
     next_sweep: datetime | None = None
     healthy = True
-    async with aiohttp.ClientSession() as session:
+    async with netguard.client_session(policy or netguard.Policy.from_env()) as session:
         try:
             while not stop.is_set():
                 if listener.resync:

@@ -63,6 +63,9 @@ async def test_pushed_hide_flips_once_and_late_analysis_never_overwrites(pool) -
         assert await pushed.known_external_ids(conn, ids["brand_b"], "wordpress", [external]) == set()
         assert await pushed.set_hidden(conn, ids["brand_a"], "wordpress", external, True) == [item]
         assert await pushed.set_hidden(conn, ids["brand_a"], "wordpress", external, True) == []  # no change, no news
+        # Pushed changes reach an account only once it proved access (issue 13, finding 1).
+        assert await accounts.connected(conn, "wordpress", f"site-{ids['brand_a']}") == []
+        await conn.execute("update accounts set verified_at = now() where id = $1", ids["account_a"])
         assert [a["brand_id"] for a in await accounts.connected(conn, "wordpress", f"site-{ids['brand_a']}")] == [ids["brand_a"]]
         # Stored unanalysed (a webhook), then analysed late; an item analysed meanwhile is left alone.
         await conn.execute("update items set analyzed_at = null where id = $1", item)

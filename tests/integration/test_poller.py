@@ -185,7 +185,7 @@ async def test_high_usage_reported_by_the_platform_slows_polling_down(pool, vaul
     from emulators.base import serve
     from emulators.facebook import DEMO_ACCOUNT, FacebookEmulator
 
-    emulator = FacebookEmulator(usage_budget=4)
+    emulator = FacebookEmulator(usage_budget=5)  # one call proves the token opens the Page
     for n in range(3):
         emulator.inject({"kind": "comment", "text": f"Allo {n}", "author_name": f"Client {n}",
                          "parent": next(iter(emulator.posts))})

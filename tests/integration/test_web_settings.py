@@ -91,9 +91,11 @@ async def test_mail_accounts_take_imap_and_smtp_urls_and_nothing_else(pool, db_d
             mail = await conn.fetchrow("select id, base_url, settings from accounts where external_id = 'news@a.test'")
             assert await conn.fetchval("select count(*) from accounts where external_id in ('bad@a.test', 'w1', 'w2')") == 0
         assert (mail["base_url"], mail["settings"]) == ("imaps://imap.a.test:993", {"smtp_url": "smtps://smtp.a.test:465"})
-        # Editing: a plain local server, a new SMTP URL; an empty SMTP field keeps the stored one.
+        # Editing: a plain local server, a new SMTP URL (other servers: the password is typed again);
+        # an empty SMTP field keeps the stored one.
         edit = {"csrf": token, "name": "Infolettre", "base_url": "imap://127.0.0.1:1143", "enabled": "on"}
-        assert (await client.post(f"/settings/accounts/{mail['id']}", data={**edit, "smtp_url": "smtp://127.0.0.1:1025"})).status_code == 303
+        moved = {**edit, "smtp_url": "smtp://127.0.0.1:1025", "token": "app-password"}
+        assert (await client.post(f"/settings/accounts/{mail['id']}", data=moved)).status_code == 303
         assert (await client.post(f"/settings/accounts/{mail['id']}", data=edit)).status_code == 303
         assert (await client.post(f"/settings/accounts/{mail['id']}", data={**edit, "smtp_url": "vbscript:x"})).status_code == 400
         assert (await client.post(f"/settings/accounts/{ids['account_a']}", data={**edit, "base_url": "https://a.test", "smtp_url": "smtp://x:25"})).status_code == 400

@@ -31,3 +31,13 @@ def test_architecture_names_every_package():
     doc = (ROOT / "docs/architecture.md").read_text(encoding="utf-8")
     for package in PACKAGES:
         assert f"`{package}/`" in doc, package
+
+
+def test_security_doc_names_only_files_and_tests_that_exist_in_both_languages():
+    doc = (ROOT / "docs/security.md").read_text(encoding="utf-8")
+    english, _, french = doc.partition("## Français")
+    for part in (english, french):
+        paths = named_paths(part) | set(re.findall(r"\b(tests/[\w/]+\.py)\b", part))
+        assert len(paths) >= 10
+        missing = sorted(p for p in paths if not (ROOT / p).exists())
+        assert missing == [], f"docs/security.md names files that do not exist: {missing}"
