@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from inbox.credentials import Vault
+from inbox.credentials import Vault, session_key
 from web import api_items, api_replies, i18n, openapi, routes_alerts, routes_auth, routes_inbox, routes_settings
 from web.csrf import CSRFMiddleware
 from web.i18n import LanguageMiddleware
@@ -85,7 +85,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
     ]
     middleware = [
         Middleware(SecurityHeaders, https=settings.https),
-        Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
+        Middleware(SessionMiddleware, secret_key=session_key(settings.secret_key), session_cookie=SESSION_COOKIE,
                    max_age=SESSION_DAYS * 86400, same_site="lax", https_only=settings.https),
         Middleware(LanguageMiddleware),
         Middleware(CSRFMiddleware, exempt=_extra_prefixes(extra)),
