@@ -105,6 +105,10 @@ def instagram_change(platform: str, owner: str, field: str, value: dict[str, Any
     return "add", None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 MAPPERS = {"page": page_change, "instagram": instagram_change}
 
 
@@ -115,11 +119,12 @@ def changes(payload: Any) -> tuple[str, dict[str, list[tuple[str, NewItem]]]] | 
         return None
     platform, mapper = OBJECTS[envelope], MAPPERS[envelope]
     by_owner: dict[str, list[tuple[str, NewItem]]] = {}
-    for entry in payload.get("entry") or []:
+    # Signed is not well-formed: a list where the reference says so, or nothing.
+    for entry in _list(payload.get("entry")):
         if not isinstance(entry, dict) or not _str(entry.get("id")):
             continue
         owner = str(entry["id"])
-        for change in entry.get("changes") or []:
+        for change in _list(entry.get("changes")):
             if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
                 continue
             verb, item = mapper(platform, owner, str(change.get("field") or ""), change["value"])

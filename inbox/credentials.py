@@ -7,7 +7,25 @@ import hashlib
 import json
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+# One secret, one key per use: a key that leaks from one use (a session cookie forged, a
+# token key guessed) says nothing of the others.
+CREDENTIALS = "jasette credentials v2"
+SESSIONS = "jasette sessions v2"
+
+
+def derive_key(secret_key: str, purpose: str) -> bytes:
+    """32 bytes for one purpose, derived from JASETTE_SECRET_KEY with HKDF-SHA256 (RFC 5869)."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"jasette", info=purpose.encode("utf-8"))
+    return hkdf.derive(secret_key.encode("utf-8"))
+
+
+def session_key(secret_key: str) -> str:
+    """The key that signs session cookies (hex), distinct from the credentials key."""
+    return derive_key(secret_key, SESSIONS).hex()
 
 
 class SecretKeyMissing(RuntimeError):
@@ -24,9 +42,11 @@ class Vault:
     def __init__(self, secret_key: str | None) -> None:
         if not secret_key:
             raise SecretKeyMissing("JASETTE_SECRET_KEY is not set: it protects platform tokens at rest")
-        # Any passphrase becomes a Fernet key; SHA-256 gives the 32 bytes Fernet wants.
-        digest = hashlib.sha256(secret_key.encode("utf-8")).digest()
-        self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+        current = Fernet(base64.urlsafe_b64encode(derive_key(secret_key, CREDENTIALS)))
+        # Before HKDF, the key was the secret's bare SHA-256: what it sealed stays readable, and
+        # is sealed with the derived key the next time the account's credentials are saved.
+        legacy = Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret_key.encode("utf-8")).digest()))
+        self._fernet = MultiFernet([current, legacy])
 
     def __repr__(self) -> str:
         return "Vault(<secret>)"

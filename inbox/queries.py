@@ -67,7 +67,14 @@ class Cursor:
     def decode(cls, text: str) -> Cursor:
         """Parse what `encode` produced; ValueError on anything else."""
         p, ts, i = text.split("_")
-        return cls(int(p), datetime.fromtimestamp(float(ts), UTC), int(i))
+        priority, item_id = int(p), int(i)
+        # Priorities are 0-100 and ids bigints: anything past that would overflow in the query.
+        if not (-_MAX_ID <= priority <= _MAX_ID and 0 <= item_id <= _MAX_ID):
+            raise ValueError("cursor out of range")
+        try:
+            return cls(priority, datetime.fromtimestamp(float(ts), UTC), item_id)
+        except (OverflowError, OSError):
+            raise ValueError("time out of range") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -14,6 +12,7 @@ from starlette.routing import Route
 from inbox import queries, users, workflow
 from inbox.queries import ChangeCursor, Cursor, Filters
 from web import api_json, i18n
+from web import input as web_input
 from web.auth import Member, require_member
 
 _ = i18n.gettext
@@ -21,42 +20,26 @@ CHANGES_PAGE = 500
 
 
 async def body_json(request: Request) -> dict[str, Any]:
-    """The request's JSON object body; 400 when it is anything else."""
-    try:
-        data = await request.json()
-    except ValueError:
-        raise HTTPException(400, _("The request body must be JSON.")) from None
-    if not isinstance(data, dict):
-        raise HTTPException(400, _("The request body must be a JSON object."))
-    return data
-
-
-def _date(text: str | None, tz: str, *, end: bool = False) -> datetime | None:
-    if not text:
-        return None
-    try:
-        day = datetime.fromisoformat(text)
-    except ValueError:
-        raise HTTPException(400, _("Dates look like 2026-05-31.")) from None
-    if day.tzinfo is None:
-        day = day.replace(tzinfo=ZoneInfo(tz))
-    if end and len(text) <= 10:
-        from datetime import timedelta
-
-        day += timedelta(days=1)
-    return day
+    """The request's JSON object body (web.input.json_body: size, depth and text checked)."""
+    return await web_input.json_body(request)
 
 
 def filters_from(params: Any, member: Member) -> Filters:
-    """Inbox filters from query parameters (shared by the page and the API)."""
+    """Inbox filters from query parameters (shared by the page and the API); 400 on bad ones."""
+    for value in params.values():
+        web_input.check_text(value)
     assignee: int | str | None = params.get("assignee") or None
     if isinstance(assignee, str) and assignee not in ("me", "none"):
-        assignee = int(assignee) if assignee.isdigit() else None
+        assignee = web_input.parse_id(assignee)
+        if assignee is None:
+            raise HTTPException(400, _("assignee is a person's number, me or none."))
+    since, until = params.get("from"), params.get("to")
     return Filters(
         platform=params.get("platform") or None, lang=params.get("lang") or None,
         sentiment=params.get("sentiment") or None, status=params.get("status") or None,
         assignee=assignee, tag=params.get("tag") or None,
-        since=_date(params.get("from"), member.timezone), until=_date(params.get("to"), member.timezone, end=True),
+        since=web_input.parse_moment(since, member.timezone) if since else None,
+        until=web_input.parse_moment(until, member.timezone, end_of_day=True) if until else None,
         q=params.get("q") or None,
     )
 
@@ -67,16 +50,22 @@ def cursor_from(text: str | None) -> Cursor | None:
         return None
     try:
         return Cursor.decode(text)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         raise HTTPException(400, _("Bad page cursor.")) from None
 
 
 def item_id(request: Request) -> int:
-    """The {item} path parameter as an int (404 otherwise)."""
-    try:
-        return int(request.path_params["item"])
-    except ValueError:
-        raise HTTPException(404, _("No such item.")) from None
+    """The {item} path parameter as a row id (404 otherwise)."""
+    return web_input.path_id(request, "item", _("No such item."))
+
+
+def _limit(raw: str | None) -> int:
+    if not raw:
+        return 50
+    value = web_input.parse_id(raw)
+    if value is None or value > 200:
+        raise HTTPException(400, _("limit is a number from 1 to 200."))
+    return value
 
 
 async def list_items(request: Request) -> Response:
@@ -84,10 +73,8 @@ async def list_items(request: Request) -> Response:
     member = await require_member(request)
     f = filters_from(request.query_params, member)
     async with request.app.state.pool.acquire() as db:
-        limit = request.query_params.get("limit", "50")
         rows, nxt = await queries.list_items(db, member.brand_id, f, after=cursor_from(request.query_params.get("after")),
-                                             limit=min(200, int(limit)) if limit.isdigit() else 50,
-                                             user_id=member.user_id)
+                                             limit=_limit(request.query_params.get("limit")), user_id=member.user_id)
     lang = i18n.pick(member.ui_lang)
     return JSONResponse({"items": [api_json.item(r, lang, member.timezone) for r in rows],
                          "next": nxt.encode() if nxt else None})
@@ -96,20 +83,17 @@ async def list_items(request: Request) -> Response:
 async def changes(request: Request) -> Response:
     """GET /api/items/changes?since=ISO or ?after=<next>: items created or changed since (catch-up)."""
     member = await require_member(request)
-    after = request.query_params.get("after")
+    after = web_input.query_text(request, "after")
     if after:
         try:
             position = ChangeCursor.decode(after)
         except ValueError:
             raise HTTPException(400, _("Bad page cursor.")) from None
     else:
-        try:
-            since = datetime.fromisoformat(request.query_params.get("since", ""))
-        except ValueError:
-            raise HTTPException(400, _("`since` must be an ISO date and time.")) from None
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        position = ChangeCursor.since(since)
+        since = web_input.query_text(request, "since")
+        if since is None:
+            raise HTTPException(400, _("`since` must be an ISO date and time."))
+        position = ChangeCursor.since(web_input.parse_moment(since, "UTC"))
     async with request.app.state.pool.acquire() as db:
         rows = await queries.changed_after(db, member.brand_id, position, limit=CHANGES_PAGE)
     lang = i18n.pick(member.ui_lang)
@@ -145,21 +129,22 @@ async def _act(member: Member, db: Any, ids: list[int], action: str, data: dict[
             return await workflow.set_status(db, member.brand_id, ids, str(data.get("status")), member.user_id)
         if action == "snooze":
             until = data.get("until")
-            moment = datetime.fromisoformat(until) if isinstance(until, str) and until else None
-            if moment is not None and moment.tzinfo is None:
-                moment = moment.replace(tzinfo=ZoneInfo(member.timezone))
+            if until is not None and not isinstance(until, str):
+                raise HTTPException(400, _("until must be a date and time, or null."))
+            moment = web_input.parse_moment(until, member.timezone) if until else None
             return await workflow.snooze(db, member.brand_id, ids, moment, member.user_id)
         if action == "assign":
             who = data.get("user_id")
-            if who is not None and not isinstance(who, int):
+            if who is not None and (who := web_input.parse_id(who)) is None:
                 raise HTTPException(400, _("user_id must be a number or null."))
             return await workflow.assign(db, member.brand_id, ids, who, member.user_id)
         if action in ("tag", "untag"):
-            return await workflow.tag(db, member.brand_id, ids, str(data.get("name", "")), member.user_id, remove=action == "untag")
+            name = data.get("name", "")
+            if not isinstance(name, str):
+                raise HTTPException(400, _("A tag's name is text."))
+            return await workflow.tag(db, member.brand_id, ids, name, member.user_id, remove=action == "untag")
     except workflow.WorkflowError as exc:
         raise HTTPException(400, str(exc)) from None
-    except ValueError:
-        raise HTTPException(400, _("Dates look like 2026-05-31T17:00.")) from None
     raise HTTPException(400, _("Unknown action."))
 
 
@@ -179,7 +164,7 @@ async def bulk(request: Request) -> Response:
     member = await require_member(request)
     data = await body_json(request)
     ids = data.get("ids")
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids) or len(ids) > 500:
+    if not isinstance(ids, list) or not ids or len(ids) > 500 or any(web_input.parse_id(i) is None for i in ids):
         raise HTTPException(400, _("ids must be a list of 1 to 500 item numbers."))
     async with request.app.state.pool.acquire() as db:
         changed = await _act(member, db, ids, str(data.get("action")), data)
@@ -192,7 +177,10 @@ async def add_note(request: Request) -> Response:
     data = await body_json(request)
     async with request.app.state.pool.acquire() as db:
         try:
-            note = await workflow.add_note(db, member.brand_id, item_id(request), str(data.get("body", "")), member.user_id)
+            body = data.get("body", "")
+            if not isinstance(body, str):
+                raise HTTPException(400, _("A note is text."))
+            note = await workflow.add_note(db, member.brand_id, item_id(request), body, member.user_id)
         except workflow.WorkflowError as exc:
             raise HTTPException(400, str(exc)) from None
     if note is None:
@@ -206,8 +194,10 @@ async def correct(request: Request) -> Response:
     data = await body_json(request)
     async with request.app.state.pool.acquire() as db:
         try:
-            ok = await workflow.correct(db, member.brand_id, item_id(request), member.user_id,
-                                        lang=data.get("lang") or None, sentiment=data.get("sentiment") or None)
+            lang, sentiment = data.get("lang") or None, data.get("sentiment") or None
+            if not isinstance(lang, str | None) or not isinstance(sentiment, str | None):
+                raise HTTPException(400, _("lang and sentiment are text."))
+            ok = await workflow.correct(db, member.brand_id, item_id(request), member.user_id, lang=lang, sentiment=sentiment)
         except workflow.WorkflowError as exc:
             raise HTTPException(400, str(exc)) from None
     if not ok:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,6 +9,7 @@ from starlette.routing import Route
 
 from inbox import outbox, queries, saved_replies, workflow
 from web import api_json, i18n
+from web import input as web_input
 from web.api_items import body_json, item_id
 from web.auth import require_member
 
@@ -33,7 +32,10 @@ async def send_reply(request: Request) -> Response:
     """
     member = await require_member(request)
     data = await body_json(request)
-    text = str(data.get("body", "")).strip()
+    text = data.get("body", "")
+    if not isinstance(text, str):
+        raise HTTPException(400, _("Write a reply first."))
+    text = text.strip()
     if not text:
         raise HTTPException(400, _("Write a reply first."))
     if len(text) > MAX_REPLY:
@@ -43,10 +45,7 @@ async def send_reply(request: Request) -> Response:
     async with request.app.state.pool.acquire() as db:
         opened = data.get("opened_at")
         if isinstance(opened, str) and opened:
-            try:
-                since = datetime.fromisoformat(opened)
-            except ValueError:
-                raise HTTPException(400, _("opened_at must be an ISO date and time.")) from None
+            since = web_input.parse_moment(opened, "UTC")
             other = await workflow.answered_since(db, member.brand_id, target, member.user_id, since)
             if other is not None:
                 raise HTTPException(409, _("{name} answered this comment after you opened it. Read their reply before sending yours.", name=other))
@@ -81,10 +80,7 @@ async def moderate(request: Request) -> Response:
 async def retry(request: Request) -> Response:
     """POST /api/replies/{reply}/retry: send a failed reply again."""
     member = await require_member(request)
-    try:
-        reply_id = int(request.path_params["reply"])
-    except ValueError:
-        raise HTTPException(404, _("No such reply.")) from None
+    reply_id = web_input.path_id(request, "reply", _("No such reply."))
     async with request.app.state.pool.acquire() as db:
         if await queries.reply_row(db, member.brand_id, reply_id) is None:
             raise HTTPException(404, _("No such reply."))

@@ -180,7 +180,11 @@ class Hub:
 
     async def serve(self, ws: WebSocket) -> None:
         """The websocket endpoint: check origin and session, catch up, then stream."""
-        if not same_origin(ws.headers.get("origin"), ws.headers.get("host")):
+        settings = ws.app.state.settings
+        # A page served over HTTPS (JASETTE_HTTPS, or wss: reaching us) has an https: origin; a
+        # plain-http page of the same host and port is another origin and must not get in.
+        scheme = "https" if settings.https or ws.url.scheme == "wss" else "http"
+        if not same_origin(ws.headers.get("origin"), ws.headers.get("host"), scheme=scheme, also=(settings.base_url,)):
             await ws.close(code=4403)
             return
         member = await member_of(ws)

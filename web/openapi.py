@@ -8,9 +8,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-_ITEM_ID = {"name": "item", "in": "path", "required": True, "schema": {"type": "integer"}}
-_JSON_OK = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
-            "401": {"description": "Not logged in"}, "404": {"description": "Not this brand's, or absent"}}
+# Row ids are PostgreSQL bigints; anything else is answered 404 (web/input.py parse_id).
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+_ITEM_ID = {"name": "item", "in": "path", "required": True, "schema": _ID}
+_OBJECT = {"content": {"application/json": {"schema": {"type": "object"}}}}
+_ERROR = {"content": {"application/json": {"schema": {
+    "type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}}}}
+# Every operation may answer these; 400 and 413 for bad input (text with NUL or a lone
+# surrogate, ids out of range, dates out of years 1000-9000, JSON over 1 MB or 20 levels deep).
+_JSON_OK = {"200": {"description": "OK", **_OBJECT},
+            "400": {"description": "Bad input: `error` says what", **_ERROR},
+            "401": {"description": "Not logged in", **_ERROR},
+            "403": {"description": "Missing or wrong X-CSRF-Token, or not allowed"},
+            "404": {"description": "Not this brand's, or absent", **_ERROR},
+            "413": {"description": "Body over 1 MB", **_ERROR}}
+_CREATED = {"201": {"description": "Created", **_OBJECT}}
+_CONFLICT = {"409": {"description": "Conflict: `error` says with what", **_ERROR}}
 
 
 def _body(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
@@ -20,8 +33,8 @@ def _body(props: dict[str, Any], required: list[str] | None = None) -> dict[str,
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def _op(summary: str, *, params: list | None = None, body: dict | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": _JSON_OK}
+def _op(summary: str, *, params: list | None = None, body: dict | None = None, more: dict | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {**_JSON_OK, **(more or {})}}
     if params:
         op["parameters"] = params
     if body:
@@ -43,20 +56,22 @@ PATHS: dict[str, dict[str, Any]] = {
         params=[_q("since", "ISO time"), _q("after", "cursor from `next` (pages on updated_at and id)")])},
     "/api/items/{item}": {"get": _op("One item with parent, thread, author history, replies, notes", params=[_ITEM_ID])},
     "/api/items/{item}/replies": {"post": _op("Queue a reply (409 when someone else answered since opened_at)", params=[_ITEM_ID],
-        body=_body({"body": {"type": "string"}, "idempotency_key": {"type": "string"}, "opened_at": {"type": "string"}}, ["body", "idempotency_key"]))},
-    "/api/items/{item}/hide": {"post": _op("Hide the comment on its platform", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}))},
-    "/api/items/{item}/unhide": {"post": _op("Show a hidden comment again", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}))},
+        body=_body({"body": {"type": "string"}, "idempotency_key": {"type": "string"}, "opened_at": {"type": "string"}}, ["body", "idempotency_key"]), more={**_CREATED, **_CONFLICT})},
+    "/api/items/{item}/hide": {"post": _op("Hide the comment on its platform", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}, ["idempotency_key"]), more=_CREATED)},
+    "/api/items/{item}/unhide": {"post": _op("Show a hidden comment again", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}, ["idempotency_key"]), more=_CREATED)},
     "/api/items/{item}/saved-replies": {"get": _op("Saved replies filled in for the item, its language first", params=[_ITEM_ID])},
-    "/api/items/{item}/notes": {"post": _op("Add an internal note", params=[_ITEM_ID], body=_body({"body": {"type": "string"}}, ["body"]))},
+    "/api/items/{item}/notes": {"post": _op("Add an internal note", params=[_ITEM_ID], body=_body({"body": {"type": "string"}}, ["body"]), more=_CREATED)},
     "/api/items/{item}/correction": {"post": _op("Correct the detected language and/or sentiment", params=[_ITEM_ID],
         body=_body({"lang": {"type": "string", "enum": ["fr", "en"]}, "sentiment": {"type": "string", "enum": ["negative", "neutral", "positive"]}}))},
     "/api/items/{item}/{action}": {"post": _op("Workflow action: status, snooze, assign, tag, untag", params=[
         _ITEM_ID, {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": ["status", "snooze", "assign", "tag", "untag"]}}],
-        body=_body({"status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"]}, "name": {"type": "string"}}))},
+        body=_body({"status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 2**63 - 1}, "name": {"type": "string"}}))},
     "/api/bulk": {"post": _op("One workflow action on a selection of items", body=_body(
-        {"ids": {"type": "array", "items": {"type": "integer"}}, "action": {"type": "string"}}, ["ids", "action"]))},
+        {"ids": {"type": "array", "items": _ID, "minItems": 1, "maxItems": 500}, "action": {"type": "string"},
+         "status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"]}, "name": {"type": "string"}},
+        ["ids", "action"]))},
     "/api/replies/{reply}/retry": {"post": _op("Send a failed reply again", params=[
-        {"name": "reply", "in": "path", "required": True, "schema": {"type": "integer"}}])},
+        {"name": "reply", "in": "path", "required": True, "schema": _ID}], more=_CONFLICT)},
     "/api/members": {"get": _op("People who work on the brand")},
     "/api/openapi.json": {"get": _op("This document")},
 }

@@ -29,6 +29,7 @@ from inbox.summary import render as summary_render
 from inbox.summary.period import SummaryError, last_complete_week, parse_week, week_of
 from inbox.zones import zone
 from web import i18n
+from web import input as web_input
 from web.auth import Member, require_member
 from web.pages import render, templates
 from web.security import safe_url
@@ -80,7 +81,8 @@ async def alert_read(request: Request) -> Response:
     member = await require_member(request)
     raw = request.path_params["alert"]
     async with request.app.state.pool.acquire() as db:
-        if not raw.isdigit() or not await mark_read(db, member.brand_id, int(raw), _now()):
+        alert_id = web_input.parse_id(raw)
+        if alert_id is None or not await mark_read(db, member.brand_id, alert_id, _now()):
             raise HTTPException(404, t("No such alert."))
     return RedirectResponse("/alerts", status_code=303)
 
@@ -114,10 +116,10 @@ async def rules_page(request: Request, *, error: str | None = None, status_code:
 async def rule_save(request: Request) -> Response:
     """POST /settings/alerts/rules/{rule}: owners edit one rule; a bad value is explained."""
     member = await require_member(request, role="owner")
-    raw = request.path_params["rule"]
-    form = await request.form()
+    rule_id = web_input.parse_id(request.path_params["rule"]) or -1
+    form = await web_input.form(request)
     async with request.app.state.pool.acquire() as db:
-        kind = await alert_settings.rule_kind(db, member.brand_id, int(raw) if raw.isdigit() else -1)
+        kind = await alert_settings.rule_kind(db, member.brand_id, rule_id)
         if kind is None:
             raise HTTPException(404, t("No such rule."))
         try:
@@ -131,7 +133,7 @@ async def rule_save(request: Request) -> Response:
                 raise RuleError("cooldown must be between 0 and 10080 minutes")
         except (RuleError, ValueError) as exc:
             return await rules_page(request, error=str(exc), status_code=400)
-        await alert_settings.save_rule(db, member.brand_id, int(raw), enabled=form.get("enabled") == "on", params=params,
+        await alert_settings.save_rule(db, member.brand_id, rule_id, enabled=form.get("enabled") == "on", params=params,
                                        channels=channels, cooldown_minutes=cooldown, quiet_start=quiet[0], quiet_end=quiet[1])
     return RedirectResponse("/settings/alerts", status_code=303)
 
@@ -139,7 +141,7 @@ async def rule_save(request: Request) -> Response:
 async def channels_save(request: Request) -> Response:
     """POST /settings/alerts/channels: alert e-mails, webhook, summary hour (owners)."""
     member = await require_member(request, role="owner")
-    form = await request.form()
+    form = await web_input.form(request)
     emails = [e.strip() for e in str(form.get("alert_emails", "")).replace(";", ",").split(",") if e.strip()]
     bad = [e for e in emails if "@" not in e or any(c.isspace() for c in e) or len(e) > 320]
     if bad:

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from inbox import users
 from web import auth, i18n
+from web import input as web_input
 from web.pages import render
 
 
@@ -33,7 +34,7 @@ async def login_page(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     """Check e-mail and password, with throttling; start a session."""
-    form = await request.form()
+    form = await web_input.form(request)
     email = str(form.get("email", "")).strip()[:320]
     password = str(form.get("password", ""))[:1024]
     ip = _client_ip(request)
@@ -66,11 +67,10 @@ async def logout(request: Request) -> Response:
 async def switch_brand(request: Request) -> Response:
     """Make another of the user's brands the current one (403 if not a member)."""
     member = await auth.require_member(request)
-    form = await request.form()
-    try:
-        brand_id = int(str(form.get("brand_id", "")))
-    except ValueError:
-        raise HTTPException(400, i18n.gettext("Unknown brand.")) from None
+    form = await web_input.form(request)
+    brand_id = web_input.parse_id(form.get("brand_id"))
+    if brand_id is None:
+        raise HTTPException(400, i18n.gettext("Unknown brand."))
     async with request.app.state.pool.acquire() as db:
         target = await users.member(db, member.user_id, brand_id)
     if target is None:
@@ -81,7 +81,7 @@ async def switch_brand(request: Request) -> Response:
 
 async def switch_lang(request: Request) -> Response:
     """Change the interface language, for this session and (when logged in) for the user."""
-    form = await request.form()
+    form = await web_input.form(request)
     lang = i18n.pick(str(form.get("lang", "")))
     request.session["lang"] = lang
     member = await auth.member_of(request)

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from inbox import queries, users
 from inbox.db import server_now
 from web import api_json, i18n
+from web import input as web_input
 from web.api_items import cursor_from, filters_from
 from web.auth import require_member
 from web.pages import render
@@ -41,8 +42,8 @@ async def inbox_page(request: Request) -> Response:
 async def item_page(request: Request) -> Response:
     """GET /items/{item}: the inbox with that item open (links in alerts and e-mails)."""
     await require_member(request)
-    item = request.path_params["item"]
-    return RedirectResponse(f"/?status=all&item={int(item)}" if item.isdigit() else "/", status_code=303)
+    item = web_input.parse_id(request.path_params["item"])
+    return RedirectResponse(f"/?status=all&item={item}" if item else "/", status_code=303)
 
 
 routes = [

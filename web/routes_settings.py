@@ -15,6 +15,7 @@ from collector import registry
 from collector.base import Collector
 from inbox import accounts, saved_replies, users
 from web import i18n
+from web import input as web_input
 from web.auth import require_member
 from web.pages import render
 from web.security import safe_url
@@ -138,7 +139,7 @@ async def settings_page(request: Request) -> Response:
 async def save_account(request: Request) -> Response:
     """POST /settings/accounts (new) or /settings/accounts/{account} (edit); owners only."""
     member = await require_member(request, role="owner")
-    form = await request.form()
+    form = await web_input.form(request)
     name = str(form.get("name", "")).strip()[:120]
     credentials = _credentials(form)
     vault = request.app.state.vault
@@ -154,7 +155,7 @@ async def save_account(request: Request) -> Response:
                                        external_id=external_id, base_url=base_url, credentials=credentials,
                                        settings=settings)
             return RedirectResponse("/settings", status_code=303)
-        account_id = int(account) if account.isdigit() else -1
+        account_id = web_input.parse_id(account) or -1
         found = await accounts.get_account(db, member.brand_id, account_id)
         if found is None:
             raise HTTPException(404, _("No such connection."))
@@ -181,7 +182,7 @@ async def save_account(request: Request) -> Response:
 async def add_saved_reply(request: Request) -> Response:
     """POST /settings/saved-replies: a new saved reply."""
     member = await require_member(request)
-    form = await request.form()
+    form = await web_input.form(request)
     async with request.app.state.pool.acquire() as db:
         try:
             await saved_replies.create(db, member.brand_id, str(form.get("lang", "")), str(form.get("title", "")), str(form.get("body", "")))
@@ -195,7 +196,8 @@ async def delete_saved_reply(request: Request) -> Response:
     member = await require_member(request)
     saved = request.path_params["saved"]
     async with request.app.state.pool.acquire() as db:
-        if not saved.isdigit() or not await saved_replies.delete(db, member.brand_id, int(saved)):
+        saved_id = web_input.parse_id(saved)
+        if saved_id is None or not await saved_replies.delete(db, member.brand_id, saved_id):
             raise HTTPException(404, _("No such saved reply."))
     return RedirectResponse("/settings", status_code=303)
 

@@ -72,12 +72,25 @@ def safe_url(url: object, schemes: tuple[str, ...] = ("http", "https")) -> str |
     return url
 
 
-def same_origin(origin: str | None, host: str | None) -> bool:
-    """True when an Origin header names this host (websocket and CSRF checks)."""
-    if not origin or not host:
-        return False
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a URL, the port filled in from the scheme; None when malformed."""
     try:
-        parts = urlsplit(origin)
+        parts = urlsplit(url.strip())
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
     except ValueError:
+        return None
+    if not parts.hostname or port is None:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port
+
+
+def same_origin(origin: str | None, host: str | None, *, scheme: str = "http", also: tuple[str, ...] = ()) -> bool:
+    """True when an Origin header names this site: scheme, host and port of the request's own
+    address (`scheme`://`host`) or of one of `also` (JASETTE_BASE_URL). Used by the websocket."""
+    if not origin:
         return False
-    return parts.netloc.lower() == host.lower()
+    sent = _origin(origin)
+    if sent is None:
+        return False
+    ours = [f"{scheme}://{host}"] if host else []
+    return any(sent == _origin(address) for address in (*ours, *also))

@@ -20,10 +20,13 @@ from starlette.routing import Route
 from collector import meta_webhook
 from inbox.credentials import Vault
 from inbox.pushed import store_changes
+from web.input import nesting
 
 META_PATH = "/webhooks/meta"
 # Meta's deliveries are small; anything this large is not Meta.
 MAX_BODY = 1_000_000
+# Meta's envelopes nest about six deep; json.loads would fail on the stack far below the size limit.
+MAX_NESTING = 64
 
 
 def signature_ok(app_secret: str | None, body: bytes, header: str | None) -> bool:
@@ -56,6 +59,8 @@ def meta_routes(pool: asyncpg.Pool, *, app_secret: str | None, verify_token: str
             return PlainTextResponse("too large", status_code=413)
         if not signature_ok(app_secret, body, request.headers.get("x-hub-signature-256")):
             return PlainTextResponse("bad signature", status_code=403)
+        if nesting(body) > MAX_NESTING:
+            return PlainTextResponse("nested too deeply", status_code=400)
         try:
             payload = json.loads(body)
         except ValueError:

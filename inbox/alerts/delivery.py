@@ -68,7 +68,7 @@ async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_
     payload = {
         "text": f"{subject}\n<{message.alerts_link(base_url)}|{message.words(brand.lang)['open']}>",
         "alert": {"id": alert["id"], "kind": alert["kind"], "brand": brand.slug, "title": alert["title"],
-                  "created_at": alert["created_at"].isoformat(), "details": alert["details"],
+                  "created_at": alert["created_at"].isoformat(), "details": message.outgoing_details(alert["details"] or {}),
                   "url": message.alerts_link(base_url)},
     }
     await webhook.post(session, row["target"], payload, secret=brand.settings.get("webhook_secret"),

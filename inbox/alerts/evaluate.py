@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from inbox.alerts import message
 from inbox.alerts.rules import Rule, quiet_until
 from inbox.alerts.store import Brand, load_brand, raise_alert
 from inbox.db import Conn
@@ -74,7 +75,7 @@ def _item_summary(row: Any) -> dict[str, Any]:
     return {
         "id": row["id"], "platform": row["platform"], "author": row["author"] or "",
         "followers": row["followers"], "priority": row["priority"], "reasons": list(row["reasons"] or []),
-        "sentiment": row["sentiment"], "thread": row["thread"], "url": row["url"],
+        "sentiment": row["sentiment"], "thread": row["thread"], "url": message.platform_link(row["url"]),
         "excerpt": body if len(body) <= EXCERPT_CHARS else body[: EXCERPT_CHARS - 1] + "…",
         "created_at": row["created_at"].isoformat(),
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment
 
@@ -59,6 +60,31 @@ def words(lang: str) -> dict[str, str]:
 def item_link(base_url: str, item_id: int) -> str:
     """The inbox page of one item."""
     return f"{base_url.rstrip('/')}/items/{item_id}"
+
+
+def platform_link(url: object) -> str | None:
+    """A platform's item URL when it is a plain http(s) link, else None (the same rule as
+    web/security.py safe_url, which inbox/ may not import): receivers turn it into a link."""
+    if not isinstance(url, str) or len(url) > 2048:
+        return None
+    if any(ord(c) < 0x21 or c in "\\<>\"'`" or 0x7F <= ord(c) <= 0x9F for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        return None
+    return url
+
+
+def outgoing_details(details: dict[str, Any]) -> dict[str, Any]:
+    """An alert's details as they leave for a receiver: item URLs checked (stored ones too)."""
+    items = details.get("items")
+    if not isinstance(items, list):
+        return details
+    return {**details, "items": [{**it, "url": platform_link(it.get("url"))} if isinstance(it, dict) else it for it in items]}
 
 
 def alerts_link(base_url: str) -> str:

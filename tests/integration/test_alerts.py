@@ -132,3 +132,33 @@ async def test_restart_in_the_middle_of_delivery_loses_and_repeats_nothing(pool,
     rows = await pool.fetch("select channel, state, attempts from alert_deliveries where channel <> 'inapp' order by channel")
     assert [(r["channel"], r["state"]) for r in rows] == [("email", "sent"), ("webhook", "sent")]
     assert [r["attempts"] for r in rows] == [1, 2]
+
+
+async def test_only_http_item_links_leave_in_alert_webhooks(pool, brand, db_dsn):
+    clock = Clock()
+    with SmtpServer() as smtp:
+        async with WebhookReceiver() as hook:
+            await configure(pool, brand["brand_id"], webhook_url=hook.url, webhook_secret=SECRET)
+            stop = asyncio.Event()
+            worker = asyncio.create_task(run_alerts_worker(
+                pool, smtp=smtp_for(smtp), base_url="http://inbox.test", stop=stop, clock=clock,
+                dsn=db_dsn, sweep_seconds=0.3, summaries=False))
+            await asyncio.sleep(0.3)
+            links = ["javascript:alert(document.cookie)", "https://www.facebook.com/1_2", "data:text/html,<b>x",
+                     "https://user:pw@evil.example/", " https://x.example/"]
+            items = []
+            for n, url in enumerate(links):
+                item = negative(f"u-{n}", created_at=clock() - timedelta(minutes=1), reasons=["negative", "urgent:safety"])
+                item.url = url
+                items.append(item)
+            await ingest(pool, brand, items, clock())
+            await wait_for(lambda: len(hook.requests) >= 1)
+            stop.set()
+            await worker
+    # The links as the item rows hold them, whatever the ingest kept of them.
+    stored = {r["id"]: r["url"] for r in await pool.fetch("select id, url from items")}
+    sent = [it for payload in hook.payloads() for it in payload["alert"]["details"]["items"]]
+    assert sent
+    for it in sent:
+        expected = stored[it["id"]] if stored[it["id"]] == "https://www.facebook.com/1_2" else None
+        assert it["url"] == expected, (stored[it["id"]], it["url"])

@@ -206,3 +206,20 @@ async def test_a_comment_first_seen_by_webhook_is_not_duplicated_by_the_polling_
     rows = await pool.fetch("select external_id, kind, body from items where kind <> 'post' order by id")
     assert [(r["external_id"], r["body"]) for r in rows] == [(first, "Livrez-vous à Laval?"), (rows[1]["external_id"], "Et à Longueuil?")]
     assert len(rows) == 2  # the poll found both comments and stored only the one Meta had not told about
+
+
+@pytest.mark.parametrize("payload", [
+    {"object": "page", "entry": 5}, {"object": "page", "entry": "abc"}, {"object": "page", "entry": {"id": PAGE}},
+    {"object": "page", "entry": [{"id": PAGE, "changes": 7}]}, {"object": "page", "entry": [{"id": PAGE, "changes": {"field": "feed"}}]},
+    {"object": "instagram", "entry": True},
+])
+async def test_signed_delivery_of_the_wrong_shape_stores_nothing_and_never_fails(client, accounts, pool, payload) -> None:
+    response = await post(client, payload)
+    assert response.status_code == 200 and response.json()["stored"] == 0
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("select count(*) from items") == 0
+
+
+async def test_signed_delivery_nested_too_deeply_is_refused(client, accounts) -> None:
+    response = await post(client, None, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 400

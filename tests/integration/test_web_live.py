@@ -84,7 +84,9 @@ async def test_live_items_per_brand_resume_presence_and_reply_state(pool, db_dsn
         await _until(ws_a, _has_item(missed))
         # A websocket from another site, or without a session, is refused.
         # (closed before the handshake completes, which the server answers with HTTP 403).
-        for cookie, origin in ((a_cookie, "http://evil.example"), ("", None)):
+        # Same host and port but another scheme is another origin too (issue 13, finding 10).
+        https_twin = server.url.replace("http://", "https://")
+        for cookie, origin in ((a_cookie, "http://evil.example"), (a_cookie, https_twin), ("", None)):
             try:
                 await _socket(server, cookie, origin=origin)
                 raise AssertionError("the websocket should have been refused")

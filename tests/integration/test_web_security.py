@@ -16,7 +16,7 @@ from web_app import SECRET, LiveServer, client_for, ingest, login, seed
 
 from inbox.credentials import Vault
 from web.app import create_app
-from web.security import safe_url
+from web.security import safe_url, same_origin
 from web.settings import Settings
 
 
@@ -28,6 +28,18 @@ from web.settings import Settings
 ])
 def test_unsafe_urls_are_dropped(url) -> None:
     assert safe_url(url) is None
+
+
+def test_websocket_origin_is_scheme_host_and_port() -> None:
+    assert same_origin("http://inbox.test:8000", "inbox.test:8000")
+    assert same_origin("https://inbox.test", "inbox.test", scheme="https")
+    assert same_origin("https://inbox.test:443", "inbox.test", scheme="https")  # default port spelled out
+    assert same_origin("https://inbox.example", "10.0.0.5:8000", also=("https://inbox.example",))  # behind a proxy
+    for origin, host, scheme in [("https://inbox.test:8000", "inbox.test:8000", "http"),
+                                 ("http://inbox.test", "inbox.test", "https"), ("http://inbox.test:8001", "inbox.test:8000", "http"),
+                                 ("http://evil.test", "inbox.test", "http"), ("null", "inbox.test", "http"), (None, "inbox.test", "http"),
+                                 ("http://inbox.test:99999", "inbox.test:99999", "http")]:
+        assert not same_origin(origin, host, scheme=scheme), (origin, host, scheme)
 
 
 def test_plain_links_are_kept() -> None:

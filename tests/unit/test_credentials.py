@@ -35,3 +35,34 @@ def test_other_key_cannot_read():
 def test_missing_key_is_a_clear_error():
     with pytest.raises(SecretKeyMissing, match="JASETTE_SECRET_KEY"):
         Vault(None)
+
+
+def test_credentials_sealed_before_hkdf_stay_readable_and_new_ones_use_the_derived_key():
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet, InvalidToken
+
+    secret = "the-install-secret"
+    legacy = Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()))
+    old = legacy.encrypt(b'{"access_token": "EAAG-old"}')
+    vault = Vault(secret)
+    assert vault.open(old) == {"access_token": "EAAG-old"}
+    with pytest.raises(InvalidToken):  # new data is not sealed with the bare SHA-256 of the secret
+        legacy.decrypt(vault.seal({"access_token": TOKEN}))
+
+
+def test_sessions_and_credentials_have_separate_keys():
+    from inbox.credentials import CREDENTIALS, SESSIONS, derive_key, session_key
+
+    secret = "the-install-secret"
+    keys = {derive_key(secret, CREDENTIALS), derive_key(secret, SESSIONS), hashlib_sha256(secret)}
+    assert len(keys) == 3 and all(len(k) == 32 for k in keys)
+    assert session_key(secret) == derive_key(secret, SESSIONS).hex() != secret
+    assert session_key(secret) != session_key("another-secret")
+
+
+def hashlib_sha256(text: str) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).digest()
