@@ -34,7 +34,15 @@ class RateLimited(CollectorError):
 
 
 class FetchFailed(CollectorError):
-    """A transient failure (5xx, timeout, malformed body): retry later with backoff."""
+    """A transient failure (5xx, timeout, malformed body): retry later with backoff.
+
+    `plain` says what went wrong in a shop owner's words when the collector knows better than
+    "could not be reached" (the poller shows it as the account's health message).
+    """
+
+    def __init__(self, message: str, *, plain: str | None = None) -> None:
+        super().__init__(message)
+        self.plain = plain
 
 
 class Refused(CollectorError):

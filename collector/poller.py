@@ -223,6 +223,8 @@ class Poller:
             delay = backoff.failure_delay(failures, self.rng)
             log.info("account %s: fetch failed: %r", row.id, exc)
             what = "did not answer in time" if isinstance(exc, asyncio.TimeoutError) else "could not be reached or answered with an error"
+            if isinstance(exc, FetchFailed) and exc.plain:
+                what = exc.plain
             health = "failing" if failures >= FAILING_AFTER else row.health or "ok"
             raise _Failure(f"{name} {what}; Jasette will try again in {in_words(delay)}", health, delay) from exc
         except Refused as exc:
