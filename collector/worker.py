@@ -133,25 +133,33 @@ async def _poll_loop(poller: Poller, concurrency: int, stop: asyncio.Event, slee
 
 
 async def _outbox_loop(sender: OutboxWorker, stop: asyncio.Event, wake: asyncio.Event, sleep: Any, watch: _DatabaseWatch) -> None:
-    while not stop.is_set():
-        wake.clear()
-        idle = OUTBOX_IDLE_SECONDS
-        try:
-            if await sender.run_once():
-                idle = 0.0  # there may be more
-            else:
-                async with sender.pool.acquire() as conn:
-                    due = await outbox.next_due_at(conn)
-                if due is not None:
-                    idle = min(OUTBOX_IDLE_SECONDS, max(0.0, (due - sender.clock()).total_seconds()))
-            watch.ok("outbox")
-        except _DB_ERRORS as exc:
-            watch.failed("outbox", exc)
-            idle = DB_RETRY_SECONDS
-        except Exception:
-            log.exception("outbox loop: unexpected error; retrying")
-            idle = DB_RETRY_SECONDS
-        await _nap(sleep, idle, stop, wake)
+    try:
+        while not stop.is_set():
+            wake.clear()
+            sender.freed.clear()
+            idle = OUTBOX_IDLE_SECONDS
+            try:
+                if sender.crashed:
+                    raise sender.crashed.pop()  # a send that died on the database
+                if await sender.dispatch():
+                    idle = 0.0  # there may be more
+                elif len(sender.in_flight) < sender.concurrency:
+                    async with sender.pool.acquire() as conn:
+                        due = await outbox.next_due_at(conn)
+                    if due is not None:
+                        idle = min(OUTBOX_IDLE_SECONDS, max(0.0, (due - sender.clock()).total_seconds()))
+                watch.ok("outbox")
+            except _DB_ERRORS as exc:
+                watch.failed("outbox", exc)
+                idle = DB_RETRY_SECONDS
+            except Exception:
+                log.exception("outbox loop: unexpected error; retrying")
+                idle = DB_RETRY_SECONDS
+            if len(sender.in_flight) >= sender.concurrency:
+                idle = OUTBOX_IDLE_SECONDS * 10  # every slot busy: a finishing send wakes us
+            await _nap(sleep, idle, stop, wake, sender.freed)
+    finally:
+        await sender.stop(SHUTDOWN_GRACE_SECONDS)
 
 
 def _reply_subscriber(pool: asyncpg.Pool, wake: asyncio.Event, sleep: Any) -> Subscriber:
