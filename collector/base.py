@@ -126,6 +126,11 @@ class Collector(abc.ABC):
         """Post `text` as the business in answer to the item `parent_external_id`."""
         raise Refused(f"{self.platform} does not take replies")
 
+    async def file_reply(self, parent_external_id: str, text: str, idempotency_key: str, sent: SentReply) -> None:
+        """The second step of a two-step send, after the platform accepted the reply (e-mail:
+        file it in the Sent folder); the outbox records the acceptance first. Default: none."""
+        return None
+
     async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str) -> SentReply | None:
         """Look on the platform for a reply we may already have posted (outcome unknown after a crash)."""
         return None

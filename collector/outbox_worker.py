@@ -28,6 +28,7 @@ from collector.base import (
     Account,
     AuthFailed,
     Collector,
+    CollectorError,
     FetchFailed,
     RateLimited,
     Refused,
@@ -218,6 +219,11 @@ class OutboxWorker:
 
     async def _reply(self, row: LeasedReply, collector: Collector) -> str | None:
         parent, key, text = row.item_external_id, row.idempotency_key, row.body
+        if row.delivered_at is not None:
+            # An earlier attempt got it accepted and died or stalled before the end: finish only.
+            log.info("reply %s: already accepted by the platform as %s; not sending again", row.id, row.external_id)
+            await self._file(row, collector, SentReply(external_id=row.external_id or ""))
+            return row.external_id
         # Any earlier attempt (a crash, a timeout, a failure staff retried) may have posted it.
         in_doubt = row.was == "sending" or row.attempts > 1 or row.error is not None
         if in_doubt:
@@ -242,7 +248,25 @@ class OutboxWorker:
             log.info("reply %s: outcome unknown after %r; checking on the platform later", row.id, exc)
             raise _Outcome("retry", "The platform did not confirm the reply; Jasette will check before sending again",
                            IN_DOUBT_SECONDS) from exc
+        # Accepted: say so durably before any second step, so nothing after this sends it twice.
+        try:
+            async with self.pool.acquire() as conn:
+                if not await outbox.mark_delivered(
+                    conn, row.id, worker_id=self.worker_id, now=self.clock(), external_id=sent.external_id
+                ):
+                    log.warning("reply %s: accepted by the platform, but the lease was lost before recording it", row.id)
+        finally:
+            # Even when the database is away: a filed e-mail is what the in-doubt check finds.
+            await self._file(row, collector, sent)
         return sent.external_id
+
+    async def _file(self, row: LeasedReply, collector: Collector, sent: SentReply) -> None:
+        """The second step of a two-step send; its failure never fails a reply that has left."""
+        try:
+            await asyncio.wait_for(collector.file_reply(row.item_external_id, row.body, row.idempotency_key, sent),
+                                   self.send_timeout)
+        except (TimeoutError, CollectorError, aiohttp.ClientError, OSError) as exc:
+            log.warning("reply %s: sent as %s but not filed: %r", row.id, sent.external_id, exc)
 
     async def _collector(self, row: LeasedReply) -> tuple[Collector, str]:
         if row.account_id is None:
