@@ -21,6 +21,7 @@ import asyncpg
 from collector.clock import SYNC_SECONDS, DatabaseClock, utcnow
 from collector.outbox_worker import OutboxWorker
 from collector.pipeline import Analyzer
+from collector.poller import LEASE_SECONDS as POLL_LEASE_SECONDS
 from collector.poller import Poller
 from collector.reanalyze import reanalyze_once
 from collector.registry import collector_class
@@ -221,7 +222,7 @@ async def run_worker(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     rng: random.Random | None = None,
     http_timeout: float = 20,
-    lease_seconds: float = 120.0,
+    lease_seconds: float = POLL_LEASE_SECONDS,
     collector_for: Callable[[str], Any] = collector_class,
 ) -> None:
     """Poll accounts, send the outbox and catch up on analysis until `stop` is set."""
@@ -238,11 +239,11 @@ async def run_worker(
     async with aiohttp.ClientSession(timeout=timeout) as session:
         poller = Poller(
             pool, vault, session, worker_id=worker_id, analyzer=analyzer, clock=clock, rng=rng,
-            lease_seconds=lease_seconds, fetch_timeout=http_timeout * 3, collector_for=collector_for,
+            lease_seconds=lease_seconds, fetch_timeout=http_timeout * 3, collector_for=collector_for, sleep=sleep,
         )
         sender = OutboxWorker(
             pool, vault, session, worker_id=worker_id, clock=clock, rng=rng,
-            send_timeout=http_timeout * 1.5, collector_for=collector_for,
+            send_timeout=http_timeout * 1.5, collector_for=collector_for, sleep=sleep,
         )
         wake = asyncio.Event()
         tasks = [
