@@ -16,6 +16,9 @@ JITTER = 0.1
 # every half hour so it heals by itself once the platform does.
 FAILURE_BASE_SECONDS = 30.0
 FAILURE_CAP_SECONDS = 1800.0
+# ... and never more than this many poll intervals (at least FAILURE_BASE_SECONDS): a platform
+# that recovers is back to its account's normal rhythm within about two intervals.
+FAILURE_CAP_INTERVALS = 2.0
 # platform-apis.md section 1.6: slow polling above 75 % of the allowance, pause above 90 %.
 SLOW_ABOVE = 0.75
 PAUSE_ABOVE = 0.90
@@ -92,11 +95,15 @@ def failure_delay(
     retry_after: float | None = None,
     base: float = FAILURE_BASE_SECONDS,
     cap: float = FAILURE_CAP_SECONDS,
+    interval: float | None = None,
 ) -> float:
     """Seconds before retrying after `failures` consecutive failures (1 = the first one).
 
-    Exponential with jitter, never sooner than the platform's Retry-After.
+    Exponential with jitter, capped at FAILURE_CAP_INTERVALS poll `interval`s when given,
+    never sooner than the platform's Retry-After.
     """
+    if interval is not None and interval > 0:
+        cap = min(cap, max(base, interval * FAILURE_CAP_INTERVALS))
     exponent = max(0, failures - 1)
     # min() before the power keeps huge failure counts from overflowing a float.
     delay = min(cap, base * (2 ** min(exponent, 32)))

@@ -34,7 +34,15 @@ class RateLimited(CollectorError):
 
 
 class FetchFailed(CollectorError):
-    """A transient failure (5xx, timeout, malformed body): retry later with backoff."""
+    """A transient failure (5xx, timeout, malformed body): retry later with backoff.
+
+    `plain` says what went wrong in a shop owner's words when the collector knows better than
+    "could not be reached" (the poller shows it as the account's health message).
+    """
+
+    def __init__(self, message: str, *, plain: str | None = None) -> None:
+        super().__init__(message)
+        self.plain = plain
 
 
 class Refused(CollectorError):
@@ -127,6 +135,11 @@ class Collector(abc.ABC):
     async def reply(self, parent_external_id: str, text: str, idempotency_key: str) -> SentReply:
         """Post `text` as the business in answer to the item `parent_external_id`."""
         raise Refused(f"{self.platform} does not take replies")
+
+    async def file_reply(self, parent_external_id: str, text: str, idempotency_key: str, sent: SentReply) -> None:
+        """The second step of a two-step send, after the platform accepted the reply (e-mail:
+        file it in the Sent folder); the outbox records the acceptance first. Default: none."""
+        return None
 
     async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str) -> SentReply | None:
         """Look on the platform for a reply we may already have posted (outcome unknown after a crash)."""

@@ -18,10 +18,11 @@ the folder is read again from the last date seen (ingest drops what it already h
 Message-ID). imaplib runs in a thread, bounded by socket timeouts, since a cancelled thread
 would not stop.
 
-Replies: sent over SMTP with In-Reply-To/References and a Message-ID derived from the
-idempotency key, then APPENDed to the Sent folder, where `find_reply` looks for that
-Message-ID before any resend. A reply whose APPEND fails is still sent; if a crash falls
-between the two, the resend carries the same Message-ID, which mail clients show once.
+Replies go in two steps: `reply` sends over SMTP with In-Reply-To/References and a Message-ID
+derived from the idempotency key; the outbox records that the SMTP server accepted it (the
+row's delivered_at), and only then `file_reply` APPENDs it to the Sent folder (unless it is
+already there). Filing that stalls or fails never sends the mail again: the record says it
+left. `find_reply` looks in Sent for the Message-ID when an attempt's outcome is unknown.
 """
 
 from __future__ import annotations
@@ -195,6 +196,7 @@ class ImapCollector(Collector):
         self.timeout = float(s.get("timeout_seconds", 30))
         self.smtp_url = str(s.get("smtp_url", ""))
         self.policy = netguard.policy_of(session)
+        self._outgoing: dict[str, EmailMessage] = {}
 
     # -- IMAP (in a worker thread) -------------------------------------------------------------
     def _connect(self) -> imaplib.IMAP4:
@@ -353,17 +355,28 @@ class ImapCollector(Collector):
         return message
 
     async def reply(self, parent_external_id: str, text: str, idempotency_key: str) -> SentReply:
-        """E-mail `text` to the sender of `parent_external_id`, then file it in the Sent folder."""
+        """E-mail `text` to the sender of `parent_external_id` over SMTP (filing is `file_reply`)."""
         headers = await asyncio.to_thread(self._session, lambda imap: self._parent_headers(imap, parent_external_id))
         message = self._compose(headers, parent_external_id, text, idempotency_key)
         await self._send(message)
-        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-        try:
-            await asyncio.to_thread(self._session, lambda imap: _check(imap.append(_quote(self.sent_folder), r"(\Seen)", None, raw), "append"))
-        except (FetchFailed, AuthFailed, RateLimited, Refused) as exc:
-            # The mail is gone already: failing now would only send it twice.
-            log.warning("reply %s sent but not filed in %s: %s", message["Message-ID"], self.sent_folder, exc)
+        self._outgoing[idempotency_key] = message  # filed as sent, not composed again
         return SentReply(external_id=str(message["Message-ID"]))
+
+    async def file_reply(self, parent_external_id: str, text: str, idempotency_key: str, sent: SentReply) -> None:
+        """File a reply the SMTP server accepted in the Sent folder, once."""
+        message = self._outgoing.pop(idempotency_key, None)
+        wanted = self.reply_id(idempotency_key)
+
+        def file(imap: imaplib.IMAP4) -> None:
+            if self._find(imap, self.sent_folder, wanted):
+                return  # an earlier worker filed it before dying
+            composed = message or self._compose(
+                self._parent_headers(imap, parent_external_id), parent_external_id, text, idempotency_key
+            )
+            raw = composed.as_bytes(policy=composed.policy.clone(linesep="\r\n"))
+            _check(imap.append(_quote(self.sent_folder), r"(\Seen)", None, raw), "append")
+
+        await asyncio.to_thread(self._session, file)
 
     async def _send(self, message: EmailMessage) -> None:
         url = urlsplit(self.smtp_url)

@@ -4,6 +4,11 @@ collector, under a lease, with bounded retries, and never the same reply twice.
 A row claimed while still 'sending' (its worker died after the request left), or one retried
 after a timeout, may already be on the platform: the collector's `find_reply` is asked first,
 and a platform that cannot answer that question gets no blind resend.
+
+Rows are sent side by side, up to `concurrency` at a time, each under its own time limit:
+`dispatch` claims only as many rows as there are free slots, so a send stuck on one slow
+platform holds one slot, never the replies behind it. A short lease, renewed by a heartbeat
+while the send runs, lets another worker take over a dead worker's rows within seconds.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +28,7 @@ from collector.base import (
     Account,
     AuthFailed,
     Collector,
+    CollectorError,
     FetchFailed,
     RateLimited,
     Refused,
@@ -37,6 +43,11 @@ from inbox.types import LeasedReply
 
 log = logging.getLogger(__name__)
 
+# A dead worker's rows are taken over once their lease runs out; the heartbeat renews it every
+# quarter lease while a send runs, so a live worker keeps its rows through any slow send.
+LEASE_SECONDS = 12.0
+# Sends in flight per worker: one stuck send holds one slot, the others keep going.
+CONCURRENCY = 10
 # Retries of a transient failure start sooner than polls do: someone is waiting for the reply.
 RETRY_BASE_SECONDS = 5.0
 RETRY_CAP_SECONDS = 900.0
@@ -69,30 +80,92 @@ class OutboxWorker:
         worker_id: str,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
-        lease_seconds: float = 60.0,
+        lease_seconds: float = LEASE_SECONDS,
         send_timeout: float = 30.0,
+        concurrency: int = CONCURRENCY,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         collector_for: Callable[[str], Any] = collector_class,
     ) -> None:
         self.pool, self.vault, self.session = pool, vault, session
         self.worker_id = worker_id
         self.clock = clock
+        self.sleep = sleep
         self.rng = rng or random.Random()
         self.lease_seconds = lease_seconds
-        self.send_timeout = min(send_timeout, lease_seconds / 2)
+        # The heartbeat keeps the lease ahead of a send however long it runs; the time limit
+        # only bounds how long one slot stays taken.
+        self.send_timeout = send_timeout
+        self.heartbeat_seconds = lease_seconds / 4
+        self.concurrency = max(1, concurrency)
         self.collector_for = collector_for
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self.freed = asyncio.Event()  # a send ended: a slot is free
+        self.crashed: list[BaseException] = []  # database errors of finished sends, for the loop to report
 
     async def run_once(self, limit: int = 10) -> int:
-        """Claim and carry out up to `limit` due rows; return how many were handled."""
-        async with self.pool.acquire() as conn:
-            rows = await outbox.claim_due(
-                conn, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds, limit=limit
-            )
-        # Side by side: one slow platform must not hold up the replies bound for the others.
-        results = await asyncio.gather(*(self.handle(row) for row in rows), return_exceptions=True)
+        """Claim up to `limit` due rows and wait until each is carried out; return how many."""
+        rows = await self._claim(limit)
+        results = await asyncio.gather(*(self.carry(row) for row in rows), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 raise result  # a database error: the worker loop reports it; leases expire
         return len(rows)
+
+    async def dispatch(self) -> int:
+        """Claim as many due rows as there are free slots and start sending each; return how many."""
+        free = self.concurrency - len(self.in_flight)
+        if free <= 0:
+            return 0
+        rows = await self._claim(free)
+        for row in rows:
+            task = asyncio.create_task(self.carry(row), name=f"reply-{row.id}")
+            self.in_flight.add(task)
+            task.add_done_callback(self._done)
+        return len(rows)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.in_flight.discard(task)
+        self.freed.set()
+        if not task.cancelled() and task.exception() is not None:
+            self.crashed.append(task.exception())  # type: ignore[arg-type]
+
+    async def stop(self, grace: float) -> None:
+        """Give the sends in flight `grace` seconds, then cancel the rest (their leases expire)."""
+        if not self.in_flight:
+            return
+        _, pending = await asyncio.wait(set(self.in_flight), timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _claim(self, limit: int) -> list[LeasedReply]:
+        async with self.pool.acquire() as conn:
+            return await outbox.claim_due(
+                conn, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds, limit=limit
+            )
+
+    async def carry(self, row: LeasedReply) -> None:
+        """Carry out one claimed row with its lease renewed by a heartbeat until it is recorded."""
+        beat = asyncio.create_task(self._heartbeat(row.id))
+        try:
+            await self.handle(row)
+        finally:
+            beat.cancel()
+            await asyncio.gather(beat, return_exceptions=True)
+
+    async def _heartbeat(self, reply_id: int) -> None:
+        while True:
+            await self.sleep(self.heartbeat_seconds)
+            try:
+                async with self.pool.acquire() as conn:
+                    held = await outbox.renew(
+                        conn, reply_id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
+                    )
+            except DB_ERRORS as exc:
+                log.info("reply %s: lease not renewed (%s); trying again", reply_id, exc)
+                continue
+            if not held:
+                return  # recorded meanwhile, or taken over: the send's own checks decide
 
     async def handle(self, row: LeasedReply) -> None:
         """Carry out one claimed row and record the outcome."""
@@ -146,6 +219,11 @@ class OutboxWorker:
 
     async def _reply(self, row: LeasedReply, collector: Collector) -> str | None:
         parent, key, text = row.item_external_id, row.idempotency_key, row.body
+        if row.delivered_at is not None:
+            # An earlier attempt got it accepted and died or stalled before the end: finish only.
+            log.info("reply %s: already accepted by the platform as %s; not sending again", row.id, row.external_id)
+            await self._file(row, collector, SentReply(external_id=row.external_id or ""))
+            return row.external_id
         # Any earlier attempt (a crash, a timeout, a failure staff retried) may have posted it.
         in_doubt = row.was == "sending" or row.attempts > 1 or row.error is not None
         if in_doubt:
@@ -170,7 +248,25 @@ class OutboxWorker:
             log.info("reply %s: outcome unknown after %r; checking on the platform later", row.id, exc)
             raise _Outcome("retry", "The platform did not confirm the reply; Jasette will check before sending again",
                            IN_DOUBT_SECONDS) from exc
+        # Accepted: say so durably before any second step, so nothing after this sends it twice.
+        try:
+            async with self.pool.acquire() as conn:
+                if not await outbox.mark_delivered(
+                    conn, row.id, worker_id=self.worker_id, now=self.clock(), external_id=sent.external_id
+                ):
+                    log.warning("reply %s: accepted by the platform, but the lease was lost before recording it", row.id)
+        finally:
+            # Even when the database is away: a filed e-mail is what the in-doubt check finds.
+            await self._file(row, collector, sent)
         return sent.external_id
+
+    async def _file(self, row: LeasedReply, collector: Collector, sent: SentReply) -> None:
+        """The second step of a two-step send; its failure never fails a reply that has left."""
+        try:
+            await asyncio.wait_for(collector.file_reply(row.item_external_id, row.body, row.idempotency_key, sent),
+                                   self.send_timeout)
+        except (TimeoutError, CollectorError, aiohttp.ClientError, OSError) as exc:
+            log.warning("reply %s: sent as %s but not filed: %r", row.id, sent.external_id, exc)
 
     async def _collector(self, row: LeasedReply) -> tuple[Collector, str]:
         if row.account_id is None:

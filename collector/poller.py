@@ -37,6 +37,10 @@ from inbox.types import WorkerAccount
 
 log = logging.getLogger(__name__)
 
+# A dead worker's accounts are polled again once their lease runs out; a heartbeat renews it
+# every third of a lease while a poll runs, so a live worker keeps its accounts however long
+# a fetch takes. The lease is on the database's clock (see collector.clock).
+LEASE_SECONDS = 10.0
 # A page walk (Batch.more) continues within one lease, up to this many pages; then the account
 # is due again at once, so one busy account cannot hold a worker slot for ever.
 MAX_PAGES_PER_LEASE = 50
@@ -91,10 +95,11 @@ class Poller:
         analyzer: pipeline.Analyzer | None = None,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
-        lease_seconds: float = 120.0,
+        lease_seconds: float = LEASE_SECONDS,
         fetch_timeout: float = 60.0,
         max_pages: int = MAX_PAGES_PER_LEASE,
         collector_for: Callable[[str], Any] = collector_class,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.pool, self.vault, self.session = pool, vault, session
         self.worker_id = worker_id
@@ -102,9 +107,11 @@ class Poller:
         self.clock = clock
         self.rng = rng or random.Random()
         self.lease_seconds = lease_seconds
-        # One fetch may make several HTTP requests (each under the session's own timeout);
-        # the whole must end well inside the lease.
-        self.fetch_timeout = min(fetch_timeout, lease_seconds / 2)
+        self.heartbeat_seconds = lease_seconds / 3
+        self.sleep = sleep
+        # One fetch may make several HTTP requests (each under the session's own timeout); the
+        # heartbeat keeps the lease ahead of it, this bounds how long one slot stays taken.
+        self.fetch_timeout = fetch_timeout
         self.max_pages = max_pages
         self.collector_for = collector_for
 
@@ -122,6 +129,7 @@ class Poller:
     async def poll(self, row: WorkerAccount) -> PollOutcome:
         """Poll one leased account until its pages run out; record health and the next poll."""
         outcome = PollOutcome(account_id=row.id)
+        beat = asyncio.create_task(self._heartbeat(row.id))
         try:
             collector, name = self._collector(row)
             await self._walk(row, collector, name, outcome)
@@ -136,7 +144,24 @@ class Poller:
             # page in flight rolls back, and the account goes back to the pool at once.
             await asyncio.shield(self._release(row.id))
             raise
+        finally:
+            beat.cancel()
+            await asyncio.gather(beat, return_exceptions=True)
         return outcome
+
+    async def _heartbeat(self, account_id: int) -> None:
+        while True:
+            await self.sleep(self.heartbeat_seconds)
+            try:
+                async with self.pool.acquire() as conn:
+                    held = await accounts.renew_lease(
+                        conn, account_id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
+                    )
+            except DB_ERRORS as exc:
+                log.info("account %s: lease not renewed (%s); trying again", account_id, exc)
+                continue
+            if not held:
+                return  # taken over: storing the next page notices (pipeline.LeaseLost)
 
     async def _release(self, account_id: int) -> None:
         try:
@@ -182,7 +207,10 @@ class Poller:
         usage: dict[str, Any] = {}
         more = False
         while True:
-            batch = await self._fetch(row, collector, name, cursor)
+            # A failure after stored pages counts as a first one: the walk resumes from the
+            # saved cursor soon, instead of backing off as if nothing had worked.
+            failures = 1 if outcome.pages else row.consecutive_failures + 1
+            batch = await self._fetch(row, collector, name, cursor, failures)
             for problem in batch.problems:
                 log.info("account %s (%s): %s", row.id, name, problem)
             now = self.clock()
@@ -218,27 +246,32 @@ class Poller:
         if previous is not None and previous != "ok":
             log.warning("account %s (%s): healthy again", row.id, name)
 
-    async def _fetch(self, row: WorkerAccount, collector: Collector, name: str, cursor: dict[str, Any]) -> Any:
-        return await self._call(row, name, collector.fetch(dict(cursor)))
+    async def _fetch(
+        self, row: WorkerAccount, collector: Collector, name: str, cursor: dict[str, Any], failures: int
+    ) -> Any:
+        return await self._call(row, name, collector.fetch(dict(cursor)), failures)
 
-    async def _call(self, row: WorkerAccount, name: str, call: Awaitable[Any]) -> Any:
+    async def _call(self, row: WorkerAccount, name: str, call: Awaitable[Any], failures: int | None = None) -> Any:
         """One call to the platform, its errors turned into the account's health and next try."""
-        failures = row.consecutive_failures + 1
+        failures = row.consecutive_failures + 1 if failures is None else failures
+        interval = float(row.poll_interval_seconds)
         try:
             return await asyncio.wait_for(call, timeout=self.fetch_timeout)
         except AuthFailed as exc:
             log.info("account %s: auth failed: %s", row.id, exc)
             raise _Failure(f"{name} refused the token: reconnect the account", "reauth", 0.0) from exc
         except RateLimited as exc:
-            delay = backoff.failure_delay(failures, self.rng, retry_after=exc.retry_after)
+            delay = backoff.failure_delay(failures, self.rng, retry_after=exc.retry_after, interval=interval)
             health = "failing" if failures >= RATE_LIMITS_BEFORE_FAILING else row.health or "ok"
             raise _Failure(
                 f"{name} asked Jasette to slow down; it will try again in {in_words(delay)}", health, delay
             ) from exc
         except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
-            delay = backoff.failure_delay(failures, self.rng)
+            delay = backoff.failure_delay(failures, self.rng, interval=interval)
             log.info("account %s: fetch failed: %r", row.id, exc)
             what = "did not answer in time" if isinstance(exc, asyncio.TimeoutError) else "could not be reached or answered with an error"
+            if isinstance(exc, FetchFailed) and exc.plain:
+                what = exc.plain
             health = "failing" if failures >= FAILING_AFTER else row.health or "ok"
             raise _Failure(f"{name} {what}; Jasette will try again in {in_words(delay)}", health, delay) from exc
         except Refused as exc:
@@ -247,7 +280,7 @@ class Poller:
         except DB_ERRORS:
             raise  # the database, not the platform: the worker loop reports it
         except Exception as exc:
-            delay = backoff.failure_delay(failures, self.rng)
+            delay = backoff.failure_delay(failures, self.rng, interval=interval)
             log.exception("account %s: unexpected error in the %s collector", row.id, name)
             raise _Failure(
                 f"Jasette could not understand what {name} sent; it will try again in {in_words(delay)}",
@@ -261,7 +294,7 @@ class Poller:
         async with self.pool.acquire() as conn:
             recorded = await accounts.record_failure(
                 conn, row.id, worker_id=self.worker_id, now=now, error=failure.message,
-                health=failure.health, next_poll_at=outcome.next_poll_at,
+                health=failure.health, next_poll_at=outcome.next_poll_at, progressed=outcome.pages > 0,
             )
         if recorded is None:
             log.warning("account %s: lease lost before the failure could be recorded", row.id)

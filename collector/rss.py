@@ -34,7 +34,9 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 # Enough to recognise every entry a feed still shows (feeds hold tens, rarely hundreds).
 SEEN_LIMIT = 1000
-MAX_BYTES = 5 * 2**20  # a feed bigger than this is not a news feed
+# A feed bigger than this is not a news feed (documented in docs/platform-accounts.md); the body
+# is read whole up to it however many pieces it arrives in (wire.request).
+MAX_BYTES = 5 * 2**20
 
 
 def unwrap(link: str) -> str:
@@ -209,7 +211,11 @@ class RssCollector(Collector):
         raise_for_error(resp, self.clock())
         body = resp.body
         if len(body) > MAX_BYTES:
-            raise FetchFailed(f"feed larger than {MAX_BYTES} bytes")
+            raise FetchFailed(
+                f"feed larger than {MAX_BYTES} bytes",
+                plain=f"sent a feed larger than {MAX_BYTES // 2**20} MB, the most Jasette reads of one feed: "
+                "check the feed's address or ask its site for a shorter feed",
+            )
         try:
             items, problems = parse_feed(body)
         except ValueError as exc:

@@ -21,6 +21,7 @@ import asyncpg
 from collector.clock import SYNC_SECONDS, DatabaseClock, utcnow
 from collector.outbox_worker import OutboxWorker
 from collector.pipeline import Analyzer
+from collector.poller import LEASE_SECONDS as POLL_LEASE_SECONDS
 from collector.poller import Poller
 from collector.reanalyze import reanalyze_once
 from collector.registry import collector_class
@@ -133,25 +134,33 @@ async def _poll_loop(poller: Poller, concurrency: int, stop: asyncio.Event, slee
 
 
 async def _outbox_loop(sender: OutboxWorker, stop: asyncio.Event, wake: asyncio.Event, sleep: Any, watch: _DatabaseWatch) -> None:
-    while not stop.is_set():
-        wake.clear()
-        idle = OUTBOX_IDLE_SECONDS
-        try:
-            if await sender.run_once():
-                idle = 0.0  # there may be more
-            else:
-                async with sender.pool.acquire() as conn:
-                    due = await outbox.next_due_at(conn)
-                if due is not None:
-                    idle = min(OUTBOX_IDLE_SECONDS, max(0.0, (due - sender.clock()).total_seconds()))
-            watch.ok("outbox")
-        except _DB_ERRORS as exc:
-            watch.failed("outbox", exc)
-            idle = DB_RETRY_SECONDS
-        except Exception:
-            log.exception("outbox loop: unexpected error; retrying")
-            idle = DB_RETRY_SECONDS
-        await _nap(sleep, idle, stop, wake)
+    try:
+        while not stop.is_set():
+            wake.clear()
+            sender.freed.clear()
+            idle = OUTBOX_IDLE_SECONDS
+            try:
+                if sender.crashed:
+                    raise sender.crashed.pop()  # a send that died on the database
+                if await sender.dispatch():
+                    idle = 0.0  # there may be more
+                elif len(sender.in_flight) < sender.concurrency:
+                    async with sender.pool.acquire() as conn:
+                        due = await outbox.next_due_at(conn)
+                    if due is not None:
+                        idle = min(OUTBOX_IDLE_SECONDS, max(0.0, (due - sender.clock()).total_seconds()))
+                watch.ok("outbox")
+            except _DB_ERRORS as exc:
+                watch.failed("outbox", exc)
+                idle = DB_RETRY_SECONDS
+            except Exception:
+                log.exception("outbox loop: unexpected error; retrying")
+                idle = DB_RETRY_SECONDS
+            if len(sender.in_flight) >= sender.concurrency:
+                idle = OUTBOX_IDLE_SECONDS * 10  # every slot busy: a finishing send wakes us
+            await _nap(sleep, idle, stop, wake, sender.freed)
+    finally:
+        await sender.stop(SHUTDOWN_GRACE_SECONDS)
 
 
 def _reply_subscriber(pool: asyncpg.Pool, wake: asyncio.Event, sleep: Any) -> Subscriber:
@@ -213,7 +222,7 @@ async def run_worker(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     rng: random.Random | None = None,
     http_timeout: float = 20,
-    lease_seconds: float = 120.0,
+    lease_seconds: float = POLL_LEASE_SECONDS,
     collector_for: Callable[[str], Any] = collector_class,
     policy: netguard.Policy | None = None,
 ) -> None:
@@ -231,11 +240,11 @@ async def run_worker(
     async with netguard.client_session(policy or netguard.Policy.from_env(), timeout=timeout) as session:
         poller = Poller(
             pool, vault, session, worker_id=worker_id, analyzer=analyzer, clock=clock, rng=rng,
-            lease_seconds=lease_seconds, fetch_timeout=http_timeout * 3, collector_for=collector_for,
+            lease_seconds=lease_seconds, fetch_timeout=http_timeout * 3, collector_for=collector_for, sleep=sleep,
         )
         sender = OutboxWorker(
             pool, vault, session, worker_id=worker_id, clock=clock, rng=rng,
-            send_timeout=http_timeout * 1.5, collector_for=collector_for,
+            send_timeout=http_timeout * 1.5, collector_for=collector_for, sleep=sleep,
         )
         wake = asyncio.Event()
         tasks = [

@@ -3,11 +3,15 @@
 A round scans `commentThreads.list?allThreadsRelatedToChannelId` newest first down to the
 watermark, re-checks the reply counts of recent threads 50 at a time (`id=`, 1 unit), and reads
 `comments.list?parentId` for every thread whose count moved (platform-apis.md 4.1, 4.5).
+An edited or deleted reply leaves the count as it was, so each round also re-reads the replies
+of a few watched threads (collector/youtube_rereads.py) not re-read for "reply_reread_minutes" (default 30;
+0 turns it off), oldest first, while less than half the day's quota is spent: 1 unit a page,
+counted in the usage like every call.
 Every call's quota cost is counted per Pacific day and reported in `Batch.usage` (4.3);
 `quotaExceeded` becomes RateLimited until midnight Pacific.
 Credentials: {"access_token"} (OAuth, needed to reply) or {"api_key"}.
 Settings: "reply_days" (default 7): how long threads are watched for new replies;
-"quota_limit" (default 10000).
+"reply_reread_minutes" (default 30); "quota_limit" (default 10000).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from collector.wire import (
     request,
     retry_after_seconds,
 )
+from collector.youtube_rereads import due_rereads, note_listed
 from inbox.types import Author, NewItem
 
 PLATFORM = "youtube"
@@ -40,6 +45,7 @@ DEFAULT_QUOTA = 10_000
 RECHECK_BATCH = 50
 DEFAULT_REPLY_DAYS = 7
 SHORT_LIMIT_WAIT = 60.0
+DEFAULT_REREAD_MINUTES = 30
 
 
 def seconds_to_pacific_midnight(now: datetime) -> float:
@@ -64,6 +70,7 @@ class YouTubeCollector(ScanningCollector):
         settings = self.account.settings
         self.reply_window = timedelta(days=float(settings.get("reply_days", DEFAULT_REPLY_DAYS)))
         self.quota_limit = int(settings.get("quota_limit", DEFAULT_QUOTA))
+        self.reread_every = timedelta(minutes=float(settings.get("reply_reread_minutes", DEFAULT_REREAD_MINUTES)))
         self.unreported_units = 0  # spent by reply/find_reply, told with the next batch
 
     def ordered(self, source: str) -> bool:
@@ -79,7 +86,9 @@ class YouTubeCollector(ScanningCollector):
             if moment is not None and moment < oldest:
                 del threads[thread_id]
                 cursor["marks"].pop(f"replies:{thread_id}", None)
-        return ["threads", "recheck"] if threads else ["threads"]
+        today = self.clock().astimezone(PACIFIC).date().isoformat()
+        rereads = due_rereads(cursor, today, self.clock(), self.reread_every, self.quota_limit)
+        return (["threads", "recheck"] if threads else ["threads"]) + rereads
 
     async def _call(
         self, method: str, path: str, params: dict[str, str], *, json_body: Any = None, writing: bool = False
@@ -163,7 +172,8 @@ class YouTubeCollector(ScanningCollector):
         items = [
             i for c in _items(body, "youtube#commentListResponse") if (i := map_comment(c, problems, self.channel_id))
         ]
-        return Page(items, body.get("nextPageToken"), problems=problems)
+        gone = note_listed(PLATFORM, thread_id, items, scan, cursor, self.clock(), last=not body.get("nextPageToken"))
+        return Page(items + gone, body.get("nextPageToken"), problems=problems)
 
     def _watch(self, thread: Any, item: NewItem | None, cursor: dict[str, Any]) -> None:
         """Track a recent thread's reply count; queue a read of its replies when it moved."""
@@ -178,7 +188,8 @@ class YouTubeCollector(ScanningCollector):
             recent = created is not None and created >= self.clock() - self.reply_window
             if not recent and not count:
                 return  # old and quiet: nothing to watch
-            known = threads[thread["id"]] = {"t": iso(created or self.clock()), "n": 0}
+            # "r": the replies are read in full now, so the first re-read is due a period later.
+            known = threads[thread["id"]] = {"t": iso(created or self.clock()), "n": 0, "r": iso(self.clock())}
         if count != known["n"]:
             known["pending"] = count  # kept once the replies are read (finish_scan)
             source = f"replies:{thread['id']}"
@@ -186,7 +197,10 @@ class YouTubeCollector(ScanningCollector):
                 cursor["queue"].append(source)
 
     def finish_scan(self, source: str, mark: dict[str, Any], scan: dict[str, Any], cursor: dict[str, Any]) -> None:
-        """A thread's replies are read: its reply count is now known."""
+        """A thread's replies are read: its reply count is now known; a re-read keeps no mark
+        (the next one reads every reply again, however old)."""
+        if source.startswith("reread:"):
+            cursor["marks"].pop(source, None)
         if source.startswith("replies:"):
             known = cursor.get("threads", {}).get(source.partition(":")[2])
             if known is not None and "pending" in known:

@@ -10,7 +10,8 @@ point a collector at them, since the demo can only know the ports once the app h
 Control: inject {text, author_name, author_handle (an address; a bare handle gets
 @example.com), subject, parent (a newsletter's Message-ID; the latest one when absent),
 created_at} or {raw: an RFC 822 message as is}; faults are decided once per IMAP or SMTP
-connection; state lists the replies received over SMTP and what each folder holds.
+connection; stall_append {count} holds the next APPENDs unanswered (a Sent folder that
+stalls); state lists the replies received over SMTP and what each folder holds.
 """
 
 from __future__ import annotations
@@ -219,6 +220,7 @@ class ImapEmulator(Emulator):
         """The control API app; its startup starts the IMAP and SMTP servers, its cleanup stops them."""
         app = super().create_app()
         app.router.add_post(f"{self.control_prefix}/fault_target", self._control_fault_target)
+        app.router.add_post(f"{self.control_prefix}/stall_append", self._control_stall_append)
         app.on_startup.append(self._start)
         app.on_cleanup.append(self._stop)
         return app
@@ -246,6 +248,14 @@ class ImapEmulator(Emulator):
             return web.json_response({"error": "protocol: imap, smtp or null"}, status=400)
         self.fault_target = target
         return web.json_response({"fault_target": target})
+
+    async def _control_stall_append(self, request: web.Request) -> web.Response:
+        # Filing a sent reply is its own IMAP connection: hold the next `count` APPENDs unanswered.
+        count = (await request.json()).get("count", 1)
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 1000:
+            return web.json_response({"error": "count: an integer from 0 to 1000"}, status=400)
+        self.imap.stalled_appends = count
+        return web.json_response({"stalled_appends": count})
 
     # -- control -------------------------------------------------------------------------------
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -119,6 +119,7 @@ class ImapServer:
         self.mailboxes, self.user, self.password, self.gate = mailboxes, user, password, gate
         self.server: asyncio.base_events.Server | None = None
         self.port = 0
+        self.stalled_appends = 0  # APPENDs still to hold unanswered (a filing that stalls)
         self._conns: set[asyncio.StreamWriter] = set()
 
     async def start(self, host: str, port: int) -> int:
@@ -357,6 +358,10 @@ class _Session:
             message.flags.add("\\Seen")
 
     async def do_APPEND(self, tag: str, args: list[bytes]) -> None:
+        if self.server.stalled_appends > 0:
+            self.server.stalled_appends -= 1
+            await self.reader.read()  # never answer: the client's time limit ends it
+            return
         box = self.server.mailboxes.get(self._mailbox_name(args[0]))
         if box is None:
             self.send(f"{tag} NO [TRYCREATE] No such mailbox")

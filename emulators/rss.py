@@ -5,6 +5,7 @@ a 301 from an old address, and 429/503 with Retry-After.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,11 +50,16 @@ class RssEmulator(Emulator):
 
     platform = "rss"
 
-    def __init__(self, token: str = "", window: int = 100, max_age: int = 300, **options: Any) -> None:
+    def __init__(
+        self, token: str = "", window: int = 100, max_age: int = 300, chunk_bytes: int = 0, **options: Any
+    ) -> None:
         super().__init__(token=token, **options)
         self.token = ""  # feeds carry no token whatever the caller passed
         self.window = window  # a feed shows only its newest entries, like a real one
         self.max_age = max_age
+        # A slow or far feed server: the body leaves in pieces of this size, one per loop turn
+        # (0: in one write), as a reader sees a big feed arrive over a real network.
+        self.chunk_bytes = chunk_bytes
         self.entries: dict[str, _Entry] = {}
         self.conditional_hits = 0
         self._last = datetime(2000, 1, 1, tzinfo=UTC)
@@ -197,13 +203,26 @@ class RssEmulator(Emulator):
             return web.Response(status=304, headers=headers)
         return web.Response(body=body, headers=headers, content_type=content_type, charset="utf-8")
 
+    async def _send(self, request: web.Request, body: bytes, content_type: str) -> web.StreamResponse:
+        answer = self._conditional(request, body, content_type)
+        if not self.chunk_bytes or answer.status != 200:
+            return answer
+        streamed = web.StreamResponse(headers=answer.headers)
+        streamed.content_length = len(body)
+        await streamed.prepare(request)
+        for start in range(0, len(body), self.chunk_bytes):
+            await streamed.write(body[start : start + self.chunk_bytes])
+            await asyncio.sleep(0.01)  # let the reader see a partial body, as over a real network
+        await streamed.write_eof()
+        return streamed
+
     async def atom(self, request: web.Request) -> web.StreamResponse:
         """GET the Atom alerts feed."""
-        return self._conditional(request, self.render_atom(), "application/atom+xml")
+        return await self._send(request, self.render_atom(), "application/atom+xml")
 
     async def rss(self, request: web.Request) -> web.StreamResponse:
         """GET the RSS 2.0 news feed."""
-        return self._conditional(request, self.render_rss(), "application/rss+xml")
+        return await self._send(request, self.render_rss(), "application/rss+xml")
 
     async def moved(self, request: web.Request) -> web.StreamResponse:
         """The feed's old address, moved for good."""

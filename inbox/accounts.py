@@ -229,18 +229,23 @@ async def record_failure(
     error: str,
     health: str,
     next_poll_at: datetime,
+    progressed: bool = False,
 ) -> tuple[str, int] | None:
-    """Note a failed poll in plain words and release the lease; return (previous health, failures)."""
+    """Note a failed poll in plain words and release the lease; return (previous health, failures).
+
+    `progressed`: pages were stored before the failure, so the count of failures in a row starts
+    again at one (the walk resumes from its saved cursor; backing off harder would starve it).
+    """
     row = await conn.fetchrow(
         """
         with old as (select id, health from accounts where id = $1 for update)
         update accounts a set health = $4, last_error = $5, last_error_at = $3,
-               consecutive_failures = a.consecutive_failures + 1, next_poll_at = $6,
-               lease_owner = null, lease_until = null, updated_at = now()
+               consecutive_failures = case when $7 then 1 else a.consecutive_failures + 1 end,
+               next_poll_at = $6, lease_owner = null, lease_until = null, updated_at = now()
         from old where a.id = old.id and a.lease_owner = $2
         returning old.health, a.consecutive_failures
         """,
-        account_id, worker_id, now, health, error, next_poll_at,
+        account_id, worker_id, now, health, error, next_poll_at, progressed,
     )
     return (row["health"], row["consecutive_failures"]) if row else None
 

@@ -92,7 +92,8 @@ async def claim_due(
             from due, items i
             where r.id = due.id and i.id = r.item_id
             returning r.id, r.brand_id, r.item_id, r.account_id, r.action, r.body, r.idempotency_key, r.state,
-                      r.attempts, r.error, r.lease_until, due.was, i.external_id as item_external_id
+                      r.attempts, r.error, r.lease_until, due.was, i.external_id as item_external_id,
+                      r.delivered_at, r.external_id
             """,
             worker_id, now, now + timedelta(seconds=lease_seconds), limit,
         )
@@ -116,6 +117,24 @@ async def renew(
         where id = $1 and lease_owner = $2 and state = 'sending'
         """,
         reply_id, worker_id, now + timedelta(seconds=lease_seconds),
+    )
+    return status.endswith(" 1")
+
+
+async def mark_delivered(
+    conn: Conn, reply_id: int, *, worker_id: str, now: datetime, external_id: str | None
+) -> bool:
+    """Record that the platform accepted the reply, before any second step (filing a sent e-mail).
+
+    From here on the row is never sent again: a worker that takes it over only finishes it.
+    False when the lease was lost.
+    """
+    status = await conn.execute(
+        """
+        update replies set delivered_at = $3, external_id = $4, updated_at = now()
+        where id = $1 and lease_owner = $2 and state = 'sending'
+        """,
+        reply_id, worker_id, now, external_id,
     )
     return status.endswith(" 1")
 

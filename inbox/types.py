@@ -114,3 +114,6 @@ class LeasedReply:
     # The state before the claim: 'sending' means an earlier worker's outcome is unknown.
     was: str
     item_external_id: str
+    # Set once the platform accepted the reply (step one of a two-step send): never send it again.
+    delivered_at: datetime | None = None
+    external_id: str | None = None

@@ -54,6 +54,7 @@ class Site:
     delay: float = 0.0
     slow_methods: tuple[str, ...] = ("GET", "POST")
     log: list[str] = field(default_factory=list)
+    failing: set[int] = field(default_factory=set)  # numbers of the API requests answered 500 (1 = the first)
 
     def comments(self, count: int, *, start: datetime | None = None, prefix: str = "commentaire") -> list[str]:
         """Inject `count` comments one second apart (oldest first); return their ids."""
@@ -83,6 +84,8 @@ async def running_site(delay: float = 0.0) -> AsyncIterator[Site]:
         site.max_in_flight = max(site.max_in_flight, site.in_flight)
         site.log.append(f"{request.method} {request.path_qs}")
         try:
+            if site.api_requests in site.failing:
+                return web.json_response({"code": "internal_server_error", "message": "boom"}, status=500)
             response = await handler(request)
             # The platform did the work; its answer is late (a timeout after the request left).
             if site.delay and request.method in site.slow_methods:

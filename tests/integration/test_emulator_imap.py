@@ -213,6 +213,9 @@ async def test_a_reply_reaches_smtp_once_threaded_and_find_reply_finds_it(box, s
     collector = box.collector(session)
     assert await collector.find_reply(parent, "key-1", "Oui!") is None
     sent = await collector.reply(parent, "Oui, le samedi! À bientôt.", "key-1")
+    await collector.file_reply(parent, "Oui, le samedi! À bientôt.", "key-1", sent)
+    # A worker that took over files it again: it is already in Sent, so it stays there once.
+    await box.collector(session).file_reply(parent, "Oui, le samedi! À bientôt.", "key-1", sent)
     state = await box.control.state()
     assert [r["id"] for r in state["replies"]] == [sent.external_id]
     reply = state["replies"][0]
@@ -297,7 +300,8 @@ async def test_the_poller_brings_replies_into_the_inbox_and_the_outbox_answers_o
         claimed = await outbox.claim_due(conn, worker_id="doomed", now=clock(), lease_seconds=60, limit=10)
     assert [c.id for c in claimed] == [row["id"]]
     doomed = box.collector(session)
-    await doomed.reply(parent, "Oui, jusqu'à 14 h!", claimed[0].idempotency_key)
+    sent = await doomed.reply(parent, "Oui, jusqu'à 14 h!", claimed[0].idempotency_key)
+    await doomed.file_reply(parent, "Oui, jusqu'à 14 h!", claimed[0].idempotency_key, sent)
     clock.advance(61)
     worker = OutboxWorker(pool, vault, session, worker_id="w2", clock=clock, rng=random.Random(3))
     assert await worker.run_once() == 1
