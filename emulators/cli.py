@@ -30,14 +30,15 @@ async def _serve(args: argparse.Namespace) -> None:
     app = catalog.create_app(args.platform, token=args.token)
     runner, url = await serve(app, args.host, args.port)
     try:
-        account = catalog.demo_account(args.platform, app)
-        account.setdefault("base_url", url)
-        print(f"{args.platform} emulator at {url} (control API under {url}/_control/)", flush=True)
-        print("account: " + json.dumps(account, ensure_ascii=False), flush=True)
+        # Signals are ours before the address is printed: whoever reads it may stop us at once.
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        account = catalog.demo_account(args.platform, app)
+        account.setdefault("base_url", url)
+        print(f"{args.platform} emulator at {url} (control API under {url}/_control/)", flush=True)
+        print("account: " + json.dumps(account, ensure_ascii=False), flush=True)
         await stop.wait()
     finally:
         await runner.cleanup()

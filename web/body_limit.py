@@ -8,8 +8,10 @@ anonymous POST can never make the server hold more than the limit in memory. Ref
 from __future__ import annotations
 
 from starlette.exceptions import HTTPException
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.i18n import gettext
 
 # The largest legitimate bodies (a reply, a saved reply, a settings form, a Meta delivery) are a
 # few kilobytes; one mebibyte leaves room and bounds the worst case.
@@ -65,7 +67,14 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Connection: close, so the server does not read the rest of the body to reuse the socket.
-        response = PlainTextResponse(TOO_LARGE, status_code=413, headers={"Connection": "close"})
+        # This runs before the session is read, so the message is in the default language.
+        headers = {"Connection": "close"}
+        message = gettext("The request is too large.")
+        response: Response = (
+            JSONResponse({"error": message}, status_code=413, headers=headers)
+            if scope.get("path", "").startswith("/api/")
+            else PlainTextResponse(message, status_code=413, headers=headers)
+        )
         await response(scope, receive, send)
 
 
