@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from inbox.db import Conn
+from inbox.notify import SESSIONS_CHANNEL, notify
 
 ROLES = ("owner", "agent")
 
@@ -64,6 +65,13 @@ async def add_membership(conn: Conn, user_id: int, brand_id: int, role: str) -> 
         """,
         user_id, brand_id, role,
     )
+
+
+async def remove_membership(conn: Conn, user_id: int, brand_id: int) -> bool:
+    """Take a user off a brand; their open pages on it lose the live stream. False when not a member."""
+    status = await conn.execute("delete from memberships where user_id = $1 and brand_id = $2", user_id, brand_id)
+    await notify(conn, SESSIONS_CHANNEL, {"user": user_id})
+    return bool(status.endswith(" 1"))
 
 
 async def user_by_email(conn: Conn, email: str) -> asyncpg.Record | None:

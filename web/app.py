@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from inbox import sessions
 from inbox.credentials import Vault
 from web import api_items, api_replies, openapi, routes_alerts, routes_auth, routes_inbox, routes_settings
 from web.csrf import CSRFMiddleware
@@ -28,7 +29,7 @@ from web.settings import Settings
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "jasette_session"
-SESSION_DAYS = 14
+SESSION_DAYS = sessions.SESSION_DAYS
 
 
 def _extra_prefixes(routes: list[BaseRoute]) -> tuple[str, ...]:

@@ -50,7 +50,7 @@ async def login(request: Request) -> Response:
             return await render(request, "login.html", {
                 "error": i18n.gettext("Wrong e-mail or password."), "email": email}, status_code=401)
         await users.clear_login_failures(db, email)
-    if not await auth.log_in(request, user["id"], user["password_hash"], user["ui_lang"]):
+    if not await auth.log_in(request, user["id"], user["ui_lang"]):
         return await render(request, "login.html", {
             "error": i18n.gettext("Your account has no brand yet. Ask the owner to add you."), "email": email,
         }, status_code=403)
@@ -59,7 +59,7 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     """End the session."""
-    auth.log_out(request)
+    await auth.log_out(request)
     return RedirectResponse("/login", status_code=303)
 
 
