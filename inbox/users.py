@@ -26,17 +26,62 @@ class Member:
     timezone: str = "America/Montreal"
 
 
-async def create_brand(conn: Conn, slug: str, name: str, lang: str = "fr") -> int:
+async def create_brand(conn: Conn, slug: str, name: str, lang: str = "fr", timezone: str = "America/Montreal") -> int:
     """Create a brand (or return the existing one with that slug); its id."""
     value: int = await conn.fetchval(
         """
-        insert into brands (slug, name, lang) values ($1, $2, $3)
+        insert into brands (slug, name, lang, timezone) values ($1, $2, $3, $4)
         on conflict (slug) do update set slug = excluded.slug
         returning id
         """,
-        slug, name, lang,
+        slug, name, lang, timezone,
     )
     return value
+
+
+async def brand_id_by_slug(conn: Conn, slug: str) -> int | None:
+    """The id of the brand with that slug, or None."""
+    value: int | None = await conn.fetchval("select id from brands where slug = $1", slug)
+    return value
+
+
+async def all_brands(conn: Conn) -> list[asyncpg.Record]:
+    """Every brand (slug, name, lang, timezone), by slug."""
+    return await conn.fetch("select id, slug, name, lang, timezone from brands order by slug")
+
+
+async def has_users(conn: Conn) -> bool:
+    """True once anyone can log in (the first-run setup page is closed from then on)."""
+    return bool(await conn.fetchval("select exists (select 1 from users)"))
+
+
+async def create_first_owner(conn: Conn, *, email: str, name: str, password_hash: str, ui_lang: str,
+                             brand_slug: str, brand_name: str, brand_lang: str, timezone: str) -> int | None:
+    """The first user, owner of the first brand; None when someone already exists (race-safe)."""
+    async with conn.transaction():
+        # Taken until commit: a second submit waits here, then sees the first owner and stops.
+        await conn.execute("lock table users in share row exclusive mode")
+        if await has_users(conn):
+            return None
+        brand_id = await create_brand(conn, brand_slug, brand_name, brand_lang, timezone)
+        user_id: int = await conn.fetchval(
+            "insert into users (email, name, password_hash, ui_lang, timezone) values ($1, $2, $3, $4, $5) returning id",
+            email.strip(), name, password_hash, ui_lang, timezone,
+        )
+        await add_membership(conn, user_id, brand_id, "owner")
+        return user_id
+
+
+async def all_users(conn: Conn) -> list[asyncpg.Record]:
+    """Every user with their brands and roles ("slug:role" strings), by e-mail."""
+    return await conn.fetch(
+        """
+        select u.id, u.email, u.name, coalesce(array_agg(b.slug || ':' || m.role order by b.slug)
+               filter (where b.id is not null), '{}') as brands
+        from users u left join memberships m on m.user_id = u.id left join brands b on b.id = m.brand_id
+        group by u.id order by lower(u.email)
+        """,
+    )
 
 
 async def create_user(conn: Conn, email: str, name: str, password_hash: str, ui_lang: str = "fr") -> int:

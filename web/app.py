@@ -20,7 +20,16 @@ from starlette.staticfiles import StaticFiles
 
 from inbox import sessions
 from inbox.credentials import Vault
-from web import api_items, api_replies, openapi, routes_alerts, routes_auth, routes_inbox, routes_settings
+from web import (
+    api_items,
+    api_replies,
+    openapi,
+    routes_alerts,
+    routes_auth,
+    routes_inbox,
+    routes_settings,
+    routes_setup,
+)
 from web.csrf import CSRFMiddleware
 from web.i18n import LanguageMiddleware
 from web.live import Hub
@@ -67,7 +76,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
             await hub.stop()
 
     routes: list[BaseRoute] = [
-        *routes_auth.routes, *routes_inbox.routes, *routes_settings.routes,
+        *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_settings.routes,
         *api_replies.routes, *api_items.routes, *openapi.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from inbox import users
-from web import auth, i18n
+from web import auth, i18n, passwords
 from web.pages import render
 
 
@@ -27,7 +27,10 @@ def _local_path(target: str | None) -> str:
 
 
 async def login_page(request: Request) -> Response:
-    """The log-in form."""
+    """The log-in form (the first-run setup page while nobody exists)."""
+    async with request.app.state.pool.acquire() as db:
+        if not await users.has_users(db):
+            return RedirectResponse("/setup", status_code=303)
     return await render(request, "login.html", {"error": None, "email": ""})
 
 
@@ -44,7 +47,7 @@ async def login(request: Request) -> Response:
                 "error": i18n.gettext("Too many failed attempts. Wait 15 minutes and try again."), "email": email,
             }, status_code=429)
         user = await users.user_by_email(db, email) if email else None
-        ok = auth.verify_password(user["password_hash"] if user else None, password)
+        ok = await passwords.verify_async(user["password_hash"] if user else None, password)
         if not ok or user is None:
             await users.record_login_failure(db, email, ip)
             return await render(request, "login.html", {
