@@ -181,26 +181,34 @@ MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_IP = 30
 
 
-async def login_blocked(conn: Conn, email: str, ip: str) -> bool:
-    """True when too many recent failed log-ins for this e-mail or from this address."""
-    row = await conn.fetchrow(
-        """
-        select
-          (select count(*) from login_failures where lower(email) = lower($1)
-             and at > now() - make_interval(mins => $3)) as by_email,
-          (select count(*) from login_failures where ip = $2
-             and at > now() - make_interval(mins => $3)) as by_ip
-        """,
-        email, ip, THROTTLE_WINDOW_MINUTES,
-    )
-    assert row is not None  # an aggregate always answers one row
-    return bool(row["by_email"] >= MAX_FAILURES_PER_EMAIL or row["by_ip"] >= MAX_FAILURES_PER_IP)
+async def claim_login_attempt(conn: Conn, email: str, ip: str) -> bool:
+    """Count an attempt as failed before its password is checked; False when already blocked.
 
-
-async def record_login_failure(conn: Conn, email: str, ip: str) -> None:
-    """Count a failed log-in; old rows are pruned here so the table stays small."""
-    await conn.execute("insert into login_failures (email, ip) values ($1, $2)", email[:320], ip)
+    Counting and checking happen under per-e-mail and per-address locks, so parallel attempts
+    queue here and at most the documented number ever reach the password check. A success
+    then clears the e-mail's count (`clear_login_failures`).
+    """
+    async with conn.transaction():
+        # Two-key advisory locks: class 1 for e-mails, 2 for addresses, always in that order (no deadlock).
+        await conn.execute("select pg_advisory_xact_lock(1, hashtext(lower($1)))", email)
+        await conn.execute("select pg_advisory_xact_lock(2, hashtext($1))", ip)
+        row = await conn.fetchrow(
+            """
+            select
+              (select count(*) from login_failures where lower(email) = lower($1)
+                 and at > now() - make_interval(mins => $3)) as by_email,
+              (select count(*) from login_failures where ip = $2
+                 and at > now() - make_interval(mins => $3)) as by_ip
+            """,
+            email, ip, THROTTLE_WINDOW_MINUTES,
+        )
+        assert row is not None  # an aggregate always answers one row
+        if row["by_email"] >= MAX_FAILURES_PER_EMAIL or row["by_ip"] >= MAX_FAILURES_PER_IP:
+            return False
+        await conn.execute("insert into login_failures (email, ip) values ($1, $2)", email[:320], ip)
+    # Old rows are pruned here so the table stays small.
     await conn.execute("delete from login_failures where at < now() - interval '1 day'")
+    return True
 
 
 async def clear_login_failures(conn: Conn, email: str) -> None:
@@ -211,3 +219,8 @@ async def clear_login_failures(conn: Conn, email: str) -> None:
 async def set_password(conn: Conn, user_id: int, password_hash: str) -> None:
     """Replace a user's password hash."""
     await conn.execute("update users set password_hash = $2 where id = $1", user_id, password_hash)
+
+
+async def set_name(conn: Conn, user_id: int, name: str) -> None:
+    """Change the name colleagues see (assignee lists, presence, notes)."""
+    await conn.execute("update users set name = $2 where id = $1", user_id, name)

@@ -24,6 +24,7 @@ from web import (
     api_items,
     api_replies,
     openapi,
+    routes_account,
     routes_alerts,
     routes_auth,
     routes_inbox,
@@ -76,7 +77,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
             await hub.stop()
 
     routes: list[BaseRoute] = [
-        *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_settings.routes,
+        *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes,
         *api_replies.routes, *api_items.routes, *openapi.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),

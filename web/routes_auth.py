@@ -42,16 +42,18 @@ async def login(request: Request) -> Response:
     ip = _client_ip(request)
     pool = request.app.state.pool
     async with pool.acquire() as db:
-        if await users.login_blocked(db, email, ip):
-            return await render(request, "login.html", {
-                "error": i18n.gettext("Too many failed attempts. Wait 15 minutes and try again."), "email": email,
-            }, status_code=429)
+        allowed = await users.claim_login_attempt(db, email, ip)
+    if not allowed:
+        return await render(request, "login.html", {
+            "error": i18n.gettext("Too many failed attempts. Wait 15 minutes and try again."), "email": email,
+        }, status_code=429)
+    async with pool.acquire() as db:
         user = await users.user_by_email(db, email) if email else None
-        ok = await passwords.verify_async(user["password_hash"] if user else None, password)
-        if not ok or user is None:
-            await users.record_login_failure(db, email, ip)
-            return await render(request, "login.html", {
-                "error": i18n.gettext("Wrong e-mail or password."), "email": email}, status_code=401)
+    ok = await passwords.verify_async(user["password_hash"] if user else None, password)
+    if not ok or user is None:
+        return await render(request, "login.html", {
+            "error": i18n.gettext("Wrong e-mail or password."), "email": email}, status_code=401)
+    async with pool.acquire() as db:
         await users.clear_login_failures(db, email)
     if not await auth.log_in(request, user["id"], user["ui_lang"]):
         return await render(request, "login.html", {

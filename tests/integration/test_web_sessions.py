@@ -8,10 +8,9 @@ import json
 
 import httpx
 import websockets
-from web_app import LiveServer, client_for, csrf_of, login, make_app, seed
+from web_app import PASSWORD, LiveServer, client_for, csrf_of, login, make_app, seed
 
 from inbox import sessions, users
-from web.auth import hash_password
 
 
 def _cookie_header(client: httpx.AsyncClient) -> str:
@@ -67,22 +66,29 @@ async def test_a_new_password_closes_other_sessions_open_websockets(pool, db_dsn
     async with pool.acquire() as conn:
         ids = await seed(conn)
     with LiveServer(db_dsn) as server:
-        async with httpx.AsyncClient(base_url=server.url) as other, httpx.AsyncClient(base_url=server.url) as owner:
+        async with httpx.AsyncClient(base_url=server.url) as other, httpx.AsyncClient(base_url=server.url) as owner, \
+                httpx.AsyncClient(base_url=server.url) as desk:
             await login(other, "agent@a.test")
             await login(owner, "owner@a.test")
+            desk_token = await login(desk, "agent@a.test")
             url = server.url.replace("http", "ws") + "/ws"
             async with websockets.connect(url, additional_headers={"Cookie": _cookie_header(other)}, origin=server.url) as ws, \
                     websockets.connect(url, additional_headers={"Cookie": _cookie_header(owner)}, origin=server.url) as bystander:
                 await _hello(ws)
                 await _hello(bystander)
-                async with pool.acquire() as conn, conn.transaction():
-                    await users.set_password(conn, ids["agent_a"], hash_password("a brand new passphrase"))
-                    await sessions.end_user_sessions(conn, ids["agent_a"])
+                # The agent changes their password from another browser, through Settings.
+                new = "a brand new passphrase"
+                changed = await desk.post("/settings/account/password",
+                                          data={"current": PASSWORD, "new": new, "confirm": new, "csrf": desk_token})
+                assert changed.status_code == 303
                 assert await _closed_code(ws) == 4401
                 assert (await other.get("/api/items")).status_code == 401
                 # Someone else's stream goes on.
                 assert bystander.state is websockets.protocol.State.OPEN
                 assert (await owner.get("/api/items")).status_code == 200
+                assert (await desk.get("/api/items")).status_code == 200
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("select count(*) from sessions where user_id = $1", ids["agent_a"]) == 1
 
 
 async def test_removal_from_a_brand_closes_that_brands_websocket(pool, db_dsn) -> None:
