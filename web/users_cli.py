@@ -4,6 +4,7 @@ input) and `jasette users list`: scripted installs without the web setup page.""
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 import asyncpg
@@ -50,9 +51,8 @@ async def run(args: argparse.Namespace, pool: asyncpg.Pool) -> int:
             return _fail(f"no brand {args.brand!r}: create it with jasette brands add {args.brand} --name ...")
         if await users.user_by_email(conn, email) is not None:
             return _fail(f"a user with the e-mail {email!r} already exists")
-    if sys.stdin.isatty():
-        print("Password (at least 10 characters): ", end="", file=sys.stderr, flush=True)
-    password = _read_password()
+    # At a terminal the password is typed without echo; in scripts it is one line of stdin.
+    password = getpass.getpass("Password (at least 10 characters): ") if sys.stdin.isatty() else _read_password()
     if not password:
         return _fail("no password on standard input: printf '%s\\n' \"$PASSWORD\" | jasette users add ...")
     problem = check_person(email, name, password)
