@@ -224,3 +224,5 @@ async def set_password(conn: Conn, user_id: int, password_hash: str) -> None:
 async def set_name(conn: Conn, user_id: int, name: str) -> None:
     """Change the name colleagues see (assignee lists, presence, notes)."""
     await conn.execute("update users set name = $2 where id = $1", user_id, name)
+    # Open pages re-read the member: presence shows the new name without a reconnection.
+    await notify(conn, SESSIONS_CHANNEL, {"user": user_id})

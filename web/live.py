@@ -59,6 +59,7 @@ class Client:
         self.ws, self.brand_id, self.user_id, self.lang, self.tz = ws, brand_id, user_id, lang, tz
         self.session = session  # the cookie's session token, re-checked when the user's sessions change
         self.revoked = asyncio.Event()
+        self.name = ""  # shown to colleagues in presence; refreshed when the user renames themselves
         # Pages other than the inbox only show the alert banner: they take alerts and nothing else.
         self.only = only
         self.id = secrets.token_hex(6)
@@ -152,8 +153,11 @@ class Hub:
         try:
             async with self.pool.acquire() as conn:
                 for client in targets:
-                    if await sessions.session_member(conn, client.session, client.user_id, client.brand_id) is None:
+                    found = await sessions.session_member(conn, client.session, client.user_id, client.brand_id)
+                    if found is None:
                         client.revoked.set()
+                    else:
+                        client.name = found.name or found.email
         except Exception:
             log.exception("live: session check failed")
 
@@ -226,6 +230,7 @@ class Hub:
         only = "alert" if ws.query_params.get("only") == "alert" else None
         client = Client(ws, member.brand_id, member.user_id, lang, member.timezone or i18n.DEFAULT_TZ, only=only,
                         session=str(ws.session.get("sid", "")))
+        client.name = member.name or member.email
         # Register before catching up: anything committed from now on arrives live, anything
         # before is in the catch-up; the browser drops duplicates by id.
         self.clients[member.brand_id].add(client)
@@ -300,7 +305,7 @@ class Hub:
             if not await queries.item_exists(conn, member.brand_id, item_id):
                 return  # another brand's item: say nothing to anyone
             await notify(conn, PRESENCE_CHANNEL, {"brand": member.brand_id, "item": item_id, "user": member.user_id,
-                                                  "name": member.name or member.email, "what": what, "conn": client.id})
+                                                  "name": client.name, "what": what, "conn": client.id})
 
 
 def _alert_message(row: Any, lang: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import json
 
 import httpx
 import websockets
-from web_app import PASSWORD, LiveServer, client_for, csrf_of, login, make_app, seed
+from web_app import PASSWORD, LiveServer, client_for, csrf_of, ingest, login, make_app, seed
 
 from inbox import sessions, users
 
@@ -118,3 +118,27 @@ async def test_a_forged_session_token_opens_nothing(pool, db_dsn) -> None:
             assert row is not None
             assert await sessions.session_member(conn, stored, row["user_id"], 1) is None
         assert csrf_of((await client.get("/")).text)
+
+
+async def test_a_new_name_shows_in_presence_without_reconnecting(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        item = await ingest(conn, ids["brand_a"], ids["account_a"], "Allô")
+    with LiveServer(db_dsn) as server:
+        async with httpx.AsyncClient(base_url=server.url) as agent, httpx.AsyncClient(base_url=server.url) as owner:
+            token = await login(agent, "agent@a.test")
+            await login(owner, "owner@a.test")
+            url = server.url.replace("http", "ws") + "/ws"
+            async with websockets.connect(url, additional_headers={"Cookie": _cookie_header(agent)}, origin=server.url) as ws, \
+                    websockets.connect(url, additional_headers={"Cookie": _cookie_header(owner)}, origin=server.url) as watcher:
+                await _hello(ws)
+                await _hello(watcher)
+                assert (await agent.post("/settings/account/name", data={"name": "Alain Gagnon", "csrf": token})).status_code == 303
+                # The hub hears of the rename through a NOTIFY: view the item until the new name shows.
+                names = set()
+                async with asyncio.timeout(5):
+                    while "Alain Gagnon" not in names:
+                        await ws.send(json.dumps({"t": "view", "item": item}))
+                        for message in json.loads(await watcher.recv()):
+                            if message["t"] == "presence":
+                                names.add(message["name"])
