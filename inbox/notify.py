@@ -24,6 +24,8 @@ REPLIES_CHANNEL = "jasette_replies"
 ALERTS_CHANNEL = "jasette_alerts"
 # Payload {"brand", "item", "user", "name", "what": "viewing"|"typing"|"left"}: who is on an item.
 PRESENCE_CHANNEL = "jasette_presence"
+# Payload {"user"}: a user's sessions or memberships changed; open websockets re-check theirs.
+SESSIONS_CHANNEL = "jasette_sessions"
 # PostgreSQL caps a NOTIFY payload at 8,000 bytes; stay well under it.
 MAX_PAYLOAD = 7_500
 

@@ -41,6 +41,10 @@ _DELEGATED: dict[str, tuple[str, str, str]] = {
               "jasette parse facebook comments_page.json"),
     "summary": ("inbox.summary.cli", "print a brand's weekly summary",
                 "jasette summary --brand cafe-du-plateau --week 2026-W47 --format json"),
+    "brands": ("inbox.brands_cli", "brand commands (add a business, list them)",
+               "jasette brands add cafe-du-plateau --name 'Café du Plateau' --lang fr --timezone America/Montreal"),
+    "users": ("web.users_cli", "user commands (add someone to a brand, list them)",
+              "printf '%s\\n' \"$PASSWORD\" | jasette users add marie@example.com --name 'Marie' --brand cafe-du-plateau --role owner"),
     "alerts": ("inbox.alerts.cli", "alert commands (send a test alert through every channel)",
                "jasette alerts test --brand cafe-du-plateau"),
     "emulator": ("emulators.cli", "one platform's local emulator on its own (try a collector, drive faults)",
@@ -99,6 +103,8 @@ def _run_delegated(args: argparse.Namespace) -> int:
         return asyncio.run(runtime.with_pool(
             lambda pool: module.run(args, pool, smtp=settings.smtp, base_url=settings.base_url,
                                    policy=settings.policy)))
+    if args.command in ("brands", "users"):
+        return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool)))
     return int(module.run(args) or 0)
 
 

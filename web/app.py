@@ -18,8 +18,22 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from inbox import sessions
 from inbox.credentials import Vault, session_key
-from web import api_items, api_replies, i18n, metrics, openapi, outage, routes_alerts, routes_auth, routes_inbox, routes_settings
+from web import (
+    api_items,
+    api_replies,
+    i18n,
+    metrics,
+    openapi,
+    outage,
+    routes_account,
+    routes_alerts,
+    routes_auth,
+    routes_inbox,
+    routes_settings,
+    routes_setup,
+)
 from web.body_limit import BodyLimit
 from web.csrf import CSRFMiddleware
 from web.i18n import LanguageMiddleware
@@ -29,7 +43,7 @@ from web.settings import Settings
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "jasette_session"
-SESSION_DAYS = 14
+SESSION_DAYS = sessions.SESSION_DAYS
 
 
 def _extra_prefixes(routes: list[BaseRoute]) -> tuple[str, ...]:
@@ -74,7 +88,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
             await hub.stop()
 
     routes: list[BaseRoute] = [
-        *routes_auth.routes, *routes_inbox.routes, *routes_settings.routes,
+        *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes,
         *api_replies.routes, *api_items.routes, *openapi.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from argon2 import PasswordHasher
@@ -10,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection
 
-from inbox import users
+from inbox import sessions, users
 from inbox.users import Member
 from web import i18n
 
@@ -37,24 +36,13 @@ def verify_password(hash: str | None, pw: str) -> bool:
 async def member_of(conn: HTTPConnection) -> Member | None:
     """The session's user on the session's brand, or None (works for HTTP and websockets)."""
     session = conn.session
-    user_id, brand_id = session.get("user_id"), session.get("brand_id")
-    if not isinstance(user_id, int) or not isinstance(brand_id, int):
+    user_id, brand_id, token = session.get("user_id"), session.get("brand_id"), session.get("sid")
+    if not isinstance(user_id, int) or not isinstance(brand_id, int) or not isinstance(token, str):
         return None
-    # Sessions are signed cookies (nothing stored server-side); the stamp ties one to the
-    # password it was opened with, so changing the password ends every old session.
+    # The signed cookie only names a session; the row in PostgreSQL decides whether it still
+    # lives (log-out, a password change or removal from the brand end it everywhere).
     async with conn.app.state.pool.acquire() as db:
-        found = await users.member(db, user_id, brand_id)
-        if found is None:
-            return None
-        pw_hash = await users.password_hash(db, user_id)
-    if session.get("stamp") != session_stamp(pw_hash or ""):
-        return None
-    return found
-
-
-def session_stamp(pw_hash: str) -> str:
-    """A short digest of the password hash kept in the session: a new password ends old sessions."""
-    return hashlib.sha256(b"jasette-session:" + pw_hash.encode()).hexdigest()[:20]
+        return await sessions.session_member(db, token, user_id, brand_id)
 
 
 async def require_member(request: HTTPConnection, *, role: str | None = None) -> Member:
@@ -68,23 +56,28 @@ async def require_member(request: HTTPConnection, *, role: str | None = None) ->
     return found
 
 
-async def log_in(request: HTTPConnection, user_id: int, pw_hash: str, ui_lang: str) -> bool:
+async def log_in(request: HTTPConnection, user_id: int, ui_lang: str) -> bool:
     """Start a fresh session for the user on their first brand; False when they have none."""
     async with request.app.state.pool.acquire() as db:
         brands = await users.brands_of(db, user_id)
+        token = await sessions.open_session(db, user_id) if brands else None
     # A new session on log-in: nothing an attacker planted before survives (session fixation).
     request.session.clear()
-    if not brands:
+    if not brands or token is None:
         return False
     request.session.update(
-        user_id=user_id, brand_id=brands[0]["id"], stamp=session_stamp(pw_hash), lang=i18n.pick(ui_lang),
+        user_id=user_id, brand_id=brands[0]["id"], sid=token, lang=i18n.pick(ui_lang),
         csrf=secrets.token_urlsafe(32),
     )
     return True
 
 
-def log_out(request: HTTPConnection) -> None:
-    """Forget the session (keeping the interface language)."""
+async def log_out(request: HTTPConnection) -> None:
+    """End the session server-side and forget it (keeping the interface language)."""
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        async with request.app.state.pool.acquire() as db:
+            await sessions.end_session(db, token)
     lang = request.session.get("lang")
     request.session.clear()
     if lang:

@@ -19,16 +19,24 @@ from typing import Any
 import asyncpg
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from inbox import queries
+from inbox import queries, sessions
 from inbox.alerts import message as alert_message
 from inbox.alerts import store as alert_store
-from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, PRESENCE_CHANNEL, REPLIES_CHANNEL, Subscriber, notify
+from inbox.notify import (
+    ALERTS_CHANNEL,
+    ITEMS_CHANNEL,
+    PRESENCE_CHANNEL,
+    REPLIES_CHANNEL,
+    SESSIONS_CHANNEL,
+    Subscriber,
+    notify,
+)
 from web import api_json, i18n
 from web.auth import member_of
 from web.security import same_origin
 
 log = logging.getLogger(__name__)
-CHANNELS = (ITEMS_CHANNEL, REPLIES_CHANNEL, ALERTS_CHANNEL, PRESENCE_CHANNEL)
+CHANNELS = (ITEMS_CHANNEL, REPLIES_CHANNEL, ALERTS_CHANNEL, PRESENCE_CHANNEL, SESSIONS_CHANNEL)
 CLIENT_QUEUE = 2_000
 # Catch-up reads updated_at, stamped at its transaction's start; a transaction that began
 # before the browser's last item but committed after it is still caught with this overlap.
@@ -46,8 +54,12 @@ def _dumps(value: Any) -> bytes:
 class Client:
     """One websocket: its member, its language and a queue of encoded messages."""
 
-    def __init__(self, ws: WebSocket, brand_id: int, user_id: int, lang: str, tz: str, *, only: str | None = None) -> None:
+    def __init__(self, ws: WebSocket, brand_id: int, user_id: int, lang: str, tz: str, *, only: str | None = None,
+                 session: str = "") -> None:
         self.ws, self.brand_id, self.user_id, self.lang, self.tz = ws, brand_id, user_id, lang, tz
+        self.session = session  # the cookie's session token, re-checked when the user's sessions change
+        self.revoked = asyncio.Event()
+        self.name = ""  # shown to colleagues in presence; refreshed when the user renames themselves
         # Pages other than the inbox only show the alert banner: they take alerts and nothing else.
         self.only = only
         self.id = secrets.token_hex(6)
@@ -82,6 +94,7 @@ class Hub:
         self.subscriber = Subscriber(CHANNELS, self._on_notify, dsn=dsn, on_connect=self._on_listen,
                                      name="live", retry_delay=retry_delay)
         self._tasks: list[asyncio.Task[None]] = []
+        self._checks: set[asyncio.Task[None]] = set()
 
     @property
     def listening(self) -> asyncio.Event:
@@ -103,14 +116,18 @@ class Hub:
 
     async def stop(self) -> None:
         """Stop both tasks."""
-        for task in self._tasks:
+        for task in (*self._tasks, *self._checks):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._checks, return_exceptions=True)
 
     def _on_notify(self, channel: str, payload: str) -> None:
         try:
             data = json.loads(payload)
         except ValueError:
+            return
+        if channel == SESSIONS_CHANNEL:
+            if isinstance(data, dict) and isinstance(data.get("user"), int):
+                self._check_later(data["user"])
             return
         if isinstance(data, dict) and isinstance(data.get("brand"), int) and data["brand"] in self.clients:
             try:
@@ -120,8 +137,29 @@ class Hub:
 
     def _on_listen(self, again: bool) -> None:
         if again:
-            # Notifications sent while we were away are gone: browsers catch up themselves.
+            # Notifications sent while we were away are gone: browsers catch up themselves,
+            # and every open socket's session is checked again (a log-out may have been missed).
             self.broadcast_all(_dumps({"t": "resync"}))
+            self._check_later(None)
+
+    def _check_later(self, user_id: int | None) -> None:
+        task = asyncio.get_running_loop().create_task(self.check_sessions(user_id))
+        self._checks.add(task)
+        task.add_done_callback(self._checks.discard)
+
+    async def check_sessions(self, user_id: int | None) -> None:
+        """Close the sockets of `user_id` (None: everyone) whose session or membership has ended."""
+        targets = [c for group in self.clients.values() for c in group if user_id is None or c.user_id == user_id]
+        try:
+            async with self.pool.acquire() as conn:
+                for client in targets:
+                    found = await sessions.session_member(conn, client.session, client.user_id, client.brand_id)
+                    if found is None:
+                        client.revoked.set()
+                    else:
+                        client.name = found.name or found.email
+        except Exception:
+            log.exception("live: session check failed")
 
     def broadcast_all(self, message: bytes) -> None:
         """Queue one message for every client of every brand."""
@@ -194,20 +232,23 @@ class Hub:
         await ws.accept()
         lang = i18n.pick(member.ui_lang)
         only = "alert" if ws.query_params.get("only") == "alert" else None
-        client = Client(ws, member.brand_id, member.user_id, lang, member.timezone or i18n.DEFAULT_TZ, only=only)
+        client = Client(ws, member.brand_id, member.user_id, lang, member.timezone or i18n.DEFAULT_TZ, only=only,
+                        session=str(ws.session.get("sid", "")))
+        client.name = member.name or member.email
         # Register before catching up: anything committed from now on arrives live, anything
         # before is in the catch-up; the browser drops duplicates by id.
         self.clients[member.brand_id].add(client)
         sender = asyncio.create_task(client.sender())
         receiver: asyncio.Task[None] | None = None
         overflow = asyncio.create_task(client.overflowed.wait())
+        revoked = asyncio.create_task(client.revoked.wait())
         try:
             await self._catch_up(client, ws.query_params.get("since"))
             client.offer(_dumps({"t": "hello", "conn": client.id, "user": member.user_id}))
             receiver = asyncio.create_task(self._receive(ws, member, client))
-            await asyncio.wait({sender, receiver, overflow}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({sender, receiver, overflow, revoked}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (sender, receiver, overflow):
+            for task in (sender, receiver, overflow, revoked):
                 if task is not None:
                     task.cancel()
             group = self.clients.get(member.brand_id)
@@ -218,7 +259,8 @@ class Hub:
             try:
                 if client.viewing is not None:
                     await self._presence(member, client, client.viewing, "left")
-                await ws.close(code=4000)
+                # 4401: the session ended (the page goes to log-in); 4000: come back and resume.
+                await ws.close(code=4401 if client.revoked.is_set() else 4000)
             except Exception:  # already closed, or the pool is shutting down: nothing to tell
                 pass
 
@@ -267,7 +309,7 @@ class Hub:
             if not await queries.item_exists(conn, member.brand_id, item_id):
                 return  # another brand's item: say nothing to anyone
             await notify(conn, PRESENCE_CHANNEL, {"brand": member.brand_id, "item": item_id, "user": member.user_id,
-                                                  "name": member.name or member.email, "what": what, "conn": client.id})
+                                                  "name": client.name, "what": what, "conn": client.id})
 
 
 def _alert_message(row: Any, lang: str) -> dict[str, Any]:

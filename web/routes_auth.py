@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from inbox import users
-from web import auth, i18n
+from web import auth, i18n, passwords
 from web import input as web_input
 from web.pages import render
 
@@ -28,7 +28,10 @@ def _local_path(target: str | None) -> str:
 
 
 async def login_page(request: Request) -> Response:
-    """The log-in form."""
+    """The log-in form (the first-run setup page while nobody exists)."""
+    async with request.app.state.pool.acquire() as db:
+        if not await users.has_users(db):
+            return RedirectResponse("/setup", status_code=303)
     return await render(request, "login.html", {"error": None, "email": ""})
 
 
@@ -40,18 +43,20 @@ async def login(request: Request) -> Response:
     ip = _client_ip(request)
     pool = request.app.state.pool
     async with pool.acquire() as db:
-        if await users.login_blocked(db, email, ip):
-            return await render(request, "login.html", {
-                "error": i18n.gettext("Too many failed attempts. Wait 15 minutes and try again."), "email": email,
-            }, status_code=429)
+        allowed = await users.claim_login_attempt(db, email, ip)
+    if not allowed:
+        return await render(request, "login.html", {
+            "error": i18n.gettext("Too many failed attempts. Wait 15 minutes and try again."), "email": email,
+        }, status_code=429)
+    async with pool.acquire() as db:
         user = await users.user_by_email(db, email) if email else None
-        ok = auth.verify_password(user["password_hash"] if user else None, password)
-        if not ok or user is None:
-            await users.record_login_failure(db, email, ip)
-            return await render(request, "login.html", {
-                "error": i18n.gettext("Wrong e-mail or password."), "email": email}, status_code=401)
+    ok = await passwords.verify_async(user["password_hash"] if user else None, password)
+    if not ok or user is None:
+        return await render(request, "login.html", {
+            "error": i18n.gettext("Wrong e-mail or password."), "email": email}, status_code=401)
+    async with pool.acquire() as db:
         await users.clear_login_failures(db, email)
-    if not await auth.log_in(request, user["id"], user["password_hash"], user["ui_lang"]):
+    if not await auth.log_in(request, user["id"], user["ui_lang"]):
         return await render(request, "login.html", {
             "error": i18n.gettext("Your account has no brand yet. Ask the owner to add you."), "email": email,
         }, status_code=403)
@@ -60,7 +65,7 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     """End the session."""
-    auth.log_out(request)
+    await auth.log_out(request)
     return RedirectResponse("/login", status_code=303)
 
 

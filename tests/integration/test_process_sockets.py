@@ -26,7 +26,8 @@ from inbox.credentials import Vault
 
 KEEP_ALIVE = 5.0  # seconds: uvicorn's timeout_keep_alive, which `jasette run` keeps
 PAGE_TIMEOUT = 5.0  # seconds: far longer than a page takes; a browser gives up much later
-PAGES = ("/login", "/healthz", "/static/favicon.svg")
+PAGES = ("/setup",  # no user yet: /login redirects to the first-run page
+          "/healthz", "/static/favicon.svg")
 
 
 def start_run(db_dsn: str, port: int, log: Path) -> subprocess.Popen:

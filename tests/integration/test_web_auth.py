@@ -111,3 +111,25 @@ async def test_open_redirect_refused(pool, db_dsn) -> None:
         token = csrf_of((await client.get("/login")).text)
         response = await client.post("/login", data={"email": "owner@a.test", "password": PASSWORD, "csrf": token, "next": "//evil.example/"})
         assert response.headers["location"] == "/"
+
+
+async def test_forty_parallel_wrong_passwords_are_all_counted_and_the_limit_holds(pool, db_dsn) -> None:
+    import asyncio
+
+    from inbox.users import MAX_FAILURES_PER_EMAIL
+
+    async with pool.acquire() as conn:
+        await seed(conn)
+    app = make_app(pool, db_dsn)
+    async with client_for(app) as client:
+        token = csrf_of((await client.get("/login")).text)
+        answers = await asyncio.gather(*(
+            client.post("/login", data={"email": "agent@a.test", "password": f"guess {n}", "csrf": token})
+            for n in range(40)))
+        codes = sorted(a.status_code for a in answers)
+        # Only the documented number of guesses ever reaches the password check; the rest wait 15 minutes.
+        assert codes == [401] * MAX_FAILURES_PER_EMAIL + [429] * (40 - MAX_FAILURES_PER_EMAIL)
+        blocked = await client.post("/login", data={"email": "agent@a.test", "password": PASSWORD, "csrf": token})
+        assert blocked.status_code == 429
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("select count(*) from login_failures where email = 'agent@a.test'") == MAX_FAILURES_PER_EMAIL

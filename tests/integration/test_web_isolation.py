@@ -17,7 +17,8 @@ def _mine(route) -> bool:
     return getattr(getattr(route, "endpoint", None), "__module__", "") != "web.routes_alerts"
 
 
-_NO_ID = {"/login", "/logout", "/brand", "/lang", "/", "/settings", "/settings/accounts", "/settings/saved-replies",
+_NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/settings/accounts", "/settings/saved-replies",
+          "/settings/account", "/settings/account/name", "/settings/account/password",
           "/api/items", "/api/items/changes", "/api/bulk", "/api/members", "/api/openapi.json", "/healthz", "/favicon.ico",
           # Alerts and summaries (web/routes_alerts.py): the session's brand only; their id routes
           # are tried across brands in tests/integration/test_alerts_web.py.

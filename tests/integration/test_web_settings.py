@@ -128,7 +128,7 @@ async def test_settings_page_names_platforms_links_alert_settings_and_marks_its_
 
 async def test_favicon_is_served(pool, db_dsn) -> None:
     async with client_for(make_app(pool, db_dsn)) as client:
-        assert '<link rel="icon" href="/static/favicon.svg"' in (await client.get("/login")).text
+        assert '<link rel="icon" href="/static/favicon.svg"' in (await client.get("/login", follow_redirects=True)).text  # /setup on an empty database
         moved = await client.get("/favicon.ico")
         assert (moved.status_code, moved.headers["location"]) == (301, "/static/favicon.svg")
         icon = await client.get("/static/favicon.svg")

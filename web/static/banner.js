@@ -48,8 +48,9 @@
         else if (m.t === "hello") box.dataset.live = "1";  // tests wait for this, never for time
       }
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       delete box.dataset.live;
+      if (event.code === 4401) return;  // the session ended: the next click goes to log-in
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
     };

@@ -92,7 +92,9 @@
       try { messages = JSON.parse(text); } catch (e) { return; }
       for (const m of messages) handle(m);
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
+      // 4401: the session ended (log-out elsewhere, new password, removed from the brand).
+      if (event.code === 4401) { window.location.assign("/login"); return; }
       liveState.dataset.state = "offline";
       liveState.textContent = t("Reconnecting…");
       setTimeout(connect, retry);

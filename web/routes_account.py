@@ -1,0 +1,76 @@
+"""My account: the name colleagues see, and changing the password (which ends other sessions)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from inbox import sessions, users
+from web import i18n, passwords
+from web.auth import Member, require_member
+from web.pages import render
+
+_ = i18n.gettext
+DONE = {"name": "Your name is saved.", "password": "Your password is changed. Your other sessions are closed."}
+
+
+async def _page(request: Request, member: Member, *, error: str | None = None, status_code: int = 200) -> Response:
+    done = DONE.get(request.query_params.get("done", ""))
+    return await render(request, "account.html", {"error": error, "done": _(done) if done else None},
+                        member=member, status_code=status_code)
+
+
+async def account_page(request: Request) -> Response:
+    """The account page."""
+    member = await require_member(request)
+    return await _page(request, member)
+
+
+async def save_name(request: Request) -> Response:
+    """Change the display name (1 to 100 characters)."""
+    member = await require_member(request)
+    form = await request.form()
+    name = " ".join(str(form.get("name", "")).split())
+    if not name or len(name) > 100:
+        return await _page(request, member, error=_("Enter a name (100 characters at most)."), status_code=400)
+    async with request.app.state.pool.acquire() as db:
+        await users.set_name(db, member.user_id, name)
+    return RedirectResponse("/settings/account?done=name", status_code=303)
+
+
+async def change_password(request: Request) -> Response:
+    """Check the current password (throttled like log-in), apply the policy, end the other sessions."""
+    member = await require_member(request)
+    form = await request.form()
+    current, new = str(form.get("current", ""))[:1024], str(form.get("new", ""))[:2048]
+    pool = request.app.state.pool
+    ip = request.client.host if request.client else "?"
+    async with pool.acquire() as db:
+        allowed = await users.claim_login_attempt(db, member.email, ip)
+        pw_hash = await users.password_hash(db, member.user_id)
+    if not allowed:
+        return await _page(request, member, status_code=429,
+                           error=_("Too many failed attempts. Wait 15 minutes and try again."))
+    if not await passwords.verify_async(pw_hash, current):
+        return await _page(request, member, error=_("The current password is wrong."), status_code=400)
+    async with pool.acquire() as db:
+        await users.clear_login_failures(db, member.email)
+    if new != str(form.get("confirm", "")):
+        return await _page(request, member, error=_("The two new passwords differ."), status_code=400)
+    problem = passwords.problem(new, email=member.email, name=member.name)
+    if problem is not None:
+        return await _page(request, member, error=_(problem), status_code=400)
+    new_hash = await passwords.hash_async(new)
+    async with pool.acquire() as db, db.transaction():
+        await users.set_password(db, member.user_id, new_hash)
+        # Everywhere else (another browser, a stolen cookie, open websockets) ends now.
+        await sessions.end_user_sessions(db, member.user_id, keep=str(request.session.get("sid", "")))
+    return RedirectResponse("/settings/account?done=password", status_code=303)
+
+
+routes = [
+    Route("/settings/account", account_page, methods=["GET"]),
+    Route("/settings/account/name", save_name, methods=["POST"]),
+    Route("/settings/account/password", change_password, methods=["POST"]),
+]
