@@ -96,15 +96,20 @@ async def retry(request: Request) -> Response:
 
 
 async def saved_for_item(request: Request) -> Response:
-    """GET /api/items/{item}/saved-replies: saved replies, the item's language first, filled in."""
+    """GET /api/items/{item}/saved-replies: saved replies, the item's language first, filled in.
+
+    At most one is marked `suggested` (its tone fits the item; see saved_replies.suggestion); the
+    page offers it to insert with one click and never types it into the reply box by itself.
+    """
     member = await require_member(request)
     async with request.app.state.pool.acquire() as db:
         row = await saved_replies.item_context(db, member.brand_id, item_id(request))
         if row is None:
             raise HTTPException(404, _("No such item."))
         found = await saved_replies.list_for(db, member.brand_id, row["lang"])
+    suggested = saved_replies.suggestion(found, lang=row["lang"], sentiment=row["sentiment"], answered=row["answered"])
     return JSONResponse({"saved_replies": [
-        {"id": s["id"], "lang": s["lang"], "title": s["title"],
+        {"id": s["id"], "lang": s["lang"], "title": s["title"], "suggested": s["id"] == suggested,
          "text": saved_replies.render(s["body"], author_name=row["author_name"], business=row["business"])}
         for s in found
     ]})

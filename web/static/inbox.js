@@ -156,6 +156,8 @@
     const old = list.querySelector(`li[data-reply="${Number(r.id)}"]`);
     const line = replyLine(r);
     if (old) old.replaceWith(line); else list.append(line);
+    // Known at once (before the pane reloads) so a second Ctrl+Enter asks first.
+    current.replies = [...current.replies.filter((x) => x.id !== r.id), r];
     refreshPane(); // a load already under way may predate this state: load again after it
   }
 
@@ -231,15 +233,17 @@
       el("section", {}, el("h3", { text: t("History with this person") }),
         d.history.length ? el("ul", {}, ...d.history.map(mini)) : el("p", { class: "hint", text: t("First contact.") })),
     ].filter(Boolean));
-    const first = saved.saved_replies.find((s) => s.lang === d.lang);
+    // The reply box starts empty: a suggestion (its tone fits the item, never on one already
+    // answered) is offered beside it, inserted only when someone clicks it.
+    const suggested = saved.saved_replies.find((s) => s.suggested);
+    if (suggested) {
+      savedSelect.after(" ", el("button", { type: "button", id: "suggestion", class: "suggestion", dataset: { text: suggested.text },
+        title: suggested.text, text: t("Suggested: {title}", { title: suggested.title }) }));
+    }
     if (draft) { // a refresh keeps what was being written, and its idempotency key
       document.getElementById("reply").value = draft.text;
       draftKey = draft.key;
     } else {
-      if (first) { // the saved reply in the item's language is offered first, ready to send
-        savedSelect.value = first.text;
-        document.getElementById("reply").value = first.text;
-      }
       draftKey = crypto.randomUUID();
     }
     showPresence();
@@ -269,10 +273,16 @@
     await renderPane(detail, seq, draft);
   }
 
+  function answered(d) {
+    return d.first_response_seconds !== null || d.replies.some((r) => r.action === "reply" && r.state !== "failed");
+  }
+
   async function sendReply() {
     const box = document.getElementById("reply");
     const error = document.getElementById("reply-error");
     if (!current || !box.value.trim()) return;
+    // One keystroke must not answer a customer twice: a second reply is sent only once confirmed.
+    if (answered(current) && !window.confirm(t("This comment already has a reply. Send another one?"))) return;
     error.textContent = "";
     try {
       const data = await api("POST", `/api/items/${current.id}/replies`, { body: box.value, idempotency_key: draftKey, opened_at: current.loaded_at });
@@ -304,6 +314,11 @@
   pane.addEventListener("click", async (event) => {
     const target = event.target;
     if (target.id === "send") sendReply();
+    else if (target.id === "suggestion") {
+      const box = document.getElementById("reply");
+      box.value = target.dataset.text;
+      box.focus();
+    }
     else if (target.dataset.status) await act("status", { status: target.dataset.status });
     else if (target.dataset.untag) await act("untag", { name: target.dataset.untag });
     else if (target.classList.contains("retry")) await api("POST", `/api/replies/${Number(target.dataset.reply)}/retry`, {});
