@@ -244,6 +244,12 @@ async def item_exists(conn: Conn, brand_id: int, item_id: int) -> bool:
     return bool(await conn.fetchval("select 1 from items where brand_id = $1 and id = $2", brand_id, item_id))
 
 
+async def item_platform(conn: Conn, brand_id: int, item_id: int) -> str | None:
+    """The platform of the brand's item; None when it is not the brand's."""
+    value: str | None = await conn.fetchval("select platform from items where brand_id = $1 and id = $2", brand_id, item_id)
+    return value
+
+
 async def reply_row(conn: Conn, brand_id: int, reply_id: int) -> dict[str, Any] | None:
     """One outbox row of the brand, with its author's name."""
     row = await conn.fetchrow(

@@ -9,7 +9,7 @@ import asyncio
 from browser_steps import Sender, comment, log_in
 from playwright.async_api import expect
 from polling import running_site, wordpress_account
-from web_app import SECRET, LiveServer, seed
+from web_app import SECRET, LiveServer, ingest, seed
 
 from inbox import saved_replies
 from inbox.credentials import Vault
@@ -86,3 +86,26 @@ async def test_reply_box_empty_suggestion_by_tone_and_confirm_second_reply(pool,
             assert dialogs == ["Ce commentaire a déjà une réponse. En envoyer une autre?"], dialogs
             async with pool.acquire() as conn:
                 assert await conn.fetchval("select count(*) from replies where item_id = $1", complaint) == 1
+
+
+async def test_rss_mention_shows_no_reply_box_and_no_retry(pool, db_dsn, browser) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        mention = await ingest(conn, ids["brand_a"], ids["account_a"], "Le café du coin cité dans La Presse",
+                               platform="rss", url="https://example.test/article")
+        await conn.execute(
+            """insert into replies (brand_id, item_id, action, body, state, error, idempotency_key)
+               values ($1, $2, 'reply', 'Merci!', 'failed', 'no replies', 'k-rss-browser')""", ids["brand_a"], mention)
+    with LiveServer(db_dsn) as server:
+        page = await (await browser.new_context()).new_page()
+        await log_in(page, server.url, "agent@a.test")
+        await page.locator(f'#stream li.item[data-id="{mention}"]').click()
+        await expect(page.locator("#item-body")).to_have_text("Le café du coin cité dans La Presse")
+        await expect(page.locator("#read-only")).to_have_text("On ne peut pas répondre à ce commentaire depuis Jasette.")
+        await expect(page.locator(".reply-box a", has_text="Répondre sur le site")).to_have_attribute("href", "https://example.test/article")
+        await expect(page.locator("#reply")).to_have_count(0)
+        await expect(page.locator("#send")).to_have_count(0)
+        await expect(page.locator("#replies li")).to_have_count(1)
+        await expect(page.locator("#replies button.retry")).to_have_count(0)
+        await page.keyboard.press("r")  # the reply shortcut has nowhere to go, and breaks nothing
+        await expect(page.locator("#item-body")).to_be_visible()

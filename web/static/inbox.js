@@ -141,13 +141,18 @@
                                                             : t("{name} is viewing this comment", { name: p.name })).join(" · ");
   }
 
+  function canDo(action) {
+    return Boolean(current && (action === "reply" ? current.can_reply : current.can_hide));
+  }
+
   function replyLine(r) {
     const stateText = r.state === "failed" ? `${t("failed")}: ${r.error || ""}` : t(r.state);
     const label = r.action === "reply" ? r.body : t(r.action);
     return el("li", { dataset: { reply: r.id } },
       el("span", { class: "reply-body", text: label }), " — ", el("span", { class: "reply-by", text: r.user }), " ",
       el("span", { class: `reply-state state-${r.state}`, text: stateText }),
-      r.state === "failed" ? el("button", { type: "button", class: "retry", dataset: { reply: r.id }, text: t("Retry") }) : null);
+      // A Retry only where it can work: never for a platform that takes no replies (RSS, ...).
+      r.state === "failed" && canDo(r.action) ? el("button", { type: "button", class: "retry", dataset: { reply: r.id }, text: t("Retry") }) : null);
   }
 
   function showReply(r) {
@@ -215,10 +220,13 @@
         el("label", {}, t("Assignee"), " ", assign), " ",
         el("label", {}, t("Snooze until"), " ", el("input", { type: "datetime-local", id: "snooze" }))),
       el("section", { class: "reply-box" },
-        el("h3", { text: t("Reply") }), savedSelect,
-        el("textarea", { id: "reply", "aria-label": t("Reply"), placeholder: t("Write your reply (Ctrl+Enter sends)") }),
-        el("p", { class: "error", id: "reply-error", role: "alert" }),
-        el("button", { type: "button", class: "primary", id: "send", text: t("Send") }), " ",
+        el("h3", { text: t("Reply") }),
+        ...(d.can_reply ? [savedSelect,
+          el("textarea", { id: "reply", "aria-label": t("Reply"), placeholder: t("Write your reply (Ctrl+Enter sends)") }),
+          el("p", { class: "error", id: "reply-error", role: "alert" }),
+          el("button", { type: "button", class: "primary", id: "send", text: t("Send") })]
+          : [el("p", { class: "hint", id: "read-only", text: t("Replies to this comment cannot be sent from Jasette.") }), " ",
+            link(d.url, t("Answer on the site"))]), " ",
         d.can_hide ? el("button", { type: "button", id: "hide", text: d.hidden ? t("Show again") : t("Hide on the platform") }) : null,
         el("ul", { id: "replies", class: "replies" }, ...d.replies.map(replyLine))),
       el("section", {}, el("h3", { text: t("Tags") }),
@@ -235,12 +243,12 @@
     ].filter(Boolean));
     // The reply box starts empty: a suggestion (its tone fits the item, never on one already
     // answered) is offered beside it, inserted only when someone clicks it.
-    const suggested = saved.saved_replies.find((s) => s.suggested);
+    const suggested = d.can_reply && saved.saved_replies.find((s) => s.suggested);
     if (suggested) {
       savedSelect.after(" ", el("button", { type: "button", id: "suggestion", class: "suggestion", dataset: { text: suggested.text },
         title: suggested.text, text: t("Suggested: {title}", { title: suggested.title }) }));
     }
-    if (draft) { // a refresh keeps what was being written, and its idempotency key
+    if (draft && d.can_reply) { // a refresh keeps what was being written, and its idempotency key
       document.getElementById("reply").value = draft.text;
       draftKey = draft.key;
     } else {
@@ -280,7 +288,7 @@
   async function sendReply() {
     const box = document.getElementById("reply");
     const error = document.getElementById("reply-error");
-    if (!current || !box.value.trim()) return;
+    if (!current || !box || !box.value.trim()) return;
     // One keystroke must not answer a customer twice: a second reply is sent only once confirmed.
     if (answered(current) && !window.confirm(t("This comment already has a reply. Send another one?"))) return;
     error.textContent = "";
@@ -378,7 +386,7 @@
     const key = event.key;
     if (key === "j") move(1);
     else if (key === "k") move(-1);
-    else if (key === "r" && current) { event.preventDefault(); document.getElementById("reply").focus(); }
+    else if (key === "r" && document.getElementById("reply")) { event.preventDefault(); document.getElementById("reply").focus(); }
     else if (key === "e") await act("status", { status: "done" });
     else if (key === "a") await act("assign", { user_id: state.user });
     else if (key === "x") { const row = stream.querySelector("li.item.current"); if (row) row.querySelector(".pick").click(); }
