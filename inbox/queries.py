@@ -143,7 +143,8 @@ def _where(brand_id: int, f: Filters, user_id: int | None) -> tuple[list[str], l
     if f.q and f.q.strip():
         # The stored vector uses the item's own language; stem the query both ways (and
         # unstemmed for items of no known language) so "remboursé" finds "remboursement".
-        p = arg(f.q.strip()[:200])
+        # Both sides are folded by jasette_fold (migration 0800): "cafe" finds "café".
+        p = f"jasette_fold({arg(f.q.strip()[:200])}::text)"
         clauses.append(
             f"i.search @@ (websearch_to_tsquery('french', {p}) || websearch_to_tsquery('english', {p})"
             f" || websearch_to_tsquery('simple', {p}))"
