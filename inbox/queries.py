@@ -150,7 +150,8 @@ def _where(brand_id: int, f: Filters, user_id: int | None) -> tuple[list[str], l
     if f.q and f.q.strip():
         # The stored vector uses the item's own language; stem the query both ways (and
         # unstemmed for items of no known language) so "remboursé" finds "remboursement".
-        p = arg(f.q.strip()[:200])
+        # Both sides are folded by jasette_fold (migration 0800): "cafe" finds "café".
+        p = f"jasette_fold({arg(f.q.strip()[:200])}::text)"
         clauses.append(
             f"i.search @@ (websearch_to_tsquery('french', {p}) || websearch_to_tsquery('english', {p})"
             f" || websearch_to_tsquery('simple', {p}))"
@@ -249,6 +250,12 @@ async def item_detail(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any]
 async def item_exists(conn: Conn, brand_id: int, item_id: int) -> bool:
     """True when the item is the brand's (presence must not leak another brand's ids)."""
     return bool(await conn.fetchval("select 1 from items where brand_id = $1 and id = $2", brand_id, item_id))
+
+
+async def item_platform(conn: Conn, brand_id: int, item_id: int) -> str | None:
+    """The platform of the brand's item; None when it is not the brand's."""
+    value: str | None = await conn.fetchval("select platform from items where brand_id = $1 and id = $2", brand_id, item_id)
+    return value
 
 
 async def reply_row(conn: Conn, brand_id: int, reply_id: int) -> dict[str, Any] | None:

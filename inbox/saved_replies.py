@@ -11,6 +11,11 @@ LANGS = ("fr", "en")
 _VAR = re.compile(r"\{(first_name|business|prenom|entreprise)\}")
 _GONE = "\x00"
 _GAP_BEFORE_GONE = re.compile(" *\x00")
+# What a saved reply says, read from its own words: an apology suits a complaint, thanks suit
+# praise; anything else (an answer, a policy) is never suggested on its own.
+_APOLOGY = re.compile(r"d[ée]sol[ée]|navr[ée]|excuse|regrett|sorry|apologi", re.IGNORECASE)
+_THANKS = re.compile(r"merci|thank", re.IGNORECASE)
+_TONE_FOR_SENTIMENT = {"negative": "apology", "positive": "thanks"}
 
 
 async def list_for(conn: Conn, brand_id: int, lang_first: str | None = None) -> list[dict[str, Any]]:
@@ -26,10 +31,40 @@ async def list_for(conn: Conn, brand_id: int, lang_first: str | None = None) -> 
 async def item_context(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any] | None:
     """What fills a saved reply in for one item: its language, author and brand names; None if not the brand's."""
     row = await conn.fetchrow(
-        """select coalesce(i.lang_override, i.lang) as lang, a.name as author_name, b.name as business
+        """select coalesce(i.lang_override, i.lang) as lang, a.name as author_name, b.name as business,
+                  coalesce(i.sentiment_override, i.sentiment) as sentiment,
+                  (i.first_response_at is not null or exists (
+                      select 1 from replies r where r.item_id = i.id and r.action = 'reply'
+                      and r.state <> 'failed')) as answered
            from items i join brands b on b.id = i.brand_id left join authors a on a.id = i.author_id
            where i.brand_id = $1 and i.id = $2""", brand_id, item_id)
     return dict(row) if row else None
+
+
+def tone(title: str, body: str) -> str | None:
+    """What a saved reply does: "apology", "thanks", or None (an answer, a policy...)."""
+    text = f"{title} {body}"
+    if _APOLOGY.search(text):
+        return "apology"
+    if _THANKS.search(text):
+        return "thanks"
+    return None
+
+
+def suggestion(replies: list[dict[str, Any]], *, lang: str | None, sentiment: str | None,
+               answered: bool) -> int | None:
+    """The id of the one saved reply worth offering for an item, or None.
+
+    Only in the item's language, only a reply whose tone fits the item's sentiment (thanks for
+    praise, an apology for a complaint), and never on an item someone has already answered.
+    """
+    wanted = _TONE_FOR_SENTIMENT.get(sentiment or "")
+    if answered or wanted is None:
+        return None
+    for r in replies:
+        if r["lang"] == lang and tone(r["title"], r["body"]) == wanted:
+            return int(r["id"])
+    return None
 
 
 async def create(conn: Conn, brand_id: int, lang: str, title: str, body: str) -> int:

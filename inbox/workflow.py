@@ -141,13 +141,13 @@ async def answered_since(conn: Conn, brand_id: int, item_id: int, user_id: int, 
     return row["name"] if row else None
 
 
-async def record_first_response(conn: Conn, brand_id: int, item_id: int) -> None:
-    """Stamp the item's first response time (once) and move a new item to open."""
+async def open_on_reply(conn: Conn, brand_id: int, item_id: int) -> None:
+    """Move a new item to open once a reply is queued for it.
+
+    The first response time is not stamped here: only a reply the platform accepted counts
+    (outbox.mark_sent stamps it), so a failed reply never flatters the response times.
+    """
     async with conn.transaction():
         changed = await _update(
-            conn, brand_id, [item_id],
-            "first_response_at = coalesce(first_response_at, now()),"
-            " first_response_seconds = coalesce(first_response_seconds,"
-            " greatest(0, extract(epoch from now() - created_at))::int),"
-            " status = case when status = 'new' then 'open' else status end")
+            conn, brand_id, [item_id], "status = case when status = 'new' then 'open' else status end")
         await notify_items(conn, brand_id, [], changed)

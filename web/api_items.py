@@ -103,12 +103,13 @@ async def changes(request: Request) -> Response:
                          "next": ChangeCursor.of(rows[-1]).encode() if rows else None})
 
 
-def _can_hide(platform: str) -> bool:
+def can(platform: str, action: str) -> bool:
+    """Whether the platform's collector can `action` ("reply" or "hide") from Jasette."""
     try:
         from collector.registry import collector_class
 
-        return bool(getattr(collector_class(platform), "can_hide", False))
-    except Exception:  # platform module missing or broken: offer no hide button
+        return bool(getattr(collector_class(platform), f"can_{action}", False))
+    except Exception:  # platform module missing or broken: offer no button for it
         return False
 
 
@@ -119,7 +120,8 @@ async def get_item(request: Request) -> Response:
         row = await queries.item_detail(db, member.brand_id, item_id(request))
     if row is None:
         raise HTTPException(404, _("No such item."))
-    return JSONResponse(api_json.detail(row, i18n.pick(member.ui_lang), member.timezone, can_hide=_can_hide(row["platform"])))
+    return JSONResponse(api_json.detail(row, i18n.pick(member.ui_lang), member.timezone, can_hide=can(row["platform"], "hide"),
+                                         can_reply=can(row["platform"], "reply")))
 
 
 async def _act(member: Member, db: Any, ids: list[int], action: str, data: dict[str, Any]) -> list[int]:

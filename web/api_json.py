@@ -87,7 +87,8 @@ def reply(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, An
     }
 
 
-def detail(row: dict[str, Any], lang: str, tz: str | None = None, *, can_hide: bool = False) -> dict[str, Any]:
+def detail(row: dict[str, Any], lang: str, tz: str | None = None, *, can_hide: bool = False,
+           can_reply: bool = False) -> dict[str, Any]:
     """An item with its context: parent, thread, the author's history, replies and notes."""
     out = item(row, lang, tz)
     out["parent"] = item(row["parent"], lang, tz) if row.get("parent") else None
@@ -100,4 +101,5 @@ def detail(row: dict[str, Any], lang: str, tz: str | None = None, *, can_hide: b
     ]
     out["loaded_at"] = _iso(row.get("loaded_at"))
     out["can_hide"] = can_hide
+    out["can_reply"] = can_reply
     return out

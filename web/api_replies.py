@@ -8,13 +8,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from inbox import outbox, queries, saved_replies, workflow
+from inbox.db import Conn
 from web import api_json, i18n
 from web import input as web_input
-from web.api_items import body_json, item_id
+from web.api_items import body_json, can, item_id
 from web.auth import require_member
 
 _ = i18n.gettext
 MAX_REPLY = 5_000
+
+
+async def _refuse_unless_able(db: Conn, brand_id: int, target: int, action: str) -> None:
+    """404 for another brand's item; 422 when its platform cannot take this action from Jasette."""
+    platform = await queries.item_platform(db, brand_id, target)
+    if platform is None:
+        raise HTTPException(404, _("No such item."))
+    if not can(platform, "reply" if action == "reply" else "hide"):
+        name = i18n.platform_name(platform)
+        if action == "reply":
+            raise HTTPException(422, _("{platform} takes no replies from Jasette: answer on {platform} itself.", platform=name))
+        raise HTTPException(422, _("{platform} does not let Jasette hide comments: moderate on {platform} itself.", platform=name))
 
 
 def _key(data: dict, fallback: str) -> str:
@@ -43,6 +56,7 @@ async def send_reply(request: Request) -> Response:
     key = _key(data, f"b{member.brand_id}:u{member.user_id}")
     target = item_id(request)
     async with request.app.state.pool.acquire() as db:
+        await _refuse_unless_able(db, member.brand_id, target, "reply")
         opened = data.get("opened_at")
         if isinstance(opened, str) and opened:
             since = web_input.parse_moment(opened, "UTC")
@@ -54,7 +68,7 @@ async def send_reply(request: Request) -> Response:
                                        body=text, idempotency_key=key, action="reply")
         except LookupError:
             raise HTTPException(404, _("No such item.")) from None
-        await workflow.record_first_response(db, member.brand_id, target)
+        await workflow.open_on_reply(db, member.brand_id, target)
         full = await queries.reply_row(db, member.brand_id, row["id"])
     assert full is not None
     return JSONResponse({"reply": api_json.reply(full, i18n.pick(member.ui_lang), member.timezone)}, status_code=201)
@@ -67,6 +81,7 @@ async def moderate(request: Request) -> Response:
     action = "hide" if request.url.path.endswith("/hide") else "unhide"
     key = _key(data, f"b{member.brand_id}:u{member.user_id}:{action}")
     async with request.app.state.pool.acquire() as db:
+        await _refuse_unless_able(db, member.brand_id, item_id(request), action)
         try:
             row = await outbox.enqueue(db, brand_id=member.brand_id, item_id=item_id(request), user_id=member.user_id,
                                        body="", idempotency_key=key, action=action)
@@ -82,8 +97,10 @@ async def retry(request: Request) -> Response:
     member = await require_member(request)
     reply_id = web_input.path_id(request, "reply", _("No such reply."))
     async with request.app.state.pool.acquire() as db:
-        if await queries.reply_row(db, member.brand_id, reply_id) is None:
+        found = await queries.reply_row(db, member.brand_id, reply_id)
+        if found is None:
             raise HTTPException(404, _("No such reply."))
+        await _refuse_unless_able(db, member.brand_id, found["item_id"], found["action"])
         if await outbox.retry(db, member.brand_id, reply_id) is None:
             raise HTTPException(409, _("Only a failed reply can be retried."))
         full = await queries.reply_row(db, member.brand_id, reply_id)
@@ -92,15 +109,20 @@ async def retry(request: Request) -> Response:
 
 
 async def saved_for_item(request: Request) -> Response:
-    """GET /api/items/{item}/saved-replies: saved replies, the item's language first, filled in."""
+    """GET /api/items/{item}/saved-replies: saved replies, the item's language first, filled in.
+
+    At most one is marked `suggested` (its tone fits the item; see saved_replies.suggestion); the
+    page offers it to insert with one click and never types it into the reply box by itself.
+    """
     member = await require_member(request)
     async with request.app.state.pool.acquire() as db:
         row = await saved_replies.item_context(db, member.brand_id, item_id(request))
         if row is None:
             raise HTTPException(404, _("No such item."))
         found = await saved_replies.list_for(db, member.brand_id, row["lang"])
+    suggested = saved_replies.suggestion(found, lang=row["lang"], sentiment=row["sentiment"], answered=row["answered"])
     return JSONResponse({"saved_replies": [
-        {"id": s["id"], "lang": s["lang"], "title": s["title"],
+        {"id": s["id"], "lang": s["lang"], "title": s["title"], "suggested": s["id"] == suggested,
          "text": saved_replies.render(s["body"], author_name=row["author_name"], business=row["business"])}
         for s in found
     ]})

@@ -28,6 +28,7 @@ from inbox.summary import labels, query
 from inbox.summary import render as summary_render
 from inbox.summary.period import SummaryError, last_complete_week, parse_week, week_of
 from inbox.zones import zone
+from nlp import reasons
 from web import i18n
 from web import input as web_input
 from web.auth import Member, require_member
@@ -57,11 +58,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _in_words(items: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Items with their reason codes ("urgent:legal") as the words staff read ("Menace de poursuite")."""
+    return [{**it, "reasons": [reasons.describe(r, lang) for r in it.get("reasons") or []]} for it in items]
+
+
 def _present(alert: dict[str, Any], lang: str) -> dict[str, Any]:
     details = alert["details"] or {}
     return {**alert, "label": message.words(lang).get(alert["kind"], alert["kind"]),
-            "reason": message.reason_line(alert["kind"], details, lang),
-            "terms": details.get("terms", []), "shown": details.get("items", []),
+            "reason": message.reason_line(alert["kind"], details, lang, reasons.describe),
+            "terms": details.get("terms", []), "shown": _in_words(details.get("items", []), lang),
             "failed": [d for d in alert["deliveries"] if d["state"] != "sent"]}
 
 
@@ -187,7 +193,8 @@ async def summary_page(request: Request) -> Response:
 
 def _named(summary: dict[str, Any], lang: str) -> dict[str, Any]:
     """The summary with platform and language names people read (the CSV keeps the codes)."""
-    return labels.named(summary, lang, i18n.platform_name)
+    named = labels.named(summary, lang, i18n.platform_name)
+    return {**named, "urgent": _in_words(named["urgent"], lang)}
 
 
 async def summary_csv(request: Request) -> Response:

@@ -5,10 +5,12 @@ Everything quoted from platforms is escaped by Jinja2's autoescape, never marked
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel.numbers import format_decimal
 from jinja2 import Environment
 
 _WORDS = {
@@ -96,15 +98,25 @@ def _pct(share: float) -> str:
     return f"{round(share * 100)} %"
 
 
-def reason_line(kind: str, details: dict[str, Any], lang: str) -> str:
-    """The one sentence that says why the alert fired, with its figures."""
+def _num(value: float, lang: str) -> str:
+    """One decimal in the reader's locale: "0,7" in French, "0.7" in English."""
+    return format_decimal(value, format="0.0", locale="en_CA" if lang == "en" else "fr_CA")
+
+
+def reason_line(kind: str, details: dict[str, Any], lang: str,
+                describe: Callable[[str, str], str] | None = None) -> str:
+    """The one sentence that says why the alert fired, with its figures.
+
+    `describe(code, lang)` turns reason codes into words (the web passes nlp.reasons.describe;
+    inbox may not import nlp); without it the codes show.
+    """
     en = lang == "en"
     d = details
     if kind == "negative_mention":
         n, posts = d.get("count", 0), len(d.get("groups", [])) or 1
         if n == 1:
             item = (d.get("items") or [{}])[0]
-            urgent = [r for r in item.get("reasons", []) if r.startswith("urgent:")]
+            urgent = [describe(r, lang) if describe else r for r in item.get("reasons", []) if r.startswith("urgent:")]
             signal = ", ".join(urgent) or ("priority" if en else "priorité") + f" {item.get('priority', 0)}"
             return (f"A negative comment needs you ({signal})." if en
                     else f"Un commentaire négatif a besoin de vous ({signal}).")
@@ -112,10 +124,12 @@ def reason_line(kind: str, details: dict[str, Any], lang: str) -> str:
                 else f"{n} commentaires négatifs sur {posts} publication(s) ont besoin de vous.")
     if kind == "volume_spike":
         return (f"{d['count']} items in the last {d['window_minutes']} min, against a usual "
-                f"{d['mean']:.1f} ± {d['std']:.1f} at this hour (threshold {d['threshold']:.1f}, minimum {d['min_count']})."
+                f"{_num(d['mean'], lang)} ± {_num(d['std'], lang)} at this hour (threshold {_num(d['threshold'], lang)},"
+                f" minimum {d['min_count']})."
                 if en else
                 f"{d['count']} messages dans les {d['window_minutes']} dernières minutes, contre "
-                f"{d['mean']:.1f} ± {d['std']:.1f} d'habitude à cette heure (seuil {d['threshold']:.1f}, minimum {d['min_count']}).")
+                f"{_num(d['mean'], lang)} ± {_num(d['std'], lang)} d'habitude à cette heure (seuil {_num(d['threshold'], lang)},"
+                f" minimum {d['min_count']}).")
     if kind == "sentiment_dip":
         return (f"{d['negative']} of {d['count']} items in the last {d['window_minutes']} min are negative "
                 f"({_pct(d['share'])}, threshold {_pct(d['threshold'])})." if en else

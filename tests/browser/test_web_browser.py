@@ -45,9 +45,10 @@ async def test_live_comment_reply_sent_failure_retry_and_english(pool, db_dsn, b
             await expect(row).to_be_visible(timeout=5000)
             print(f"live comment on screen after {time.monotonic() - started:.3f} s")
             await expect(row.locator(".reasons li")).to_have_count(1)
-            # Open it: the French saved reply is offered first, with the first name and business filled in.
+            # Open it: the French apology is suggested (not typed in), with the first name and business filled in.
             await row.click()
             reply_box = page.locator("#reply")
+            await page.click("#suggestion")
             await expect(reply_box).to_have_value("Bonjour Julie, désolés! L'équipe Café A")
             await reply_box.press("Control+Enter")
             state = page.locator("#replies .reply-state").first
@@ -59,6 +60,8 @@ async def test_live_comment_reply_sent_failure_retry_and_english(pool, db_dsn, b
             async with pool.acquire() as conn:
                 second = await comment(conn, site, ids["brand_a"], ids["wp"], "Personne ne répond au téléphone", author="Paul Roy")
             await page.locator(f'#stream li.item[data-id="{second}"]').click()
+            await expect(page.locator("#item-body")).to_have_text("Personne ne répond au téléphone")
+            await page.click("#suggestion")
             await expect(page.locator("#reply")).to_have_value("Bonjour Paul, désolés! L'équipe Café A")
             site.emulator.fault = __import__("emulators.base", fromlist=["Fault"]).Fault("expired_token", count=5)
             await page.click("#send")
@@ -109,6 +112,9 @@ async def test_presence_and_collision_refusal(pool, db_dsn, browser) -> None:
             await owner.locator("#reply").fill("Oui, plusieurs!")
             await owner.locator("#reply").press("Control+Enter")
             await expect(owner.locator("#replies .reply-state").first).to_have_text("en file")
+            # The agent's pane may already know of Odile's reply and ask first; saying yes, the
+            # server still refuses: Odile answered after the agent opened the comment.
+            agent.on("dialog", lambda dialog: dialog.accept())
             await agent.locator("#reply").fill("Oui, deux options.")
             await agent.click("#send")
             await expect(agent.locator("#reply-error")).to_contain_text("Odile Owner a répondu à ce commentaire")

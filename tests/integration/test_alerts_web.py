@@ -28,7 +28,7 @@ async def test_alerts_list_shows_why_items_and_failed_deliveries(pool, db_dsn):
         page = await client.get("/alerts")
         assert page.status_code == 200
         html = page.text
-        assert "Commentaire négatif" in html and "urgent:legal" in html
+        assert "Commentaire négatif" in html and "Menace de poursuite" in html and "urgent:legal" not in html
         assert f'href="/items/{item}"' in html
         assert f'href="/items/{item}">WordPress · ' in html  # the platform's name, not its code
         assert "<img src=x" not in html and "&lt;img src=x" in html

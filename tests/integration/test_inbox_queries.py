@@ -20,7 +20,8 @@ async def test_reads_answer_only_for_their_brand(pool) -> None:
         item = await ingest(conn, ids["brand_a"], ids["account_a"], "Bonjour", author="Luc Roy")
         assert await queries.item_exists(conn, ids["brand_a"], item)
         assert not await queries.item_exists(conn, ids["brand_b"], item)
-        assert await saved_replies.item_context(conn, ids["brand_a"], item) == {"lang": "fr", "author_name": "Luc Roy", "business": "Café A"}
+        assert await saved_replies.item_context(conn, ids["brand_a"], item) == {"lang": "fr", "author_name": "Luc Roy", "business": "Café A",
+                                                                                  "sentiment": "neutral", "answered": False}
         assert await saved_replies.item_context(conn, ids["brand_b"], item) is None
         alert = await alert_store.raise_test_alert(conn, await alert_store.load_brand(conn, ids["brand_a"]),
                                                    datetime.now(UTC))

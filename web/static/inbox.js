@@ -143,13 +143,18 @@
                                                             : t("{name} is viewing this comment", { name: p.name })).join(" · ");
   }
 
+  function canDo(action) {
+    return Boolean(current && (action === "reply" ? current.can_reply : current.can_hide));
+  }
+
   function replyLine(r) {
     const stateText = r.state === "failed" ? `${t("failed")}: ${r.error || ""}` : t(r.state);
     const label = r.action === "reply" ? r.body : t(r.action);
     return el("li", { dataset: { reply: r.id } },
       el("span", { class: "reply-body", text: label }), " — ", el("span", { class: "reply-by", text: r.user }), " ",
       el("span", { class: `reply-state state-${r.state}`, text: stateText }),
-      r.state === "failed" ? el("button", { type: "button", class: "retry", dataset: { reply: r.id }, text: t("Retry") }) : null);
+      // A Retry only where it can work: never for a platform that takes no replies (RSS, ...).
+      r.state === "failed" && canDo(r.action) ? el("button", { type: "button", class: "retry", dataset: { reply: r.id }, text: t("Retry") }) : null);
   }
 
   function showReply(r) {
@@ -158,6 +163,8 @@
     const old = list.querySelector(`li[data-reply="${Number(r.id)}"]`);
     const line = replyLine(r);
     if (old) old.replaceWith(line); else list.append(line);
+    // Known at once (before the pane reloads) so a second Ctrl+Enter asks first.
+    current.replies = [...current.replies.filter((x) => x.id !== r.id), r];
     refreshPane(); // a load already under way may predate this state: load again after it
   }
 
@@ -215,10 +222,13 @@
         el("label", {}, t("Assignee"), " ", assign), " ",
         el("label", {}, t("Snooze until"), " ", el("input", { type: "datetime-local", id: "snooze" }))),
       el("section", { class: "reply-box" },
-        el("h3", { text: t("Reply") }), savedSelect,
-        el("textarea", { id: "reply", "aria-label": t("Reply"), placeholder: t("Write your reply (Ctrl+Enter sends)") }),
-        el("p", { class: "error", id: "reply-error", role: "alert" }),
-        el("button", { type: "button", class: "primary", id: "send", text: t("Send") }), " ",
+        el("h3", { text: t("Reply") }),
+        ...(d.can_reply ? [savedSelect,
+          el("textarea", { id: "reply", "aria-label": t("Reply"), placeholder: t("Write your reply (Ctrl+Enter sends)") }),
+          el("p", { class: "error", id: "reply-error", role: "alert" }),
+          el("button", { type: "button", class: "primary", id: "send", text: t("Send") })]
+          : [el("p", { class: "hint", id: "read-only", text: t("Replies to this comment cannot be sent from Jasette.") }), " ",
+            link(d.url, t("Answer on the site"))]), " ",
         d.can_hide ? el("button", { type: "button", id: "hide", text: d.hidden ? t("Show again") : t("Hide on the platform") }) : null,
         el("ul", { id: "replies", class: "replies" }, ...d.replies.map(replyLine))),
       el("section", {}, el("h3", { text: t("Tags") }),
@@ -233,15 +243,17 @@
       el("section", {}, el("h3", { text: t("History with this person") }),
         d.history.length ? el("ul", {}, ...d.history.map(mini)) : el("p", { class: "hint", text: t("First contact.") })),
     ].filter(Boolean));
-    const first = saved.saved_replies.find((s) => s.lang === d.lang);
-    if (draft) { // a refresh keeps what was being written, and its idempotency key
+    // The reply box starts empty: a suggestion (its tone fits the item, never on one already
+    // answered) is offered beside it, inserted only when someone clicks it.
+    const suggested = d.can_reply && saved.saved_replies.find((s) => s.suggested);
+    if (suggested) {
+      savedSelect.after(" ", el("button", { type: "button", id: "suggestion", class: "suggestion", dataset: { text: suggested.text },
+        title: suggested.text, text: t("Suggested: {title}", { title: suggested.title }) }));
+    }
+    if (draft && d.can_reply) { // a refresh keeps what was being written, and its idempotency key
       document.getElementById("reply").value = draft.text;
       draftKey = draft.key;
     } else {
-      if (first) { // the saved reply in the item's language is offered first, ready to send
-        savedSelect.value = first.text;
-        document.getElementById("reply").value = first.text;
-      }
       draftKey = crypto.randomUUID();
     }
     showPresence();
@@ -271,10 +283,16 @@
     await renderPane(detail, seq, draft);
   }
 
+  function answered(d) {
+    return d.first_response_seconds !== null || d.replies.some((r) => r.action === "reply" && r.state !== "failed");
+  }
+
   async function sendReply() {
     const box = document.getElementById("reply");
     const error = document.getElementById("reply-error");
-    if (!current || !box.value.trim()) return;
+    if (!current || !box || !box.value.trim()) return;
+    // One keystroke must not answer a customer twice: a second reply is sent only once confirmed.
+    if (answered(current) && !window.confirm(t("This comment already has a reply. Send another one?"))) return;
     error.textContent = "";
     try {
       const data = await api("POST", `/api/items/${current.id}/replies`, { body: box.value, idempotency_key: draftKey, opened_at: current.loaded_at });
@@ -306,6 +324,11 @@
   pane.addEventListener("click", async (event) => {
     const target = event.target;
     if (target.id === "send") sendReply();
+    else if (target.id === "suggestion") {
+      const box = document.getElementById("reply");
+      box.value = target.dataset.text;
+      box.focus();
+    }
     else if (target.dataset.status) await act("status", { status: target.dataset.status });
     else if (target.dataset.untag) await act("untag", { name: target.dataset.untag });
     else if (target.classList.contains("retry")) await api("POST", `/api/replies/${Number(target.dataset.reply)}/retry`, {});
@@ -365,7 +388,7 @@
     const key = event.key;
     if (key === "j") move(1);
     else if (key === "k") move(-1);
-    else if (key === "r" && current) { event.preventDefault(); document.getElementById("reply").focus(); }
+    else if (key === "r" && document.getElementById("reply")) { event.preventDefault(); document.getElementById("reply").focus(); }
     else if (key === "e") await act("status", { status: "done" });
     else if (key === "a") await act("assign", { user_id: state.user });
     else if (key === "x") { const row = stream.querySelector("li.item.current"); if (row) row.querySelector(".pick").click(); }
