@@ -1,8 +1,10 @@
 """Throughput of the NLP stage: `python bench/nlp.py [--items N] [--workers W]` prints one JSON object.
 
 Measures items/s of the whole stage through nlp.pool.Analyzer with W worker processes (batches
-of 500, as the collector sends them), the same stage in one process, and the naive pipeline
-(langdetect.detect, then TextBlob or textblob-fr polarity) on the same comments in the same run.
+of 500, as the collector sends them), the same stage in one process, the full path (sentence
+encoder blended in, one process, as the background re-scoring runs it; `--full-items 0` skips it)
+and the naive pipeline (langdetect.detect, then TextBlob or textblob-fr polarity) on the same
+comments in the same run.
 Comments are generated from bilingual templates (no data files needed), seeded for repeatability.
 """
 
@@ -84,9 +86,9 @@ def naive(text: str) -> tuple[str, float]:
     return lang, TextBlob(text).sentiment.polarity
 
 
-async def _pool_rate(docs: list[Document], workers: int, batch: int) -> float:
-    async with Analyzer(workers=workers) as analyzer:
-        await analyzer.analyze_batch(docs[: workers * 200])  # workers started and warm
+async def _pool_rate(docs: list[Document], workers: int, batch: int, model: str = "fast") -> float:
+    async with Analyzer(workers=workers, model=model) as analyzer:
+        await analyzer.analyze_batch(docs[: max(1, workers) * (200 if model == "fast" else 8)])  # started and warm
         started = time.perf_counter()
         for i in range(0, len(docs), batch):
             await analyzer.analyze_batch(docs[i : i + batch])
@@ -100,6 +102,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--naive-items", type=int, default=1500)
+    parser.add_argument("--full-items", type=int, default=300, help="comments for the full path (0: skip it)")
     args = parser.parse_args()
     docs = comments(args.items)
     pool_rate = asyncio.run(_pool_rate(docs, args.workers, args.batch))
@@ -115,6 +118,9 @@ def main() -> int:
     for d in naive_docs:
         naive(d.text)
     naive_rate = len(naive_docs) / (time.perf_counter() - started)
+    full_rate = None
+    if args.full_items > 0:
+        full_rate = round(asyncio.run(_pool_rate(docs[: args.full_items], 1, 32, "full")), 1)
     print(
         json.dumps(
             {
@@ -123,6 +129,7 @@ def main() -> int:
                 "batch": args.batch,
                 "items_per_s": round(pool_rate),
                 "single_process_items_per_s": round(single_rate),
+                "full_path_items_per_s": full_rate,
                 "naive_items_per_s": round(naive_rate),
                 "ratio_vs_naive": round(pool_rate / naive_rate, 2),
                 "target_items_per_s": 8000,

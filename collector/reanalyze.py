@@ -1,5 +1,6 @@
 """The catch-up job: analyse items stored while the NLP stage was off, missing or failing
-(analyzed_at null), oldest first, and tell the inbox they changed."""
+(analyzed_at null), oldest first, and tell the inbox they changed. And the re-scoring job: the
+full NLP path (sentence encoder) reads again what the fast layer read at ingest, least sure first."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import asyncpg
 
 from collector.clock import utcnow
 from collector.pipeline import Analyzer, analysis_of, document
-from inbox import analysis
+from inbox import analysis, rescore
 from inbox.types import Analysis
 from nlp.types import Document
 
@@ -74,3 +75,26 @@ async def reanalyze_all(pool: asyncpg.Pool, analyzer: Analyzer, *, batch_size: i
         total += done
         if done == 0:
             return total
+
+
+async def rescore_once(
+    pool: asyncpg.Pool, analyzer: Analyzer, *, batch_size: int = 32, clock: Callable[[], datetime] = utcnow
+) -> int:
+    """Re-score one batch with the full path (analyzer's model "full"); return how many items were read."""
+    async with pool.acquire() as conn:
+        rows = await rescore.due(conn, batch_size)
+    if not rows:
+        return 0
+    now = clock()
+    docs = [
+        document(
+            r["body"], followers=r["followers"], already_replied=r["from_business"] or r["already_replied"],
+            created_at=r["created_at"], now=now, expected_langs=r["expected_langs"],
+            response_target_minutes=r["response_target_minutes"],
+        )
+        for r in rows
+    ]
+    analyses = await _analyses(analyzer, docs, [r["id"] for r in rows])
+    async with pool.acquire() as conn:
+        await rescore.store_rescored(conn, rows, analyses)
+    return len(rows)

@@ -23,7 +23,7 @@ from collector.outbox_worker import OutboxWorker
 from collector.pipeline import Analyzer
 from collector.poller import LEASE_SECONDS as POLL_LEASE_SECONDS
 from collector.poller import Poller
-from collector.reanalyze import reanalyze_once
+from collector.reanalyze import reanalyze_once, rescore_once
 from collector.registry import collector_class
 from inbox import accounts, netguard, outbox
 from inbox.credentials import Vault
@@ -201,6 +201,30 @@ async def _reanalyze_loop(pool: asyncpg.Pool, analyzer: Analyzer, stop: asyncio.
         await _nap(sleep, idle, stop)
 
 
+async def _rescore_loop(pool: asyncpg.Pool, analyzer: Analyzer, stop: asyncio.Event, sleep: Any, clock: Any, watch: _DatabaseWatch) -> None:
+    """The full NLP path re-scores what the fast layer read, least sure first, while there is any."""
+    broken = False
+    while not stop.is_set():
+        idle = REANALYZE_IDLE_SECONDS
+        try:
+            if await rescore_once(pool, analyzer, clock=clock):
+                idle = 0.0
+            watch.ok("rescore")
+        except _DB_ERRORS as exc:
+            watch.failed("rescore", exc)
+            idle = DB_RETRY_SECONDS
+        except Exception as exc:
+            if not broken:
+                log.warning("re-scoring with the full NLP path failed (%s); the fast readings stay meanwhile", exc)
+            broken = True
+            idle = REANALYZE_IDLE_SECONDS * 12
+        else:
+            if broken:
+                log.warning("re-scoring with the full NLP path works again")
+            broken = False
+        await _nap(sleep, idle, stop)
+
+
 async def _clock_loop(clock: DatabaseClock, pool: asyncpg.Pool, stop: asyncio.Event, sleep: Any) -> None:
     while not stop.is_set():
         await _nap(sleep, SYNC_SECONDS, stop)
@@ -217,6 +241,7 @@ async def run_worker(
     worker_id: str,
     concurrency: int = 4,
     analyzer: Analyzer | None = None,
+    full_analyzer: Analyzer | None = None,
     stop: asyncio.Event,
     clock: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -254,6 +279,8 @@ async def run_worker(
         ]
         if analyzer is not None:
             tasks.append(asyncio.create_task(_reanalyze_loop(pool, analyzer, stop, sleep, clock, watch), name="reanalyze"))
+        if full_analyzer is not None:
+            tasks.append(asyncio.create_task(_rescore_loop(pool, full_analyzer, stop, sleep, clock, watch), name="rescore"))
         if isinstance(clock, DatabaseClock):
             tasks.append(asyncio.create_task(_clock_loop(clock, pool, stop, sleep), name="clock"))
         log.info("worker %s started (%d accounts at a time)", worker_id, concurrency)

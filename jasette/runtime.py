@@ -130,17 +130,29 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
     """Collectors, reply outbox, re-analysis, alerts and summaries until `stop` is set."""
     from collector.worker import run_worker
     from inbox.alerts.worker import run_alerts_worker
+    from nlp.encoder import EncoderMissing
     from nlp.pool import Analyzer
     from web.i18n import platform_name
 
     name = worker_id or f"{socket.gethostname()}-{os.getpid()}"
+    full: Analyzer | None = None
+    if settings.nlp_full:
+        try:
+            # One process: re-scoring is background work and must leave the cores to ingest.
+            full = Analyzer(workers=1, model="full")
+        except EncoderMissing as exc:
+            log.warning("items keep the fast NLP reading: %s", exc)
     async with Analyzer(workers=settings.nlp_workers) as analyzer:
-        await asyncio.gather(
-            run_worker(pool, vault, worker_id=name, concurrency=settings.worker_concurrency,
-                       analyzer=analyzer, stop=stop, policy=settings.policy),
-            run_alerts_worker(pool, smtp=settings.smtp, base_url=settings.base_url, stop=stop, dsn=dsn,
-                              platform_name=platform_name, policy=settings.policy),
-        )
+        try:
+            await asyncio.gather(
+                run_worker(pool, vault, worker_id=name, concurrency=settings.worker_concurrency,
+                           analyzer=analyzer, full_analyzer=full, stop=stop, policy=settings.policy),
+                run_alerts_worker(pool, smtp=settings.smtp, base_url=settings.base_url, stop=stop, dsn=dsn,
+                                  platform_name=platform_name, policy=settings.policy),
+            )
+        finally:
+            if full is not None:
+                await full.close()
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

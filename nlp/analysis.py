@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from . import language, lexicon, priority, sentiment, signals, slang, spam
+from . import encoder, language, lexicon, priority, sentiment, signals, slang, spam
 from .text import clean
 from .tokens import tokenize
 from .types import DEFAULT_LANGS, DEFAULT_RESPONSE_TARGET_SECONDS, Result
@@ -26,8 +26,13 @@ def analyze(
     age_seconds: float | None = None,
     response_target_seconds: float = DEFAULT_RESPONSE_TARGET_SECONDS,
     expected_langs: Sequence[str] | str = DEFAULT_LANGS,
+    vector: Sequence[float] | None = None,
 ) -> Result:
-    """Return the language, sentiment, priority, reasons, spam flag and evidence of text."""
+    """Return the language, sentiment, priority, reasons, spam flag and evidence of text.
+
+    vector: the text's embedding by nlp.encoder (the full path); its head's reading is blended
+    with the learned layer's. Without it, the fast path.
+    """
     del platform  # accepted for callers' convenience; no platform-specific rule exists by design
     if not isinstance(text, str):
         text = "" if text is None else str(text)
@@ -41,7 +46,13 @@ def analyze(
     # signal leaves it out.
     senses = slang.senses(tokens, lexicon.get(lang), cleaned.lower())
     if lang in _SENTIMENT_LANGS:
-        label, polarity, evidence = sentiment.analyze(cleaned, lang, tokens=tokens, senses=senses)
+        encoded = None
+        if vector is not None:
+            head = encoder.head_probabilities(vector, lang)
+            encoded = None if head is None else (head, encoder.blend_weight())
+        label, polarity, evidence = sentiment.analyze(cleaned, lang, tokens=tokens, senses=senses, encoded=encoded)
+        if encoded is not None:
+            evidence = evidence + ["encoder"]
     else:
         # Undetermined or another language: a short "meh" or "merci 🙏" is still read, with the
         # rules of whichever of French and English finds more in it (emoji count in both).

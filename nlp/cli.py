@@ -14,6 +14,7 @@ import json
 import sys
 from typing import Any, BinaryIO
 
+from .encoder import EncoderMissing
 from .pool import Analyzer
 from .reasons import describe
 from .types import Document
@@ -26,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the analyze command's options to parser."""
     parser.add_argument("--workers", type=int, default=0, help="worker processes (0: analyse in this process)")
     parser.add_argument("--ui-lang", choices=("fr", "en"), default="fr", help="language of reasons_text")
+    parser.add_argument("--model", choices=("fast", "full"), default="fast",
+                        help="fast: the learned layer (ingest's path); full: blended with the sentence encoder, slower")
     parser.add_argument("--expected-langs", default="fr,en", help="the brand's languages, comma-separated")
 
 
@@ -67,7 +70,7 @@ def _dump(obj: dict[str, Any]) -> bytes:
 
 async def _stream(args: argparse.Namespace, source: BinaryIO, sink: BinaryIO) -> None:
     expected = tuple(x.strip() for x in args.expected_langs.split(",") if x.strip()) or ("fr", "en")
-    async with Analyzer(workers=args.workers) as analyzer:
+    async with Analyzer(workers=args.workers, model=getattr(args, "model", "fast")) as analyzer:
         batch: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
         number = 0
 
@@ -104,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(_stream(args, sys.stdin.buffer, sys.stdout.buffer))
     except BrokenPipeError:
         return 0
+    except EncoderMissing as exc:
+        print(f"jasette analyze: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -22,7 +22,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 
+from . import encoder
 from .analysis import analyze, warm_up
+from .text import clean
 from .types import Document, Result
 
 _MIN_CHUNK = 64
@@ -34,8 +36,11 @@ _CHUNKS_PER_WORKER = 2
 _PRELOAD = ["nlp.pool", "langdetect", "lingua", "textblob", "textblob_fr"]
 
 
-def analyze_doc(doc: Document) -> Result:
-    """Return analyze() of one document."""
+MODELS = ("fast", "full")
+
+
+def analyze_doc(doc: Document, vector: list[float] | None = None) -> Result:
+    """Return analyze() of one document (vector: its embedding, for the full path)."""
     return analyze(
         doc.text,
         followers=doc.followers,
@@ -43,20 +48,29 @@ def analyze_doc(doc: Document) -> Result:
         age_seconds=doc.age_seconds,
         response_target_seconds=doc.response_target_seconds,
         expected_langs=doc.expected_langs,
+        vector=vector,
     )
 
 
-def analyze_docs(docs: list[Document]) -> list[Result]:
-    """Return analyze_doc() of each document, in order (the unit of work sent to a worker)."""
-    return [analyze_doc(d) for d in docs]
+def analyze_docs(docs: list[Document], model: str = "fast") -> list[Result]:
+    """Return analyze_doc() of each document, in order (the unit of work sent to a worker).
+
+    model "full" embeds the batch with the sentence encoder first (nlp.encoder).
+    """
+    if model != "full":
+        return [analyze_doc(d) for d in docs]
+    vectors = encoder.load().encode([clean(d.text) for d in docs])
+    return [analyze_doc(d, v) for d, v in zip(docs, vectors)]
 
 
-def _init_worker(owner: int) -> None:
+def _init_worker(owner: int, model: str = "fast") -> None:
     _end_with(owner)
     # Ctrl+C reaches the whole process group: the owner handles it and stops the pool in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Models and lexicons load once per worker process, before the first batch arrives.
     warm_up()
+    if model == "full":
+        encoder.load()
 
 
 def _end_with(owner: int) -> None:
@@ -105,25 +119,35 @@ def _context() -> BaseContext:
 
 
 class Analyzer:
-    """Runs analyze() over batches in `workers` processes (0: in this process, for tests and tiny loads)."""
+    """Runs analyze() over batches in `workers` processes (0: in this process, for tests and tiny loads).
 
-    def __init__(self, workers: int = 2) -> None:
+    model "fast" is the learned layer alone (the hot path); "full" blends in the sentence encoder
+    (background re-scoring). A full Analyzer checks the encoder's package at once: EncoderMissing.
+    """
+
+    def __init__(self, workers: int = 2, model: str = "fast") -> None:
+        if model not in MODELS:
+            raise ValueError(f"unknown NLP model {model!r}: choose fast or full")
+        self.model = model
+        if model == "full":
+            # EncoderMissing here, in the caller, rather than as a traceback from a worker.
+            encoder.check()
         self.workers = max(0, int(workers))
         self._pool: ProcessPoolExecutor | None = None
         if self.workers:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
-                                             initializer=_init_worker, initargs=(os.getpid(),))
+                                             initializer=_init_worker, initargs=(os.getpid(), model))
 
     async def analyze_batch(self, docs: list[Document]) -> list[Result]:
         """Return the analysis of each doc, in order."""
         if not docs:
             return []
         if self._pool is None:
-            return analyze_docs(docs)
+            return analyze_docs(docs, self.model)
         size = max(_MIN_CHUNK, -(-len(docs) // (self.workers * _CHUNKS_PER_WORKER)))
         loop = asyncio.get_running_loop()
         chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
-        parts = await asyncio.gather(*(loop.run_in_executor(self._pool, analyze_docs, c) for c in chunks))
+        parts = await asyncio.gather(*(loop.run_in_executor(self._pool, analyze_docs, c, self.model) for c in chunks))
         return [result for part in parts for result in part]
 
     async def close(self) -> None:

@@ -135,8 +135,13 @@ def analyze(
     learned: bool = True,
     tokens: list[Token] | None = None,
     senses: dict[int, str] | None = None,
+    encoded: tuple[tuple[float, float, float], float] | None = None,
 ) -> tuple[str, float, list[str]]:
-    """Return (label, polarity, evidence) for cleaned text in lang; learned=False for rules alone."""
+    """Return (label, polarity, evidence) for cleaned text in lang; learned=False for rules alone.
+
+    encoded: the sentence encoder's probabilities and their share (nlp.encoder, the full path),
+    blended with the learned layer's before the rules have their say.
+    """
     tokens, reading = reading_of(text, lang, tokens, senses)
     evidence = reading.evidence
     learned_model = model.load(lang) if learned and lang in ("en", "fr") else None
@@ -146,6 +151,11 @@ def analyze(
         return label, round(polarity, 3), evidence
     features = model_features(text, lang, tokens, reading)
     p_neg, p_neu, p_pos = model.probabilities(learned_model, features)
+    if encoded is not None:
+        (e_neg, e_neu, e_pos), share = encoded
+        p_neg, p_neu, p_pos = (
+            (1 - share) * p_neg + share * e_neg, (1 - share) * p_neu + share * e_neu, (1 - share) * p_pos + share * e_pos
+        )
     probs = (p_neg, p_neu, p_pos)
     index = decide(probs, rules_verdict(reading, content_words(features)))
     if probs[index] < max(probs):

@@ -25,6 +25,7 @@ DOCUMENTED: dict[str, tuple[str, str]] = {
     "JASETTE_HTTPS": ("0", "1 when served behind HTTPS: session cookies get the Secure flag"),
     "JASETTE_WORKER_CONCURRENCY": ("4", "Accounts one worker polls at the same time"),
     "JASETTE_NLP_WORKERS": ("2", "Processes of the NLP stage in each worker (0: in-process)"),
+    "JASETTE_NLP_FULL": ("1", "1: one more process per worker re-scores items with the sentence encoder (nlp/README.md); 0: fast layer only"),
     "JASETTE_LOG_LEVEL": ("INFO", "Logging level: DEBUG, INFO, WARNING, ERROR"),
     "JASETTE_SMTP_HOST": ("(unset: no e-mail)", "SMTP server for alerts and weekly summaries"),
     "JASETTE_SMTP_PORT": ("587", "SMTP port"),
@@ -75,6 +76,7 @@ class Settings:
     https: bool = False
     worker_concurrency: int = 4
     nlp_workers: int = 2
+    nlp_full: bool = True
     log_level: str = "INFO"
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     meta_app_secret: str | None = field(default=None, repr=False)
@@ -105,6 +107,7 @@ class Settings:
             https=_flag(env, "JASETTE_HTTPS", False),
             worker_concurrency=max(1, _int(env, "JASETTE_WORKER_CONCURRENCY", 4)),
             nlp_workers=max(0, _int(env, "JASETTE_NLP_WORKERS", 2)),
+            nlp_full=_flag(env, "JASETTE_NLP_FULL", True),
             log_level=level,
             smtp=SmtpConfig(
                 host=env.get("JASETTE_SMTP_HOST") or None,
