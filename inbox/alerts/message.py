@@ -122,6 +122,23 @@ def reason_line(kind: str, details: dict[str, Any], lang: str,
                     else f"Un commentaire négatif a besoin de vous ({signal}).")
         return (f"{n} negative comments on {posts} post(s) need you." if en
                 else f"{n} commentaires négatifs sur {posts} publication(s) ont besoin de vous.")
+    try:
+        return _figures_line(kind, d, lang, en)
+    except (KeyError, TypeError, ValueError):
+        # An alert stored without its figures (an older version, a hand-made row): say what it is.
+        return _GENERIC.get(kind, _GENERIC["test"])[0 if en else 1]
+
+
+# What an alert says when its figures are missing: (English, French).
+_GENERIC: dict[str, tuple[str, str]] = {
+    "volume_spike": ("Unusually many comments at this hour.", "Nombre inhabituel de messages à cette heure."),
+    "sentiment_dip": ("Unusually many negative comments.", "Proportion inhabituelle de messages négatifs."),
+    "test": ("This is a test: Jasette can reach you on this channel.",
+             "Ceci est un test : Jasette peut vous joindre par ce canal."),
+}
+
+
+def _figures_line(kind: str, d: dict[str, Any], lang: str, en: bool) -> str:
     if kind == "volume_spike":
         return (f"{d['count']} items in the last {d['window_minutes']} min, against a usual "
                 f"{_num(d['mean'], lang)} ± {_num(d['std'], lang)} at this hour (threshold {_num(d['threshold'], lang)},"
@@ -139,8 +156,7 @@ def reason_line(kind: str, details: dict[str, Any], lang: str,
         n = len(d.get("alerts", []))
         return (f"{n} alert(s) held during the quiet hours." if en
                 else f"{n} alerte(s) retenue(s) pendant les heures calmes.")
-    return ("This is a test: Jasette can reach you on this channel." if en
-            else "Ceci est un test : Jasette peut vous joindre par ce canal.")
+    return _GENERIC["test"][0 if en else 1]
 
 
 def title(kind: str, details: dict[str, Any], lang: str, brand_name: str) -> str:

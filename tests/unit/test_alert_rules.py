@@ -136,3 +136,13 @@ def test_webhook_signature_verifies_and_rejects_tampering():
 def test_terms_drop_stop_words_elisions_and_digits():
     assert words("L'attente était interminable, j'ai attendu 45 minutes") == ["attente", "interminable", "attendu", "minutes"]
     assert top_terms(["Service lent", "service lent lent", "Great service"], limit=2) == ["service", "lent"]
+
+
+@pytest.mark.parametrize("kind", ["volume_spike", "sentiment_dip", "negative_mention", "digest", "test"])
+@pytest.mark.parametrize("details", [{}, {"count": "x"}, {"count": 3, "mean": None}])
+def test_an_alert_without_its_figures_still_reads_as_a_sentence(kind, details):
+    # An alert stored without figures once made /alerts answer 500 (KeyError on 'count').
+    for lang in ("fr", "en"):
+        line = message.reason_line(kind, details, lang)
+        assert line.endswith(".") and "{" not in line
+    assert message.reason_line("volume_spike", {}, "fr") == "Nombre inhabituel de messages à cette heure."
