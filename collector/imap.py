@@ -33,10 +33,9 @@ import hashlib
 import imaplib
 import logging
 import re
-import socket
 import ssl
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, getaddresses
 from typing import Any, ClassVar
@@ -45,6 +44,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import aiosmtplib
 
+from collector import imap_wire
 from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
 from collector.mail import MONTHS, Reading, decode_header, header_text, read_message, split_mbox, strip_quoted
 from inbox import netguard
@@ -108,65 +108,6 @@ def parse(body: bytes | str) -> list[NewItem]:
     return items
 
 
-def _internaldate(meta: bytes) -> datetime | None:
-    match = re.search(rb'INTERNALDATE "\s?(\d{1,2})-(\w{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"', meta)
-    if not match:
-        return None
-    day, month, year, hh, mm, ss, sign, oh, om = (g.decode() for g in match.groups())
-    zone = timezone((1 if sign == "+" else -1) * timedelta(hours=int(oh), minutes=int(om)))
-    try:
-        return datetime(int(year), MONTHS.index(month.capitalize()) + 1, int(day), int(hh), int(mm), int(ss), tzinfo=zone)
-    except ValueError:
-        return None
-
-
-def _fetched(data: list[Any]) -> list[tuple[int, int, datetime | None, bytes]]:
-    # imaplib gives (prefix, literal) tuples, each followed by the rest of that FETCH line; items
-    # may come before or after the literal (RFC 3501 section 7.4.2 sets no order).
-    out = []
-    for index, part in enumerate(data):
-        if not isinstance(part, tuple):
-            continue
-        meta = part[0] + (data[index + 1] if index + 1 < len(data) and isinstance(data[index + 1], bytes) else b"")
-        uid = re.search(rb"UID (\d+)", meta)
-        size = re.search(rb"RFC822\.SIZE (\d+)", meta)
-        if uid:
-            out.append((int(uid.group(1)), int(size.group(1)) if size else len(part[1]), _internaldate(meta), part[1]))
-    return out
-
-
-def _check(answer: tuple[str, list[Any]], what: str) -> list[Any]:
-    typ, data = answer
-    if typ != "OK":
-        text = b" ".join(d for d in data if isinstance(d, bytes))
-        raise FetchFailed(f"{what}: {typ} {text[:200]!r}")
-    return data
-
-
-class _GuardedImap(imaplib.IMAP4):
-    """IMAP over a connection to an address the policy allows."""
-
-    def __init__(self, policy: netguard.Policy, host: str, port: int, timeout: float) -> None:
-        self.policy = policy
-        super().__init__(host, port, timeout=timeout)
-
-    def _create_socket(self, timeout: float | None) -> socket.socket:
-        return netguard.connect(self.host, self.port, self.policy, timeout)
-
-
-class _GuardedImapSsl(imaplib.IMAP4_SSL):
-    """IMAPS over a connection to an address the policy allows; the certificate is checked for the name."""
-
-    def __init__(self, policy: netguard.Policy, host: str, port: int, *, ssl_context: ssl.SSLContext, timeout: float) -> None:
-        self.policy = policy
-        super().__init__(host, port, ssl_context=ssl_context, timeout=timeout)
-
-    def _create_socket(self, timeout: float | None) -> socket.socket:
-        sock = netguard.connect(self.host, self.port, self.policy, timeout)
-        context: ssl.SSLContext = self.ssl_context
-        return context.wrap_socket(sock, server_hostname=self.host)
-
-
 class ImapCollector(Collector):
     """One mailbox that receives newsletter replies; answers go out over SMTP."""
 
@@ -206,9 +147,9 @@ class ImapCollector(Collector):
         try:
             if url.scheme == "imaps":
                 context = ssl.create_default_context()
-                imap: imaplib.IMAP4 = _GuardedImapSsl(self.policy, url.hostname, url.port or 993, ssl_context=context, timeout=self.timeout)
+                imap: imaplib.IMAP4 = imap_wire.GuardedImapSsl(self.policy, url.hostname, url.port or 993, ssl_context=context, timeout=self.timeout)
             else:
-                imap = _GuardedImap(self.policy, url.hostname, url.port or 143, timeout=self.timeout)
+                imap = imap_wire.GuardedImap(self.policy, url.hostname, url.port or 143, timeout=self.timeout)
         except netguard.AddressNotAllowed as exc:
             raise FetchFailed(f"cannot open {url.hostname}: {netguard.NOT_ALLOWED}") from exc
         except (OSError, imaplib.IMAP4.error) as exc:
@@ -262,14 +203,14 @@ class ImapCollector(Collector):
         problems: list[str] = []
         last_uid = int(cursor.get("last_uid", 0))
         if cursor.get("uidvalidity") == validity:
-            data = _check(imap.uid("SEARCH", "UID", f"{last_uid + 1}:*"), "search")
+            data = imap_wire.check(imap.uid("SEARCH", "UID", f"{last_uid + 1}:*"), "search")
         else:
             since = self.clock() - self.lookback
             if cursor.get("last_date"):
                 since = datetime.fromisoformat(cursor["last_date"]) - timedelta(days=1)
                 problems.append(f"UIDVALIDITY of {self.folder} changed: reading again from {since:%Y-%m-%d}")
             last_uid = 0
-            data = _check(imap.uid("SEARCH", "SINCE", f"{since.day}-{MONTHS[since.month - 1]}-{since.year}"), "search")
+            data = imap_wire.check(imap.uid("SEARCH", "SINCE", f"{since.day}-{MONTHS[since.month - 1]}-{since.year}"), "search")
         # "n:*" always matches the last message, even below n (section 6.4.8): filter here.
         uids = sorted(int(u) for u in b" ".join(d for d in data if d).split() if int(u) > last_uid)
         take, more = uids[: self.batch_size], len(uids) > self.batch_size
@@ -280,7 +221,8 @@ class ImapCollector(Collector):
         last_date = cursor.get("last_date")
         if take:
             spec = ",".join(str(u) for u in take)
-            fetched = _fetched(_check(imap.uid("FETCH", spec, f"(UID RFC822.SIZE INTERNALDATE BODY.PEEK[]<0.{self.max_bytes}>)"), "fetch"))
+            wanted = f"(UID RFC822.SIZE INTERNALDATE BODY.PEEK[]<0.{self.max_bytes}>)"
+            fetched = imap_wire.fetched(imap_wire.check(imap.uid("FETCH", spec, wanted), "fetch"))
             automatic = 0
             missing = set(take) - {entry[0] for entry in fetched}
             if missing:
@@ -325,14 +267,14 @@ class ImapCollector(Collector):
     def _find(self, imap: imaplib.IMAP4, folder: str, message_id: str) -> list[bytes]:
         if self._examine(imap, folder) is None:
             return []
-        data = _check(imap.uid("SEARCH", "HEADER", "Message-ID", _quote(message_id)), "search")
+        data = imap_wire.check(imap.uid("SEARCH", "HEADER", "Message-ID", _quote(message_id)), "search")
         return b" ".join(d for d in data if d).split()
 
     def _parent_headers(self, imap: imaplib.IMAP4, parent: str) -> bytes:
         uids = self._find(imap, self.folder, parent)
         if not uids:
             raise Refused(f"the message {parent} is no longer in {self.folder}")
-        data = _check(imap.uid("FETCH", uids[0].decode(), "(BODY.PEEK[HEADER])"), "fetch")
+        data = imap_wire.check(imap.uid("FETCH", uids[0].decode(), "(BODY.PEEK[HEADER])"), "fetch")
         return next((part[1] for part in data if isinstance(part, tuple)), b"")
 
     def _compose(self, headers: bytes, parent: str, text: str, key: str) -> EmailMessage:
@@ -374,7 +316,7 @@ class ImapCollector(Collector):
                 self._parent_headers(imap, parent_external_id), parent_external_id, text, idempotency_key
             )
             raw = composed.as_bytes(policy=composed.policy.clone(linesep="\r\n"))
-            _check(imap.append(_quote(self.sent_folder), r"(\Seen)", None, raw), "append")
+            imap_wire.check(imap.append(_quote(self.sent_folder), r"(\Seen)", None, raw), "append")
 
         await asyncio.to_thread(self._session, file)
 
