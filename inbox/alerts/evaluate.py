@@ -1,4 +1,4 @@
-"""Rule evaluation: turn the items table into at most one alert per rule firing.
+"""Rule evaluation: turn the items table into alerts (one per rule firing, one per urgent item).
 
 Every step reads state, not notifications: an item analysed late, a worker restarted or a
 missed NOTIFY is caught by the next evaluation. Each rule is evaluated under a row lock
@@ -39,7 +39,7 @@ on conflict do nothing
 """
 
 _PENDING = f"""
-select ai.item_id from alert_items ai join items i on i.id = ai.item_id
+select ai.item_id, i.reasons from alert_items ai join items i on i.id = ai.item_id
 where ai.rule_id = $1 and ai.alert_id is null and i.status <> 'done' and i.first_response_at is null
   and {_CUSTOMER}
 for update of ai skip locked
@@ -90,17 +90,31 @@ def spike_threshold(counts: list[int], k: float) -> tuple[float, float, float]:
     return mean, std, mean + k * std
 
 
-async def _negative(conn: Conn, rule: Rule, brand: Brand, now: datetime) -> int | None:
+async def _negative(conn: Conn, rule: Rule, brand: Brand, now: datetime) -> list[int]:
     p = rule.params
     since = now - timedelta(hours=p["max_age_hours"])
     await conn.execute(_MATCH_NEGATIVE, rule.id, brand.id, since, p["min_priority"], p["urgent_reasons"], p["min_followers"])
+    pending = await conn.fetch(_PENDING, rule.id)
+    signals = set(p["urgent_reasons"])
+    urgent = sorted(r["item_id"] for r in pending if signals.intersection(r["reasons"] or []))
+    # An urgent item (legal threat, allergy, ...) never waits: its own alert now, whatever the
+    # cooldown or the quiet hours, and it neither starts nor extends the cooldown of the others.
+    raised: list[int] = []
+    for item_id in urgent:
+        if (alert_id := await _bundle(conn, rule, brand, now, [item_id], urgent=True)) is not None:
+            raised.append(alert_id)
     cooling = rule.cooling_until()
     if cooling is not None and now < cooling:
-        return None  # matches wait as pending rows and go out together when the cooldown ends
-    pending = [r["item_id"] for r in await conn.fetch(_PENDING, rule.id)]
-    if not pending:
-        return None
-    rows = await conn.fetch(_ITEM_ROWS, pending)
+        return raised  # ordinary matches wait as pending rows and go out together when the cooldown ends
+    ordinary = sorted(r["item_id"] for r in pending if r["item_id"] not in urgent)
+    if ordinary and (alert_id := await _bundle(conn, rule, brand, now, ordinary, urgent=False)) is not None:
+        raised.append(alert_id)
+    return raised
+
+
+async def _bundle(conn: Conn, rule: Rule, brand: Brand, now: datetime, item_ids: list[int], *, urgent: bool) -> int | None:
+    """One alert for these pending items of the rule, which then point at it."""
+    rows = await conn.fetch(_ITEM_ROWS, item_ids)
     groups: dict[tuple[str, str], int] = {}
     for r in rows:
         groups[(r["platform"], r["thread"])] = groups.get((r["platform"], r["thread"]), 0) + 1
@@ -110,18 +124,21 @@ async def _negative(conn: Conn, rule: Rule, brand: Brand, now: datetime) -> int 
         "items": [_item_summary(r) for r in rows[:SHOWN_ITEMS]],
         "terms": top_terms(r["body"] for r in rows),
     }
-    alert_id = await _raise(conn, rule, brand, now, f"items:{min(pending)}", details, sorted(pending))
+    if urgent:
+        details["urgent"] = True
+    key = f"urgent:{item_ids[0]}" if urgent else f"items:{item_ids[0]}"
+    alert_id = await _raise(conn, rule, brand, now, key, details, item_ids, urgent=urgent)
     if alert_id is not None:
         await conn.execute("update alert_items set alert_id = $1 where rule_id = $2 and item_id = any($3::bigint[])",
-                           alert_id, rule.id, pending)
+                           alert_id, rule.id, item_ids)
     return alert_id
 
 
-async def _window(conn: Conn, rule: Rule, brand: Brand, now: datetime) -> int | None:
+async def _window(conn: Conn, rule: Rule, brand: Brand, now: datetime) -> list[int]:
     p = rule.params
     cooling = rule.cooling_until()
     if cooling is not None and now < cooling:
-        return None
+        return []
     window = int(p["window_minutes"])
     bucket = int(now.timestamp() // (window * 60))
     if rule.kind == "volume_spike":
@@ -129,7 +146,7 @@ async def _window(conn: Conn, rule: Rule, brand: Brand, now: datetime) -> int | 
         current, baseline = counts[0], counts[1:]
         mean, std, threshold = spike_threshold(baseline, float(p["k"]))
         if current <= threshold or current < p["min_count"]:
-            return None
+            return []
         figures = {"count": current, "mean": round(mean, 2), "std": round(std, 2), "threshold": round(threshold, 2),
                    "baseline": baseline, "min_count": p["min_count"], "k": p["k"]}
         rows = await conn.fetch(_WINDOW_ITEMS, brand.id, now, window)
@@ -139,7 +156,7 @@ async def _window(conn: Conn, rule: Rule, brand: Brand, now: datetime) -> int | 
         negative = [r for r in rows if r["sentiment"] == "negative"]
         share = len(negative) / len(rows) if rows else 0.0
         if len(rows) < p["min_count"] or share < p["negative_share"]:
-            return None
+            return []
         figures = {"count": len(rows), "negative": len(negative), "share": round(share, 4),
                    "threshold": p["negative_share"], "min_count": p["min_count"]}
         chosen = negative
@@ -147,27 +164,29 @@ async def _window(conn: Conn, rule: Rule, brand: Brand, now: datetime) -> int | 
     shown = await conn.fetch(_ITEM_ROWS, ids[:SHOWN_ITEMS])
     details = {"rule": rule.kind, "window_minutes": window, **figures,
                "items": [_item_summary(r) for r in shown], "terms": top_terms(r["body"] for r in chosen)}
-    return await _raise(conn, rule, brand, now, f"window:{window}:{bucket}", details, ids[:500])
+    alert_id = await _raise(conn, rule, brand, now, f"window:{window}:{bucket}", details, ids[:500])
+    return [alert_id] if alert_id is not None else []
 
 
 async def _raise(conn: Conn, rule: Rule, brand: Brand, now: datetime, key: str,
-                 details: dict[str, Any], item_ids: list[int]) -> int | None:
-    held = quiet_until(rule, now, zone(brand.timezone))
+                 details: dict[str, Any], item_ids: list[int], *, urgent: bool = False) -> int | None:
+    # Quiet hours hold ordinary alerts for the morning digest; an urgent one reaches the owner now.
+    held = None if urgent else quiet_until(rule, now, zone(brand.timezone))
     alert_id = await raise_alert(conn, brand=brand, rule_id=rule.id, kind=rule.kind, dedupe_key=key,
                                  details=details, item_ids=item_ids, channels=rule.channels, now=now, held_until=held)
-    if alert_id is not None:
+    if alert_id is not None and not urgent:
         await conn.execute("update alert_rules set last_fired_at = $2 where id = $1", rule.id, now)
     return alert_id
 
 
-async def evaluate_rule(conn: Conn, rule_id: int, now: datetime) -> int | None:
-    """Evaluate one rule in its own transaction; the new alert's id, or None."""
+async def evaluate_rule(conn: Conn, rule_id: int, now: datetime) -> list[int]:
+    """Evaluate one rule in its own transaction; the ids of the alerts it raised."""
     async with conn.transaction():
         row = await conn.fetchrow(
             "select * from alert_rules where id = $1 and enabled for update skip locked", rule_id
         )
         if row is None:
-            return None  # disabled, deleted, or another worker is on it right now
+            return []  # disabled, deleted, or another worker is on it right now
         rule = Rule.from_row(row)
         brand = await load_brand(conn, rule.brand_id)
         if rule.kind == "negative_mention":
@@ -181,9 +200,7 @@ async def evaluate_brands(pool: asyncpg.Pool, brand_ids: list[int] | None, now: 
         rule_ids = [r["id"] for r in await conn.fetch(
             "select id from alert_rules where enabled and ($1::bigint[] is null or brand_id = any($1::bigint[]))"
             " order by id", brand_ids)]
-        raised = []
+        raised: list[int] = []
         for rule_id in rule_ids:
-            alert_id = await evaluate_rule(conn, rule_id, now)
-            if alert_id is not None:
-                raised.append(alert_id)
+            raised += await evaluate_rule(conn, rule_id, now)
         return raised

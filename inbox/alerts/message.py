@@ -20,6 +20,7 @@ _WORDS = {
         "sentiment_dip": "Baisse du sentiment",
         "digest": "Résumé du matin",
         "test": "Alerte de test",
+        "urgent": "URGENT",
         "open": "Ouvrir dans la boîte de réception",
         "why": "Pourquoi",
         "terms": "Mots fréquents",
@@ -34,6 +35,7 @@ _WORDS = {
         "sentiment_dip": "Sentiment dip",
         "digest": "Morning digest",
         "test": "Test alert",
+        "urgent": "URGENT",
         "open": "Open in the inbox",
         "why": "Why",
         "terms": "Frequent terms",
@@ -162,6 +164,8 @@ def _figures_line(kind: str, d: dict[str, Any], lang: str, en: bool) -> str:
 def title(kind: str, details: dict[str, Any], lang: str, brand_name: str) -> str:
     """The short line of an alert (list, banner, e-mail subject)."""
     label = words(lang).get(kind, kind)
+    if details.get("urgent"):
+        label = f"{words(lang)['urgent']} · {label}"
     return f"[{brand_name}] {label} — {reason_line(kind, details, lang)}"
 
 

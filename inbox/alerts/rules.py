@@ -12,14 +12,16 @@ from zoneinfo import ZoneInfo
 
 KINDS = ("negative_mention", "volume_spike", "sentiment_dip")
 CHANNELS = ("inapp", "email", "webhook")
-# Reason codes of the NLP stage that page the owner whatever the sentiment score says.
-URGENT_REASONS = ("urgent:safety", "urgent:legal", "urgent:refund", "urgent:allergy")
+# Reason codes of the NLP stage (every `urgent:*` of nlp/reasons.py) that page the owner whatever
+# the sentiment score says, each in its own alert at once: health, safety, legal, harassment, money.
+URGENT_REASONS = ("urgent:safety", "urgent:legal", "urgent:refund", "urgent:allergy", "urgent:sick",
+                  "urgent:injury", "urgent:harassment", "urgent:scam", "urgent:not_received")
 
 # kind -> {param: default}. Empty params in the database mean exactly these.
 DEFAULTS: dict[str, dict[str, Any]] = {
     "negative_mention": {
         "min_priority": 50,  # negative sentiment counts from this priority (0-100) up
-        "urgent_reasons": list(URGENT_REASONS),  # these reasons alert whatever the priority
+        "urgent_reasons": list(URGENT_REASONS),  # these reasons alert at once, alone, whatever the priority
         "min_followers": 0,  # 0: every author; N: only authors with at least N followers
         "max_age_hours": 48,  # older items (backfills of history) never page anyone
     },
