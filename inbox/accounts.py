@@ -106,6 +106,42 @@ async def list_accounts(conn: Conn, brand_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def set_poll_interval(conn: Conn, *, brand_id: int, account_id: int, seconds: int) -> bool:
+    """Change how often one account is polled; the next poll keeps its time."""
+    status = await conn.execute(
+        "update accounts set poll_interval_seconds = $3, updated_at = now() where id = $1 and brand_id = $2",
+        account_id, brand_id, seconds,
+    )
+    return status.endswith(" 1")
+
+
+async def poll_now(conn: Conn, *, brand_id: int, account_id: int) -> dict[str, Any] | None:
+    """Make one account due now, so the next idle worker polls it (within a second); its
+    enabled and health columns say whether it will (paused and re-authorisation are skipped)."""
+    row = await conn.fetchrow(
+        "update accounts set next_poll_at = now() where id = $1 and brand_id = $2 returning enabled, health",
+        account_id, brand_id,
+    )
+    return dict(row) if row else None
+
+
+async def list_everywhere(conn: Conn, brand_id: int | None = None) -> list[dict[str, Any]]:
+    """Accounts of one brand or of all, with their brand's slug and without credentials (the CLI)."""
+    rows = await conn.fetch(
+        f"select b.slug as brand, {', '.join('a.' + c.strip() for c in _PUBLIC_COLUMNS.split(','))}"
+        " from accounts a join brands b on b.id = a.brand_id where $1::bigint is null or a.brand_id = $1"
+        " order by a.id",
+        brand_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def brand_of(conn: Conn, account_id: int) -> int | None:
+    """The brand an account belongs to, or None when there is no such account."""
+    value: int | None = await conn.fetchval("select brand_id from accounts where id = $1", account_id)
+    return value
+
+
 async def get_account(conn: Conn, brand_id: int, account_id: int) -> dict[str, Any] | None:
     """One account of the brand without credentials (the settings page's edit form)."""
     row = await conn.fetchrow(

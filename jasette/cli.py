@@ -45,6 +45,9 @@ _DELEGATED: dict[str, tuple[str, str, str]] = {
                "jasette brands add cafe-du-plateau --name 'Café du Plateau' --lang fr --timezone America/Montreal"),
     "users": ("web.users_cli", "user commands (add someone to a brand, list them)",
               "printf '%s\\n' \"$PASSWORD\" | jasette users add marie@example.com --name 'Marie' --brand cafe-du-plateau --role owner"),
+    "accounts": ("web.accounts_cli", "platform connections (add, list, change, poll now)",
+                 "printf '%s' '{\"access_token\": \"...\"}' | jasette accounts add --brand cafe-du-plateau"
+                 " --platform rss --name Blogue --external-id blogue --base-url https://blogue.example/feed"),
     "alerts": ("inbox.alerts.cli", "alert commands (send a test alert through every channel)",
                "jasette alerts test --brand cafe-du-plateau"),
     "emulator": ("emulators.cli", "one platform's local emulator on its own (try a collector, drive faults)",
@@ -91,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_delegated(args: argparse.Namespace) -> int:
+    from inbox.credentials import Vault
     from jasette import runtime
     from web.settings import Settings
 
@@ -103,6 +107,11 @@ def _run_delegated(args: argparse.Namespace) -> int:
         return asyncio.run(runtime.with_pool(
             lambda pool: module.run(args, pool, smtp=settings.smtp, base_url=settings.base_url,
                                    policy=settings.policy)))
+    if args.command == "accounts":
+        settings = Settings.from_env()
+        # Listing and polling need no key; adding and changing seal credentials with it.
+        vault = Vault(settings.secret_key) if settings.secret_key else None
+        return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool, vault=vault, policy=settings.policy)))
     if args.command in ("brands", "users"):
         return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool)))
     return int(module.run(args) or 0)

@@ -59,7 +59,7 @@ def _schemes(schemes: tuple[str, ...]) -> str:
     return _(" or ").join(f"{s}://" for s in schemes)
 
 
-def _urls(platform: str, form: Any) -> tuple[str, dict[str, str]]:
+def checked_urls(platform: str, form: Any) -> tuple[str, dict[str, str]]:
     """The base URL and URL settings from the form, each checked against the platform's schemes."""
     fields = _url_fields(platform)
     base_url = safe_url(str(form.get("base_url", "")), fields["base_url"])
@@ -110,7 +110,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme.lower(), (parts.hostname or "").lower().rstrip("."), port
 
 
-def _moves_host(found: Mapping[str, Any], base_url: str, settings: Mapping[str, str]) -> bool:
+def moves_host(found: Mapping[str, Any], base_url: str, settings: Mapping[str, str]) -> bool:
     """True when the edit sends the account somewhere else (scheme, host or port of any address)."""
     if _origin(base_url) != _origin(str(found["base_url"])):
         return True
@@ -150,7 +150,7 @@ async def save_account(request: Request) -> Response:
             external_id = str(form.get("external_id", "")).strip()[:200]
             if platform not in _platforms() or not external_id:
                 raise HTTPException(400, _("Choose a platform and give the page or account id."))
-            base_url, settings = _urls(platform, form)
+            base_url, settings = checked_urls(platform, form)
             await accounts.add_account(db, vault, brand_id=member.brand_id, platform=platform, name=name,
                                        external_id=external_id, base_url=base_url, credentials=credentials,
                                        settings=settings)
@@ -159,8 +159,8 @@ async def save_account(request: Request) -> Response:
         found = await accounts.get_account(db, member.brand_id, account_id)
         if found is None:
             raise HTTPException(404, _("No such connection."))
-        base_url, settings = _urls(found["platform"], form)
-        if not credentials and _moves_host(found, base_url, settings):
+        base_url, settings = checked_urls(found["platform"], form)
+        if not credentials and moves_host(found, base_url, settings):
             # The stored token must never follow a new address: whoever can edit the address
             # could otherwise point it at their own server and read the token.
             typed = {"account": account_id, "name": name, "base_url": base_url, "settings": settings,
@@ -176,6 +176,16 @@ async def save_account(request: Request) -> Response:
             if credentials:
                 # New credentials clear "re-authorisation needed": the next poll tells whether they work.
                 await accounts.update_credentials(db, vault, brand_id=member.brand_id, account_id=account_id, credentials=credentials)
+    return RedirectResponse("/settings", status_code=303)
+
+
+async def poll_account_now(request: Request) -> Response:
+    """POST /settings/accounts/{account}/poll-now: the next idle worker polls it; owners only."""
+    member = await require_member(request, role="owner")
+    account_id = web_input.parse_id(request.path_params["account"]) or -1
+    async with request.app.state.pool.acquire() as db:
+        if await accounts.poll_now(db, brand_id=member.brand_id, account_id=account_id) is None:
+            raise HTTPException(404, _("No such connection."))
     return RedirectResponse("/settings", status_code=303)
 
 
@@ -206,6 +216,7 @@ routes = [
     Route("/settings", settings_page, methods=["GET"]),
     Route("/settings/accounts", save_account, methods=["POST"]),
     Route("/settings/accounts/{account}", save_account, methods=["POST"]),
+    Route("/settings/accounts/{account}/poll-now", poll_account_now, methods=["POST"]),
     Route("/settings/saved-replies", add_saved_reply, methods=["POST"]),
     Route("/settings/saved-replies/{saved}/delete", delete_saved_reply, methods=["POST"]),
 ]

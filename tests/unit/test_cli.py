@@ -11,7 +11,7 @@ import pytest
 
 from jasette.cli import build_parser
 
-COMMANDS = ["migrate", "run", "web", "worker", "demo", "analyze", "parse", "summary", "alerts", "emulator", "brands", "users"]
+COMMANDS = ["migrate", "run", "web", "worker", "demo", "analyze", "parse", "summary", "alerts", "emulator", "brands", "users", "accounts"]
 
 
 def jasette(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
