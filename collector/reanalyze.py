@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -45,6 +46,18 @@ async def _analyses(analyzer: Analyzer, docs: list[Document], ids: list[int]) ->
     return [a or Analysis() for a in found]
 
 
+def _documents(rows: list[Any], now: datetime) -> list[Document]:
+    """The NLP input of each item row (inbox.analysis and inbox.rescore select the same columns)."""
+    return [
+        document(
+            r["body"], followers=r["followers"], already_replied=r["from_business"] or r["already_replied"],
+            created_at=r["created_at"], now=now, expected_langs=r["expected_langs"],
+            response_target_minutes=r["response_target_minutes"],
+        )
+        for r in rows
+    ]
+
+
 async def reanalyze_once(
     pool: asyncpg.Pool, analyzer: Analyzer, *, batch_size: int = 200, clock: Callable[[], datetime] = utcnow
 ) -> int:
@@ -54,14 +67,7 @@ async def reanalyze_once(
     if not rows:
         return 0
     now = clock()
-    docs = [
-        document(
-            r["body"], followers=r["followers"], already_replied=r["from_business"] or r["already_replied"],
-            created_at=r["created_at"], now=now, expected_langs=r["expected_langs"],
-            response_target_minutes=r["response_target_minutes"],
-        )
-        for r in rows
-    ]
+    docs = _documents(rows, now)
     analyses = await _analyses(analyzer, docs, [r["id"] for r in rows])
     async with pool.acquire() as conn:
         return await analysis.store_analyses(conn, [r["id"] for r in rows], analyses, now)
@@ -86,14 +92,7 @@ async def rescore_once(
     if not rows:
         return 0
     now = clock()
-    docs = [
-        document(
-            r["body"], followers=r["followers"], already_replied=r["from_business"] or r["already_replied"],
-            created_at=r["created_at"], now=now, expected_langs=r["expected_langs"],
-            response_target_minutes=r["response_target_minutes"],
-        )
-        for r in rows
-    ]
+    docs = _documents(rows, now)
     analyses = await _analyses(analyzer, docs, [r["id"] for r in rows])
     async with pool.acquire() as conn:
         await rescore.store_rescored(conn, rows, analyses)

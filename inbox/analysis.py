@@ -12,8 +12,10 @@ from inbox.db import Conn
 from inbox.notify import notify_items
 from inbox.types import Analysis
 
-_PENDING = """
-select i.id, i.brand_id, i.platform, i.body, i.created_at, i.from_business, a.followers,
+# What the NLP stage reads of an item (its text, audience, brand's languages and targets, and
+# whether the business answered already); the re-scoring in inbox/rescore.py reads the same.
+DOCUMENT_SELECT = """
+select i.id, i.brand_id, i.platform, i.body, i.created_at, i.from_business, i.analyzed_at, a.followers,
        b.expected_langs, b.response_target_minutes,
        exists (select 1 from items r where r.brand_id = i.brand_id and r.platform = i.platform
                and r.parent_external_id = i.external_id and r.from_business)
@@ -22,6 +24,9 @@ select i.id, i.brand_id, i.platform, i.body, i.created_at, i.from_business, a.fo
 from items i
 join brands b on b.id = i.brand_id
 left join authors a on a.id = i.author_id
+"""
+
+_PENDING = DOCUMENT_SELECT + """
 where i.analyzed_at is null and i.deleted_at is null
 order by i.id
 limit $1

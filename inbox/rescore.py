@@ -7,22 +7,14 @@ from typing import Any
 
 import asyncpg
 
+from inbox.analysis import DOCUMENT_SELECT
 from inbox.db import Conn
 from inbox.notify import notify_items
 from inbox.types import Analysis
 
 # The fast layer's least sure readings first: a polarity near 0 (neutral, or a near tie between
 # praise and complaint) is where it errs most; then the newest, which staff are about to read.
-_DUE = """
-select i.id, i.brand_id, i.platform, i.body, i.created_at, i.from_business, i.analyzed_at, a.followers,
-       b.expected_langs, b.response_target_minutes,
-       exists (select 1 from items r where r.brand_id = i.brand_id and r.platform = i.platform
-               and r.parent_external_id = i.external_id and r.from_business)
-       or exists (select 1 from replies p where p.item_id = i.id and p.action = 'reply' and p.state = 'sent')
-       as already_replied
-from items i
-join brands b on b.id = i.brand_id
-left join authors a on a.id = i.author_id
+_DUE = DOCUMENT_SELECT + """
 where i.analyzed_at is not null and i.rescored_at is distinct from i.analyzed_at and i.deleted_at is null
 order by abs(i.polarity), i.created_at desc, i.id desc
 limit $1
