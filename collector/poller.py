@@ -38,8 +38,8 @@ from inbox.types import WorkerAccount
 log = logging.getLogger(__name__)
 
 # A dead worker's accounts are polled again once their lease runs out; a heartbeat renews it
-# every third of a lease while a poll runs, so a live worker keeps its accounts however long
-# a fetch takes. The lease is on the database's clock (see collector.clock).
+# every third of a lease while a fetch runs (and the walk between pages), so a live worker keeps
+# its accounts however long the platform takes. The lease is on the database's clock.
 LEASE_SECONDS = 10.0
 # A page walk (Batch.more) continues within one lease, up to this many pages; then the account
 # is due again at once, so one busy account cannot hold a worker slot for ever.
@@ -129,7 +129,6 @@ class Poller:
     async def poll(self, row: WorkerAccount) -> PollOutcome:
         """Poll one leased account until its pages run out; record health and the next poll."""
         outcome = PollOutcome(account_id=row.id)
-        beat = asyncio.create_task(self._heartbeat(row.id))
         try:
             collector, name = self._collector(row)
             await self._walk(row, collector, name, outcome)
@@ -144,12 +143,10 @@ class Poller:
             # page in flight rolls back, and the account goes back to the pool at once.
             await asyncio.shield(self._release(row.id))
             raise
-        finally:
-            beat.cancel()
-            await asyncio.gather(beat, return_exceptions=True)
         return outcome
 
     async def _heartbeat(self, account_id: int) -> None:
+        """Renew the lease every third of it while a fetch runs (the platform may be slow)."""
         while True:
             await self.sleep(self.heartbeat_seconds)
             try:
@@ -256,7 +253,12 @@ class Poller:
         failures = row.consecutive_failures + 1 if failures is None else failures
         interval = float(row.poll_interval_seconds)
         try:
-            return await asyncio.wait_for(call, timeout=self.fetch_timeout)
+            beat = asyncio.create_task(self._heartbeat(row.id))
+            try:
+                return await asyncio.wait_for(call, timeout=self.fetch_timeout)
+            finally:
+                beat.cancel()
+                await asyncio.gather(beat, return_exceptions=True)
         except AuthFailed as exc:
             log.info("account %s: auth failed: %s", row.id, exc)
             raise _Failure(f"{name} refused the token: reconnect the account", "reauth", 0.0) from exc
