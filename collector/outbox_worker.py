@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from collector import backoff
+from collector import backoff, heartbeat
 from collector.base import (
     Account,
     AuthFailed,
@@ -146,26 +146,15 @@ class OutboxWorker:
 
     async def carry(self, row: LeasedReply) -> None:
         """Carry out one claimed row with its lease renewed by a heartbeat until it is recorded."""
-        beat = asyncio.create_task(self._heartbeat(row.id))
-        try:
+        async with heartbeat.kept(lambda: self._renew(row.id), every=self.heartbeat_seconds, sleep=self.sleep,
+                                  what=f"reply {row.id}"):
             await self.handle(row)
-        finally:
-            beat.cancel()
-            await asyncio.gather(beat, return_exceptions=True)
 
-    async def _heartbeat(self, reply_id: int) -> None:
-        while True:
-            await self.sleep(self.heartbeat_seconds)
-            try:
-                async with self.pool.acquire() as conn:
-                    held = await outbox.renew(
-                        conn, reply_id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
-                    )
-            except DB_ERRORS as exc:
-                log.info("reply %s: lease not renewed (%s); trying again", reply_id, exc)
-                continue
-            if not held:
-                return  # recorded meanwhile, or taken over: the send's own checks decide
+    async def _renew(self, reply_id: int) -> bool:
+        async with self.pool.acquire() as conn:
+            return await outbox.renew(
+                conn, reply_id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
+            )
 
     async def handle(self, row: LeasedReply) -> None:
         """Carry out one claimed row and record the outcome."""

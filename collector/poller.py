@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from collector import backoff, pipeline
+from collector import backoff, heartbeat, pipeline
 from collector.base import (
     Account,
     AuthFailed,
@@ -145,20 +145,11 @@ class Poller:
             raise
         return outcome
 
-    async def _heartbeat(self, account_id: int) -> None:
-        """Renew the lease every third of it while a fetch runs (the platform may be slow)."""
-        while True:
-            await self.sleep(self.heartbeat_seconds)
-            try:
-                async with self.pool.acquire() as conn:
-                    held = await accounts.renew_lease(
-                        conn, account_id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
-                    )
-            except DB_ERRORS as exc:
-                log.info("account %s: lease not renewed (%s); trying again", account_id, exc)
-                continue
-            if not held:
-                return  # taken over: storing the next page notices (pipeline.LeaseLost)
+    async def _renew(self, account_id: int) -> bool:
+        async with self.pool.acquire() as conn:
+            return await accounts.renew_lease(
+                conn, account_id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
+            )
 
     async def _release(self, account_id: int) -> None:
         try:
@@ -253,12 +244,10 @@ class Poller:
         failures = row.consecutive_failures + 1 if failures is None else failures
         interval = float(row.poll_interval_seconds)
         try:
-            beat = asyncio.create_task(self._heartbeat(row.id))
-            try:
+            # Taken over meanwhile: storing the next page notices (pipeline.LeaseLost).
+            async with heartbeat.kept(lambda: self._renew(row.id), every=self.heartbeat_seconds, sleep=self.sleep,
+                                      what=f"account {row.id}"):
                 return await asyncio.wait_for(call, timeout=self.fetch_timeout)
-            finally:
-                beat.cancel()
-                await asyncio.gather(beat, return_exceptions=True)
         except AuthFailed as exc:
             log.info("account %s: auth failed: %s", row.id, exc)
             raise _Failure(f"{name} refused the token: reconnect the account", "reauth", 0.0) from exc

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -179,50 +179,46 @@ def _reply_subscriber(pool: asyncpg.Pool, wake: asyncio.Event, sleep: Any) -> Su
                       retry_delay=DB_RETRY_SECONDS, max_delay=DB_RETRY_SECONDS * 8, sleep=sleep)
 
 
-async def _reanalyze_loop(pool: asyncpg.Pool, analyzer: Analyzer, stop: asyncio.Event, sleep: Any, clock: Any, watch: _DatabaseWatch) -> None:
-    broken = False  # log a broken NLP stage once, and once again when it works
-    while not stop.is_set():
-        idle = REANALYZE_IDLE_SECONDS
-        try:
-            if await reanalyze_once(pool, analyzer, clock=clock):
-                idle = 0.0
-            watch.ok("reanalyze")
-        except _DB_ERRORS as exc:
-            watch.failed("reanalyze", exc)
-            idle = DB_RETRY_SECONDS
-        except Exception as exc:
-            if not broken:
-                log.warning("re-analysis failed (%s); items stay unanalysed until it works", exc)
-            broken = True
-        else:
-            if broken:
-                log.warning("re-analysis works again")
-            broken = False
-        await _nap(sleep, idle, stop)
-
-
-async def _rescore_loop(pool: asyncpg.Pool, analyzer: Analyzer, stop: asyncio.Event, sleep: Any, clock: Any, watch: _DatabaseWatch) -> None:
-    """The full NLP path re-scores what the fast layer read, least sure first, while there is any."""
+async def _analysis_loop(step: Callable[[], Awaitable[int]], name: str, stop: asyncio.Event, sleep: Any,
+                         watch: _DatabaseWatch, *, failing: str, working: str, broken_idle: float) -> None:
+    """Run `step` while it finds work, idle when it does not; log a broken NLP stage once, and once when it works."""
     broken = False
     while not stop.is_set():
         idle = REANALYZE_IDLE_SECONDS
         try:
-            if await rescore_once(pool, analyzer, clock=clock):
+            if await step():
                 idle = 0.0
-            watch.ok("rescore")
+            watch.ok(name)
         except _DB_ERRORS as exc:
-            watch.failed("rescore", exc)
+            watch.failed(name, exc)
             idle = DB_RETRY_SECONDS
         except Exception as exc:
             if not broken:
-                log.warning("re-scoring with the full NLP path failed (%s); the fast readings stay meanwhile", exc)
+                log.warning(failing, exc)
             broken = True
-            idle = REANALYZE_IDLE_SECONDS * 12
+            idle = broken_idle
         else:
             if broken:
-                log.warning("re-scoring with the full NLP path works again")
+                log.warning(working)
             broken = False
         await _nap(sleep, idle, stop)
+
+
+def _reanalyze_loop(pool: asyncpg.Pool, analyzer: Analyzer, stop: asyncio.Event, sleep: Any, clock: Any,
+                    watch: _DatabaseWatch) -> Coroutine[Any, Any, None]:
+    """The fast path catches up on items stored without an analysis."""
+    return _analysis_loop(lambda: reanalyze_once(pool, analyzer, clock=clock), "reanalyze", stop, sleep, watch,
+                          failing="re-analysis failed (%s); items stay unanalysed until it works",
+                          working="re-analysis works again", broken_idle=REANALYZE_IDLE_SECONDS)
+
+
+def _rescore_loop(pool: asyncpg.Pool, analyzer: Analyzer, stop: asyncio.Event, sleep: Any, clock: Any,
+                  watch: _DatabaseWatch) -> Coroutine[Any, Any, None]:
+    """The full NLP path re-scores what the fast layer read, least sure first, while there is any."""
+    return _analysis_loop(lambda: rescore_once(pool, analyzer, clock=clock), "rescore", stop, sleep, watch,
+                          failing="re-scoring with the full NLP path failed (%s); the fast readings stay meanwhile",
+                          working="re-scoring with the full NLP path works again",
+                          broken_idle=REANALYZE_IDLE_SECONDS * 12)
 
 
 async def _clock_loop(clock: DatabaseClock, pool: asyncpg.Pool, stop: asyncio.Event, sleep: Any) -> None:

@@ -103,7 +103,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        pass  # it exists, under another user
+        return True  # it exists, under another user
     return True
 
 
