@@ -67,8 +67,7 @@ async def reanalyze_once(
     if not rows:
         return 0
     now = clock()
-    docs = _documents(rows, now)
-    analyses = await _analyses(analyzer, docs, [r["id"] for r in rows])
+    analyses = await _analyses(analyzer, _documents(rows, now), [r["id"] for r in rows])
     async with pool.acquire() as conn:
         return await analysis.store_analyses(conn, [r["id"] for r in rows], analyses, now)
 
@@ -92,8 +91,7 @@ async def rescore_once(
     if not rows:
         return 0
     now = clock()
-    docs = _documents(rows, now)
-    analyses = await _analyses(analyzer, docs, [r["id"] for r in rows])
+    analyses = await _analyses(analyzer, _documents(rows, now), [r["id"] for r in rows])
     async with pool.acquire() as conn:
         await rescore.store_rescored(conn, rows, analyses)
     return len(rows)
