@@ -90,6 +90,33 @@ class Account:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SettingField:
+    """One setting an account of the platform reads, as the settings form offers it.
+
+    Words are English; the web catalogue (web/locale) translates them. `advanced` fields sit
+    under "Advanced": the defaults suit most businesses. An empty field means `default`.
+    """
+
+    key: str
+    label: str
+    hint: str = ""
+    kind: str = "text"  # "text" or "int"
+    default: str | int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    pattern: str | None = None  # a text value must match it whole
+    max_length: int = 200
+    advanced: bool = False
+
+
+def lookback_field(default: int) -> SettingField:
+    """The first-poll history setting most platforms share."""
+    return SettingField("lookback_days", "Days of history on the first check", kind="int", default=default,
+                        minimum=1, maximum=365, advanced=True,
+                        hint="The first check brings back the comments of this many past days; later checks only bring new ones.")
+
+
 class Collector(abc.ABC):
     """One platform: fetch a page of new items from a cursor; reply; hide.
 
@@ -109,6 +136,14 @@ class Collector(abc.ABC):
     # URL-valued setting, and a hint on what the API address is for this platform.
     url_labels: ClassVar[Mapping[str, str]] = {}
     base_url_hint: ClassVar[str] = ""
+    # The platform's own API root, used when the account's address is left empty; empty here
+    # means the address is required (a WordPress site, a feed, a mail server).
+    default_base_url: ClassVar[str] = ""
+    # The other settings the collector reads from account.settings (SettingField), for the form.
+    setting_fields: ClassVar[tuple[SettingField, ...]] = ()
+    # True when the platform is connected through its consent page (/settings/connect/...);
+    # otherwise an account is reconnected by typing new credentials in its edit form.
+    oauth_connect: ClassVar[bool] = False
 
     def __init__(
         self, account: Account, session: aiohttp.ClientSession, *, clock: Callable[[], datetime] = utcnow

@@ -9,11 +9,11 @@ Settings: "lookback_days" (default 30): how long a post's comments keep being wa
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from collector import meta_graph
-from collector.base import Refused, SentReply
+from collector.base import Refused, SentReply, SettingField, lookback_field
 from collector.scan import Page, ScanningCollector
 from collector.wire import decode_json_body, iso, parse_time
 from inbox.types import Author, NewItem
@@ -32,6 +32,9 @@ class FacebookCollector(ScanningCollector):
     display_name = "Facebook"
     can_reply = True
     can_hide = True
+    default_base_url = meta_graph.DEFAULT_BASE_URL
+    oauth_connect = True
+    setting_fields: ClassVar[tuple[SettingField, ...]] = (lookback_field(DEFAULT_LOOKBACK_DAYS),)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

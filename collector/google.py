@@ -14,9 +14,20 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, map_entries
+from collector.base import (
+    AuthFailed,
+    Batch,
+    Collector,
+    FetchFailed,
+    RateLimited,
+    Refused,
+    SentReply,
+    SettingField,
+    lookback_field,
+    map_entries,
+)
 from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox.types import Author, NewItem
 
@@ -24,6 +35,7 @@ PLATFORM = "google"
 PAGE_SIZE = 50  # the documented maximum
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 _FRACTION = re.compile(r"\.(\d+)")
+DEFAULT_BASE_URL = "https://mybusiness.googleapis.com"  # the v4 reviews API (Business Profile)
 DEFAULT_LOOKBACK_DAYS = 30  # the first walk stops at reviews older than this
 
 
@@ -126,6 +138,9 @@ class GoogleCollector(Collector):
     display_name = "Google reviews"
     can_reply = True
     can_hide = False  # owners cannot hide reviews, only flag them in the Maps UI
+    default_base_url = DEFAULT_BASE_URL
+    oauth_connect = True
+    setting_fields: ClassVar[tuple[SettingField, ...]] = (lookback_field(DEFAULT_LOOKBACK_DAYS),)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -133,7 +148,7 @@ class GoogleCollector(Collector):
 
     @property
     def location(self) -> str:
-        return self.account.base_url.rstrip("/") + "/v4/" + self.account.external_id.strip("/")
+        return (self.account.base_url or DEFAULT_BASE_URL).rstrip("/") + "/v4/" + self.account.external_id.strip("/")
 
     async def _call(self, method: str, url: str, *, params: dict[str, str] | None = None, json_body: Any = None) -> Any:
         headers = {"Authorization": f"Bearer {self.account.credentials.get('access_token', '')}"}

@@ -45,7 +45,7 @@ import aiohttp
 import aiosmtplib
 
 from collector import imap_wire
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, SettingField
 from collector.mail import MONTHS, Reading, decode_header, header_text, read_message, split_mbox, strip_quoted
 from inbox import netguard
 from inbox.types import Author, NewItem
@@ -119,6 +119,24 @@ class ImapCollector(Collector):
     url_fields: ClassVar[Mapping[str, tuple[str, ...]]] = {"base_url": ("imap", "imaps"), "smtp_url": ("smtp", "smtps")}
     url_labels: ClassVar[Mapping[str, str]] = {"smtp_url": "Sending server (e-mail accounts): smtps://host:465 or smtp://host:587"}
     base_url_hint = "E-mail accounts: the IMAP server, imaps://host:993 (or imap://host:port for a local server)."
+    setting_fields: ClassVar[tuple[SettingField, ...]] = (
+        SettingField("address", "Sender address of the replies", max_length=254, pattern=r"[^@\s]+@[^@\s]+",
+                     hint="Replies leave from this address; empty: the login name when it is an address."),
+        SettingField("from_name", "Sender name of the replies", max_length=100,
+                     hint="Shown beside the address in the customer's mailbox, e.g. Café Chez Nous."),
+        SettingField("folder", "Folder read", default="INBOX", max_length=200,
+                     hint="The mailbox folder where the newsletter replies arrive."),
+        SettingField("sent_folder", "Folder for sent replies", default="Sent", max_length=200,
+                     hint="A copy of each reply is filed there, as a mail program does."),
+        SettingField("lookback_days", "Days of history on the first check", kind="int", default=14, minimum=1,
+                     maximum=365, advanced=True, hint="The first check reads the messages of this many past days."),
+        SettingField("max_message_bytes", "Largest message read (bytes)", kind="int", default=2**20, minimum=10_000,
+                     maximum=50 * 2**20, advanced=True, hint="Bigger messages (attachments) are skipped."),
+        SettingField("batch_size", "Messages per check", kind="int", default=50, minimum=1, maximum=500, advanced=True,
+                     hint="How many messages one check reads before saving its place."),
+        SettingField("timeout_seconds", "Server timeout (seconds)", kind="int", default=30, minimum=5, maximum=300,
+                     advanced=True, hint="How long Jasette waits for the mail server before trying later."),
+    )
 
     def __init__(self, account: Any, session: aiohttp.ClientSession, **kwargs: Any) -> None:
         super().__init__(account, session, **kwargs)

@@ -11,10 +11,10 @@ Credentials: {"access_token"}. Settings: "username" (the account's handle), "loo
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from collector import meta_graph
-from collector.base import Refused, SentReply
+from collector.base import Refused, SentReply, SettingField, lookback_field
 from collector.scan import Page, ScanningCollector
 from collector.wire import as_dict, decode_json_body, parse_time
 from inbox.types import Author, NewItem
@@ -35,6 +35,13 @@ class InstagramCollector(ScanningCollector):
     display_name = "Instagram"
     can_reply = True
     can_hide = True
+    default_base_url = meta_graph.DEFAULT_BASE_URL
+    oauth_connect = True
+    setting_fields: ClassVar[tuple[SettingField, ...]] = (
+        SettingField("username", "Instagram username", max_length=30, pattern=r"[A-Za-z0-9._]{1,30}",
+                     hint="The account's @name, without the @: its own comments are recognised by it."),
+        lookback_field(DEFAULT_LOOKBACK_DAYS),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

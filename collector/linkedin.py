@@ -17,16 +17,17 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from yarl import URL
 
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, SettingField, lookback_field
 from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox.types import Author, NewItem
 
 PLATFORM = "linkedin"
+DEFAULT_BASE_URL = "https://api.linkedin.com"  # paths carry /rest (the versioned API)
 DEFAULT_VERSION = "202609"  # LinkedIn-Version (YYYYMM); versions sunset after a year: a setting
 PAGE_SIZE = 100
 DEFAULT_POSTS = 20  # how many recent organisation posts are watched for comments
@@ -176,6 +177,18 @@ class LinkedInCollector(Collector):
     display_name = "LinkedIn"
     can_reply = True
     can_hide = False  # the Community Management API offers delete, not hide
+    default_base_url = DEFAULT_BASE_URL
+    oauth_connect = True
+    setting_fields: ClassVar[tuple[SettingField, ...]] = (
+        SettingField("posts", "Recent posts watched", kind="int", default=DEFAULT_POSTS, minimum=1, maximum=100,
+                     hint="Comments are collected under this many of the page's most recent posts."),
+        lookback_field(DEFAULT_LOOKBACK_DAYS),
+        SettingField("version", "LinkedIn API version", default=DEFAULT_VERSION, pattern=r"20[0-9]{2}(0[1-9]|1[0-2])",
+                     max_length=6, advanced=True,
+                     hint="YYYYMM. LinkedIn retires each version after about a year; change it only when told to."),
+        SettingField("page_size", "Comments per request", kind="int", default=PAGE_SIZE, minimum=10, maximum=100,
+                     advanced=True, hint="Lower it only if LinkedIn answers slowly."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,7 +203,7 @@ class LinkedInCollector(Collector):
     def _url(self, path: str, query: dict[str, str] | None = None) -> URL:
         # Built pre-encoded: yarl would otherwise decode %3A back to ':' and re-encode the
         # Rest.li syntax characters that must stay as they are (section 5).
-        text = self.account.base_url.rstrip("/") + path
+        text = (self.account.base_url or DEFAULT_BASE_URL).rstrip("/") + path
         if query:
             text += "?" + "&".join(f"{k}={v}" for k, v in query.items())
         return URL(text, encoded=True)

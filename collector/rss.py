@@ -182,6 +182,7 @@ class RssCollector(Collector):
     display_name = "RSS"
     can_reply = False
     can_hide = False
+    base_url_hint = "RSS: the address of the site that publishes the feed (required); the feed's path goes in the id."
 
     def feed_url(self, cursor: dict[str, Any]) -> str:
         """The feed's address: a permanent redirect seen earlier wins over the account's."""

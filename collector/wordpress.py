@@ -15,9 +15,20 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, map_entries
+from collector.base import (
+    AuthFailed,
+    Batch,
+    Collector,
+    FetchFailed,
+    RateLimited,
+    Refused,
+    SentReply,
+    SettingField,
+    lookback_field,
+    map_entries,
+)
 from collector.html_text import text_of_html
 from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox.types import Author, NewItem
@@ -109,6 +120,15 @@ class WordPressCollector(Collector):
     display_name = "WordPress"
     can_reply = True
     can_hide = True  # "hide" = status 'hold': the comment goes back to moderation, not deleted
+    base_url_hint = "WordPress: the site's address, e.g. https://blog.example.com (required)."
+    setting_fields: ClassVar[tuple[SettingField, ...]] = (
+        lookback_field(DEFAULT_LOOKBACK_DAYS),
+        SettingField("user_id", "WordPress user id of the business", kind="int", minimum=1, maximum=2**31 - 1,
+                     advanced=True, hint="Found by itself from the application password; set it only if the site hides /users/me."),
+        SettingField("overlap_seconds", "Seconds re-read on each check", kind="int", default=DEFAULT_OVERLAP,
+                     minimum=0, maximum=30 * 86400, advanced=True,
+                     hint="Comments approved late by a moderator still get caught within this window."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

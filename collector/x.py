@@ -13,9 +13,9 @@ import html
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from collector.base import AuthFailed, FetchFailed, RateLimited, Refused, SentReply
+from collector.base import AuthFailed, FetchFailed, RateLimited, Refused, SentReply, SettingField
 from collector.scan import Page, ScanningCollector
 from collector.wire import Response, as_dict, as_list, check_json, decode_json_body, parse_time, request, retry_after_seconds
 from inbox.types import Author, NewItem
@@ -36,6 +36,14 @@ class XCollector(ScanningCollector):
     platform = PLATFORM
     display_name = "X"
     can_reply = True
+    default_base_url = DEFAULT_BASE_URL
+    oauth_connect = True
+    setting_fields: ClassVar[tuple[SettingField, ...]] = (
+        SettingField("username", "X username", max_length=15, pattern=r"[A-Za-z0-9_]{1,15}",
+                     hint="The account's @name, without the @: used to link to the replies Jasette posts."),
+        SettingField("query", "Search query", max_length=512,
+                     hint="Optional: posts matching this X search are collected too, e.g. \"Café Chez Nous\" OR #cafecheznous."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

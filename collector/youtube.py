@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from collector.base import AuthFailed, FetchFailed, RateLimited, Refused, SentReply
+from collector.base import AuthFailed, FetchFailed, RateLimited, Refused, SentReply, SettingField
 from collector.scan import Page, ScanningCollector
 from collector.wire import (
     Response,
@@ -62,6 +62,19 @@ class YouTubeCollector(ScanningCollector):
     platform = PLATFORM
     display_name = "YouTube"
     can_reply = True
+    default_base_url = DEFAULT_BASE_URL
+    oauth_connect = True
+    setting_fields: ClassVar[tuple[SettingField, ...]] = (
+        SettingField("quota_limit", "Daily API quota (units)", kind="int", default=DEFAULT_QUOTA, minimum=100,
+                     maximum=10_000_000, advanced=True,
+                     hint="The quota Google granted your project; Jasette spreads its reading over the day to stay under it."),
+        SettingField("reply_days", "Days a video's replies are watched", kind="int", default=DEFAULT_REPLY_DAYS,
+                     minimum=1, maximum=90, advanced=True,
+                     hint="Replies under comments are re-read for this many days after the comment."),
+        SettingField("reply_reread_minutes", "Minutes between re-reads of replies", kind="int",
+                     default=DEFAULT_REREAD_MINUTES, minimum=5, maximum=1440, advanced=True,
+                     hint="Shorter means fresher replies and more quota spent."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

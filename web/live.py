@@ -319,4 +319,9 @@ def _alert_message(row: Any, lang: str) -> dict[str, Any]:
     except (KeyError, TypeError, ValueError):  # details of an older shape: the stored title
         title = row["title"]
     label = alert_message.words(lang).get(row["kind"], row["kind"])
-    return {"t": "alert", "alert": row["id"], "kind": row["kind"], "label": label, "title": title[:500]}
+    found = {"t": "alert", "alert": row["id"], "kind": row["kind"], "label": label, "title": title[:500]}
+    # A connection's alert leads to its Reconnect button in Settings rather than to /alerts.
+    path = alert_message.account_path(row["details"] or {}) if row["kind"] in alert_message.ACCOUNT_KINDS else None
+    if path is not None:
+        found.update(link=path, link_label=alert_message.words(lang)["reconnect"])
+    return found

@@ -17,7 +17,7 @@ import asyncpg
 
 from inbox import smtp as email
 from inbox.alerts import message, webhook
-from inbox.alerts.store import load_brand
+from inbox.alerts.store import Brand, load_brand
 from inbox.db import Conn
 from inbox.smtp import SmtpConfig
 
@@ -57,23 +57,36 @@ def backoff(attempts: int) -> timedelta:
 async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_url: str,
                     session: aiohttp.ClientSession, now: datetime, webhook_timeout: float) -> None:
     brand = await load_brand(conn, alert["brand_id"])
-    msg = message.render(alert["kind"], alert["details"], lang=brand.lang, brand_name=brand.name, base_url=base_url)
     if row["channel"] == "email":
+        lang = await reader_lang(conn, brand, row["target"])
+        msg = message.render(alert["kind"], alert["details"], lang=lang, brand_name=brand.name, base_url=base_url)
         mime = email.build(smtp, to=row["target"], subject=msg.subject, text=msg.text, html=msg.html,
-                           message_key=f"jasette-alert-{alert['id']}-{row['id']}", lang=brand.lang)
+                           message_key=f"jasette-alert-{alert['id']}-{row['id']}", lang=lang)
         await email.send(smtp, mime)
         return
+    msg = message.render(alert["kind"], alert["details"], lang=brand.lang, brand_name=brand.name, base_url=base_url)
+    link, link_label = message.action(alert["kind"], alert["details"] or {}, base_url, brand.lang)
     # Slack reads &, < and > as markup in `text`: escape them, then add the link its own way.
     subject = msg.subject.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     payload = {
-        "text": f"{subject}\n<{message.alerts_link(base_url)}|{message.words(brand.lang)['open']}>",
+        "text": f"{subject}\n<{link}|{link_label}>",
         "alert": {"id": alert["id"], "kind": alert["kind"], "brand": brand.slug, "title": alert["title"],
                   "created_at": alert["created_at"].isoformat(), "details": message.outgoing_details(alert["details"] or {}),
-                  "url": message.alerts_link(base_url)},
+                  "url": link},
     }
     await webhook.post(session, row["target"], payload, secret=brand.settings.get("webhook_secret"),
                        timestamp=int(now.timestamp()), delivery_id=f"{alert['id']}-{row['id']}",
                        timeout=webhook_timeout)
+
+
+async def reader_lang(conn: Conn, brand: Brand, address: str) -> str:
+    """The language a member reading at `address` chose for Jasette; the brand's for anyone else
+    (an address typed in the alert settings that belongs to nobody on the team)."""
+    lang: str | None = await conn.fetchval(
+        "select u.ui_lang from users u join memberships m on m.user_id = u.id"
+        " where m.brand_id = $1 and lower(u.email) = lower($2) order by m.role = 'owner' desc, u.id limit 1",
+        brand.id, address)
+    return lang or brand.lang
 
 
 async def _claim(conn: Conn, now: datetime, only_alert: int | None) -> Any:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment
 
@@ -28,6 +31,10 @@ _WORDS = {
         "followers": "abonnés",
         "priority": "priorité",
         "footer": "Jasette vous écrit parce qu'une règle d'alerte s'est déclenchée. Réglages : ",
+        "account_reauth": "Reconnexion nécessaire",
+        "account_expiring": "Connexion bientôt expirée",
+        "reconnect": "Reconnecter dans les réglages",
+        "footer_account": "Jasette vous écrit parce qu'une connexion de votre entreprise a besoin de vous. Réglages : ",
     },
     "en": {
         "negative_mention": "Negative comment",
@@ -43,6 +50,10 @@ _WORDS = {
         "followers": "followers",
         "priority": "priority",
         "footer": "Jasette writes because an alert rule fired. Settings: ",
+        "account_reauth": "Reconnection needed",
+        "account_expiring": "Connection expiring soon",
+        "reconnect": "Reconnect in Settings",
+        "footer_account": "Jasette writes because one of your business's connections needs you. Settings: ",
     },
 }
 
@@ -96,6 +107,55 @@ def alerts_link(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/alerts"
 
 
+# Alerts about a connection (inbox/alerts/connections.py) point at it in Settings, not at /alerts.
+ACCOUNT_KINDS = ("account_reauth", "account_expiring")
+
+
+def account_path(details: dict[str, Any]) -> str | None:
+    """The Settings path of the connection an account alert is about (its Reconnect button)."""
+    account = details.get("account")
+    if isinstance(account, dict) and isinstance(account.get("id"), int):
+        return f"/settings#account-{account['id']}"
+    return None
+
+
+def action(kind: str, details: dict[str, Any], base_url: str, lang: str) -> tuple[str, str]:
+    """(URL, label) of what the reader should open: the connection in Settings, or the alerts."""
+    path = account_path(details) if kind in ACCOUNT_KINDS else None
+    if path is not None:
+        return base_url.rstrip("/") + path, words(lang)["reconnect"]
+    return alerts_link(base_url), words(lang)["open"]
+
+
+def _account_line(kind: str, d: dict[str, Any], lang: str, en: bool) -> str:
+    account = d.get("account") if isinstance(d.get("account"), dict) else {}
+    names = account.get("platform_names") if isinstance(account.get("platform_names"), dict) else {}
+    platform = str(names.get(lang) or account.get("platform") or "")
+    name = str(account.get("name") or "")
+    if kind == "account_reauth":
+        return (f"The {platform} connection “{name}” is no longer authorised: Jasette no longer receives its new"
+                " comments and cannot reply there. Your other connections keep working. Reconnect it in Settings."
+                if en else
+                f"La connexion {platform} « {name} » n'est plus autorisée : Jasette ne reçoit plus ses nouveaux"
+                " commentaires et ne peut plus y répondre. Vos autres connexions continuent de fonctionner."
+                " Reconnectez-la dans les réglages.")
+    when = datetime.fromisoformat(str(d["expires_at"]))
+    tz = str(d.get("timezone") or "America/Montreal")
+    day = format_datetime(when, "d MMMM yyyy", tzinfo=_tz(tz), locale="en_CA" if en else "fr_CA")
+    return (f"The {platform} connection “{name}” will stop working on {day} unless you reconnect it before then"
+            " (the platform does not let Jasette renew it by itself). Reconnect it in Settings."
+            if en else
+            f"La connexion {platform} « {name} » cessera de fonctionner le {day} si vous ne la reconnectez pas"
+            " d'ici là (la plateforme ne permet pas à Jasette de la renouveler seule). Reconnectez-la dans les réglages.")
+
+
+def _tz(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("America/Montreal")
+
+
 def _pct(share: float) -> str:
     return f"{round(share * 100)} %"
 
@@ -125,6 +185,8 @@ def reason_line(kind: str, details: dict[str, Any], lang: str,
         return (f"{n} negative comments on {posts} post(s) need you." if en
                 else f"{n} commentaires négatifs sur {posts} publication(s) ont besoin de vous.")
     try:
+        if kind in ACCOUNT_KINDS:
+            return _account_line(kind, d, lang, en)
         return _figures_line(kind, d, lang, en)
     except (KeyError, TypeError, ValueError):
         # An alert stored without its figures (an older version, a hand-made row): say what it is.
@@ -135,6 +197,10 @@ def reason_line(kind: str, details: dict[str, Any], lang: str,
 _GENERIC: dict[str, tuple[str, str]] = {
     "volume_spike": ("Unusually many comments at this hour.", "Nombre inhabituel de messages à cette heure."),
     "sentiment_dip": ("Unusually many negative comments.", "Proportion inhabituelle de messages négatifs."),
+    "account_reauth": ("A connection is no longer authorised: reconnect it in Settings.",
+                       "Une connexion n'est plus autorisée : reconnectez-la dans les réglages."),
+    "account_expiring": ("A connection will soon stop working: reconnect it in Settings.",
+                         "Une connexion cessera bientôt de fonctionner : reconnectez-la dans les réglages."),
     "test": ("This is a test: Jasette can reach you on this channel.",
              "Ceci est un test : Jasette peut vous joindre par ce canal."),
 }
@@ -185,8 +251,8 @@ _HTML = _ENV.from_string(
 <span style="color:#374151">« {{ it.excerpt }} »</span></li>
 {% endfor %}</ul>{% endif %}
 {% if alerts %}<ul>{% for a in alerts %}<li>{{ a.title }}</li>{% endfor %}</ul>{% endif %}
-<p><a href="{{ alerts_url }}" style="background:#1d4ed8;color:#fff;padding:8px 14px;border-radius:4px;text-decoration:none">{{ w.open }}</a></p>
-<p style="font-size:12px;color:#6b7280">{{ w.footer }}{{ settings_url }}</p>
+<p><a href="{{ alerts_url }}" style="background:#1d4ed8;color:#fff;padding:8px 14px;border-radius:4px;text-decoration:none">{{ link_label }}</a></p>
+<p style="font-size:12px;color:#6b7280">{{ footer }}{{ settings_url }}</p>
 </body></html>"""
 )
 
@@ -211,10 +277,13 @@ def render(kind: str, details: dict[str, Any], *, lang: str, brand_name: str, ba
             lines.append(f"  {item_link(base_url, it['id'])}")
     for a in details.get("alerts", []):
         lines.append(f"- {a.get('title', '')}")
-    lines += ["", f"{w['open']} : {alerts_link(base_url)}"]
+    link, link_label = action(kind, details, base_url, lang)
+    lines += ["", f"{link_label} : {link}"]
     html = _HTML.render(
         lang=lang, subject=subject, label=w.get(kind, kind), brand=brand_name, w=w, reason=reason,
         terms=terms, items=items, alerts=details.get("alerts", []), link=lambda i: item_link(base_url, i),
-        alerts_url=alerts_link(base_url), settings_url=f"{base_url.rstrip('/')}/settings/alerts",
+        alerts_url=link, link_label=link_label,
+        footer=w["footer_account"] if kind in ACCOUNT_KINDS else w["footer"],
+        settings_url=f"{base_url.rstrip('/')}/settings" + ("" if kind in ACCOUNT_KINDS else "/alerts"),
     )
     return Message(subject=subject, text="\n".join(lines) + "\n", html=html)

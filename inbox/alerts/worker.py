@@ -1,6 +1,6 @@
 """The alerts worker: evaluate rules when items arrive, sweep windows, deliver, send summaries.
 
-LISTEN on the items channel makes alerts prompt; the periodic sweep makes them certain (spike
+LISTEN on the items and alerts channels makes alerts prompt; the periodic sweep makes them certain (spike
 and dip windows, items analysed late, digests at the end of quiet hours, retries, Mondays).
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from inbox import db, netguard
+from inbox.alerts.connections import raise_connection_alerts
 from inbox.alerts.delivery import deliver_due, next_due
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.store import release_digests
@@ -102,6 +103,9 @@ async def run_alerts_worker(
                 try:
                     if full or brands:
                         await evaluate_brands(pool, None if full else brands, now)
+                    # Every wake-up, not only sweeps: an account turning to "re-authorisation
+                    # needed" NOTIFYs (migration 1100) and its owners hear of it within a second.
+                    await raise_connection_alerts(pool, now, platform_name=platform_name)
                     if full:
                         async with pool.acquire() as conn:
                             await release_digests(conn, now)

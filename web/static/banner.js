@@ -17,12 +17,18 @@
     try { sessionStorage.setItem(DISMISSED, JSON.stringify([...dismissed(), id].slice(-50))); } catch (e) { /* private mode */ }
   }
 
+  // Only a path of this site (a connection's alert leads to Settings); anything else: /alerts.
+  function sameSite(link) {
+    return typeof link === "string" && link.startsWith("/") && !link.startsWith("//") && !link.startsWith("/\\") ? link : null;
+  }
+
   function show(m) {
     const id = Number(m.alert);
+    const link = sameSite(m.link);
     if (!Number.isInteger(id) || box.querySelector(`[data-alert="${id}"]`) || dismissed().includes(id)) return;
     const banner = el("div", { class: `alert-banner kind-${String(m.kind || "").replace(/[^a-z_]/g, "")}`, role: "alert", dataset: { alert: id } },
       el("span", { class: "alert-banner-title", text: String(m.title || m.label || "") }), " ",
-      el("a", { href: "/alerts", class: "alert-banner-link", text: t("See the alerts") }), " ",
+      el("a", { href: link || "/alerts", class: "alert-banner-link", text: link ? String(m.link_label || "") : t("See the alerts") }), " ",
       el("button", { type: "button", class: "alert-banner-dismiss", "aria-label": t("Dismiss"), title: t("Dismiss"), text: "×" }));
     banner.querySelector("button").addEventListener("click", () => dismiss(id, banner));
     box.prepend(banner);
