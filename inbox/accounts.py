@@ -18,7 +18,7 @@ from inbox.types import WorkerAccount
 _PUBLIC_COLUMNS = """
     id, brand_id, platform, name, external_id, base_url, settings, enabled, poll_interval_seconds,
     next_poll_at, health, last_success_at, last_error, last_error_at, consecutive_failures, usage,
-    created_at, updated_at
+    created_at, updated_at, access_expires_at
 """
 # What a worker reads of an account (inbox.types.WorkerAccount), with its brand's NLP settings.
 _WORKER_COLUMNS = """
@@ -77,14 +77,16 @@ async def update_credentials(
 
 async def update_details(
     conn: Conn, *, brand_id: int, account_id: int, name: str, base_url: str | None, settings: dict[str, Any],
+    cleared: list[str] | None = None,
 ) -> bool:
-    """Rename an account and change its address and settings (merged into the stored ones); a new
-    address must prove access again before it receives pushed deliveries."""
+    """Rename an account and change its address and settings (merged into the stored ones; the
+    `cleared` keys removed, back to their defaults); a new address must prove access again
+    before it receives pushed deliveries."""
     status = await conn.execute(
-        "update accounts set name = $3, base_url = $4, settings = settings || $5::jsonb, updated_at = now(),"
-        " verified_at = case when base_url is distinct from $4 then null else verified_at end"
+        "update accounts set name = $3, base_url = $4, settings = (settings - $6::text[]) || $5::jsonb,"
+        " updated_at = now(), verified_at = case when base_url is distinct from $4 then null else verified_at end"
         " where brand_id = $1 and id = $2",
-        brand_id, account_id, name, base_url, settings,
+        brand_id, account_id, name, base_url, settings, list(cleared or []),
     )
     return status.endswith(" 1")
 
@@ -159,6 +161,13 @@ async def connected(conn: Conn, platform: str, external_id: str) -> list[dict[st
         platform, external_id,
     )
     return [dict(r) for r in rows]
+
+
+async def item_count(conn: Conn, *, brand_id: int, account_id: int) -> int:
+    """How many items an account brought in (the removal confirmation says they stay)."""
+    value: int = await conn.fetchval(
+        "select count(*) from items where brand_id = $1 and account_id = $2", brand_id, account_id)
+    return value
 
 
 async def remove_account(conn: Conn, *, brand_id: int, account_id: int) -> bool:

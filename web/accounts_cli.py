@@ -20,7 +20,9 @@ from inbox import accounts, netguard, users
 from inbox.credentials import Vault
 from inbox.db import Conn
 from web import i18n
-from web.routes_settings import _platforms, _url_settings, checked_urls, moves_host
+from web.account_form import checked_urls, moves_host
+from web.account_form import platforms as _platforms
+from web.account_form import url_settings as _url_settings
 
 MIN_INTERVAL, MAX_INTERVAL = 10, 86_400
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")

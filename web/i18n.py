@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from babel.numbers import format_decimal
 from babel.messages.pofile import read_po
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -54,6 +55,11 @@ def local_time(dt: datetime | None, lang: str | None = None, tz: str | None = No
         return ""
     zone = ZoneInfo(tz or current_tz.get())
     return format_datetime(dt, "d MMM y HH:mm", tzinfo=zone, locale=_LOCALES[pick(lang or current_lang.get())])
+
+
+def number(value: float, lang: str | None = None) -> str:
+    """A number as the reader writes it: "10 000" in French, "10,000" in English."""
+    return format_decimal(value, locale=_LOCALES[pick(lang or current_lang.get())])
 
 
 def platform_name(platform: str, lang: str | None = None) -> str:

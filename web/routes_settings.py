@@ -3,81 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from collector import registry
-from collector.base import Collector
 from inbox import accounts, saved_replies, users
-from web import i18n
+from web import account_form, i18n
 from web import input as web_input
+from web.account_form import FormError
 from web.auth import require_member
 from web.pages import render
-from web.security import safe_url
 
 _ = i18n.gettext
 
 
 def _platforms() -> list[str]:
-    return registry.platforms()
-
-
-def _declared(platform: str) -> type[Collector]:
-    """The platform's collector class, which declares its URL settings and their labels."""
-    try:
-        return registry.collector_class(platform)
-    except registry.UnknownPlatform:
-        return Collector  # a platform this version no longer knows: the defaults (http, https)
+    return account_form.platforms()
 
 
 def _url_fields(platform: str) -> Mapping[str, tuple[str, ...]]:
-    return _declared(platform).url_fields
-
-
-def _url_settings() -> list[tuple[str, str]]:
-    """Every URL-valued setting any platform takes, with its label (English), in a stable order."""
-    labels: dict[str, str] = {}
-    for platform in _platforms():
-        cls = _declared(platform)
-        for key in cls.url_fields:
-            if key != "base_url":
-                labels.setdefault(key, cls.url_labels.get(key, key))
-    return sorted(labels.items())
+    return account_form.declared(platform).url_fields
 
 
 def _base_url_hints() -> list[str]:
     """What the API address means for the platforms where it is not a web API's root (English)."""
-    return [hint for platform in _platforms() if (hint := _declared(platform).base_url_hint)]
+    return [hint for platform in _platforms() if (hint := account_form.declared(platform).base_url_hint)]
 
 
-def _schemes(schemes: tuple[str, ...]) -> str:
-    return _(" or ").join(f"{s}://" for s in schemes)
+def _optional_address() -> list[str]:
+    """The platforms whose API address may be left empty (their own root is used)."""
+    return [p for p in _platforms() if account_form.declared(p).default_base_url]
 
 
-def checked_urls(platform: str, form: Any) -> tuple[str, dict[str, str]]:
-    """The base URL and URL settings from the form, each checked against the platform's schemes."""
-    fields = _url_fields(platform)
-    base_url = safe_url(str(form.get("base_url", "")), fields["base_url"])
-    if base_url is None:
-        raise HTTPException(400, _("The API address must start with {schemes}.", schemes=_schemes(fields["base_url"])))
-    settings: dict[str, str] = {}
-    for key, label in _url_settings():
-        raw = str(form.get(key, "")).strip()
-        if not raw:
-            continue
-        label = _(label)
-        if key not in fields:
-            raise HTTPException(400, _("This platform takes no “{label}”.", label=label))
-        url = safe_url(raw, fields[key])
-        if url is None:
-            raise HTTPException(400, _("“{label}” must start with {schemes}.", label=label, schemes=_schemes(fields[key])))
-        settings[key] = url
-    return base_url, settings
+def _fields(platform: str) -> list[dict[str, Any]]:
+    """The platform's settings as the template shows them: form name, words, limits."""
+    return [{"name": account_form.setting_name(platform, f.key), "key": f.key, "label": f.label, "hint": f.hint,
+             "kind": f.kind, "default": f.default, "min": f.minimum, "max": f.maximum, "advanced": f.advanced,
+             "max_length": f.max_length}
+            for f in account_form.declared(platform).setting_fields]
 
 
 async def _accounts(db: Any, brand_id: int) -> list[dict[str, Any]]:
@@ -86,49 +53,28 @@ async def _accounts(db: Any, brand_id: int) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["platform"], r["name"], r["id"]))
 
 
-def _credentials(form: Any) -> dict[str, str]:
-    """Credentials from the form: the access token, plus `key=value` lines for platforms that
-    need more (a user name and an application password, a client secret...)."""
-    found: dict[str, str] = {}
-    for line in str(form.get("extra", "")).splitlines():
-        key, sep, value = line.partition("=")
-        if sep and key.strip() and value.strip():
-            found[key.strip()[:60]] = value.strip()[:2000]
-    token = str(form.get("token", "")).strip()
-    if token:
-        found["access_token"] = token[:4000]
-    return found
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    """Scheme, host and port: what decides where credentials are sent."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    return parts.scheme.lower(), (parts.hostname or "").lower().rstrip("."), port
-
-
-def moves_host(found: Mapping[str, Any], base_url: str, settings: Mapping[str, str]) -> bool:
-    """True when the edit sends the account somewhere else (scheme, host or port of any address)."""
-    if _origin(base_url) != _origin(str(found["base_url"])):
-        return True
-    stored = found.get("settings") or {}
-    return any(_origin(url) != _origin(str(stored.get(key) or "")) for key, url in settings.items())
-
-
-async def _page(request: Request, member: Any, *, error: str | None = None, typed: dict[str, Any] | None = None,
+async def _page(request: Request, member: Any, *, error: str | None = None, error_field: str = "",
+                typed: dict[str, Any] | None = None, trial: dict[str, Any] | None = None,
                 status_code: int = 200) -> Response:
     async with request.app.state.pool.acquire() as db:
-        accounts = await _accounts(db, member.brand_id)
+        found = await _accounts(db, member.brand_id)
         saved = await saved_replies.list_for(db, member.brand_id, member.ui_lang)
         team = await users.members_of(db, member.brand_id)
+    edit = web_input.parse_id(str(request.query_params.get("edit", ""))) if request.method == "GET" else None
     return await render(request, "settings.html", {
-        "accounts": accounts, "saved": saved, "team": team, "platforms": _platforms(),
-        "url_settings": _url_settings(), "url_fields": _url_fields, "base_url_hints": _base_url_hints(),
-        "error": error, "typed": typed or {},
+        "accounts": found, "saved": saved, "team": team, "platforms": _platforms(),
+        "url_settings": account_form.url_settings(), "url_fields": _url_fields, "base_url_hints": _base_url_hints(),
+        "optional_address": _optional_address(),
+        "optional_names": ", ".join(i18n.platform_name(p) for p in _optional_address()), "fields": _fields, "reconnect_path": account_form.reconnect_path,
+        "error": error, "error_field": error_field, "typed": typed or {}, "trial": trial or {}, "edit": edit,
+        "soon": _soon(found),
     }, member=member, status_code=status_code)
+
+
+def _soon(found: list[dict[str, Any]]) -> set[int]:
+    """Accounts whose access ends within the week unless the owner reconnects them."""
+    now = datetime.now(UTC)
+    return {a["id"] for a in found if a.get("access_expires_at") and a["access_expires_at"] <= now + timedelta(days=7)}
 
 
 async def settings_page(request: Request) -> Response:
@@ -137,45 +83,67 @@ async def settings_page(request: Request) -> Response:
 
 
 async def save_account(request: Request) -> Response:
-    """POST /settings/accounts (new) or /settings/accounts/{account} (edit); owners only."""
+    """POST /settings/accounts (new) or /settings/accounts/{account} (edit); owners only.
+    A mistake shows the form again with the error and what was typed (status 400)."""
     member = await require_member(request, role="owner")
     form = await web_input.form(request)
-    name = str(form.get("name", "")).strip()[:120]
-    credentials = _credentials(form)
-    vault = request.app.state.vault
     account = request.path_params.get("account")
+    if account is None:
+        return await _add(request, member, form)
+    account_id = web_input.parse_id(account) or -1
     async with request.app.state.pool.acquire() as db:
-        if account is None:
-            platform = str(form.get("platform", ""))
-            external_id = str(form.get("external_id", "")).strip()[:200]
-            if platform not in _platforms() or not external_id:
-                raise HTTPException(400, _("Choose a platform and give the page or account id."))
-            base_url, settings = checked_urls(platform, form)
-            await accounts.add_account(db, vault, brand_id=member.brand_id, platform=platform, name=name,
-                                       external_id=external_id, base_url=base_url, credentials=credentials,
-                                       settings=settings)
-            return RedirectResponse("/settings", status_code=303)
-        account_id = web_input.parse_id(account) or -1
         found = await accounts.get_account(db, member.brand_id, account_id)
-        if found is None:
+    if found is None:
+        raise HTTPException(404, _("No such connection."))
+    try:
+        return await _edit(request, member, form, found)
+    except FormError as exc:
+        typed = account_form.typed(found["platform"], form, account=account_id)
+        return await _page(request, member, error=exc.message, error_field=exc.field, typed=typed, status_code=400)
+
+
+async def _add(request: Request, member: Any, form: Any) -> Response:
+    platform = str(form.get("platform", ""))
+    typed = account_form.typed(platform, form, account="new")
+    try:
+        if platform not in _platforms():
+            raise FormError(_("Choose a platform."), "platform")
+        external_id = str(form.get("external_id", "")).strip()[:200]
+        if not external_id:
+            raise FormError(_("Give the page or account id."), "external_id")
+        checked = account_form.check(platform, form)
+    except FormError as exc:
+        return await _page(request, member, error=exc.message, error_field=exc.field, typed=typed, status_code=400)
+    async with request.app.state.pool.acquire() as db:
+        await accounts.add_account(db, request.app.state.vault, brand_id=member.brand_id, platform=platform,
+                                   name=str(form.get("name", "")).strip()[:120], external_id=external_id,
+                                   base_url=checked.base_url, credentials=account_form.credentials(form),
+                                   settings={**checked.settings, **checked.urls})
+    return RedirectResponse("/settings", status_code=303)
+
+
+async def _edit(request: Request, member: Any, form: Any, found: dict[str, Any]) -> Response:
+    account_id = found["id"]
+    name = str(form.get("name", "")).strip()[:120]
+    credentials = account_form.credentials(form)
+    checked = account_form.check(found["platform"], form)
+    if not credentials and account_form.moves_host(found, checked.base_url, checked.urls):
+        # The stored token must never follow a new address: whoever can edit the address
+        # could otherwise point it at their own server and read the token.
+        raise FormError(_("The address now points to another server: enter the credentials again to send them there."),
+                        "base_url")
+    async with request.app.state.pool.acquire() as db, db.transaction():
+        # An empty URL setting keeps the stored one, like an empty token field; an empty
+        # platform setting goes back to its default.
+        if not await accounts.update_details(db, brand_id=member.brand_id, account_id=account_id, name=name,
+                                             base_url=checked.base_url, settings={**checked.settings, **checked.urls},
+                                             cleared=checked.cleared):
             raise HTTPException(404, _("No such connection."))
-        base_url, settings = checked_urls(found["platform"], form)
-        if not credentials and moves_host(found, base_url, settings):
-            # The stored token must never follow a new address: whoever can edit the address
-            # could otherwise point it at their own server and read the token.
-            typed = {"account": account_id, "name": name, "base_url": base_url, "settings": settings,
-                     "enabled": form.get("enabled") == "on"}
-            error = _("The address now points to another server: enter the credentials again to send them there.")
-            return await _page(request, member, error=error, typed=typed, status_code=400)
-        async with db.transaction():
-            # An empty URL setting keeps the stored one, like an empty token field.
-            if not await accounts.update_details(db, brand_id=member.brand_id, account_id=account_id, name=name,
-                                                 base_url=base_url, settings=settings):
-                raise HTTPException(404, _("No such connection."))
-            await accounts.set_enabled(db, brand_id=member.brand_id, account_id=account_id, enabled=form.get("enabled") == "on")
-            if credentials:
-                # New credentials clear "re-authorisation needed": the next poll tells whether they work.
-                await accounts.update_credentials(db, vault, brand_id=member.brand_id, account_id=account_id, credentials=credentials)
+        await accounts.set_enabled(db, brand_id=member.brand_id, account_id=account_id, enabled=form.get("enabled") == "on")
+        if credentials:
+            # New credentials clear "re-authorisation needed": the next poll tells whether they work.
+            await accounts.update_credentials(db, request.app.state.vault, brand_id=member.brand_id,
+                                              account_id=account_id, credentials=credentials)
     return RedirectResponse("/settings", status_code=303)
 
 

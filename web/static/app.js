@@ -96,5 +96,21 @@
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
   });
 
+  // The add-connection form holds every platform's settings: show (and send) only the chosen
+  // platform's; without script they all show, each under its platform's name.
+  function showPlatformSettings() {
+    const select = document.getElementById("connection-platform");
+    if (!select) return;
+    for (const set of document.querySelectorAll("fieldset.platform-settings")) {
+      const mine = set.dataset.platform === select.value;
+      set.hidden = !mine;
+      set.disabled = !mine;
+    }
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.id === "connection-platform") showPlatformSettings();
+  });
+  document.addEventListener("DOMContentLoaded", showPlatformSettings);
+
   window.Jasette = { t, api, el, safeUrl, csrf };
 })();
