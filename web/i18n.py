@@ -9,8 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 LANGS = ("fr", "en")

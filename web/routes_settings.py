@@ -65,7 +65,8 @@ async def _page(request: Request, member: Any, *, error: str | None = None, erro
         "accounts": found, "saved": saved, "team": team, "platforms": _platforms(),
         "url_settings": account_form.url_settings(), "url_fields": _url_fields, "base_url_hints": _base_url_hints(),
         "optional_address": _optional_address(),
-        "optional_names": ", ".join(i18n.platform_name(p) for p in _optional_address()), "fields": _fields, "reconnect_path": account_form.reconnect_path,
+        "optional_names": ", ".join(i18n.platform_name(p) for p in _optional_address()),
+        "fields": _fields, "reconnect_path": account_form.reconnect_path,
         "error": error, "error_field": error_field, "typed": typed or {}, "trial": trial or {}, "edit": edit,
         "soon": _soon(found),
     }, member=member, status_code=status_code)

@@ -59,7 +59,7 @@ async def raise_connection_alerts(pool: asyncpg.Pool, now: datetime, *,
     raised: list[int] = []
     async with pool.acquire() as conn, conn.transaction():
         for row in await conn.fetch(_UNTOLD_REAUTH):
-            details = {"account": _account(row, platform_name)}
+            details: dict[str, Any] = {"account": _account(row, platform_name)}
             key = f"{REAUTH}:{row['id']}:{row['reauth_since'].isoformat()}"
             if (alert_id := await _raise(conn, row["brand_id"], REAUTH, key, details, now)) is not None:
                 raised.append(alert_id)

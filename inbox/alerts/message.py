@@ -128,8 +128,10 @@ def action(kind: str, details: dict[str, Any], base_url: str, lang: str) -> tupl
 
 
 def _account_line(kind: str, d: dict[str, Any], lang: str, en: bool) -> str:
-    account = d.get("account") if isinstance(d.get("account"), dict) else {}
-    names = account.get("platform_names") if isinstance(account.get("platform_names"), dict) else {}
+    found = d.get("account")
+    account: dict[str, Any] = found if isinstance(found, dict) else {}
+    listed = account.get("platform_names")
+    names: dict[str, Any] = listed if isinstance(listed, dict) else {}
     platform = str(names.get(lang) or account.get("platform") or "")
     name = str(account.get("name") or "")
     if kind == "account_reauth":
