@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from jinja2 import Environment
 
@@ -143,7 +143,7 @@ def _account_line(kind: str, d: dict[str, Any], lang: str, en: bool) -> str:
                 " Reconnectez-la dans les réglages.")
     when = datetime.fromisoformat(str(d["expires_at"]))
     tz = str(d.get("timezone") or "America/Montreal")
-    day = format_datetime(when, "d MMMM yyyy", tzinfo=_tz(tz), locale="en_CA" if en else "fr_CA")
+    day = format_date(when.astimezone(_tz(tz)).date(), format="long", locale="en_CA" if en else "fr_CA")
     return (f"The {platform} connection “{name}” will stop working on {day} unless you reconnect it before then"
             " (the platform does not let Jasette renew it by itself). Reconnect it in Settings."
             if en else
