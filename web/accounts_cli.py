@@ -42,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--platform", required=True, help="platform (see the settings page's list)")
     add.add_argument("--name", required=True, help="name shown in the inbox")
     add.add_argument("--external-id", required=True, help="the page, channel, site or mailbox id on the platform")
-    add.add_argument("--base-url", required=True, help="the platform's API address (or feed, or imaps://server)")
+    add.add_argument("--base-url", default="",
+                     help="the platform's API address (or feed site, or imaps://server); leave out for the platform's own")
     _common(add)
     edit = sub.add_parser("set", help="change a connection; new credentials (JSON) on stdin with --credentials")
     edit.add_argument("id", type=int)
@@ -143,7 +144,8 @@ async def _add(args: argparse.Namespace, conn: Conn, vault: Vault, policy: netgu
     interval = _interval(args.poll_interval) or 60
     base_url, settings, urls = _settings(args.setting, args.platform, args.base_url)
     for url in (base_url, *urls.values()):
-        await _reachable(url, policy)
+        if url:  # empty: the platform's own public address
+            await _reachable(url, policy)
     credentials = _read_credentials()
     account_id = await accounts.add_account(conn, vault, brand_id=brand_id, platform=args.platform, name=name,
                                             external_id=external_id, base_url=base_url, credentials=credentials,

@@ -68,7 +68,10 @@ def _present(alert: dict[str, Any], lang: str) -> dict[str, Any]:
     return {**alert, "label": message.words(lang).get(alert["kind"], alert["kind"]),
             "reason": message.reason_line(alert["kind"], details, lang, reasons.describe),
             "terms": details.get("terms", []), "shown": _in_words(details.get("items", []), lang),
-            "failed": [d for d in alert["deliveries"] if d["state"] != "sent"]}
+            "failed": [d for d in alert["deliveries"] if d["state"] != "sent"],
+            # A connection's alert leads to its Reconnect button in Settings.
+            "action": message.account_path(details) if alert["kind"] in message.ACCOUNT_KINDS else None,
+            "action_label": message.words(lang)["reconnect"]}
 
 
 async def alerts_page(request: Request) -> Response:

@@ -60,3 +60,37 @@ async def test_alert_banner_appears_live_on_every_page(pool, db_dsn, browser) ->
         await page.click("#alert-banners a")
         await page.wait_for_url(server.url + "/alerts")
         assert errors == []
+
+
+async def test_a_connection_needing_reauthorisation_shows_a_banner_leading_to_reconnect(pool, db_dsn, browser) -> None:
+    from inbox.alerts.connections import raise_connection_alerts
+    from web.i18n import platform_name
+
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        page_id = await conn.fetchval(
+            "insert into accounts (brand_id, platform, name, external_id, base_url) values ($1, 'facebook', 'Page <i>du café</i>', 'p-1', '')"
+            " returning id", ids["brand_a"])
+    with LiveServer(db_dsn) as server:
+        page = await (await browser.new_context()).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        await log_in(page, server.url, "owner@a.test")
+        await page.wait_for_selector("#alert-banners", state="attached")
+        await page.wait_for_function("document.querySelector('.live-state')?.dataset.state === 'live'")
+        await pool.execute("update accounts set health = 'reauth' where id = $1", page_id)
+        [alert_id] = await raise_connection_alerts(pool, datetime.now(UTC), platform_name=platform_name)
+        banner = page.locator(f'#alert-banners .alert-banner[data-alert="{alert_id}"]')
+        await expect(banner).to_be_visible(timeout=10000)
+        await expect(banner.locator(".alert-banner-title")).to_contain_text(
+            "Reconnexion nécessaire — La connexion Facebook « Page <i>du café</i> » n'est plus autorisée")
+        assert await page.locator("#alert-banners i").count() == 0
+        link = banner.locator("a.alert-banner-link")
+        await expect(link).to_have_text("Reconnecter dans les réglages")
+        await expect(link).to_have_attribute("href", f"/settings#account-{page_id}")
+        await link.click()
+        await page.wait_for_url(f"{server.url}/settings#account-{page_id}")
+        reconnect = page.locator(f"#account-{page_id} a.reconnect")
+        await expect(reconnect).to_have_text("Reconnecter")
+        await expect(reconnect).to_have_attribute("href", f"/settings/connect/facebook?account={page_id}")
+        assert errors == []

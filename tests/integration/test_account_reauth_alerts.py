@@ -189,6 +189,8 @@ async def test_banner_and_settings_lead_to_the_reconnect_button(pool, db_dsn) ->
     assert "La connexion Facebook « Page du café » n'est plus autorisée" in french["title"]
     async with client_for(make_app(pool, db_dsn)) as client:
         await login(client, "owner@a.test")
+        listed = (await client.get("/alerts")).text
+        assert f'<a class="alert-action" href="/settings#account-{page_id}">Reconnecter dans les réglages</a>' in listed
         page = (await client.get("/settings")).text
         assert f'id="account-{page_id}"' in page
         # Facebook reconnects through its consent page; a WordPress site through its edit form.
