@@ -163,6 +163,14 @@ async def connected(conn: Conn, platform: str, external_id: str) -> list[dict[st
     return [dict(r) for r in rows]
 
 
+async def needing_reauth(conn: Conn, brand_id: int) -> list[dict[str, Any]]:
+    """The brand's connections waiting for re-authorisation (the notice on every page)."""
+    rows = await conn.fetch(
+        "select id, platform, name, external_id from accounts where brand_id = $1 and health = 'reauth'"
+        " order by reauth_since nulls last, id limit 20", brand_id)
+    return [dict(r) for r in rows]
+
+
 async def item_count(conn: Conn, *, brand_id: int, account_id: int) -> int:
     """How many items an account brought in (the removal confirmation says they stay)."""
     value: int = await conn.fetchval(

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from inbox import users
+from inbox import accounts, users
 from web import csrf, i18n
 from web.auth import Member
 from web.security import safe_url
@@ -28,10 +28,14 @@ async def render(request: Request, name: str, context: dict[str, Any] | None = N
     ctx: dict[str, Any] = dict(context or {})
     ctx.setdefault("member", member)
     brands: list[Any] = []
+    waiting: list[Any] = []
     if member is not None:
         async with request.app.state.pool.acquire() as db:
             brands = [dict(b) for b in await users.brands_of(db, member.user_id)]
+            # The live banner tells once; this notice stays on every page until it is fixed.
+            waiting = await accounts.needing_reauth(db, member.brand_id)
     ctx.setdefault("brands", brands)
+    ctx.setdefault("reauth_accounts", waiting)
     ctx.setdefault("lang", i18n.current_lang.get())
     ctx.setdefault("csrf_token", csrf.token(request.session))
     ctx.setdefault("js_messages", i18n.js_messages(ctx["lang"]))
