@@ -146,7 +146,8 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
         try:
             await asyncio.gather(
                 run_worker(pool, vault, worker_id=name, concurrency=settings.worker_concurrency,
-                           analyzer=analyzer, full_analyzer=full, stop=stop, policy=settings.policy),
+                           analyzer=analyzer, full_analyzer=full, stop=stop, policy=settings.policy,
+                           oauth=settings.oauth),
                 run_alerts_worker(pool, smtp=settings.smtp, base_url=settings.base_url, stop=stop, dsn=dsn,
                                   platform_name=platform_name, policy=settings.policy),
             )
