@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import itertools
+import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -63,7 +64,7 @@ class Token:
 
     def seconds_left(self, now: datetime) -> int | None:
         """Whole seconds until expiry (None: never expires)."""
-        return None if self.expires is None else max(0, int((self.expires - now).total_seconds()))
+        return None if self.expires is None else max(0, math.ceil((self.expires - now).total_seconds()))
 
 
 @dataclass
