@@ -14,7 +14,10 @@ from typing import Any
 
 import asyncpg
 
+from collector.oauth import OAuthApp
+from collector.registry import oauth_platforms
 from emulators.demo import start_all
+from emulators.oauth import default_client
 from emulators.traffic import run_traffic, seed_history
 from inbox import embedded, queries, saved_replies, users
 from inbox.accounts import add_account
@@ -66,6 +69,11 @@ async def prepare(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespa
     async with pool.acquire() as conn:
         brand_id = await _ensure_brand_and_admin(conn, args.admin_email, password)
     sites = await start_all()
+    # "Connecter …" works out of the box: each emulator's own application, rooted at the emulator,
+    # unless the administrator configured a real one.
+    for platform in oauth_platforms():
+        if settings.oauth.get(platform) is None and platform in sites.urls:
+            settings.oauth.configure(platform, OAuthApp(*default_client(platform), root=sites.urls[platform]))
     vault = Vault(settings.secret_key)
     async with pool.acquire() as conn:
         for platform, acct in sites.accounts.items():
