@@ -88,7 +88,9 @@ async def consent(authorize_url: str, decision: str = "allow", **form: Any) -> s
         async with s.get(authorize_url) as page:
             assert page.status == 200, await page.text()
             assert 'id="allow"' in await page.text()
-        async with s.post(authorize_url, data={"decision": decision, **form}, allow_redirects=False) as answer:
+        # Repeated fields (the ticked scopes) as a list of pairs, like a browser posts them.
+        fields = [("decision", decision)] + [(k, str(v)) for k, vs in form.items() for v in (vs if isinstance(vs, list) else [vs])]
+        async with s.post(authorize_url, data=fields, allow_redirects=False) as answer:
             assert answer.status == 302, await answer.text()
             return answer.headers["Location"]
 
