@@ -134,6 +134,9 @@ class Emulator:
         """Extra state for GET /_control/state."""
         return {}
 
+    async def settle(self) -> None:
+        """Wait for what an injection set off (webhook deliveries) before the control API answers."""
+
     def add_oauth_routes(self, app: web.Application) -> None:
         """Register the OAuth endpoints (before `add_routes`, whose catch-alls would shadow them)."""
 
@@ -231,7 +234,9 @@ class Emulator:
 
     async def _control_inject(self, request: web.Request) -> web.Response:
         payload = await request.json()
-        return web.json_response(self.inject(payload))
+        answer = self.inject(payload)
+        await self.settle()
+        return web.json_response(answer)
 
     async def _control_fault_on(self, request: web.Request) -> web.Response:
         try:
