@@ -140,7 +140,7 @@ def answer(emulator: FacebookEmulator, request: web.Request, segments: list[str]
     if segments == ["me", "accounts"] and request.method == "GET":
         return _accounts(emulator, request, token)
     if segments == ["me", "permissions"] and request.method == "GET" and token is not None:
-        asked = space_list(token.grant.extra.get("query", {}).get("scope"), ", ")
+        asked = token.grant.extra.get("requested", [])
         return web.json_response({"data": [
             {"permission": p, "status": "granted" if p in token.scopes else "declined"} for p in asked]})
     if len(segments) == 2 and segments[1] == "subscribed_apps":
@@ -202,11 +202,8 @@ def _subscribed_apps(emulator: FacebookEmulator, request: web.Request, page_id: 
     if request.method != "POST":
         return graph.missing_object(page_id, request.method.lower())
     fields = space_list(params.get("subscribed_fields"), ", ")
-    if not fields:
-        return graph.graph_error(400, 100, "(#100) The parameter subscribed_fields is required")
-    unknown = [f for f in fields if f not in meta_webhooks.FIELDS["page"]]
-    if unknown:
-        return graph.graph_error(400, 100, f"(#100) Param subscribed_fields must be one of {{{', '.join(meta_webhooks.FIELDS['page'])}}} - got \"{unknown[0]}\"")
+    if (message := meta_webhooks.unknown_field("page", fields)) is not None:
+        return graph.graph_error(400, 100, message)
     meta_webhooks.subscribe(server, "page", page_id, fields)
     return web.json_response({"success": True})
 

@@ -18,7 +18,7 @@ from aiohttp import web
 from emulators import meta_graph as graph
 from emulators import meta_webhooks
 from emulators.oauth import Refusal, Token, space_list
-from emulators.oauth_consent import AuthorizeSpec, authorize
+from emulators.oauth_consent import AuthorizeSpec, authorize, form_fields
 
 if TYPE_CHECKING:
     from emulators.instagram import InstagramEmulator
@@ -69,7 +69,7 @@ def install(emulator: InstagramEmulator, app: web.Application) -> None:
         return await authorize(request, server, spec)
 
     async def code_exchange(request: web.Request) -> web.Response:
-        form = await request.post()
+        form = await form_fields(request)
         try:
             server.check_client(form.get("client_id"), form.get("client_secret"))
         except Refusal:
@@ -139,12 +139,8 @@ def answer(emulator: InstagramEmulator, request: web.Request, segments: list[str
         meta_webhooks.unsubscribe(server, "instagram", user_id)
         return web.json_response({"success": True})
     fields = space_list(params.get("subscribed_fields"), ", ")
-    if not fields:
-        return graph.graph_error(400, 100, "(#100) The parameter subscribed_fields is required")
-    unknown = [f for f in fields if f not in meta_webhooks.FIELDS["instagram"]]
-    if unknown:
-        return graph.graph_error(400, 100, f"(#100) Param subscribed_fields must be one of "
-                                           f"{{{', '.join(meta_webhooks.FIELDS['instagram'])}}} - got \"{unknown[0]}\"")
+    if (message := meta_webhooks.unknown_field("instagram", fields)) is not None:
+        return graph.graph_error(400, 100, message)
     meta_webhooks.subscribe(server, "instagram", user_id, fields)
     return web.json_response({"success": True})
 

@@ -256,7 +256,7 @@ def cursor_page(
 async def params_of(request: web.Request) -> dict[str, str]:
     """Query, form and JSON parameters of a Graph call merged (Graph takes all three)."""
     params = dict(request.query)
-    if request.can_read_body:
+    if request.body_exists:  # the middleware may have read it already (access_token in a form)
         if request.content_type == "application/json":
             try:
                 body = await request.json()
@@ -292,6 +292,14 @@ class GraphEmulator(Emulator):
         super().__init__(token=token, **options)
         assert self.oauth is not None
         self.webhooks = WebhookSender(self.webhook_object, self.oauth, webhook_url)
+
+    async def presented_token(self, request: web.Request) -> str | None:
+        """Graph also takes access_token as a form field of a POST."""
+        found = self.token_of(request)
+        if found is None and request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            value = (await request.post()).get("access_token")
+            found = str(value) if value is not None else None
+        return found
 
     def token_error(self, reason: str, token: Token | None) -> web.StreamResponse:
         """Code 190, as Graph answers an expired or invalidated token."""

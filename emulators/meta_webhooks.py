@@ -36,6 +36,16 @@ def signature(secret: str, body: bytes, digest: Any = hashlib.sha256) -> str:
     return f"{name}=" + hmac.new(secret.encode(), body, digest).hexdigest()
 
 
+def unknown_field(obj: str, fields: list[str]) -> str | None:
+    """Graph's (#100) message when `fields` is empty or names a field the object has not, else None."""
+    if not fields:
+        return "(#100) The parameter subscribed_fields is required"
+    unknown = [f for f in fields if f not in FIELDS[obj]]
+    if unknown:
+        return f"(#100) Param subscribed_fields must be one of {{{', '.join(FIELDS[obj])}}} - got \"{unknown[0]}\""
+    return None
+
+
 def subscribe(server: OAuthServer, obj: str, object_id: str, fields: list[str]) -> None:
     """Subscribe the app to `fields` of a Page or account (replacing the previous list, as Meta does)."""
     unsubscribe(server, obj, object_id)
