@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from emulators import facebook_oauth
+from emulators import facebook_oauth, meta_webhooks
 from emulators import meta_graph as graph
 from emulators.instagram import USER_ID as INSTAGRAM_USER_ID
 
@@ -185,7 +185,9 @@ class FacebookEmulator(graph.GraphEmulator):
         if kind in ("post", "mention", "page_post"):
             owner = self.page if kind == "page_post" else sender
             post = self._add_post(text, owner, {"post": "visitor", "mention": "tagged"}.get(kind, "page"), created)
-            self._push_post(post, kind)
+            if kind in ("post", "mention"):  # a visitor post is a `feed` change, a tag a `mention` one
+                field = "feed" if kind == "post" else "mention"
+                self.webhooks.change(self.page["id"], field, meta_webhooks.page_post(post, field))
             return {"external_id": post["id"]}
         parent = str(payload.get("parent") or next(reversed(self.posts), ""))
         if parent in self.posts:
@@ -196,29 +198,8 @@ class FacebookEmulator(graph.GraphEmulator):
             comment = self._add_comment(top["post_id"], top_id, text, sender, created)
         else:
             raise web.HTTPBadRequest(text=f"parent {parent!r} is neither a post nor a comment")
-        self._push_comment(comment)
+        self.webhooks.change(self.page["id"], "feed", meta_webhooks.feed_comment(comment))
         return {"external_id": comment["id"]}
-
-    def _push_comment(self, comment: dict[str, Any]) -> None:
-        """The `feed` change Meta sends for a new comment (parent_id: the post for a top-level one)."""
-        self.webhooks.change(self.page["id"], "feed", {
-            "from": comment["from"], "post": {"id": comment["post_id"], "status_type": "mobile_status_update",
-                                              "is_published": True},
-            "message": comment["message"], "post_id": comment["post_id"], "comment_id": comment["id"],
-            "created_time": int(comment["created"].timestamp()), "item": "comment",
-            "parent_id": comment["parent_id"] or comment["post_id"], "verb": "add",
-        })
-
-    def _push_post(self, post: dict[str, Any], kind: str) -> None:
-        """A visitor post is a `feed` change; a post tagging the Page a `mention` change."""
-        if kind == "post":
-            self.webhooks.change(self.page["id"], "feed", {
-                "from": post["from"], "message": post["message"], "post_id": post["id"],
-                "created_time": int(post["created"].timestamp()), "item": "status", "verb": "add", "published": 1})
-        elif kind == "mention":
-            self.webhooks.change(self.page["id"], "mention", {
-                "post_id": post["id"], "sender_id": post["from"]["id"], "sender_name": post["from"]["name"],
-                "item": "post", "verb": "add"})
 
     def delete(self, object_id: str) -> None:
         """Forget a post or comment and the comments under it."""

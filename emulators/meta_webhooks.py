@@ -30,6 +30,26 @@ FIELDS = {
 }
 
 
+def feed_comment(comment: dict[str, Any]) -> dict[str, Any]:
+    """The `feed` change of a new Page comment (parent_id: the post for a top-level comment)."""
+    return {
+        "from": comment["from"], "post": {"id": comment["post_id"], "status_type": "mobile_status_update",
+                                          "is_published": True},
+        "message": comment["message"], "post_id": comment["post_id"], "comment_id": comment["id"],
+        "created_time": int(comment["created"].timestamp()), "item": "comment",
+        "parent_id": comment["parent_id"] or comment["post_id"], "verb": "add",
+    }
+
+
+def page_post(post: dict[str, Any], field: str) -> dict[str, Any]:
+    """The `feed` change of a visitor post, or the `mention` change of a post tagging the Page."""
+    if field == "mention":
+        return {"post_id": post["id"], "sender_id": post["from"]["id"], "sender_name": post["from"]["name"],
+                "item": "post", "verb": "add"}
+    return {"from": post["from"], "message": post["message"], "post_id": post["id"],
+            "created_time": int(post["created"].timestamp()), "item": "status", "verb": "add", "published": 1}
+
+
 def signature(secret: str, body: bytes, digest: Any = hashlib.sha256) -> str:
     """The value of X-Hub-Signature-256 (or X-Hub-Signature with sha1)."""
     name = "sha256" if digest is hashlib.sha256 else "sha1"
