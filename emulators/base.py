@@ -126,6 +126,10 @@ class Emulator:
             return auth[len("Bearer ") :]
         return request.query.get("access_token") or request.query.get("key")
 
+    async def presented_token(self, request: web.Request) -> str | None:
+        """The access token of a request, where the platform may also take it from the body."""
+        return self.token_of(request)
+
     def auth_error(self) -> web.StreamResponse:
         """The platform's answer to a missing or wrong token."""
         return web.json_response({"error": "unauthorized"}, status=401)
@@ -133,6 +137,9 @@ class Emulator:
     def state(self) -> dict[str, Any]:
         """Extra state for GET /_control/state."""
         return {}
+
+    async def settle(self) -> None:
+        """Wait for what an injection set off (webhook deliveries) before the control API answers."""
 
     def add_oauth_routes(self, app: web.Application) -> None:
         """Register the OAuth endpoints (before `add_routes`, whose catch-alls would shadow them)."""
@@ -204,12 +211,12 @@ class Emulator:
                 return self.fault_response(fault)
         if open_faults is not None:
             return await handler(request)
-        presented = self.token_of(request)
+        presented = await self.presented_token(request)
         if self.token and presented == self.token:
             return await handler(request)
         if self.oauth is not None and presented:
             status, token = self.oauth.status(presented)
-            if status == "ok":
+            if status == "ok" and token is not None:
                 request[OAUTH_TOKEN] = token
                 return await handler(request)
             if status in ("expired", "revoked"):
@@ -231,7 +238,9 @@ class Emulator:
 
     async def _control_inject(self, request: web.Request) -> web.Response:
         payload = await request.json()
-        return web.json_response(self.inject(payload))
+        answer = self.inject(payload)
+        await self.settle()
+        return web.json_response(answer)
 
     async def _control_fault_on(self, request: web.Request) -> web.Response:
         try:

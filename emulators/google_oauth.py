@@ -19,7 +19,7 @@ from aiohttp import web
 
 from emulators.base import Emulator
 from emulators.oauth import OAuthServer, Refusal, space_list
-from emulators.oauth_consent import AuthorizeSpec, authorize
+from emulators.oauth_consent import AuthorizeSpec, authorize, form_fields
 
 ACCESS_LIFETIME = 3599
 BUSINESS_SCOPE = "https://www.googleapis.com/auth/business.manage"
@@ -87,7 +87,7 @@ def install(emulator: Emulator, app: web.Application) -> None:
         return await _token(request, server)
 
     async def revoke(request: web.Request) -> web.Response:
-        form = await request.post()
+        form = await form_fields(request)
         value = str(form.get("token") or request.query.get("token") or "")
         found = server.tokens.get(value)
         if found is None or found.revoked or found.grant.revoked:
@@ -102,7 +102,7 @@ def install(emulator: Emulator, app: web.Application) -> None:
 
 
 async def _token(request: web.Request, server: OAuthServer) -> web.Response:
-    form = await request.post()
+    form = await form_fields(request)
     client_id, secret = _client_of(request, form)
     if not server.known_client(client_id):
         return oauth_error(401, "invalid_client", "The OAuth client was not found.")

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from emulators.base import Emulator
 from emulators.oauth import Grant, OAuthServer, Refusal, Token
-from emulators.oauth_consent import AuthorizeSpec, authorize
+from emulators.oauth_consent import AuthorizeSpec, authorize, form_fields
 
 ACCESS_LIFETIME = 5_184_000  # 60 days
 REFRESH_LIFETIME = 31_536_000  # 365 days, from the consent, not renewed by refreshing
@@ -64,7 +64,7 @@ def install(emulator: Emulator, app: web.Application) -> None:
         return await authorize(request, server, spec)
 
     async def token(request: web.Request) -> web.Response:
-        form = await request.post()
+        form = await form_fields(request)
         try:
             server.check_client(form.get("client_id"), form.get("client_secret"))
         except Refusal:

@@ -27,7 +27,7 @@ def default_client(platform: str) -> tuple[str, str]:
     return f"demo-{platform}-client", f"demo-{platform}-secret"
 
 
-class Refusal(Exception):  # noqa: N818 -- a refusal is an answer, not a bug
+class Refusal(Exception):
     """A code, token or client the server refuses; `reason` tells the platform module which of
     its own error shapes to answer with: unknown, used, expired, revoked, redirect, pkce, client."""
 

@@ -89,6 +89,11 @@ def absolute_http(uri: str | None) -> bool:
     return url.scheme in ("http", "https") and bool(url.host) and not url.fragment
 
 
+async def form_fields(request: web.Request) -> dict[str, str]:
+    """A token endpoint's form as text fields (a file upload is no OAuth parameter)."""
+    return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+
+
 async def _params(request: web.Request) -> tuple[dict[str, str], MultiDictProxy[Any] | None]:
     params = dict(request.query)
     form = None
@@ -129,7 +134,7 @@ async def authorize(request: web.Request, server: OAuthServer, spec: AuthorizeSp
                                        **spec.deny_extra, **state})
     granted = _granted(form, requested, spec)
     extra: dict[str, Any] = {"query": {k: v for k, v in params.items() if k != "decision"},
-                             "accounts": _chosen(form, spec)}
+                             "accounts": _chosen(form, spec), "requested": requested}
     if spec.on_allow is not None:
         extra.update(spec.on_allow(params, granted))
     code = server.issue_code(granted, redirect_uri, challenge, method, extra)

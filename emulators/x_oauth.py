@@ -18,7 +18,7 @@ from aiohttp import web
 
 from emulators.base import Emulator
 from emulators.oauth import OAuthServer, Refusal, Token
-from emulators.oauth_consent import AuthorizeSpec, authorize
+from emulators.oauth_consent import AuthorizeSpec, authorize, form_fields
 
 ACCESS_LIFETIME = 7200
 LABELS = {
@@ -67,7 +67,7 @@ def install(emulator: Emulator, app: web.Application) -> None:
         return await authorize(request, server, spec)
 
     async def token(request: web.Request) -> web.Response:
-        form = await request.post()
+        form = await form_fields(request)
         try:
             server.check_client(*_basic(request))
         except Refusal:
@@ -91,7 +91,7 @@ def install(emulator: Emulator, app: web.Application) -> None:
                            else f"Unsupported grant_type [{grant_type}].")
 
     async def revoke(request: web.Request) -> web.Response:
-        form = await request.post()
+        form = await form_fields(request)
         try:
             server.check_client(*_basic(request))
         except Refusal:

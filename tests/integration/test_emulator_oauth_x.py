@@ -15,6 +15,7 @@ from yarl import URL
 
 from emulators.x import USER_ID, XEmulator
 
+
 def basic(user: str, secret: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()}
 
@@ -101,7 +102,7 @@ async def test_deny_wrong_secret_and_code_reuse(x, session) -> None:
 
 
 async def test_refresh_rotates_and_the_old_refresh_token_is_refused(x, session) -> None:
-    emulator, base = x
+    _, base = x
     first = await connect(session, base)
     await emulator_clock(session, base, 7201)
     status, _ = await api(session, base, "/2/users/me", first["access_token"])
@@ -111,7 +112,7 @@ async def test_refresh_rotates_and_the_old_refresh_token_is_refused(x, session) 
     assert (await api(session, base, "/2/users/me", second["access_token"]))[0] == 200
     status, body = await token(session, base, grant_type="refresh_token", refresh_token=first["refresh_token"])
     assert status == 400 and body["error"] == "invalid_request"
-    status, third = await token(session, base, grant_type="refresh_token", refresh_token=second["refresh_token"])
+    status, _ = await token(session, base, grant_type="refresh_token", refresh_token=second["refresh_token"])
     assert status == 200
     state = await (await session.get(f"{base}/_control/state")).json()
     assert state["oauth"]["refreshes"] == 2 and state["oauth"]["clock_offset_seconds"] == 7201
