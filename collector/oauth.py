@@ -202,6 +202,8 @@ class Provider(abc.ABC):
     refresh_margin: ClassVar[float] = REFRESH_MARGIN_SECONDS
     # What the administrator sets up at the platform, shown in Settings (English, translated).
     setup_hint: ClassVar[str] = ""
+    # Meta signs its webhooks with the secret of the app they are for (X-Hub-Signature-256).
+    signs_webhooks: ClassVar[bool] = False
     # The platform's API root saved on a connected account (the emulator's root in the demo).
     api_base: ClassVar[str] = ""
 
@@ -228,12 +230,13 @@ class Provider(abc.ABC):
             form["code_verifier"] = verifier
         return await self.token_request(session, app, form, what="code exchange")
 
-    async def refresh(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens) -> Tokens:
-        """New tokens from the refresh token (RFC 6749 section 6); GrantRefused when refused for good."""
+    async def refresh(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens, *, now: float | None = None) -> Tokens:
+        """New tokens from the refresh token (RFC 6749 section 6); GrantRefused when refused for good.
+        `now` (Unix seconds) dates the new expiry; the worker's clock, injected in tests."""
         if not tokens.refresh_token:
             raise GrantRefused(f"{self.platform}: the token expired and no refresh token was granted")
         fresh = await self.token_request(session, app, {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
-                                         what="token refresh")
+                                         what="token refresh", now=now)
         # Most platforms do not send the refresh token again; X rotates it (the new one replaces the old).
         return replace(fresh, refresh_token=fresh.refresh_token or tokens.refresh_token,
                        scopes=fresh.scopes or tokens.scopes)
@@ -266,7 +269,7 @@ class Provider(abc.ABC):
 
     # -- the token endpoint ----------------------------------------------------------------
     async def token_request(self, session: aiohttp.ClientSession, app: OAuthApp, form: dict[str, str], *, what: str,
-                            method: str = "POST", url: str | None = None) -> Tokens:
+                            method: str = "POST", url: str | None = None, now: float | None = None) -> Tokens:
         """One call to the token endpoint, its answer checked and read."""
         headers: dict[str, str] = {"Accept": "application/json"}
         body = dict(form)
@@ -282,7 +285,7 @@ class Provider(abc.ABC):
         else:
             resp = await request(session, "POST", target, form=body, headers=headers)
         check_token_answer(resp, self.platform, what)
-        return tokens_from(resp.body, now=time.time())
+        return tokens_from(resp.body, now=time.time() if now is None else now)
 
 
 def check_token_answer(resp: Response, platform: str, what: str) -> None:

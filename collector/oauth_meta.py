@@ -53,6 +53,7 @@ class FacebookProvider(Provider):
     required_scopes = ("pages_show_list", "pages_read_engagement", "pages_read_user_content")
     scope_separator = ","
     pkce = False
+    signs_webhooks = True
     setup_hint = ("In Meta for Developers: an app of type Business with Facebook Login for Business, the redirect URI below "
                   "under Valid OAuth Redirect URIs, App Review (Advanced Access) for the pages_* permissions, and the Webhooks "
                   "product subscribed to the Page object with the callback /webhooks/meta.")
@@ -117,6 +118,7 @@ class InstagramProvider(Provider):
     required_scopes = scopes
     scope_separator = ","
     pkce = False
+    signs_webhooks = True
     # Renew a long-lived token once fewer than 30 days remain (it must be 24 hours old).
     refresh_margin = 30 * DAY
     setup_hint = ("In Meta for Developers: an app with the product “Instagram API with Instagram Login”, the redirect URI "
@@ -142,7 +144,7 @@ class InstagramProvider(Provider):
         return replace(long, scopes=short.scopes)
 
     async def token_request(self, session: aiohttp.ClientSession, app: OAuthApp, form: dict[str, str], *, what: str,
-                            method: str = "POST", url: str | None = None) -> Tokens:
+                            method: str = "POST", url: str | None = None, now: float | None = None) -> Tokens:
         # graph.instagram.com takes the secret but not the client id on these two GETs.
         if form.get("grant_type") == "ig_refresh_token":
             resp = await request(session, "GET", url or rooted(self.refresh_url, app), params=form)
@@ -150,7 +152,7 @@ class InstagramProvider(Provider):
             resp = await request(session, method, url or rooted(self.token_url, app),
                                  params={**form, "client_secret": app.client_secret})
         check_token_answer(resp, self.platform, what)
-        return tokens_from(resp.body, now=time.time())
+        return tokens_from(resp.body, now=time.time() if now is None else now)
 
     def can_refresh(self, tokens: Tokens) -> bool:
         return bool(tokens.access_token) and tokens.expires_at is not None
@@ -161,9 +163,9 @@ class InstagramProvider(Provider):
         # Instagram refuses to renew a token younger than 24 hours.
         return tokens.issued_at is None or now - tokens.issued_at >= DAY
 
-    async def refresh(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens) -> Tokens:
+    async def refresh(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens, *, now: float | None = None) -> Tokens:
         fresh = await self.token_request(session, app, {"grant_type": "ig_refresh_token", "access_token": tokens.access_token},
-                                         what="token renewal")
+                                         what="token renewal", now=now)
         return replace(fresh, scopes=tokens.scopes)
 
     async def discover(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens) -> list[Choice]:

@@ -68,7 +68,7 @@ class TokenKeeper:
             stored = Tokens.of(current) if current else tokens
             if not force and not provider.needs_refresh(stored, self.now()):
                 return current
-            renewed = await asyncio.wait_for(provider.refresh(self.session, app, stored), REFRESH_TIMEOUT)
+            renewed = await asyncio.wait_for(provider.refresh(self.session, app, stored, now=self.now()), REFRESH_TIMEOUT)
             self.renewals += 1
             merged = renewed.as_credentials(current or credentials)
             # Stored in the same transaction as the lock: a rotated refresh token is never lost

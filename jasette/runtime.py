@@ -109,7 +109,7 @@ async def serve_web(settings: Settings, pool: asyncpg.Pool, vault: Vault, dsn: s
     from web.webhooks import meta_routes
 
     extra = meta_routes(
-        pool, app_secret=settings.meta_app_secret, verify_token=settings.meta_verify_token, vault=vault
+        pool, app_secret=settings.meta_app_secrets(), verify_token=settings.meta_verify_token, vault=vault
     )
     app = create_app(settings, pool, vault, dsn=dsn, extra_routes=extra)
     config = uvicorn.Config(

@@ -202,7 +202,8 @@ async def _save(request: Request, member: Any, provider: Provider, app: OAuthApp
     try:
         async with _session(request) as session:
             for choice in picked:
-                await asyncio.wait_for(provider.subscribe(session, app, choice), EXCHANGE_TIMEOUT)
+                with_token = Choice(**{**_choice_dict(choice), "credentials": _credentials(choice, tokens)})
+                await asyncio.wait_for(provider.subscribe(session, app, with_token), EXCHANGE_TIMEOUT)
     except (CollectorError, TimeoutError) as exc:
         # Polling still collects everything; only the instant pushes wait for the next connect.
         log.warning("connect %s: webhook subscription failed: %r", provider.platform, exc)
@@ -235,12 +236,12 @@ async def pick(request: Request) -> Response:
     key = _bounded(str(form.get("key", "")), 100)
     wanted = {str(v) for v in form.getlist("choice")}
     app: OAuthApp | None = request.app.state.settings.oauth.get(platform)
+    expired = _("This choice has expired: start again from “Connect {platform}”.", platform=i18n.platform_name(platform))
     async with request.app.state.pool.acquire() as db:
         grant = await connections.parked(db, request.app.state.vault, key=key, brand_id=member.brand_id,
-                                         user_id=member.user_id, platform=platform, now=utcnow(), take=bool(wanted)) if key else None
+                                         user_id=member.user_id, platform=platform, now=utcnow()) if key else None
     if grant is None or app is None:
-        return await _problem(request, member, _("This choice has expired: start again from “Connect {platform}”.",
-                                                 platform=i18n.platform_name(platform)))
+        return await _problem(request, member, expired)
     choices = [Choice(**c) for c in grant["choices"]]
     picked = [c for c in choices if c.external_id in wanted and c.problem is None]
     if not picked:
@@ -248,6 +249,11 @@ async def pick(request: Request) -> Response:
             "platform": platform, "key": key, "choices": grant["choices"],
             "error": _("Tick at least one account you may manage."),
         }, member=member, status_code=400)
+    async with request.app.state.pool.acquire() as db:
+        # Used up now: a second submit (double click, back button) connects nothing twice.
+        if await connections.parked(db, request.app.state.vault, key=key, brand_id=member.brand_id,
+                                    user_id=member.user_id, platform=platform, now=utcnow(), take=True) is None:
+            return await _problem(request, member, expired)
     saved = await _save(request, member, provider, app, picked, Tokens.of(grant["tokens"]))
     return RedirectResponse(f"/settings?connected={','.join(str(s) for s in saved)}", status_code=303)
 

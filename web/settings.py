@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from collector.oauth import OAuthApps
-from collector.registry import display_name, oauth_platforms
+from collector.registry import display_name, oauth_platforms, oauth_provider
 from inbox.netguard import Policy
 from inbox.smtp import SmtpConfig
 
@@ -94,6 +94,16 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     policy: Policy = field(default_factory=Policy)
     oauth: OAuthApps = field(default_factory=OAuthApps)
+
+    def meta_app_secrets(self) -> list[str]:
+        """Every secret that may sign Meta's webhooks: JASETTE_META_APP_SECRET, and the secrets of the
+        Facebook Login and Instagram Login applications (each Meta app signs with its own)."""
+        found = [self.meta_app_secret] if self.meta_app_secret else []
+        for platform in oauth_platforms():
+            provider, app = oauth_provider(platform), self.oauth.get(platform)
+            if provider is not None and provider.signs_webhooks and app is not None and app.client_secret not in found:
+                found.append(app.client_secret)
+        return found
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
