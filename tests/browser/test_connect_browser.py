@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 import aiohttp
+from browser_steps import log_in
 from connecting import LOOPBACK, apps_of, keeper, poll_account, poller, running
 from web_app import SECRET, LiveServer, seed
 
@@ -21,8 +22,6 @@ from inbox.credentials import Vault
 from web.app import create_app
 from web.settings import Settings
 from web.webhooks import meta_routes
-
-from browser_steps import log_in
 
 DAY = 86400
 # What to tick on the picker (None: one account, no picker), and how far each platform's clock
