@@ -162,6 +162,13 @@ async def test_facebook_webhook_delivers_signed_comments_of_a_subscribed_page(fa
         verb, item = by_owner[PAGE_ID][0]
         assert (platform, verb, item.external_id, item.body, item.kind) == (
             "facebook", "add", comment["external_id"], "Super brunch", "comment")
+        await control(session, base, "inject", {"kind": "post", "text": "Ouvert lundi?", "author_name": "Luc"})
+        tagged = await control(session, base, "inject", {"kind": "mention", "text": "Merci @Café Démo", "author_name": "Ana"})
+        changes = [p["entry"][0]["changes"][0] for p in receiver.payloads()[1:]]
+        assert [(c["field"], c["value"]["item"]) for c in changes] == [("feed", "status"), ("mention", "post")]
+        assert changes[1]["value"]["post_id"] == tagged["external_id"]
+        visitor = meta_webhook.changes(receiver.payloads()[1])
+        assert visitor is not None and visitor[1][PAGE_ID][0][1].kind == "post"
         state = await (await session.get(f"{base}/_control/state")).json()
         assert state["oauth"]["subscriptions"] == [{"object": "page", "id": PAGE_ID, "fields": ["feed", "mention"]}]
         assert state["webhook"]["deliveries"][0]["status"] == 200
