@@ -173,8 +173,10 @@ class FacebookEmulator(graph.GraphEmulator):
         return self.comments.get(object_id) or self.posts.get(object_id)
 
     def retext(self, object_id: str, entry: dict[str, Any], text: str) -> None:
-        """A post's or comment's new message."""
+        """A post's or comment's new message (a comment's edit is pushed as verb `edited`)."""
         entry["message"] = text
+        if object_id in self.comments:
+            self.webhooks.change(self.page["id"], "feed", meta_webhooks.feed_comment(entry, "edited"))
 
     def add(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Add a post or comment (see the module docstring)."""
@@ -202,9 +204,11 @@ class FacebookEmulator(graph.GraphEmulator):
         return {"external_id": comment["id"]}
 
     def delete(self, object_id: str) -> None:
-        """Forget a post or comment and the comments under it."""
+        """Forget a post or comment and the comments under it (a comment's removal is pushed)."""
         self.posts.pop(object_id, None)
-        self.comments.pop(object_id, None)
+        removed = self.comments.pop(object_id, None)
+        if removed is not None:
+            self.webhooks.change(self.page["id"], "feed", meta_webhooks.feed_comment(removed, "remove"))
         for comment_id in [c["id"] for c in self.comments.values() if object_id in (c["parent_id"], c["post_id"])]:
             self.comments.pop(comment_id, None)
 
@@ -411,6 +415,7 @@ class FacebookEmulator(graph.GraphEmulator):
             hidden = params["is_hidden"].lower() in ("true", "1")
             comment["is_hidden"] = hidden
             (self.hidden.add if hidden else self.hidden.discard)(object_id)
+            self.webhooks.change(self.page["id"], "feed", meta_webhooks.feed_comment(comment, "hide" if hidden else "unhide"))
         if "message" in params and comment["from"]["id"] == self.page["id"]:
             comment["message"] = params["message"]
         return web.json_response({"success": True})

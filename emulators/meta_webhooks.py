@@ -30,14 +30,15 @@ FIELDS = {
 }
 
 
-def feed_comment(comment: dict[str, Any]) -> dict[str, Any]:
-    """The `feed` change of a new Page comment (parent_id: the post for a top-level comment)."""
+def feed_comment(comment: dict[str, Any], verb: str = "add") -> dict[str, Any]:
+    """The `feed` change of a Page comment added, edited, removed, hidden or unhidden
+    (parent_id: the post for a top-level comment)."""
     return {
         "from": comment["from"], "post": {"id": comment["post_id"], "status_type": "mobile_status_update",
                                           "is_published": True},
         "message": comment["message"], "post_id": comment["post_id"], "comment_id": comment["id"],
         "created_time": int(comment["created"].timestamp()), "item": "comment",
-        "parent_id": comment["parent_id"] or comment["post_id"], "verb": "add",
+        "parent_id": comment["parent_id"] or comment["post_id"], "verb": verb,
     }
 
 

@@ -4,6 +4,7 @@ ones, and the command line's client options."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -34,11 +35,10 @@ async def test_every_oauth_emulator_takes_the_demo_client_and_shows_its_state(pl
             assert resp.status == 400
         state = await control.state()
         assert state["oauth"]["clients"] == [client_id] and state["oauth"]["grants"] == 0
-        async with session.post(f"{url}/_control/clock", json={"advance_seconds": 90}) as resp:
-            assert resp.status == 200 and (await resp.json())["now"]
+        moved = datetime.fromisoformat(await control.advance_clock(90)) - datetime.now(UTC)
+        assert timedelta(seconds=80) < moved < timedelta(seconds=100)
         assert (await control.state())["oauth"]["clock_offset_seconds"] == 90
-        async with session.post(f"{url}/_control/revoke") as resp:
-            assert await resp.json() == {"revoked": 0}
+        assert await control.revoke_grants() == 0
         await control.reset()  # a reset keeps the OAuth server
         assert (await control.state())["oauth"]["clock_offset_seconds"] == 90
 

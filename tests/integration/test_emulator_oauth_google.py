@@ -205,3 +205,18 @@ async def test_youtube_and_google_are_separate_servers(google, youtube, session)
     assert (await api(session, f"{ybase}/youtube/v3/channels?part=id&mine=true", access))[0] == 401
     async with session.get(f"{ybase}/o/oauth2/v2/auth", params=auth_query(CLIENT, YOUTUBE_FORCE_SSL)) as resp:
         assert resp.status == 400
+
+
+async def test_business_profile_refuses_a_token_without_business_manage(google, session) -> None:
+    emulator, base = google
+    body = await connect(session, base, CLIENT, f"openid {BUSINESS_SCOPE}", untick=(BUSINESS_SCOPE,))
+    assert body["scope"] == "openid"
+    review = emulator.inject({"text": "Bien", "author_name": "Luc"})["external_id"]
+    for url, method, payload in (
+        (f"{base}/v1/accounts", "GET", None),
+        (f"{base}/v4/accounts/{ACCOUNT_ID}/locations/{LOCATION_ID}/reviews", "GET", None),
+        (f"{base}/v4/accounts/{ACCOUNT_ID}/locations/{LOCATION_ID}/reviews/{review}/reply", "PUT", {"comment": "Merci"}),
+    ):
+        status, error = await api(session, url, body["access_token"], method, json=payload)
+        assert status == 403 and error["error"]["details"][0]["reason"] == "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
+    assert emulator.replies == []

@@ -140,7 +140,7 @@ async def test_facebook_missing_scope_or_moderate_task_refuses_writes_not_reads(
 
 
 async def test_facebook_webhook_delivers_signed_comments_of_a_subscribed_page(facebook, session) -> None:
-    _, base = facebook
+    emulator, base = facebook
     user = await fb_user_token(session, base)
     status, accounts = await get(session, f"{base}/me/accounts", access_token=user["access_token"])
     page_token = next(p["access_token"] for p in accounts["data"] if p["id"] == PAGE_ID)
@@ -162,6 +162,22 @@ async def test_facebook_webhook_delivers_signed_comments_of_a_subscribed_page(fa
         verb, item = by_owner[PAGE_ID][0]
         assert (platform, verb, item.external_id, item.body, item.kind) == (
             "facebook", "add", comment["external_id"], "Super brunch", "comment")
+        await control(session, base, "inject", {"kind": "post", "text": "Ouvert lundi?", "author_name": "Luc"})
+        tagged = await control(session, base, "inject", {"kind": "mention", "text": "Merci @Café Démo", "author_name": "Ana"})
+        changes = [p["entry"][0]["changes"][0] for p in receiver.payloads()[1:]]
+        assert [(c["field"], c["value"]["item"]) for c in changes] == [("feed", "status"), ("mention", "post")]
+        assert changes[1]["value"]["post_id"] == tagged["external_id"]
+        visitor = meta_webhook.changes(receiver.payloads()[1])
+        assert visitor is not None and visitor[1][PAGE_ID][0][1].kind == "post"
+        # Edits, hides (here by the Page, through the API) and removals are pushed too.
+        await control(session, base, "inject", {"edit": comment["external_id"], "text": "Super brunch!!"})
+        await post(session, f"{base}/{comment['external_id']}", is_hidden="true", access_token=page_token)
+        await emulator.settle()
+        await control(session, base, "inject", {"delete": comment["external_id"]})
+        verbs = [(c["value"]["verb"], c["value"]["comment_id"], c["value"]["message"])
+                 for p in receiver.payloads()[3:] for c in p["entry"][0]["changes"]]
+        assert verbs == [("edited", comment["external_id"], "Super brunch!!"), ("hide", comment["external_id"], "Super brunch!!"),
+                         ("remove", comment["external_id"], "Super brunch!!")]
         state = await (await session.get(f"{base}/_control/state")).json()
         assert state["oauth"]["subscriptions"] == [{"object": "page", "id": PAGE_ID, "fields": ["feed", "mention"]}]
         assert state["webhook"]["deliveries"][0]["status"] == 200
