@@ -303,7 +303,9 @@ def check_token_answer(resp: Response, platform: str, what: str) -> None:
         if code in (1, 2, 4, 17, 341):  # Meta's temporary and throttling codes (platform-apis.md 1.5)
             raise FetchFailed(f"{platform} {what}: {error.get('message', '')}")
         raise GrantRefused(f"{platform} {what} refused: {str(error.get('message', ''))[:200]}")
-    description = str(body.get("error_description") or body.get("message") or "")[:200]
+    # RFC 6749's error_description; LinkedIn's message; Instagram's flat {error_type, error_message}.
+    description = str(body.get("error_description") or body.get("message") or body.get("error_message") or "")[:200]
+    error = error or body.get("error_type")
     if resp.status < 400:
         raise FetchFailed(f"{platform} {what}: the answer holds no access token")
     # RFC 6749 section 5.2: invalid_grant (expired, revoked), invalid_client (app removed or

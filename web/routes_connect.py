@@ -34,6 +34,8 @@ from web.routes_settings import settings_notice
 log = logging.getLogger(__name__)
 _ = i18n.gettext
 
+# What platforms say when the owner clicked "Cancel" or "Deny" (RFC 6749 4.1.2.1; LinkedIn's own words).
+DECLINED = {"access_denied", "user_denied", "user_cancelled_authorize", "user_cancelled_login"}
 # The whole exchange (code, long-lived token, listing) must fit in one page load.
 EXCHANGE_TIMEOUT = 30.0
 
@@ -107,7 +109,7 @@ async def callback(request: Request) -> Response:
             "“Connect {platform}”.", platform=name))
     if params.get("error") or not params.get("code"):
         # access_denied when the owner clicked "Cancel" or "Deny"; the platform's description for the rest.
-        if params.get("error") in ("access_denied", "user_denied") or params.get("error_reason") == "user_denied":
+        if params.get("error") in DECLINED or params.get("error_reason") == "user_denied":
             return await _problem(request, member, _("You declined on {platform}: nothing was connected.", platform=name),
                                   status_code=200)
         said = _bounded(params.get("error_description") or params.get("error") or "", 300)

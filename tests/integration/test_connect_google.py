@@ -92,13 +92,15 @@ async def test_owner_picks_a_location_and_reviews_keep_arriving_after_the_token_
 
 async def test_a_refused_consent_connects_nothing_and_says_so(pool, db_dsn) -> None:
     await _seeded(pool)
-    async with running("google") as platforms:
+    # Google says access_denied; LinkedIn says user_cancelled_authorize: both are the owner's "no".
+    async with running("google", "linkedin") as platforms:
         client = await owner_client(pool, db_dsn, platforms)
-        answer = await connect(client, "google", decision="deny")
-        assert answer.status_code == 200
-        assert "settings-error" in answer.text and "rien n’a été connecté" in answer.text
+        for platform in platforms:
+            answer = await connect(client, platform, decision="deny")
+            assert answer.status_code == 200, platform
+            assert "settings-error" in answer.text and "rien n’a été connecté" in answer.text, platform
         async with pool.acquire() as conn:
-            assert await conn.fetchval("select count(*) from accounts where platform = 'google'") == 0
+            assert await conn.fetchval("select count(*) from accounts where enabled") == 0
         await client.aclose()
 
 
