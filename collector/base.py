@@ -49,6 +49,11 @@ class Refused(CollectorError):
     """The platform refused an action for good (e.g. X's 403 on unsolicited replies): never retry."""
 
 
+class PermissionMissing(Refused):
+    """The token lacks a permission for this one action (a reply or a hide without the write or
+    moderate scope): the action fails with the platform's words, the account keeps polling."""
+
+
 @dataclass(slots=True)
 class Batch:
     """One page of items and the cursor to save with them, in the same transaction."""
@@ -141,9 +146,6 @@ class Collector(abc.ABC):
     default_base_url: ClassVar[str] = ""
     # The other settings the collector reads from account.settings (SettingField), for the form.
     setting_fields: ClassVar[tuple[SettingField, ...]] = ()
-    # True when the platform is connected through its consent page (/settings/connect/...);
-    # otherwise an account is reconnected by typing new credentials in its edit form.
-    oauth_connect: ClassVar[bool] = False
 
     def __init__(
         self, account: Account, session: aiohttp.ClientSession, *, clock: Callable[[], datetime] = utcnow

@@ -33,7 +33,6 @@ class FacebookCollector(ScanningCollector):
     can_reply = True
     can_hide = True
     default_base_url = meta_graph.DEFAULT_BASE_URL
-    oauth_connect = True
     setting_fields: ClassVar[tuple[SettingField, ...]] = (lookback_field(DEFAULT_LOOKBACK_DAYS),)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

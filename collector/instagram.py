@@ -36,7 +36,6 @@ class InstagramCollector(ScanningCollector):
     can_reply = True
     can_hide = True
     default_base_url = meta_graph.DEFAULT_BASE_URL
-    oauth_connect = True
     setting_fields: ClassVar[tuple[SettingField, ...]] = (
         SettingField("username", "Instagram username", max_length=30, pattern=r"[A-Za-z0-9._]{1,30}",
                      hint="The account's @name, without the @: its own comments are recognised by it."),

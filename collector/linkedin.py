@@ -22,7 +22,18 @@ from urllib.parse import quote
 
 from yarl import URL
 
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, SettingField, lookback_field
+from collector.base import (
+    AuthFailed,
+    Batch,
+    Collector,
+    FetchFailed,
+    PermissionMissing,
+    RateLimited,
+    Refused,
+    SentReply,
+    SettingField,
+    lookback_field,
+)
 from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox.types import Author, NewItem
 
@@ -140,7 +151,7 @@ class _Gone(Refused):
     """404: the post or comment read is gone (deleted between two reads)."""
 
 
-def raise_for_error(resp: Response, now: datetime) -> None:
+def raise_for_error(resp: Response, now: datetime, *, writing: bool = False) -> None:
     """Turn LinkedIn's answers (`{"status", "code", "message"}` error bodies) into the collector errors."""
     check_json(resp)
     if resp.status < 400:
@@ -148,6 +159,9 @@ def raise_for_error(resp: Response, now: datetime) -> None:
     data = resp.body if isinstance(resp.body, dict) else {}
     message = str(data.get("message", ""))
     what = f"HTTP {resp.status} {data.get('code', '')}: {message}"
+    if writing and resp.status == 403:
+        # A token without w_organization_social: this comment fails, the Page keeps being read.
+        raise PermissionMissing(what)
     if resp.status in (401, 403):
         raise AuthFailed(what)
     if resp.status == 429:
@@ -178,7 +192,6 @@ class LinkedInCollector(Collector):
     can_reply = True
     can_hide = False  # the Community Management API offers delete, not hide
     default_base_url = DEFAULT_BASE_URL
-    oauth_connect = True
     setting_fields: ClassVar[tuple[SettingField, ...]] = (
         SettingField("posts", "Recent posts watched", kind="int", default=DEFAULT_POSTS, minimum=1, maximum=100,
                      hint="Comments are collected under this many of the page's most recent posts."),
@@ -215,7 +228,7 @@ class LinkedInCollector(Collector):
             "X-Restli-Protocol-Version": "2.0.0",
         }
         resp = await request(self.session, method, url, headers=headers, json_body=body)
-        raise_for_error(resp, self.clock())
+        raise_for_error(resp, self.clock(), writing=method != "GET")
         return (resp.body if resp.body is not None else {}), resp.headers
 
     # -- polling -------------------------------------------------------------------------------

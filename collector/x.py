@@ -37,7 +37,6 @@ class XCollector(ScanningCollector):
     display_name = "X"
     can_reply = True
     default_base_url = DEFAULT_BASE_URL
-    oauth_connect = True
     setting_fields: ClassVar[tuple[SettingField, ...]] = (
         SettingField("username", "X username", max_length=15, pattern=r"[A-Za-z0-9_]{1,15}",
                      hint="The account's @name, without the @: used to link to the replies Jasette posts."),

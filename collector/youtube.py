@@ -21,7 +21,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from collector.base import AuthFailed, FetchFailed, RateLimited, Refused, SentReply, SettingField
+from collector.base import AuthFailed, FetchFailed, PermissionMissing, RateLimited, Refused, SentReply, SettingField
 from collector.scan import Page, ScanningCollector
 from collector.wire import (
     Response,
@@ -63,7 +63,6 @@ class YouTubeCollector(ScanningCollector):
     display_name = "YouTube"
     can_reply = True
     default_base_url = DEFAULT_BASE_URL
-    oauth_connect = True
     setting_fields: ClassVar[tuple[SettingField, ...]] = (
         SettingField("quota_limit", "Daily API quota (units)", kind="int", default=DEFAULT_QUOTA, minimum=100,
                      maximum=10_000_000, advanced=True,
@@ -278,6 +277,9 @@ def raise_for_error(resp: Response, now: datetime, *, writing: bool = False) -> 
         raise RateLimited(message, seconds_to_pacific_midnight(now))
     if reasons & {"rateLimitExceeded", "userRateLimitExceeded"} or resp.status == 429:
         raise RateLimited(message, retry_after_seconds(resp.headers, now) or SHORT_LIMIT_WAIT)
+    if writing and resp.status == 403 and reasons & {"forbidden", "insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}:
+        # A token without the write scope: this reply or moderation fails, the channel keeps being read.
+        raise PermissionMissing(message)
     if resp.status == 401 or reasons & {"authError", "forbidden", "insufficientPermissions", "keyInvalid"}:
         raise AuthFailed(message)
     if resp.status >= 500:

@@ -198,6 +198,6 @@ def moves_host(found: Mapping[str, Any], base_url: str, settings: Mapping[str, s
 
 def reconnect_path(account: Mapping[str, Any]) -> str:
     """Where an owner reconnects an account: the platform's consent flow, or the account's edit form."""
-    if declared(str(account["platform"])).oauth_connect:
+    if registry.oauth_provider(str(account["platform"])) is not None:
         return f"/settings/connect/{account['platform']}?account={int(account['id'])}"
     return f"/settings?edit={int(account['id'])}#account-{int(account['id'])}"

@@ -30,6 +30,7 @@ from web import (
     routes_account,
     routes_alerts,
     routes_auth,
+    routes_connect,
     routes_connections,
     routes_inbox,
     routes_settings,
@@ -90,7 +91,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
 
     routes: list[BaseRoute] = [
         *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes,
-        *routes_connections.routes,
+        *routes_connect.routes, *routes_connections.routes,
         *api_replies.routes, *api_items.routes, *openapi.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),

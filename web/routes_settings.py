@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from collector import registry
 from inbox import accounts, saved_replies, users
 from web import account_form, i18n
 from web import input as web_input
@@ -53,9 +54,23 @@ async def _accounts(db: Any, brand_id: int) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["platform"], r["name"], r["id"]))
 
 
+def _connectable(request: Request) -> list[dict[str, Any]]:
+    """Each platform connected with a sign-in: ready (its application is configured) or what the
+    administrator must set up first."""
+    apps = request.app.state.settings.oauth
+    rows = []
+    for platform in registry.oauth_platforms():
+        provider = registry.oauth_provider(platform)
+        id_name, secret_name, _root = apps.env_names(platform)
+        rows.append({"platform": platform, "ready": apps.get(platform) is not None, "settings": (id_name, secret_name),
+                     "hint": provider.setup_hint if provider else "",
+                     "redirect_uri": f"{request.app.state.settings.base_url}/settings/connect/{platform}/callback"})
+    return rows
+
+
 async def _page(request: Request, member: Any, *, error: str | None = None, error_field: str = "",
                 typed: dict[str, Any] | None = None, trial: dict[str, Any] | None = None,
-                status_code: int = 200) -> Response:
+                status_code: int = 200, notice: str | None = None) -> Response:
     async with request.app.state.pool.acquire() as db:
         found = await _accounts(db, member.brand_id)
         saved = await saved_replies.list_for(db, member.brand_id, member.ui_lang)
@@ -68,7 +83,8 @@ async def _page(request: Request, member: Any, *, error: str | None = None, erro
         "optional_names": ", ".join(i18n.platform_name(p) for p in _optional_address()),
         "fields": _fields, "reconnect_path": account_form.reconnect_path,
         "error": error, "error_field": error_field, "typed": typed or {}, "trial": trial or {}, "edit": edit,
-        "soon": _soon(found),
+        "soon": _soon(found), "notice": notice, "connectable": _connectable(request),
+        "oauth_platforms": registry.oauth_platforms(),
     }, member=member, status_code=status_code)
 
 
@@ -78,9 +94,24 @@ def _soon(found: list[dict[str, Any]]) -> set[int]:
     return {a["id"] for a in found if a.get("access_expires_at") and a["access_expires_at"] <= now + timedelta(days=7)}
 
 
+async def settings_notice(request: Request, member: Any, *, error: str | None = None, notice: str | None = None,
+                          status_code: int = 200) -> Response:
+    """The settings page with one message on top (the connect flow's outcome)."""
+    return await _page(request, member, error=error, notice=notice, status_code=status_code)
+
+
 async def settings_page(request: Request) -> Response:
     """GET /settings: connections with their state; saved replies; the team."""
-    return await _page(request, await require_member(request))
+    member = await require_member(request)
+    notice = None
+    connected = [web_input.parse_id(part) for part in request.query_params.get("connected", "").split(",")[:50]]
+    if any(connected):
+        async with request.app.state.pool.acquire() as db:
+            names = [found["name"] or found["external_id"] for account_id in connected if account_id
+                     and (found := await accounts.get_account(db, member.brand_id, account_id)) is not None]
+        if names:
+            notice = _("Connected: {names}. The first comments arrive within a minute.", names=", ".join(names))
+    return await _page(request, member, notice=notice)
 
 
 async def save_account(request: Request) -> Response:

@@ -194,10 +194,10 @@ async def test_banner_and_settings_lead_to_the_reconnect_button(pool, db_dsn) ->
         page = (await client.get("/settings")).text
         assert f'id="account-{page_id}"' in page
         # Facebook reconnects through its consent page; a WordPress site through its edit form.
-        assert f'<a class="button reconnect" href="/settings/connect/facebook?account={page_id}">Reconnecter</a>' in page
+        assert f'id="reconnect-{page_id}" href="/settings/connect/facebook?account={page_id}">Reconnecter</a>' in page
         await pool.execute("update accounts set health = 'reauth' where id = $1", ids["account_a"])
         page = (await client.get("/settings")).text
-        assert f'href="/settings?edit={ids["account_a"]}#account-{ids["account_a"]}">Reconnecter</a>' in page
+        assert f'id="reconnect-{ids["account_a"]}" href="/settings?edit={ids["account_a"]}#account-{ids["account_a"]}">Reconnecter</a>' in page
         opened = (await client.get(f"/settings?edit={ids['account_a']}")).text
         assert f'<details open id="edit-{ids["account_a"]}">' in opened
         # Until it is fixed, every page carries a notice (the live banner told once).
@@ -245,4 +245,4 @@ async def test_a_token_that_cannot_be_renewed_is_announced_seven_days_before_onc
         await pool.execute("update accounts set access_expires_at = now() + interval '3 days' where id = $1", ids["account_a"])
         page = (await client.get("/settings")).text
         assert "Cessera de fonctionner le" in page
-        assert f'href="/settings/connect/instagram?account={ids["account_a"]}">Reconnecter</a>' in page
+        assert f'id="reconnect-{ids["account_a"]}" href="/settings/connect/instagram?account={ids["account_a"]}">Reconnecter</a>' in page
