@@ -17,6 +17,7 @@ import base64
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -244,6 +245,13 @@ class Provider(abc.ABC):
     def can_refresh(self, tokens: Tokens) -> bool:
         """Whether these tokens can be renewed without the owner (a refresh token, or a renewable token)."""
         return bool(tokens.refresh_token)
+
+    def connection_ends(self, tokens: Tokens) -> datetime | None:
+        """When the connection stops working unless the owner reconnects it (accounts.access_expires_at):
+        the refresh token's own end when there is one (LinkedIn says), the access token's end when
+        nothing can renew it, None when it renews itself for ever or never expires."""
+        when = tokens.refresh_expires_at if self.can_refresh(tokens) else tokens.expires_at
+        return datetime.fromtimestamp(when, tz=UTC) if when is not None else None
 
     def needs_refresh(self, tokens: Tokens, now: float) -> bool:
         """True when the access token is expired or within the margin of it, and can be renewed."""

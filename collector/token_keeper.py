@@ -73,5 +73,6 @@ class TokenKeeper:
             merged = renewed.as_credentials(current or credentials)
             # Stored in the same transaction as the lock: a rotated refresh token is never lost
             # to a second worker, which reads this one after the lock is released.
-            await connections.store_renewed(conn, self.vault, row.id, merged)
+            await connections.store_renewed(conn, self.vault, row.id, merged,
+                                            access_expires_at=provider.connection_ends(Tokens.of(merged)))
             return merged

@@ -76,9 +76,11 @@ async def parked(conn: Conn, vault: Vault, *, key: str, brand_id: int, user_id: 
 
 
 async def save_connected(conn: Conn, vault: Vault, *, brand_id: int, platform: str, external_id: str, name: str,
-                         base_url: str, credentials: dict[str, Any], settings: dict[str, Any]) -> int:
+                         base_url: str, credentials: dict[str, Any], settings: dict[str, Any],
+                         access_expires_at: datetime | None = None) -> int:
     """Create the account a grant covers, or refresh the brand's existing one (same account: its
-    cursor, items and settings stay; a stored refresh token survives an answer without one)."""
+    cursor, items and settings stay; a stored refresh token survives an answer without one).
+    `access_expires_at`: when it stops working unless the owner acts (the alerts warn a week before)."""
     existing = await conn.fetchrow(
         "select id, credentials from accounts where brand_id = $1 and platform = $2 and external_id = $3 for update",
         brand_id, platform, external_id,
@@ -93,19 +95,19 @@ async def save_connected(conn: Conn, vault: Vault, *, brand_id: int, platform: s
             update accounts set credentials = $2, base_url = $3, settings = $4::jsonb || settings,
                    name = case when name = '' then $5 else name end,
                    enabled = true, health = 'ok', last_error = null, last_error_at = null, consecutive_failures = 0,
-                   next_poll_at = now(), updated_at = now(), verified_at = null
+                   next_poll_at = now(), updated_at = now(), verified_at = null, access_expires_at = $6
             where id = $1
             """,
-            existing["id"], vault.seal(merged), base_url, settings, name,
+            existing["id"], vault.seal(merged), base_url, settings, name, access_expires_at,
         )
         value: int = existing["id"]
         return value
     created: int = await conn.fetchval(
         """
-        insert into accounts (brand_id, platform, name, external_id, base_url, credentials, settings)
-        values ($1, $2, $3, $4, $5, $6, $7) returning id
+        insert into accounts (brand_id, platform, name, external_id, base_url, credentials, settings, access_expires_at)
+        values ($1, $2, $3, $4, $5, $6, $7, $8) returning id
         """,
-        brand_id, platform, name, external_id, base_url, vault.seal(credentials), settings,
+        brand_id, platform, name, external_id, base_url, vault.seal(credentials), settings, access_expires_at,
     )
     return created
 
@@ -130,7 +132,9 @@ async def sealed_credentials(conn: Conn, account_id: int) -> bytes | None:
     return value
 
 
-async def store_renewed(conn: Conn, vault: Vault, account_id: int, credentials: dict[str, Any]) -> None:
-    """Keep renewed tokens: the same account and platform access, so its proof of access stands."""
-    await conn.execute("update accounts set credentials = $2, updated_at = now() where id = $1",
-                       account_id, vault.seal(credentials))
+async def store_renewed(conn: Conn, vault: Vault, account_id: int, credentials: dict[str, Any],
+                        access_expires_at: datetime | None = None) -> None:
+    """Keep renewed tokens: the same account and platform access, so its proof of access stands;
+    `access_expires_at` is the connection's new end (a new date re-arms the week-ahead warning)."""
+    await conn.execute("update accounts set credentials = $2, access_expires_at = $3, updated_at = now() where id = $1",
+                       account_id, vault.seal(credentials), access_expires_at)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -158,6 +159,14 @@ def _credentials(choice: Choice, tokens: Tokens) -> dict[str, Any]:
     return dict(choice.credentials) if choice.credentials.get("access_token") else tokens.as_credentials()
 
 
+def _ends(provider: Provider, choice: Choice, tokens: Tokens) -> datetime | None:
+    """When this connection stops unless the owner reconnects (the choice's own date when the
+    platform gave one, else what its tokens say)."""
+    if choice.expires_at is not None:
+        return datetime.fromtimestamp(choice.expires_at, tz=UTC)
+    return provider.connection_ends(Tokens.of(_credentials(choice, tokens)))
+
+
 async def _after_grant(request: Request, member: Any, provider: Provider, app: OAuthApp, account_id: int | None,
                        tokens: Tokens, choices: list[Choice]) -> Response:
     platform = provider.platform
@@ -200,6 +209,7 @@ async def _save(request: Request, member: Any, provider: Provider, app: OAuthApp
                 db, request.app.state.vault, brand_id=member.brand_id, platform=provider.platform,
                 external_id=choice.external_id, name=choice.name, base_url=choice.base_url,
                 credentials=_credentials(choice, tokens), settings=choice.settings,
+                access_expires_at=_ends(provider, choice, tokens),
             ))
     try:
         async with _session(request) as session:
