@@ -31,23 +31,27 @@ async def load_brand(conn: Conn, brand_id: int) -> Brand:
     return Brand(row["id"], row["slug"], row["name"], row["lang"], row["timezone"], row["settings"] or {})
 
 
-async def email_targets(conn: Conn, brand: Brand) -> list[str]:
-    """settings.alert_emails, or else the brand owners' addresses."""
+async def email_targets(conn: Conn, brand: Brand, *, owners_too: bool = False) -> list[str]:
+    """settings.alert_emails, or else the brand owners' addresses; both with `owners_too`."""
     configured = [str(e).strip() for e in brand.settings.get("alert_emails") or [] if str(e).strip()]
-    if configured:
+    if configured and not owners_too:
         return configured
     rows = await conn.fetch(
         "select u.email from memberships m join users u on u.id = m.user_id"
         " where m.brand_id = $1 and m.role = 'owner' order by u.id",
         brand.id,
     )
-    return [r["email"] for r in rows]
+    found: dict[str, str] = {}
+    for address in [*configured, *(r["email"] for r in rows)]:
+        found.setdefault(address.lower(), address)
+    return list(found.values())
 
 
-async def _queue(conn: Conn, alert_id: int, brand: Brand, channels: list[str], now: datetime) -> None:
+async def _queue(conn: Conn, alert_id: int, brand: Brand, channels: list[str], now: datetime, *,
+                 owners_too: bool = False) -> None:
     targets: list[tuple[str, str]] = []
     if "email" in channels:
-        targets += [("email", t) for t in await email_targets(conn, brand)]
+        targets += [("email", t) for t in await email_targets(conn, brand, owners_too=owners_too)]
     if "webhook" in channels and brand.settings.get("webhook_url"):
         targets.append(("webhook", str(brand.settings["webhook_url"])))
     if targets:
@@ -89,7 +93,10 @@ async def raise_alert(
     if alert_id is None:
         return None
     # In quiet hours only the in-app list hears of it now; the rest waits for the digest.
-    await _queue(conn, alert_id, brand, ["inapp"] if held_until else channels, now)
+    # Only an owner can reconnect an account: connection alerts reach every owner, besides the
+    # addresses the alerts go to.
+    await _queue(conn, alert_id, brand, ["inapp"] if held_until else channels, now,
+                 owners_too=kind in message.ACCOUNT_KINDS)
     if "inapp" in channels:
         await notify(conn, ALERTS_CHANNEL, {"brand": brand.id, "alert": alert_id, "kind": kind, "title": title[:500]})
     return alert_id

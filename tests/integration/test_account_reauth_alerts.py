@@ -86,7 +86,8 @@ async def test_an_expired_token_tells_every_owner_once_and_the_other_account_kee
             pass
         with SmtpServer() as smtp:
             async with WebhookReceiver() as hook:
-                await configure(pool, ids["brand_a"], webhook_url=hook.url)
+                # Alerts go to a team address; a connection alert reaches every owner besides.
+                await configure(pool, ids["brand_a"], webhook_url=hook.url, alert_emails=["equipe@cafe-a.test"])
                 stop = asyncio.Event()
                 worker = asyncio.create_task(run_alerts_worker(
                     pool, smtp=_smtp(smtp), base_url="http://inbox.test", stop=stop, dsn=db_dsn,
@@ -97,7 +98,7 @@ async def test_an_expired_token_tells_every_owner_once_and_the_other_account_kee
                 clock.advance(3600)
                 outcomes = {o.account_id: o for o in await poller.poll_due()}
                 assert outcomes[blog].health == "reauth" and outcomes[shop].new_items == 3
-                await wait_for(lambda: len(smtp.messages) >= 2 and len(hook.requests) >= 1)
+                await wait_for(lambda: len(smtp.messages) >= 3 and len(hook.requests) >= 1)
                 # Still broken at the next polls, and flagged again by a refused reply: no second alert.
                 for _ in range(3):
                     clock.advance(3600)
@@ -108,9 +109,10 @@ async def test_an_expired_token_tells_every_owner_once_and_the_other_account_kee
                 await asyncio.sleep(1.0)
                 stop.set()
                 await worker
-    assert len(smtp.messages) == 2 and len(hook.requests) == 1, [(m["To"], m["Subject"]) for m in smtp.messages]
+    assert len(smtp.messages) == 3 and len(hook.requests) == 1, [(m["To"], m["Subject"]) for m in smtp.messages]
     by_reader = {m["To"]: m for m in smtp.messages}
     french, english = by_reader["owner@a.test"], by_reader["olive@a.test"]
+    assert by_reader["equipe@cafe-a.test"]["Subject"] == french["Subject"]  # nobody's address: the brand's language
     assert french["Subject"].startswith("[Café A] Reconnexion nécessaire")
     assert english["Subject"].startswith("[Café A] Reconnection needed")
     body = _text(french)
