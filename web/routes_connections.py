@@ -50,7 +50,7 @@ def trial_words(trial: probe.Trial, platform: str) -> str:
         "broken": _("Jasette could not understand what {platform} sent.", platform=name),
     }
     text = words.get(trial.outcome, words["broken"])
-    return f"{text} ({trial.detail})" if trial.detail else text
+    return f"{text} ({i18n.said(trial.detail)})" if trial.detail else text
 
 
 async def test_account(request: Request) -> Response:
