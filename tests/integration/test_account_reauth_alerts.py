@@ -59,6 +59,17 @@ async def _next(ws, predicate, timeout: float = 5.0):
                     return message
 
 
+async def _alerts_for(ws, seconds: float) -> list:
+    """The alert messages a socket receives within `seconds` (the socket's other traffic dropped)."""
+    found: list = []
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                found += [m for m in json.loads(await ws.recv()) if m["t"] == "alert"]
+    except TimeoutError:
+        return found
+
+
 async def _two_owners(conn) -> dict:
     """Seeded brands, plus a second owner of brand A who reads English; the seeded accounts paused."""
     ids = await seed(conn)
@@ -84,7 +95,8 @@ async def test_an_expired_token_tells_every_owner_once_and_the_other_account_kee
         assert {o.account_id: o.new_items for o in await poller.poll_due()} == {blog: 2, shop: 2}
         async with http.post(f"{broken.base}/_control/fault", json={"mode": "expired_token"}):
             pass
-        with SmtpServer() as smtp:
+        with SmtpServer() as smtp, LiveServer(db_dsn) as server:
+            banner_ws = await _socket(server, "olive@a.test")  # the English owner, on the inbox page
             async with WebhookReceiver() as hook:
                 # Alerts go to a team address; a connection alert reaches every owner besides.
                 await configure(pool, ids["brand_a"], webhook_url=hook.url, alert_emails=["equipe@cafe-a.test"])
@@ -99,6 +111,7 @@ async def test_an_expired_token_tells_every_owner_once_and_the_other_account_kee
                 outcomes = {o.account_id: o for o in await poller.poll_due()}
                 assert outcomes[blog].health == "reauth" and outcomes[shop].new_items == 3
                 await wait_for(lambda: len(smtp.messages) >= 3 and len(hook.requests) >= 1)
+                banner = await _next(banner_ws, lambda m: m["t"] == "alert")
                 # Still broken at the next polls, and flagged again by a refused reply: no second alert.
                 for _ in range(3):
                     clock.advance(3600)
@@ -109,6 +122,11 @@ async def test_an_expired_token_tells_every_owner_once_and_the_other_account_kee
                 await asyncio.sleep(1.0)
                 stop.set()
                 await worker
+            later_banners = await _alerts_for(banner_ws, 0.5)
+            await banner_ws.close()
+    assert banner["kind"] == "account_reauth" and banner["link"] == f"/settings#account-{blog}"
+    assert banner["title"].startswith("[Café A] Reconnection needed — The WordPress connection “Blogue <b>du café</b>”")
+    assert later_banners == []  # the banner, like the e-mail, comes once
     assert len(smtp.messages) == 3 and len(hook.requests) == 1, [(m["To"], m["Subject"]) for m in smtp.messages]
     by_reader = {m["To"]: m for m in smtp.messages}
     french, english = by_reader["owner@a.test"], by_reader["olive@a.test"]
