@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from inbox import accounts, netguard, users
 from inbox.credentials import Vault
 from inbox.db import Conn
-from web import i18n
+from web import account_form, i18n
 from web.account_form import checked_urls, moves_host
 from web.account_form import platforms as _platforms
 from web.account_form import url_settings as _url_settings
@@ -90,11 +90,15 @@ def _settings(pairs: list[str], platform: str, base_url: str | None) -> tuple[st
             form[key] = value
         else:
             other[key] = int(value) if value.isascii() and value.isdigit() else value
+    # Settings the platform declares are checked as the form checks them (kind, limits, pattern).
+    declared = {f.key for f in account_form.declared(platform).setting_fields}
+    typed = {account_form.setting_name(platform, k): str(v) for k, v in other.items() if k in declared}
     try:
         url, urls = checked_urls(platform, form)
+        checked, _cleared = account_form.checked_settings(platform, typed)
     except HTTPException as exc:
         raise Mistake(str(exc.detail)) from None
-    return url, {**other, **urls}, urls
+    return url, {**other, **checked, **urls}, urls
 
 
 async def _reachable(url: str, policy: netguard.Policy) -> None:

@@ -93,6 +93,16 @@ async def test_cli_mistakes_are_one_line(pool, db_dsn) -> None:
     _one_line_error(await _run(db_dsn, *ADD, *url, stdin="[1, 2]"), "JSON object")
     _one_line_error(await _run(db_dsn, *ADD, *url, "--poll-interval", "0", stdin=TOKEN), "--poll-interval")
     _one_line_error(await _run(db_dsn, *ADD, *url, "--setting", "novalue", stdin=TOKEN), "key=value")
+    # A setting the platform declares is checked as the settings form checks it.
+    _one_line_error(await _run(db_dsn, "accounts", "add", "--brand", "cafe-a", "--platform", "youtube", "--name", "Chaîne",
+                               "--external-id", "UC1", "--setting", "quota_limit=5", stdin=TOKEN), "must be a whole number from 100")
+    # Without --base-url: the platform's own address (YouTube's), the setting checked and kept as a number.
+    added = await _run(db_dsn, "accounts", "add", "--brand", "cafe-a", "--platform", "youtube", "--name", "Chaîne",
+                       "--external-id", "UC2", "--setting", "quota_limit=20000", stdin=TOKEN)
+    assert added.returncode == 0, added.stderr
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("select base_url, settings from accounts where external_id = 'UC2'")
+    assert (row["base_url"], row["settings"]) == ("", {"quota_limit": 20000})
     _one_line_error(await _run(db_dsn, "accounts", "set", "999999", "--name", "x"), "no account 999999")
     _one_line_error(await _run(db_dsn, "accounts", "poll-now", "999999"), "no account 999999")
     _one_line_error(await _run(db_dsn, "accounts", "list", "--brand", "nope"), "no brand 'nope'")
