@@ -159,6 +159,12 @@ def _trusted(base_url: str, policy: netguard.Policy) -> bool:
     return policy.lists(host, port)
 
 
+def _linked_instagram(page: Mapping[str, Any]) -> str | None:
+    """The Instagram account id a Page node links (`instagram_business_account{id}`), if any."""
+    linked = page.get("instagram_business_account")
+    return str(linked.get("id")) if isinstance(linked, dict) and linked.get("id") is not None else None
+
+
 class GraphClient:
     """Calls one Graph API root with one access token."""
 
@@ -185,6 +191,39 @@ class GraphClient:
             return False
         body = await self.call("GET", path, {"fields": "id"})
         return isinstance(body, dict) and str(body.get("id") or "") == object_id
+
+    async def leads_to_instagram(self, user_id: str) -> bool:
+        """True when this token itself leads to the Instagram account `user_id`, not merely reads it.
+
+        Reading an account's id proves little: a token with broad public-content access reads any
+        business account. What proves the grant is where the token's own `/me` leads, for each of
+        Meta's three kinds of token (platform-apis.md 2):
+        - a Page token (Instagram API with Facebook Login): `/me` is the Page, and the Page's
+          `instagram_business_account` must be this account;
+        - an Instagram Login token (graph.instagram.com): `/me` is the account, `user_id` its id;
+        - a Facebook user's token: one of the Pages it manages (`/me/accounts`) links this account.
+        A field a kind of node does not have is Graph error 100 (GraphError): the next kind is tried.
+        """
+        if not _trusted(self.base_url, netguard.policy_of(self.session)):
+            return False
+        try:
+            page = await self.call("GET", "me", {"fields": "id,instagram_business_account"})
+            if isinstance(page, dict) and page.get("id"):
+                return _linked_instagram(page) == user_id  # a Page token: its Page decides
+        except GraphError:
+            pass
+        try:
+            account = await self.call("GET", "me", {"fields": "user_id"})
+            if isinstance(account, dict) and account.get("user_id") is not None:
+                return str(account["user_id"]) == user_id
+        except GraphError:
+            pass
+        try:
+            pages = await self.call("GET", "me/accounts", {"fields": "id,instagram_business_account", "limit": "100"})
+        except GraphError:
+            return False
+        data = pages.get("data") if isinstance(pages, dict) else None
+        return any(_linked_instagram(p) == user_id for p in data or [] if isinstance(p, dict))
 
     async def call(
         self,

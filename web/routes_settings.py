@@ -17,6 +17,7 @@ from inbox import accounts, saved_replies, users
 from web import i18n
 from web import input as web_input
 from web.auth import require_member
+from web.claims import claim_refused
 from web.pages import render
 from web.security import safe_url
 
@@ -151,6 +152,10 @@ async def save_account(request: Request) -> Response:
             if platform not in _platforms() or not external_id:
                 raise HTTPException(400, _("Choose a platform and give the page or account id."))
             base_url, settings = checked_urls(platform, form)
+            refused = await claim_refused(db, brand_id=member.brand_id, platform=platform, external_id=external_id)
+            if refused:
+                typed: dict[str, Any] = {"new": {"platform": platform, "name": name, "external_id": external_id, "base_url": base_url}}
+                return await _page(request, member, error=refused, typed=typed, status_code=409)
             await accounts.add_account(db, vault, brand_id=member.brand_id, platform=platform, name=name,
                                        external_id=external_id, base_url=base_url, credentials=credentials,
                                        settings=settings)
