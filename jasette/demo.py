@@ -18,7 +18,6 @@ from emulators.demo import start_all
 from emulators.traffic import run_traffic, seed_history
 from inbox import embedded, queries, saved_replies, users
 from inbox.accounts import add_account
-from inbox.credentials import Vault
 from inbox.db import Conn
 from web.auth import hash_password
 from web.settings import Settings
@@ -66,7 +65,7 @@ async def prepare(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespa
     async with pool.acquire() as conn:
         brand_id = await _ensure_brand_and_admin(conn, args.admin_email, password)
     sites = await start_all()
-    vault = Vault(settings.secret_key)
+    vault = settings.vault()
     async with pool.acquire() as conn:
         for platform, acct in sites.accounts.items():
             await add_account(

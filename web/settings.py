@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from inbox.credentials import Vault
 from inbox.netguard import Policy
 from inbox.smtp import SmtpConfig
 
@@ -19,6 +20,10 @@ DOCUMENTED: dict[str, tuple[str, str]] = {
     "DATABASE_URL": ("(unset: embedded PostgreSQL)", "PostgreSQL DSN, e.g. postgresql://user:pass@host:5432/jasette"),
     "JASETTE_HOME": ("per-user data directory", "Folder for the embedded database and the demo's secret key"),
     "JASETTE_SECRET_KEY": ("(required; the demo makes one)", "Passphrase that encrypts platform tokens and signs sessions"),
+    "JASETTE_SECRET_KEY_PREVIOUS": (
+        "(unset)",
+        "Earlier secret keys, comma-separated, still read while `jasette secrets reseal` moves secrets to the current one",
+    ),
     "JASETTE_HOST": ("127.0.0.1", "Address the web server listens on"),
     "JASETTE_PORT": ("8000", "Port the web server listens on"),
     "JASETTE_BASE_URL": ("http://127.0.0.1:8000", "Public address of the inbox, used in links of alerts and e-mails"),
@@ -70,6 +75,7 @@ class Settings:
 
     database_url: str | None = None
     secret_key: str | None = field(default=None, repr=False)
+    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
@@ -83,6 +89,10 @@ class Settings:
     meta_verify_token: str | None = field(default=None, repr=False)
     metrics_token: str | None = field(default=None, repr=False)
     policy: Policy = field(default_factory=Policy)
+
+    def vault(self) -> Vault:
+        """The secrets vault: seals with JASETTE_SECRET_KEY, also opens with the previous keys."""
+        return Vault(self.secret_key, previous=self.previous_secret_keys)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -101,6 +111,7 @@ class Settings:
             policy=policy,
             database_url=env.get("DATABASE_URL") or None,
             secret_key=env.get("JASETTE_SECRET_KEY") or None,
+            previous_secret_keys=tuple(k.strip() for k in env.get("JASETTE_SECRET_KEY_PREVIOUS", "").split(",") if k.strip()),
             host=host,
             port=port,
             base_url=(env.get("JASETTE_BASE_URL") or f"http://{host}:{port}").rstrip("/"),
