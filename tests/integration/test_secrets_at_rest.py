@@ -18,9 +18,10 @@ import pytest
 from alerting import configure
 from cryptography.fernet import Fernet
 from receivers import WebhookReceiver
+from test_migrations import drop, fresh_database
 from web_app import SECRET, client_for, csrf_of, login, make_app, seed
 
-from inbox import sealed
+from inbox import db, migrate, sealed
 from inbox.alerts.delivery import deliver_due
 from inbox.alerts.store import load_brand, raise_test_alert
 from inbox.alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -194,3 +195,38 @@ async def test_sessions_end_when_the_key_changes(pool, db_dsn) -> None:
         client.cookies.update(cookies)
         response = await client.get("/")
         assert response.status_code in (302, 303) and "/login" in response.headers["location"]
+
+
+async def test_migration_keeps_only_the_webhook_host_in_deliveries_and_errors(server_dsn) -> None:
+    name = await fresh_database(server_dsn)
+    try:
+        conn = await db.connect(db.with_database(server_dsn, name))
+        try:
+            await conn.execute("create table schema_migrations (version text primary key, applied_at timestamptz not null default now())")
+            for version, sql in migrate.available():
+                if version >= "1310":
+                    break
+                await conn.execute(sql)
+                await conn.execute("insert into schema_migrations (version) values ($1)", version)
+            url = f"https://hooks.example:8443/services/{TOKEN}?x=1"
+            brand = await conn.fetchval("insert into brands (slug, name, settings) values ('a', 'A', $1) returning id",
+                                        {"webhook_url": url, "webhook_secret": "s"})
+            alert = await conn.fetchval("insert into alerts (brand_id, kind, dedupe_key, title) values ($1, 'test', 'k', 't')"
+                                        " returning id", brand)
+            await conn.execute("insert into alert_deliveries (alert_id, channel, target, last_error) values"
+                               " ($1, 'webhook', $2, $3), ($1, 'email', 'a@b.test', 'smtp down')",
+                               alert, url, f"webhook {url} answered HTTP 500")
+            assert "1310_sealed_brand_secrets" in await migrate.migrate(conn)
+            rows = {r["channel"]: r for r in await conn.fetch("select channel, target, last_error from alert_deliveries")}
+            assert (rows["webhook"]["target"], rows["webhook"]["last_error"]) == (
+                "https://hooks.example:8443", "webhook https://hooks.example:8443 answered HTTP 500")
+            assert (rows["email"]["target"], rows["email"]["last_error"]) == ("a@b.test", "smtp down")
+            settings = await conn.fetchval("select settings from brands where id = $1", brand)
+            assert settings["webhook_host"] == "https://hooks.example:8443"
+            # The clear values wait for the Vault (seal_clear at the next start), then are gone.
+            assert await sealed.seal_clear(conn, Vault(SECRET)) == 1
+            assert TOKEN not in await conn.fetchval("select string_agg(b::text, ' ') from brands b")
+        finally:
+            await conn.close()
+    finally:
+        await drop(server_dsn, name)
