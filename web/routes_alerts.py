@@ -24,7 +24,8 @@ from inbox.alerts.rules import (
     validate_channels,
     validate_params,
 )
-from inbox.alerts.store import list_alerts, load_brand, mark_read, raise_test_alert
+from inbox.alerts.store import Brand, list_alerts, load_brand, mark_read, raise_test_alert
+from inbox.credentials import CredentialsUnreadable, Vault
 from inbox.summary import labels, query
 from inbox.summary import render as summary_render
 from inbox.summary.period import SummaryError, last_complete_week, parse_week, week_of
@@ -102,6 +103,15 @@ async def alert_test(request: Request) -> Response:
     return RedirectResponse("/alerts?tested=1", status_code=303)
 
 
+def _opened_webhook(brand: Brand, vault: Vault) -> tuple[str, str | None] | None:
+    """The brand's webhook address and secret; None when none, or when they were sealed with a
+    key this install no longer has (saving the form again seals a new address and secret)."""
+    try:
+        return brand.webhook(vault)
+    except CredentialsUnreadable:
+        return None
+
+
 async def rules_page(request: Request, *, error: str | None = None, status_code: int = 200) -> Response:
     """GET /settings/alerts: rules with their defaults, channels, summary hour."""
     member = await require_member(request)
@@ -112,7 +122,7 @@ async def rules_page(request: Request, *, error: str | None = None, status_code:
     settings = brand.settings
     # Owners configure the receiver, so they see its address and signing secret (opened from the
     # sealed column); agents see only its host: the address may carry the receiver's token.
-    webhook = brand.webhook(request.app.state.vault) if member.role == "owner" else None
+    webhook = _opened_webhook(brand, request.app.state.vault) if member.role == "owner" else None
     return await render(request, "alerts/settings.html", {
         "rules": rules, "defaults": DEFAULTS, "error": error,
         "alert_emails": ", ".join(settings.get("alert_emails") or []),
@@ -169,7 +179,7 @@ async def channels_save(request: Request) -> Response:
         vault = request.app.state.vault
         async with db.transaction():
             brand = await load_brand(db, member.brand_id)
-            current = brand.webhook(vault)
+            current = _opened_webhook(brand, vault)
             secret = current[1] if current else None
             if url and (not secret or form.get("new_secret") == "on"):
                 secret = secrets.token_urlsafe(32)  # shown to owners on the settings page, for the receiver

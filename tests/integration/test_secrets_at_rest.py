@@ -230,3 +230,21 @@ async def test_migration_keeps_only_the_webhook_host_in_deliveries_and_errors(se
             await conn.close()
     finally:
         await drop(server_dsn, name)
+
+
+async def test_a_webhook_sealed_with_a_lost_key_is_set_again_not_a_500(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        await sealed.save_brand_secrets(conn, Vault("a-lost-key"), ids["brand_a"],
+                                        {"webhook_url": f"https://hooks.example/{TOKEN}", "webhook_secret": "old"})
+        await conn.execute("""update brands set settings = settings || '{"webhook_host": "https://hooks.example"}' where id = $1""",
+                           ids["brand_a"])
+    async with client_for(make_app(pool, db_dsn)) as client:
+        await login(client, "owner@a.test")
+        page = await client.get("/settings/alerts")
+        assert page.status_code == 200 and "https://hooks.example" in page.text
+        saved = await client.post("/settings/alerts/channels", data={
+            "csrf": csrf_of(page.text), "alert_emails": "", "webhook_url": "https://hooks.example/new", "summary_hour": "8"})
+        assert saved.status_code == 303
+    opened = await sealed.brand_secrets(pool, Vault(SECRET), ids["brand_a"])
+    assert opened["webhook_url"] == "https://hooks.example/new" and len(opened["webhook_secret"]) > 30
