@@ -19,3 +19,9 @@ where channel = 'webhook' and last_error is not null;
 update brands
 set settings = settings || jsonb_build_object('webhook_host', substring(settings->>'webhook_url' from '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*'))
 where settings ? 'webhook_url' and settings->>'webhook_url' <> '';
+
+-- An account's last error could quote a request URL with its query, where Graph and YouTube take
+-- tokens (collector/wire.py now cuts queries from error texts): cut them from stored errors too.
+update accounts
+set last_error = regexp_replace(last_error, '([a-zA-Z][a-zA-Z0-9+.-]*://[^?#[:space:]''"]*)\?[^[:space:]''")]*', '\1?…', 'g')
+where last_error ~ '://[^[:space:]]*\?';

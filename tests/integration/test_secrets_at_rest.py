@@ -15,13 +15,17 @@ import sys
 
 import aiohttp
 import pytest
+from aiohttp import web
 from alerting import configure
 from cryptography.fernet import Fernet
 from receivers import WebhookReceiver
 from test_migrations import drop, fresh_database
 from web_app import SECRET, client_for, csrf_of, login, make_app, seed
 
-from inbox import db, migrate, sealed
+from collector import wire
+from collector.base import FetchFailed
+from emulators.base import serve
+from inbox import db, migrate, netguard, sealed
 from inbox.alerts.delivery import deliver_due
 from inbox.alerts.store import load_brand, raise_test_alert
 from inbox.alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -216,7 +220,13 @@ async def test_migration_keeps_only_the_webhook_host_in_deliveries_and_errors(se
             await conn.execute("insert into alert_deliveries (alert_id, channel, target, last_error) values"
                                " ($1, 'webhook', $2, $3), ($1, 'email', 'a@b.test', 'smtp down')",
                                alert, url, f"webhook {url} answered HTTP 500")
+            account = await conn.fetchval(
+                "insert into accounts (brand_id, platform, external_id, base_url, last_error) values ($1, 'facebook', '1',"
+                " 'https://graph.facebook.com', $2) returning id", brand,
+                f"GET https://graph.facebook.com/me: TooManyRedirects: 0, message='', url='https://graph.facebook.com/me?access_token={TOKEN}'")
             assert "1310_sealed_brand_secrets" in await migrate.migrate(conn)
+            assert await conn.fetchval("select last_error from accounts where id = $1", account) == (
+                "GET https://graph.facebook.com/me: TooManyRedirects: 0, message='', url='https://graph.facebook.com/me?…'")
             rows = {r["channel"]: r for r in await conn.fetch("select channel, target, last_error from alert_deliveries")}
             assert (rows["webhook"]["target"], rows["webhook"]["last_error"]) == (
                 "https://hooks.example:8443", "webhook https://hooks.example:8443 answered HTTP 500")
@@ -248,3 +258,21 @@ async def test_a_webhook_sealed_with_a_lost_key_is_set_again_not_a_500(pool, db_
         assert saved.status_code == 303
     opened = await sealed.brand_secrets(pool, Vault(SECRET), ids["brand_a"])
     assert opened["webhook_url"] == "https://hooks.example/new" and len(opened["webhook_secret"]) > 30
+
+
+async def test_a_transport_error_never_stores_the_token_of_the_query(pool) -> None:
+    """Graph takes its token in the query: an error quoting the URL (too many redirects here) must
+    not carry it into accounts.last_error, which owners and agents read."""
+    async def loop(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"/again?n={int(request.query.get('n', '0')) + 1}&access_token=tok-LEAK-9")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", loop)
+    runner, base = await serve(app)
+    try:
+        async with netguard.client_session(netguard.Policy.from_env()) as session:
+            with pytest.raises(FetchFailed) as failed:
+                await wire.request(session, "GET", f"{base}/me", params={"access_token": "tok-LEAK-9"})
+    finally:
+        await runner.cleanup()
+    assert "TooManyRedirects" in str(failed.value) and "tok-LEAK-9" not in str(failed.value)
