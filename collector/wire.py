@@ -24,7 +24,6 @@ from collector.backoff import MAX_RETRY_AFTER
 from collector.base import FetchFailed
 from inbox import netguard
 
-
 # A URL's query inside free text (an aiohttp error quoting the request's URL): cut at "?".
 _QUERY = re.compile(r"(\w+://[^\s'\"?#]*)\?[^\s'\")]*")
 
