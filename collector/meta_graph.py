@@ -202,20 +202,21 @@ class GraphClient:
           `instagram_business_account` must be this account;
         - an Instagram Login token (graph.instagram.com): `/me` is the account, `user_id` its id;
         - a Facebook user's token: one of the Pages it manages (`/me/accounts`) links this account.
-        A field a kind of node does not have is Graph error 100 (GraphError): the next kind is tried.
+        A field a kind of node does not have is Graph error 100 (GraphError), or is left out of the
+        answer: either way the next kind is tried, and only a match proves anything.
         """
         if not _trusted(self.base_url, netguard.policy_of(self.session)):
             return False
         try:
             page = await self.call("GET", "me", {"fields": "id,instagram_business_account"})
-            if isinstance(page, dict) and page.get("id"):
-                return _linked_instagram(page) == user_id  # a Page token: its Page decides
+            if isinstance(page, dict) and _linked_instagram(page) == user_id:
+                return True
         except GraphError:
             pass
         try:
             account = await self.call("GET", "me", {"fields": "user_id"})
-            if isinstance(account, dict) and account.get("user_id") is not None:
-                return str(account["user_id"]) == user_id
+            if isinstance(account, dict) and str(account.get("user_id") or "") == user_id:
+                return True
         except GraphError:
             pass
         try:
