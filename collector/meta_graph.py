@@ -143,7 +143,8 @@ DEFAULT_BASE_URL = "https://graph.facebook.com/v25.0"
 
 
 # The Graph API's own host: an answer from any other host proves nothing about a Page.
-GRAPH_HOSTS = ("graph.facebook.com",)
+# graph.instagram.com serves accounts connected with Instagram Login (platform-apis.md 2).
+GRAPH_HOSTS = ("graph.facebook.com", "graph.instagram.com")
 
 
 def _trusted(base_url: str, policy: netguard.Policy) -> bool:

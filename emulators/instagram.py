@@ -23,9 +23,9 @@ USERNAME = "cafe.demo"
 DEFAULT_TOKEN = "demo-token"
 PAGE_ID = "106000000000001"  # the Facebook Page the account is linked to (Instagram API with Facebook Login)
 OUTSIDER_PAGE_ID = "106999999999999"
-# What the token's own /me is (platform-apis.md 2): a Page token (Facebook Login, the default), a
-# Facebook user who manages the Page, or the Instagram account itself (Instagram Login).
-LOGINS = ("page", "user", "instagram")
+# What the token's own /me is (platform-apis.md 2): the Instagram account itself (Instagram Login,
+# the default), a Page token (Facebook Login) or a Facebook user who manages the Page.
+LOGINS = ("instagram", "page", "user")
 COMMENT_DEFAULT_FIELDS = ("id", "text", "timestamp")
 MEDIA_DEFAULT_FIELDS = ("id",)
 NESTED_REPLIES = 50  # a nested `replies{...}` shows this many, then paging
@@ -54,7 +54,7 @@ class InstagramEmulator(graph.GraphEmulator):
         usage_budget: int = 5000,
         clock: Callable[[], datetime] | None = None,
         page_id: str = PAGE_ID,
-        login: str = "page",
+        login: str = "instagram",
         outsider_token: str | None = None,
         **options: Any,
     ) -> None:
