@@ -49,6 +49,11 @@ class Refused(CollectorError):
     """The platform refused an action for good (e.g. X's 403 on unsolicited replies): never retry."""
 
 
+class PermissionMissing(Refused):
+    """The token lacks a permission for this one action (a reply or a hide without the write or
+    moderate scope): the action fails with the platform's words, the account keeps polling."""
+
+
 @dataclass(slots=True)
 class Batch:
     """One page of items and the cursor to save with them, in the same transaction."""

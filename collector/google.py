@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, map_entries
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, PermissionMissing, RateLimited, Refused, SentReply, map_entries
 from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox.types import Author, NewItem
 
@@ -138,7 +138,7 @@ class GoogleCollector(Collector):
     async def _call(self, method: str, url: str, *, params: dict[str, str] | None = None, json_body: Any = None) -> Any:
         headers = {"Authorization": f"Bearer {self.account.credentials.get('access_token', '')}"}
         resp = await request(self.session, method, url, params=params, headers=headers, json_body=json_body)
-        raise_for_error(resp, self.clock())
+        raise_for_error(resp, self.clock(), writing=method != "GET")
         return resp.body if resp.body is not None else {}
 
     async def fetch(self, cursor: dict[str, Any]) -> Batch:
@@ -215,7 +215,7 @@ class GoogleCollector(Collector):
         return None
 
 
-def raise_for_error(resp: Response, now: datetime) -> None:
+def raise_for_error(resp: Response, now: datetime, *, writing: bool = False) -> None:
     """Turn Google's answers (google.rpc.Status error bodies) into the collector errors (section 7)."""
     if resp.unreadable is not None and resp.status == 429:
         # A 429 means "slow down" whatever its body is: not a transient failure to retry at once.
@@ -226,6 +226,9 @@ def raise_for_error(resp: Response, now: datetime) -> None:
     error = resp.body.get("error", {}) if isinstance(resp.body, dict) else {}
     error = error if isinstance(error, dict) else {}
     what = f"HTTP {resp.status} {error.get('status', '')}: {error.get('message', '')}"
+    if writing and resp.status == 403:
+        # A token without the scope or role to answer reviews: this reply fails, reviews keep being read.
+        raise PermissionMissing(what)
     if resp.status in (401, 403) and error.get("status") in ("UNAUTHENTICATED", "PERMISSION_DENIED", None):
         raise AuthFailed(what)
     if resp.status == 429:

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from yarl import URL
 
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, PermissionMissing, RateLimited, Refused, SentReply
 from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox.types import Author, NewItem
 
@@ -139,7 +139,7 @@ class _Gone(Refused):
     """404: the post or comment read is gone (deleted between two reads)."""
 
 
-def raise_for_error(resp: Response, now: datetime) -> None:
+def raise_for_error(resp: Response, now: datetime, *, writing: bool = False) -> None:
     """Turn LinkedIn's answers (`{"status", "code", "message"}` error bodies) into the collector errors."""
     check_json(resp)
     if resp.status < 400:
@@ -147,6 +147,9 @@ def raise_for_error(resp: Response, now: datetime) -> None:
     data = resp.body if isinstance(resp.body, dict) else {}
     message = str(data.get("message", ""))
     what = f"HTTP {resp.status} {data.get('code', '')}: {message}"
+    if writing and resp.status == 403:
+        # A token without w_organization_social: this comment fails, the Page keeps being read.
+        raise PermissionMissing(what)
     if resp.status in (401, 403):
         raise AuthFailed(what)
     if resp.status == 429:
@@ -202,7 +205,7 @@ class LinkedInCollector(Collector):
             "X-Restli-Protocol-Version": "2.0.0",
         }
         resp = await request(self.session, method, url, headers=headers, json_body=body)
-        raise_for_error(resp, self.clock())
+        raise_for_error(resp, self.clock(), writing=method != "GET")
         return (resp.body if resp.body is not None else {}), resp.headers
 
     # -- polling -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 
-from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
+from collector.base import AuthFailed, FetchFailed, PermissionMissing, RateLimited, Refused
 from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox import netguard
 
@@ -94,6 +94,10 @@ def raise_for_error(resp: Response, now: datetime, *, writing: bool = False) -> 
     subcode = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
     message = str(error.get("message") or "Graph API error")
     detail = f"Graph API error {code}" + (f"/{subcode}" if subcode else "") + f": {message}"
+    if writing and code in PERMISSION_CODES and resp.status != 401:
+        # Section 1.5: a missing permission (pages_manage_engagement...) fails this reply or hide
+        # with Meta's words; the Page keeps being read with the token that reads it.
+        raise PermissionMissing(detail)
     if code in AUTH_CODES or code in PERMISSION_CODES or resp.status == 401:
         raise AuthFailed(detail)
     if code in THROTTLE_CODES or resp.status == 429:

@@ -61,6 +61,18 @@ def page_change(platform: str, owner: str, field: str, value: dict[str, Any]) ->
     verb = str(value.get("verb") or "add")
     kind = value.get("item")
     author, sender_id = _sender(value)
+    if field == "mention":
+        # 1.7: a post or comment tagging the Page carries ids only; like an Instagram mention, the
+        # item is stored at once and the next poll (tagged posts) brings its text and link.
+        ident = _str(value.get("comment_id")) if kind == "comment" else _str(value.get("post_id"))
+        if not ident or (sender_id or _str(value.get("sender_id"))) == owner:
+            return verb, None
+        return verb, NewItem(
+            platform=platform, external_id=ident, kind="mention", body=_str(value.get("message")) or "", created_at=None,
+            author=author if author is not None else Author(external_id=_str(value.get("sender_id")) or "",
+                                                             name=_str(value.get("sender_name")) or ""),
+            thread_external_id=_str(value.get("post_id")), deleted=verb == "remove", raw=value,
+        )
     if field != "feed":
         return verb, None
     if kind == "comment" and _str(value.get("comment_id")):

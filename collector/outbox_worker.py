@@ -17,6 +17,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,10 +37,11 @@ from collector.base import (
 )
 from collector.clock import utcnow
 from collector.registry import collector_class, display_name
+from collector.token_keeper import TokenKeeper
 from inbox import accounts, outbox
 from inbox.credentials import CredentialsUnreadable, Vault
 from inbox.db import DB_ERRORS
-from inbox.types import LeasedReply
+from inbox.types import LeasedReply, WorkerAccount
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,17 @@ class _Outcome(Exception):
         self.kind, self.message, self.retry_after = kind, message, retry_after
 
 
+@dataclass(slots=True)
+class _Held:
+    """The collector a send goes through, rebuilt when its token is renewed."""
+
+    cls: type[Collector]
+    name: str
+    account: WorkerAccount
+    credentials: dict[str, Any]
+    collector: Collector
+
+
 class _LeaseLost(Exception):
     """Another worker claimed the row while this one was looking: it, not us, carries it out."""
 
@@ -85,8 +98,11 @@ class OutboxWorker:
         concurrency: int = CONCURRENCY,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         collector_for: Callable[[str], Any] = collector_class,
+        tokens: TokenKeeper | None = None,
     ) -> None:
         self.pool, self.vault, self.session = pool, vault, session
+        # Renews OAuth tokens before a send and once after a 401 (None: tokens used as stored).
+        self.tokens = tokens
         self.worker_id = worker_id
         self.clock = clock
         self.sleep = sleep
@@ -174,17 +190,21 @@ class OutboxWorker:
             log.warning("reply %s: done on the platform, but the lease was lost before recording it", row.id)
 
     async def _perform(self, row: LeasedReply) -> str | None:
-        collector, name = await self._collector(row)
+        held = await self._collector(row)
+        collector, name = held.collector, held.name
         if row.action == "reply" and not collector.can_reply:
             raise _Outcome("failed", f"{name} does not take replies from Jasette: answer on {name} itself")
         if row.action != "reply" and not collector.can_hide:
             raise _Outcome("failed", f"{name} does not let Jasette hide comments: moderate on {name} itself")
         try:
-            if row.action == "reply":
-                return await self._reply(row, collector)
-            # Hiding is idempotent on every platform: doing it twice shows the customer nothing.
-            await asyncio.wait_for(collector.hide(row.item_external_id, row.action == "hide"), self.send_timeout)
-            return None
+            try:
+                return await self._act(row, held.collector)
+            except AuthFailed:
+                # A refused token is renewed once (when it can be) and the action tried once more:
+                # a 401 means the platform did not take the reply, so trying again cannot double it.
+                if not await self._renew_token(held):
+                    raise
+                return await self._act(row, held.collector)
         except (_Outcome, _LeaseLost):
             raise
         except Refused as exc:
@@ -205,6 +225,24 @@ class OutboxWorker:
         except Exception as exc:
             log.exception("reply %s: unexpected error in the %s collector", row.id, name)
             raise _Outcome("retry", f"Jasette met an unexpected error while sending to {name}") from exc
+
+    async def _act(self, row: LeasedReply, collector: Collector) -> str | None:
+        if row.action == "reply":
+            return await self._reply(row, collector)
+        # Hiding is idempotent on every platform: doing it twice shows the customer nothing.
+        await asyncio.wait_for(collector.hide(row.item_external_id, row.action == "hide"), self.send_timeout)
+        return None
+
+    async def _renew_token(self, held: _Held) -> bool:
+        """Renew the token after a refusal; False when it cannot be renewed (the owner must reconnect)."""
+        if self.tokens is None or not self.tokens.renewable(held.account.platform, held.credentials):
+            return False
+        renewed = await asyncio.wait_for(self.tokens.fresh(held.account, held.credentials, force=True), self.send_timeout)
+        if renewed is held.credentials:
+            return False
+        held.credentials = renewed
+        held.collector = held.cls(Account.of(held.account, renewed), self.session)
+        return True
 
     async def _reply(self, row: LeasedReply, collector: Collector) -> str | None:
         parent, key, text = row.item_external_id, row.idempotency_key, row.body
@@ -257,7 +295,7 @@ class OutboxWorker:
         except (TimeoutError, CollectorError, aiohttp.ClientError, OSError) as exc:
             log.warning("reply %s: sent as %s but not filed: %r", row.id, sent.external_id, exc)
 
-    async def _collector(self, row: LeasedReply) -> tuple[Collector, str]:
+    async def _collector(self, row: LeasedReply) -> _Held:
         if row.account_id is None:
             raise _Outcome("failed", "The account this item came from was removed: reconnect it to reply")
         async with self.pool.acquire() as conn:
@@ -275,7 +313,19 @@ class OutboxWorker:
             credentials = self.vault.open(acct.credentials)
         except CredentialsUnreadable as exc:
             raise _Outcome("failed", f"The saved {name} credentials cannot be read: reconnect the account") from exc
-        return cls(Account.of(acct, credentials), self.session), name
+        if self.tokens is not None:
+            try:
+                credentials = await asyncio.wait_for(self.tokens.fresh(acct, credentials), self.send_timeout)
+            except AuthFailed as exc:
+                message = f"{name} refused to renew the connection: reconnect the account"
+                async with self.pool.acquire() as conn:
+                    await accounts.flag_reauth(conn, acct.id, error=message, now=self.clock())
+                raise _Outcome("failed", message) from exc
+            except RateLimited as exc:
+                raise _Outcome("retry", f"{name} asked Jasette to slow down", exc.retry_after) from exc
+            except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
+                raise _Outcome("retry", f"{name} could not be reached to renew the connection") from exc
+        return _Held(cls, name, acct, credentials, cls(Account.of(acct, credentials), self.session))
 
     async def _record(self, row: LeasedReply, outcome: _Outcome) -> None:
         async with self.pool.acquire() as conn:

@@ -30,6 +30,7 @@ from collector.base import (
 )
 from collector.clock import utcnow
 from collector.registry import collector_class, display_name
+from collector.token_keeper import TokenKeeper
 from inbox import accounts
 from inbox.credentials import CredentialsUnreadable, Vault
 from inbox.db import DB_ERRORS
@@ -74,6 +75,17 @@ class PollOutcome:
     next_poll_at: datetime | None = None
 
 
+@dataclass(slots=True)
+class _Session:
+    """The collector of one leased account, rebuilt when its token is renewed mid-lease."""
+
+    cls: type[Collector]
+    name: str
+    credentials: dict[str, Any]
+    collector: Collector
+    renewed: bool = False
+
+
 class _Failure(Exception):
     """A failed poll, already put in plain words with its health and delay."""
 
@@ -100,8 +112,11 @@ class Poller:
         max_pages: int = MAX_PAGES_PER_LEASE,
         collector_for: Callable[[str], Any] = collector_class,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        tokens: TokenKeeper | None = None,
     ) -> None:
         self.pool, self.vault, self.session = pool, vault, session
+        # Renews OAuth tokens before they expire and once after a 401 (None: tokens used as stored).
+        self.tokens = tokens
         self.worker_id = worker_id
         self.analyzer = analyzer
         self.clock = clock
@@ -130,8 +145,8 @@ class Poller:
         """Poll one leased account until its pages run out; record health and the next poll."""
         outcome = PollOutcome(account_id=row.id)
         try:
-            collector, name = self._collector(row)
-            await self._walk(row, collector, name, outcome)
+            held = await self._open(row)
+            await self._walk(row, held, outcome)
         except _Failure as failure:
             await self._record_failure(row, outcome, failure)
         except pipeline.LeaseLost as exc:
@@ -159,7 +174,7 @@ class Poller:
             log.info("account %s: lease not released (%s); it expires by itself", account_id, exc)
 
     # -- the walk ------------------------------------------------------------------------------
-    def _collector(self, row: WorkerAccount) -> tuple[Collector, str]:
+    async def _open(self, row: WorkerAccount) -> _Session:
         platform = row.platform
         try:
             cls = self.collector_for(platform)
@@ -177,20 +192,41 @@ class Poller:
                 f"The saved {name} credentials cannot be read (the secret key changed?): reconnect the account",
                 "reauth", 0.0,
             ) from exc
-        return cls(Account.of(row, credentials), self.session), name
+        if self.tokens is not None:
+            # A token about to expire is renewed before the poll starts, not after it fails.
+            credentials = await self._call(row, name, self.tokens.fresh(row, credentials))
+        return _Session(cls, name, credentials, cls(Account.of(row, credentials), self.session))
 
-    async def _prove(self, row: WorkerAccount, collector: Collector, name: str) -> tuple[str, bytes | None]:
+    async def _platform(self, row: WorkerAccount, held: _Session, call: Callable[[Collector], Awaitable[Any]],
+                        failures: int | None = None) -> Any:
+        """One call through the account's collector; after a refusal of the token, the token is
+        renewed once (when it can be) and the call made once more before anyone is told."""
+        try:
+            return await self._call(row, held.name, call(held.collector), failures)
+        except _Failure as failure:
+            if (held.renewed or self.tokens is None or not isinstance(failure.__cause__, AuthFailed)
+                    or not self.tokens.renewable(row.platform, held.credentials)):
+                raise
+            renewed = await self._call(row, held.name, self.tokens.fresh(row, held.credentials, force=True), failures)
+            held.renewed = True
+            held.credentials = renewed
+            held.collector = held.cls(Account.of(row, renewed), self.session)
+            log.info("account %s: token renewed after a refusal; trying once more", row.id)
+            return await self._call(row, held.name, call(held.collector), failures)
+
+    async def _prove(self, row: WorkerAccount, held: _Session) -> tuple[str, bytes | None]:
         """Before its first poll (and after every change of address or credentials) an account
         proves it may read what it names; pushed deliveries reach it only after that."""
-        if not row.verified and await self._call(row, name, collector.prove_access()) is False:
+        if not row.verified and await self._platform(row, held, lambda c: c.prove_access()) is False:
             raise _Failure(
-                f"These {name} credentials do not give access to this account ({row.external_id[:80]}):"
+                f"These {held.name} credentials do not give access to this account ({row.external_id[:80]}):"
                 " reconnect it with its own token", "reauth", 0.0,
             )
         return row.base_url, row.credentials
 
-    async def _walk(self, row: WorkerAccount, collector: Collector, name: str, outcome: PollOutcome) -> None:
-        proved_for = await self._prove(row, collector, name)
+    async def _walk(self, row: WorkerAccount, held: _Session, outcome: PollOutcome) -> None:
+        name = held.name
+        proved_for = await self._prove(row, held)
         cursor: dict[str, Any] = dict(row.cursor or {})
         usage: dict[str, Any] = {}
         more = False
@@ -198,7 +234,7 @@ class Poller:
             # A failure after stored pages counts as a first one: the walk resumes from the
             # saved cursor soon, instead of backing off as if nothing had worked.
             failures = 1 if outcome.pages else row.consecutive_failures + 1
-            batch = await self._fetch(row, collector, name, cursor, failures)
+            batch = await self._fetch(row, held, cursor, failures)
             for problem in batch.problems:
                 log.info("account %s (%s): %s", row.id, name, problem)
             now = self.clock()
@@ -234,10 +270,8 @@ class Poller:
         if previous is not None and previous != "ok":
             log.warning("account %s (%s): healthy again", row.id, name)
 
-    async def _fetch(
-        self, row: WorkerAccount, collector: Collector, name: str, cursor: dict[str, Any], failures: int
-    ) -> Any:
-        return await self._call(row, name, collector.fetch(dict(cursor)), failures)
+    async def _fetch(self, row: WorkerAccount, held: _Session, cursor: dict[str, Any], failures: int) -> Any:
+        return await self._platform(row, held, lambda c: c.fetch(dict(cursor)), failures)
 
     async def _call(self, row: WorkerAccount, name: str, call: Awaitable[Any], failures: int | None = None) -> Any:
         """One call to the platform, its errors turned into the account's health and next try."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collector.base import Collector
+    from collector.oauth import Provider
 
 COLLECTORS: dict[str, str] = {
     "facebook": "collector.facebook:FacebookCollector",
@@ -23,6 +24,16 @@ COLLECTORS: dict[str, str] = {
     "google": "collector.google:GoogleCollector",
     "rss": "collector.rss:RssCollector",
     "imap": "collector.imap:ImapCollector",
+}
+
+# Platforms an owner connects with OAuth: "module:attribute" of their collector.oauth.Provider.
+OAUTH: dict[str, str] = {
+    "facebook": "collector.oauth_meta:FACEBOOK",
+    "instagram": "collector.oauth_meta:INSTAGRAM",
+    "x": "collector.oauth_x:X",
+    "youtube": "collector.oauth_google:YOUTUBE",
+    "linkedin": "collector.oauth_linkedin:LINKEDIN",
+    "google": "collector.oauth_google:BUSINESS",
 }
 
 # Each parser module offers `parse(body: bytes | str) -> list[NewItem]` for `jasette parse`.
@@ -52,6 +63,19 @@ def collector_class(platform: str) -> type[Collector]:
 def parser(platform: str) -> Any:
     """The function that maps one raw response body of `platform` to items."""
     return _load(PARSERS, platform)
+
+
+def oauth_provider(platform: str) -> Provider | None:
+    """The platform's OAuth provider, or None for platforms connected otherwise (feeds, mail, WordPress)."""
+    if platform not in OAUTH:
+        return None
+    provider: Provider = _load(OAUTH, platform)
+    return provider
+
+
+def oauth_platforms() -> list[str]:
+    """Platforms that connect with OAuth, in the order of `platforms()`."""
+    return [p for p in COLLECTORS if p in OAUTH]
 
 
 def platforms() -> list[str]:

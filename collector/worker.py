@@ -19,12 +19,14 @@ import aiohttp
 import asyncpg
 
 from collector.clock import SYNC_SECONDS, DatabaseClock, utcnow
+from collector.oauth import OAuthApps
 from collector.outbox_worker import OutboxWorker
 from collector.pipeline import Analyzer
 from collector.poller import LEASE_SECONDS as POLL_LEASE_SECONDS
 from collector.poller import Poller
 from collector.reanalyze import reanalyze_once, rescore_once
 from collector.registry import collector_class
+from collector.token_keeper import TokenKeeper
 from inbox import accounts, netguard, outbox
 from inbox.credentials import Vault
 from inbox.db import DB_ERRORS
@@ -246,6 +248,7 @@ async def run_worker(
     lease_seconds: float = POLL_LEASE_SECONDS,
     collector_for: Callable[[str], Any] = collector_class,
     policy: netguard.Policy | None = None,
+    oauth: OAuthApps | None = None,
 ) -> None:
     """Poll accounts, send the outbox and catch up on analysis until `stop` is set."""
     rng = rng or random.Random()
@@ -259,13 +262,16 @@ async def run_worker(
             log.warning("cannot read the database's time yet (%s); using this machine's until it can", exc)
     timeout = aiohttp.ClientTimeout(total=http_timeout)
     async with netguard.client_session(policy or netguard.Policy.from_env(), timeout=timeout) as session:
+        # OAuth tokens are renewed by whichever worker needs them first, once (collector/token_keeper.py).
+        tokens = TokenKeeper(pool, vault, session, oauth or OAuthApps())
         poller = Poller(
             pool, vault, session, worker_id=worker_id, analyzer=analyzer, clock=clock, rng=rng,
             lease_seconds=lease_seconds, fetch_timeout=http_timeout * 3, collector_for=collector_for, sleep=sleep,
+            tokens=tokens,
         )
         sender = OutboxWorker(
             pool, vault, session, worker_id=worker_id, clock=clock, rng=rng,
-            send_timeout=http_timeout * 1.5, collector_for=collector_for, sleep=sleep,
+            send_timeout=http_timeout * 1.5, collector_for=collector_for, sleep=sleep, tokens=tokens,
         )
         wake = asyncio.Event()
         tasks = [

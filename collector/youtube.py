@@ -21,7 +21,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from collector.base import AuthFailed, FetchFailed, RateLimited, Refused, SentReply
+from collector.base import AuthFailed, FetchFailed, PermissionMissing, RateLimited, Refused, SentReply
 from collector.scan import Page, ScanningCollector
 from collector.wire import (
     Response,
@@ -265,6 +265,9 @@ def raise_for_error(resp: Response, now: datetime, *, writing: bool = False) -> 
         raise RateLimited(message, seconds_to_pacific_midnight(now))
     if reasons & {"rateLimitExceeded", "userRateLimitExceeded"} or resp.status == 429:
         raise RateLimited(message, retry_after_seconds(resp.headers, now) or SHORT_LIMIT_WAIT)
+    if writing and resp.status == 403 and reasons & {"forbidden", "insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}:
+        # A token without the write scope: this reply or moderation fails, the channel keeps being read.
+        raise PermissionMissing(message)
     if resp.status == 401 or reasons & {"authError", "forbidden", "insufficientPermissions", "keyInvalid"}:
         raise AuthFailed(message)
     if resp.status >= 500:

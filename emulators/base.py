@@ -12,7 +12,20 @@ lives under `/_control/` so it never collides with a platform path:
 - `DELETE /_control/fault`: switch faults off.
 - `GET /_control/state`: what the emulator holds (replies received, hidden ids, request count,
   and the fault: mode, target, requests it still affects, requests it hit so far).
-- `POST /_control/reset`: forget everything injected.
+- `POST /_control/reset`: forget everything injected (OAuth grants and tokens are kept).
+
+An emulator of a platform with OAuth (`oauth_capable`) also carries an authorization server
+(emulators/oauth.py) with its own client (options client_id / client_secret, default
+demo-<platform>-client / demo-<platform>-secret). Its API routes then accept, besides the static
+`token`, every access token that server issued while it is unexpired and unrevoked; an expired or
+revoked one gets the platform's own error (`token_error`). Its control API adds:
+
+- `POST /_control/clock`   JSON {"advance_seconds": N}: move the OAuth clock (codes and tokens
+  expire as they would); answers {"now": ISO-8601}.
+- `POST /_control/revoke`: revoke every grant (refresh answers invalid_grant, the API 401 or the
+  platform's equivalent); answers {"revoked": n}.
+- `GET /_control/state` gains "oauth": {clients, grants, codes_issued, tokens_issued, refreshes,
+  clock_offset_seconds, now, subscriptions}.
 """
 
 from __future__ import annotations
@@ -25,11 +38,16 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators import oauth_consent
+from emulators.oauth import OAuthServer, Token
+
 # Where an app keeps its Emulator, for code that holds only the app.
 EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
 
 FAULT_MODES = ("rate_limit", "server_error", "slow", "timeout", "malformed", "expired_token", "quota")
 FAULT_TARGETS = ("all", "reads", "writes")
+# Where the middleware leaves the OAuth token an API request carried (absent: the static token).
+OAUTH_TOKEN: web.RequestKey[Token] = web.RequestKey("oauth_token", Token)
 _READS = ("GET", "HEAD")
 
 
@@ -62,6 +80,7 @@ class Emulator:
 
     platform = ""
     control_prefix = "/_control"
+    oauth_capable = False  # True: the emulator carries an OAuth server (see the module docstring)
 
     def __init__(self, token: str = "demo-token", id_offset: int = 0, **options: Any) -> None:
         self.token = token
@@ -76,6 +95,12 @@ class Emulator:
         self.replies: list[dict[str, Any]] = []
         self.hidden: set[str] = set()
         self._ids = itertools.count(1_000_001 + id_offset)
+        self.oauth: OAuthServer | None = (
+            OAuthServer(self.platform, options.get("client_id"), options.get("client_secret"))
+            if self.oauth_capable else None
+        )
+        # Routes that take no access token (authorize, token endpoints): resource -> faults apply.
+        self._open: dict[Any, bool] = {}
 
     # -- override points -------------------------------------------------------------------
     def add_routes(self, app: web.Application) -> None:
@@ -101,6 +126,10 @@ class Emulator:
             return auth[len("Bearer ") :]
         return request.query.get("access_token") or request.query.get("key")
 
+    async def presented_token(self, request: web.Request) -> str | None:
+        """The access token of a request, where the platform may also take it from the body."""
+        return self.token_of(request)
+
     def auth_error(self) -> web.StreamResponse:
         """The platform's answer to a missing or wrong token."""
         return web.json_response({"error": "unauthorized"}, status=401)
@@ -108,6 +137,36 @@ class Emulator:
     def state(self) -> dict[str, Any]:
         """Extra state for GET /_control/state."""
         return {}
+
+    async def settle(self) -> None:
+        """Wait for what an injection set off (webhook deliveries) before the control API answers."""
+
+    def add_oauth_routes(self, app: web.Application) -> None:
+        """Register the OAuth endpoints (before `add_routes`, whose catch-alls would shadow them)."""
+
+    def add_control_routes(self, app: web.Application) -> None:
+        """Register platform-specific control routes under `control_prefix`."""
+
+    def token_error(self, reason: str, token: Token | None) -> web.StreamResponse:
+        """The platform's answer to an issued token that is expired or revoked (`reason`)."""
+        return self.auth_error()
+
+    # -- OAuth helpers for the platform modules --------------------------------------------
+    def add_open_route(self, app: web.Application, method: str, path: str, handler: Any, faults: bool = True) -> None:
+        """A route that takes no access token; `faults`: the control API's faults still apply
+        (token endpoints: a refresh can meet a 500 or a 429 as on the real platform)."""
+        route = app.router.add_route(method, path, handler)
+        self._open[route.resource] = faults
+
+    def oauth_token(self, request: web.Request) -> Token | None:
+        """The issued token the request carries (None: the static token, which may do anything)."""
+        token: Token | None = request.get(OAUTH_TOKEN)
+        return token
+
+    def lacks(self, request: web.Request, *any_of: str) -> bool:
+        """Whether the request's issued token holds none of these scopes."""
+        token = self.oauth_token(request)
+        return token is not None and not set(any_of) & set(token.scopes)
 
     # -- shared machinery ------------------------------------------------------------------
     def next_id(self) -> str:
@@ -123,12 +182,21 @@ class Emulator:
         app.router.add_delete(f"{self.control_prefix}/fault", self._control_fault_off)
         app.router.add_get(f"{self.control_prefix}/state", self._control_state)
         app.router.add_post(f"{self.control_prefix}/reset", self._control_reset)
+        if self.oauth is not None:
+            app.router.add_post(f"{self.control_prefix}/clock", self._control_clock)
+            app.router.add_post(f"{self.control_prefix}/revoke", self._control_revoke)
+            self.add_open_route(app, "GET", oauth_consent.CSS_PATH, oauth_consent.css, faults=False)
+        self.add_control_routes(app)
+        self.add_oauth_routes(app)
         self.add_routes(app)
         return app
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path.startswith(self.control_prefix):
+            return await handler(request)
+        open_faults = self._open.get(request.match_info.route.resource)
+        if open_faults is False:  # the consent page: a browser page, never faulted nor counted
             return await handler(request)
         self.requests += 1
         fault = self._take_fault(request.method)
@@ -141,7 +209,19 @@ class Emulator:
                 return web.Response(text='{"data": [{"id": "1", "message": "trunc', content_type="application/json")
             else:
                 return self.fault_response(fault)
-        if self.token and self.token_of(request) != self.token:
+        if open_faults is not None:
+            return await handler(request)
+        presented = await self.presented_token(request)
+        if self.token and presented == self.token:
+            return await handler(request)
+        if self.oauth is not None and presented:
+            status, token = self.oauth.status(presented)
+            if status == "ok" and token is not None:
+                request[OAUTH_TOKEN] = token
+                return await handler(request)
+            if status in ("expired", "revoked"):
+                return self.token_error(status, token)
+        if self.token:
             return self.auth_error()
         return await handler(request)
 
@@ -158,7 +238,9 @@ class Emulator:
 
     async def _control_inject(self, request: web.Request) -> web.Response:
         payload = await request.json()
-        return web.json_response(self.inject(payload))
+        answer = self.inject(payload)
+        await self.settle()
+        return web.json_response(answer)
 
     async def _control_fault_on(self, request: web.Request) -> web.Response:
         try:
@@ -196,7 +278,25 @@ class Emulator:
             "fault_detail": self.last_fault.describe() if self.last_fault else None,
         }
         body.update(self.state())
+        if self.oauth is not None:
+            body["oauth"] = self.oauth.state()
         return web.Response(text=json.dumps(body, default=str), content_type="application/json")
+
+    async def _control_clock(self, request: web.Request) -> web.Response:
+        try:
+            payload = await request.json()
+            seconds = float(payload["advance_seconds"])
+            if seconds != seconds or abs(seconds) > 10 * 365 * 86400:  # NaN or beyond ten years
+                raise ValueError("out of range")
+        except (ValueError, TypeError, KeyError) as exc:
+            return web.json_response({"error": f"the clock takes a JSON object {{\"advance_seconds\": N}}: {exc}"},
+                                     status=400)
+        assert self.oauth is not None
+        return web.json_response({"now": self.oauth.advance(seconds).isoformat()})
+
+    async def _control_revoke(self, request: web.Request) -> web.Response:
+        assert self.oauth is not None
+        return web.json_response({"revoked": self.oauth.revoke_all()})
 
     async def _control_reset(self, request: web.Request) -> web.Response:
         self.reset()

@@ -8,8 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators.oauth import default_client
+
 # The same names, in the same order, as the collectors' registry (a test checks they agree).
 PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "x", "youtube", "linkedin", "wordpress", "google", "rss", "imap")
+# The emulators that carry an OAuth server (consent page, token endpoints, discovery).
+OAUTH_PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "x", "youtube", "linkedin", "google")
 
 
 def _module(platform: str) -> ModuleType:
@@ -35,3 +39,9 @@ def demo_account(platform: str, app: web.Application | None = None) -> dict[str,
         account: dict[str, Any] = account_for(app)
         return account
     return dict(module.DEMO_ACCOUNT)
+
+
+def oauth_clients() -> dict[str, tuple[str, str]]:
+    """The app credentials (client id, client secret) each OAuth emulator accepts by default:
+    what `jasette demo` configures so that "Connecter" works with nothing set up."""
+    return {platform: default_client(platform) for platform in OAUTH_PLATFORMS}

@@ -1,7 +1,8 @@
 """One platform's emulator on its own: `python -m emulators PLATFORM --port N` (or `jasette emulator`).
 
 For trying a collector against a platform by hand, or driving faults from outside (curl the
-control API). It prints the base URL and the demo account that connects to it, then serves until
+control API). It prints the base URL and the demo account that connects to it (and, for a platform
+with OAuth, the app credentials its consent page and token endpoint accept), then serves until
 Ctrl+C or SIGTERM.
 """
 
@@ -24,10 +25,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
     parser.add_argument("--token", default="demo-token",
                         help="access token the emulator accepts (default demo-token, the one the printed account carries)")
+    parser.add_argument("--client-id", help="OAuth app client id (default demo-PLATFORM-client; OAuth platforms only)")
+    parser.add_argument("--client-secret", help="OAuth app client secret, also the webhook signing secret "
+                                                "(default demo-PLATFORM-secret)")
+    parser.add_argument("--webhook-url", help="Facebook, Instagram: where subscribed changes are POSTed")
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    app = catalog.create_app(args.platform, token=args.token)
+    options: dict[str, str] = {}
+    if args.platform in catalog.OAUTH_PLATFORMS:
+        given = {"client_id": args.client_id, "client_secret": args.client_secret}
+        if args.platform in ("facebook", "instagram"):
+            given["webhook_url"] = args.webhook_url
+        options = {k: v for k, v in given.items() if v}
+    app = catalog.create_app(args.platform, token=args.token, **options)
     runner, url = await serve(app, args.host, args.port)
     try:
         # Signals are ours before the address is printed: whoever reads it may stop us at once.
@@ -39,6 +50,10 @@ async def _serve(args: argparse.Namespace) -> None:
         account.setdefault("base_url", url)
         print(f"{args.platform} emulator at {url} (control API under {url}/_control/)", flush=True)
         print("account: " + json.dumps(account, ensure_ascii=False), flush=True)
+        if args.platform in catalog.OAUTH_PLATFORMS:
+            client_id, secret = catalog.oauth_clients()[args.platform]
+            print("oauth: " + json.dumps({"client_id": args.client_id or client_id,
+                                          "client_secret": args.client_secret or secret}), flush=True)
         await stop.wait()
     finally:
         await runner.cleanup()

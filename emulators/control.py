@@ -56,3 +56,16 @@ class EmulatorControl:
     async def reset(self) -> None:
         """Forget everything injected."""
         await self._send("POST", "/reset")
+
+    async def advance_clock(self, seconds: float) -> str:
+        """Move an OAuth emulator's clock (tokens and codes expire as they would); the new time."""
+        return str((await self._send("POST", "/clock", {"advance_seconds": seconds}))["now"])
+
+    async def revoke_grants(self) -> int:
+        """Revoke every OAuth grant of the emulator, as removing the app does; how many were live."""
+        return int((await self._send("POST", "/revoke"))["revoked"])
+
+    async def webhook(self, url: str | None, app_secret: str | None = None) -> None:
+        """Facebook, Instagram: where subscribed changes are delivered (signed with `app_secret`,
+        by default the emulator's client secret); None stops deliveries."""
+        await self._send("POST", "/webhook", {"url": url, "app_secret": app_secret})

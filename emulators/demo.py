@@ -18,10 +18,11 @@ _EPOCH_2026 = 1_767_225_600
 
 @dataclass
 class DemoSites:
-    """Running emulators: base URL and demo account per platform."""
+    """Running emulators: base URL, demo account and (OAuth platforms) app credentials per platform."""
 
     urls: dict[str, str] = field(default_factory=dict)
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    oauth_clients: dict[str, tuple[str, str]] = field(default_factory=catalog.oauth_clients)
     runners: list[web.AppRunner] = field(default_factory=list)
 
     async def close(self) -> None:

@@ -4,6 +4,9 @@ Faithful to platform-apis.md section 1: time-based paging on post edges, cursor 
 `/comments` (filter toplevel|stream, order, summary), one level of replies, Graph error bodies
 and usage headers. Inject kinds: "comment"/"reply" (parent: a post or comment id), "post" (a
 visitor post), "mention" (a post tagging the Page), "page_post" (a post of the Page).
+Facebook Login, /me/accounts with two Pages (the demo Page, with every task, and a second one
+without MODERATE), subscribed_apps (emulators/facebook_oauth.py) and signed webhook deliveries
+of injected comments, visitor posts and mentions to a subscribed Page's callback (meta_webhooks).
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from emulators import facebook_oauth, meta_webhooks
 from emulators import meta_graph as graph
+from emulators.instagram import USER_ID as INSTAGRAM_USER_ID
 
 PAGE_ID = "111222333"
+SECOND_PAGE_ID = "111222444"
+ALL_TASKS = ["ANALYZE", "ADVERTISE", "MESSAGING", "MODERATE", "CREATE_CONTENT", "MANAGE"]
 DEFAULT_TOKEN = "demo-token"
 POST_EDGES = ("feed", "posts", "published_posts", "tagged", "visitor_posts")
 POST_DEFAULT_FIELDS = ("id", "message", "created_time")
@@ -46,6 +53,7 @@ class FacebookEmulator(graph.GraphEmulator):
     platform = "facebook"
     use_case = "pages"
     held = "post or comment"
+    webhook_object = "page"
 
     def __init__(
         self,
@@ -59,6 +67,13 @@ class FacebookEmulator(graph.GraphEmulator):
     ) -> None:
         super().__init__(token=token, **options)
         self.page = {"id": page_id, "name": page_name}
+        # The Pages the demo user manages (/me/accounts): the demo Page, and one whose role lacks MODERATE.
+        self.pages: list[dict[str, Any]] = [
+            {"id": page_id, "name": page_name, "category": "Café", "tasks": list(ALL_TASKS),
+             "instagram_business_account": {"id": INSTAGRAM_USER_ID}},
+            {"id": SECOND_PAGE_ID, "name": "Boutique Démo", "category": "Boutique",
+             "tasks": ["ANALYZE", "ADVERTISE", "CREATE_CONTENT"]},
+        ]
         self.usage_budget = usage_budget
         self.clock = clock or (lambda: datetime.now(UTC))
         self.seed = seed
@@ -158,8 +173,10 @@ class FacebookEmulator(graph.GraphEmulator):
         return self.comments.get(object_id) or self.posts.get(object_id)
 
     def retext(self, object_id: str, entry: dict[str, Any], text: str) -> None:
-        """A post's or comment's new message."""
+        """A post's or comment's new message (a comment's edit is pushed as verb `edited`)."""
         entry["message"] = text
+        if object_id in self.comments:
+            self.webhooks.change(self.page["id"], "feed", meta_webhooks.feed_comment(entry, "edited"))
 
     def add(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Add a post or comment (see the module docstring)."""
@@ -170,6 +187,9 @@ class FacebookEmulator(graph.GraphEmulator):
         if kind in ("post", "mention", "page_post"):
             owner = self.page if kind == "page_post" else sender
             post = self._add_post(text, owner, {"post": "visitor", "mention": "tagged"}.get(kind, "page"), created)
+            if kind in ("post", "mention"):  # a visitor post is a `feed` change, a tag a `mention` one
+                field = "feed" if kind == "post" else "mention"
+                self.webhooks.change(self.page["id"], field, meta_webhooks.page_post(post, field))
             return {"external_id": post["id"]}
         parent = str(payload.get("parent") or next(reversed(self.posts), ""))
         if parent in self.posts:
@@ -180,12 +200,15 @@ class FacebookEmulator(graph.GraphEmulator):
             comment = self._add_comment(top["post_id"], top_id, text, sender, created)
         else:
             raise web.HTTPBadRequest(text=f"parent {parent!r} is neither a post nor a comment")
+        self.webhooks.change(self.page["id"], "feed", meta_webhooks.feed_comment(comment))
         return {"external_id": comment["id"]}
 
     def delete(self, object_id: str) -> None:
-        """Forget a post or comment and the comments under it."""
+        """Forget a post or comment and the comments under it (a comment's removal is pushed)."""
         self.posts.pop(object_id, None)
-        self.comments.pop(object_id, None)
+        removed = self.comments.pop(object_id, None)
+        if removed is not None:
+            self.webhooks.change(self.page["id"], "feed", meta_webhooks.feed_comment(removed, "remove"))
         for comment_id in [c["id"] for c in self.comments.values() if object_id in (c["parent_id"], c["post_id"])]:
             self.comments.pop(comment_id, None)
 
@@ -196,7 +219,13 @@ class FacebookEmulator(graph.GraphEmulator):
             "posts": len(self.posts),
             "comments": len(self.comments),
             "page_id": self.page["id"],
+            "pages": [p["id"] for p in self.pages],
+            "webhook": self.webhooks.state(),
         }
+
+    def add_oauth_routes(self, app: web.Application) -> None:
+        """Facebook Login's endpoints."""
+        facebook_oauth.install(self, app)
 
     # -- Graph API -------------------------------------------------------------------------------
     @property
@@ -205,8 +234,17 @@ class FacebookEmulator(graph.GraphEmulator):
         return self.page["id"]
 
     def answer(self, request: web.Request, segments: list[str], params: dict[str, str]) -> web.Response | None:
-        """Post edges of the Page, comments of any object, single objects."""
+        """Facebook Login's calls, post edges of the Pages, comments of any object, single objects."""
         method = request.method
+        login = facebook_oauth.answer(self, request, segments, params)
+        if login is not None:
+            return login
+        target = self._page_of(segments[0]) if segments else None
+        refused = facebook_oauth.permission_refusal(self, request, target)
+        if refused is not None:
+            return refused
+        if len(segments) == 2 and segments[0] == SECOND_PAGE_ID and segments[1] in POST_EDGES and method == "GET":
+            return web.json_response({"data": []})  # the second Page has nothing posted
         if len(segments) == 2 and segments[0] == self.page["id"] and segments[1] in POST_EDGES and method == "GET":
             return self._list_posts(request, segments[1])
         if len(segments) == 2 and segments[1] == "comments" and method == "GET":
@@ -220,6 +258,14 @@ class FacebookEmulator(graph.GraphEmulator):
         if len(segments) == 1 and method == "DELETE" and segments[0] in self.comments:
             self.delete(segments[0])
             return web.json_response({"success": True})
+        return None
+
+    def _page_of(self, object_id: str) -> str | None:
+        """The Page an id belongs to (posts are PAGE_N, comments hang from the demo Page's posts)."""
+        if object_id in {p["id"] for p in self.pages}:
+            return object_id
+        if object_id in self.posts or object_id in self.comments:
+            return self.page["id"]
         return None
 
     def _list_posts(self, request: web.Request, edge: str) -> web.Response:
@@ -343,7 +389,8 @@ class FacebookEmulator(graph.GraphEmulator):
     def _get_object(self, request: web.Request, object_id: str) -> web.Response:
         fields = graph.parse_fields(request.query.get("fields"))
         if object_id == "me":  # a Page access token's /me is its Page
-            object_id = self.page["id"]
+            token = self.oauth_token(request)
+            object_id = str(token.extra.get("page_id")) if token is not None else self.page["id"]
         if object_id in self.comments:
             return web.json_response(
                 graph.select(self._comment_view(self.comments[object_id]), fields, COMMENT_DEFAULT_FIELDS)
@@ -355,8 +402,9 @@ class FacebookEmulator(graph.GraphEmulator):
                     400, 100, f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type (Post)"
                 )
             return web.json_response(graph.select(self._post_view(self.posts[object_id]), fields, POST_DEFAULT_FIELDS))
-        if object_id == self.page["id"]:
-            return web.json_response(graph.select(self.page, fields, ("id", "name")))
+        page = next((p for p in self.pages if p["id"] == object_id), None)
+        if page is not None:
+            return web.json_response(graph.select(page, fields, ("id", "name")))
         return graph.missing_object(object_id)
 
     def _update_comment(self, object_id: str, params: dict[str, str]) -> web.Response:
@@ -367,6 +415,7 @@ class FacebookEmulator(graph.GraphEmulator):
             hidden = params["is_hidden"].lower() in ("true", "1")
             comment["is_hidden"] = hidden
             (self.hidden.add if hidden else self.hidden.discard)(object_id)
+            self.webhooks.change(self.page["id"], "feed", meta_webhooks.feed_comment(comment, "hide" if hidden else "unhide"))
         if "message" in params and comment["from"]["id"] == self.page["id"]:
             comment["message"] = params["message"]
         return web.json_response({"success": True})

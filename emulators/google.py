@@ -1,7 +1,11 @@
-"""A local Google Business Profile API v4 serving one location's reviews (platform-apis.md section 7).
+"""A local Google Business Profile API v4 serving a location's reviews (platform-apis.md section 7).
 
 Same paths, `pageSize`/`pageToken`/`orderBy`, `starRating` enum, `nextPageToken`, PUT/DELETE of
 the one reply per review, and Google's error body {"error": {"code","message","status"}}.
+Google's OAuth server (emulators/google_oauth.py) and the discovery calls of the Account
+Management and Business Information APIs (`/v1/accounts`, `/v1/accounts/{id}/locations`) list
+the account and its two locations; every call needs the business.manage scope. Inject takes
+`location` (default the demo location) for a review on the second one.
 """
 
 from __future__ import annotations
@@ -14,11 +18,22 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators import google_oauth
 from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
 
 ACCOUNT_ID = "104235711131719"
+ACCOUNT_NAME = "Quincaillerie Rosemont"
 LOCATION_ID = "5822160449271926541"
+SECOND_LOCATION_ID = "5822160449271926999"
+LOCATIONS = {
+    LOCATION_ID: {"title": "Quincaillerie Rosemont", "storefrontAddress": {
+        "regionCode": "CA", "languageCode": "fr", "postalCode": "H1Y 2C1", "administrativeArea": "QC",
+        "locality": "Montréal", "addressLines": ["2850, rue Masson"]}},
+    SECOND_LOCATION_ID: {"title": "Quincaillerie Rosemont — Plateau", "storefrontAddress": {
+        "regionCode": "CA", "languageCode": "fr", "postalCode": "H2J 2M4", "administrativeArea": "QC",
+        "locality": "Montréal", "addressLines": ["4480, avenue Papineau"]}},
+}
 STARS = ("STAR_RATING_UNSPECIFIED", "ONE", "TWO", "THREE", "FOUR", "FIVE")
 
 DEMO_ACCOUNT: dict[str, Any] = {
@@ -44,6 +59,7 @@ class _Review:
     update_time: datetime
     reply: dict[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    location: str = LOCATION_ID
 
 
 def _error(code: int, status: str, message: str, details: list[dict[str, Any]] | None = None) -> web.Response:
@@ -57,6 +73,7 @@ class GoogleEmulator(Emulator):
     """One verified location and its reviews."""
 
     platform = "google"
+    oauth_capable = True
 
     def __init__(self, token: str = "demo-token", reply_bumps_update_time: bool = True, **options: Any) -> None:
         super().__init__(token=token, **options)
@@ -123,8 +140,11 @@ class GoogleEmulator(Emulator):
         number = int(self.next_id())
         review_id = "AbFvOq" + base64.urlsafe_b64encode(number.to_bytes(6, "big")).decode().rstrip("=")
         name = str(payload.get("author_name", ""))
+        location = str(payload.get("location") or LOCATION_ID)
+        if location not in LOCATIONS:
+            raise web.HTTPBadRequest(text=f"locations: {', '.join(LOCATIONS)}")
         self.reviews[review_id] = _Review(
-            review_id=review_id, name=name, anonymous=not name,
+            review_id=review_id, name=name, anonymous=not name, location=location,
             rating=max(0, min(5, int(payload.get("rating", 5)))), comment=str(payload.get("text", "")),
             create_time=created, update_time=created,
         )
@@ -146,8 +166,14 @@ class GoogleEmulator(Emulator):
         return {"kinds": ["review"], "reviews": len(self.reviews)}
 
     # -- API -----------------------------------------------------------------------------------
+    def add_oauth_routes(self, app: web.Application) -> None:
+        """Google's OAuth endpoints."""
+        google_oauth.install(self, app)
+
     def add_routes(self, app: web.Application) -> None:
-        """v4 reviews routes for the one location."""
+        """v4 reviews routes for the locations, v1 discovery of the account and its locations."""
+        app.router.add_get("/v1/accounts", self.list_accounts)
+        app.router.add_get("/v1/accounts/{account}/locations", self.list_locations)
         base = "/v4/accounts/{account}/locations/{location}/reviews"
         app.router.add_get(base, self.list_reviews)
         app.router.add_get(base + "/{review}", self.get_review)
@@ -160,7 +186,7 @@ class GoogleEmulator(Emulator):
         if not r.anonymous:
             reviewer = {"displayName": r.name, "profilePhotoUrl": "https://lh3.googleusercontent.com/a/default-user", "isAnonymous": False}
         body: dict[str, Any] = {
-            "name": f"accounts/{ACCOUNT_ID}/locations/{LOCATION_ID}/reviews/{r.review_id}",
+            "name": f"accounts/{ACCOUNT_ID}/locations/{r.location}/reviews/{r.review_id}",
             "reviewId": r.review_id,
             "reviewer": reviewer,
             "starRating": STARS[r.rating],
@@ -174,9 +200,36 @@ class GoogleEmulator(Emulator):
         return body
 
     def _location_error(self, request: web.Request) -> web.Response | None:
-        if request.match_info["account"] != ACCOUNT_ID or request.match_info["location"] != LOCATION_ID:
+        if self.lacks(request, google_oauth.BUSINESS_SCOPE):
+            return google_oauth.insufficient_scope("mybusiness.googleapis.com")
+        if request.match_info["account"] != ACCOUNT_ID or request.match_info["location"] not in LOCATIONS:
             return _error(404, "NOT_FOUND", "Requested entity was not found.")
         return None
+
+    async def list_accounts(self, request: web.Request) -> web.Response:
+        """GET /v1/accounts (Account Management API): the one account the user manages."""
+        if self.lacks(request, google_oauth.BUSINESS_SCOPE):
+            return google_oauth.insufficient_scope("mybusinessaccountmanagement.googleapis.com")
+        return web.json_response({"accounts": [{
+            "name": f"accounts/{ACCOUNT_ID}", "accountName": ACCOUNT_NAME, "type": "PERSONAL",
+            "verificationState": "VERIFIED", "vettedState": "NOT_VETTED"}]})
+
+    async def list_locations(self, request: web.Request) -> web.Response:
+        """GET /v1/accounts/{id}/locations?readMask=... (Business Information API)."""
+        if self.lacks(request, google_oauth.BUSINESS_SCOPE):
+            return google_oauth.insufficient_scope("mybusinessbusinessinformation.googleapis.com")
+        if request.match_info["account"] != ACCOUNT_ID:
+            return _error(404, "NOT_FOUND", "Requested entity was not found.")
+        mask = [f.strip() for f in request.query.get("readMask", "").split(",") if f.strip()]
+        if not mask:
+            return _error(400, "INVALID_ARGUMENT", "Request contains an invalid argument.", [{
+                "@type": "type.googleapis.com/google.rpc.BadRequest",
+                "fieldViolations": [{"field": "read_mask", "description": "Field is required"}]}])
+        locations = []
+        for location_id, fields in LOCATIONS.items():
+            full = {"name": f"locations/{location_id}", **fields}
+            locations.append({k: v for k, v in full.items() if k in mask})
+        return web.json_response({"locations": locations})
 
     async def list_reviews(self, request: web.Request) -> web.Response:
         """GET …/reviews with pageSize (max 50), pageToken and orderBy."""
@@ -195,7 +248,8 @@ class GoogleEmulator(Emulator):
         }
         if order not in orders:
             return _error(400, "INVALID_ARGUMENT", f"Invalid orderBy: {order}")
-        rows = sorted(self.reviews.values(), key=orders[order], reverse=True)
+        location = request.match_info["location"]
+        rows = sorted((r for r in self.reviews.values() if r.location == location), key=orders[order], reverse=True)
         # Keyset tokens: a review added or edited between pages cannot shift the rest.
         if "pageToken" in q:
             try:
@@ -204,7 +258,8 @@ class GoogleEmulator(Emulator):
                 return _error(400, "INVALID_ARGUMENT", "Invalid page token.")
             rows = [r for r in rows if list(_sortable(orders[order](r))) < after]
         page = rows[:size]
-        body: dict[str, Any] = {"averageRating": self._average(), "totalReviewCount": len(self.reviews)}
+        body: dict[str, Any] = {"averageRating": self._average(location),
+                                  "totalReviewCount": sum(1 for r in self.reviews.values() if r.location == location)}
         if page:
             body["reviews"] = [self.render(r) for r in page]
         if len(rows) > size:
@@ -212,8 +267,8 @@ class GoogleEmulator(Emulator):
             body["nextPageToken"] = base64.urlsafe_b64encode(json.dumps(last).encode()).decode().rstrip("=")
         return web.json_response(body)
 
-    def _average(self) -> float:
-        rated = [r.rating for r in self.reviews.values() if r.rating]
+    def _average(self, location: str) -> float:
+        rated = [r.rating for r in self.reviews.values() if r.rating and r.location == location]
         return round(sum(rated) / len(rated), 1) if rated else 0
 
     async def get_review(self, request: web.Request) -> web.Response:

@@ -5,6 +5,9 @@ Faithful to platform-apis.md section 2: cursor paging with only an `after` curso
 top-level comment), no reply to a hidden comment (code 100), Graph errors and usage headers.
 Inject kinds: "comment"/"reply" (parent: a media or comment id), "mention" (someone's media
 tagging the account), "media" (a media of the account).
+Instagram Login with its token exchange and refresh, /me and subscribed_apps
+(emulators/instagram_oauth.py), and signed `comments` / `mentions` webhook deliveries of injected
+comments and mentions once the account subscribed the app (meta_webhooks).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators import instagram_oauth
 from emulators import meta_graph as graph
 
 USER_ID = "17841400000000000"
@@ -44,6 +48,7 @@ class InstagramEmulator(graph.GraphEmulator):
     platform = "instagram"
     use_case = "instagram"
     held = "media or comment"
+    webhook_object = "instagram"
 
     def __init__(
         self,
@@ -201,6 +206,8 @@ class InstagramEmulator(graph.GraphEmulator):
         text = str(payload.get("text", ""))
         if kind in ("mention", "media"):
             media = self._add_media(text, sender if kind == "mention" else self.user, kind == "mention", created)
+            if kind == "mention":  # a caption mention carries the media id only
+                self.webhooks.change(self.user["id"], "mentions", {"media_id": media["id"]})
             return {"external_id": media["id"]}
         own = [m for m in self.media.values() if not m["tagged"]]
         parent = str(payload.get("parent") or (own[-1]["id"] if own else ""))
@@ -211,6 +218,11 @@ class InstagramEmulator(graph.GraphEmulator):
             comment = self._add_comment(top["media_id"], top["parent_id"] or top["id"], text, sender, created)
         else:
             raise web.HTTPBadRequest(text=f"parent {parent!r} is neither a media nor a comment")
+        value = {"from": comment["from"], "media": {"id": comment["media_id"], "media_product_type": "FEED"},
+                 "id": comment["id"], "text": comment["text"]}
+        if comment["parent_id"]:
+            value["parent_id"] = comment["parent_id"]
+        self.webhooks.change(self.user["id"], "comments", value)
         return {"external_id": comment["id"]}
 
     def delete(self, object_id: str) -> None:
@@ -227,7 +239,12 @@ class InstagramEmulator(graph.GraphEmulator):
             "media": len(self.media),
             "comments": len(self.comments),
             "user_id": self.user["id"],
+            "webhook": self.webhooks.state(),
         }
+
+    def add_oauth_routes(self, app: web.Application) -> None:
+        """Instagram Login's endpoints."""
+        instagram_oauth.install(self, app)
 
     # -- Graph API -------------------------------------------------------------------------------
     @property
@@ -267,8 +284,16 @@ class InstagramEmulator(graph.GraphEmulator):
     def answer(self, request: web.Request, segments: list[str], params: dict[str, str]) -> web.Response | None:
         """Media and tags of the account, comments and replies of any object, single objects."""
         method = request.method
-        if segments and segments[0] == "me" and len(segments) <= 2 and method == "GET":
+        # A Page or user token (and the outsider) answer as such; Instagram Login tokens as main does.
+        if (segments and segments[0] == "me" and len(segments) <= 2 and method == "GET"
+                and (self.login != "instagram" or self._outsider(request))):
             return self._me(request, segments[1] if len(segments) == 2 else None)
+        login = instagram_oauth.answer(self, request, segments, params)
+        if login is not None:
+            return login
+        refused = instagram_oauth.permission_refusal(self, request)
+        if refused is not None:
+            return refused
         if len(segments) == 2 and segments[0] == self.owner_id and segments[1] in ("media", "tags") and method == "GET":
             tagged = segments[1] == "tags"
             return self._list(

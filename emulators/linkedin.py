@@ -4,6 +4,10 @@ Like the real versioned REST API it refuses requests without `LinkedIn-Version` 
 VERSION_MISSING) or `X-Restli-Protocol-Version: 2.0.0`, wants URNs percent-encoded in paths and
 query values, pages with Rest.li `start`/`count`/`paging`, answers 201 + `x-restli-id` on
 comment creation, and uses LinkedIn's error bodies ({"status","serviceErrorCode","code","message"}).
+LinkedIn's OAuth (emulators/linkedin_oauth.py) and the discovery calls `organizationAcls
+?q=roleAssignee` and `organizations/{id}`; an issued token reads with r_organization_social,
+comments with w_organization_social and lists administered pages with rw_organization_admin
+(or r_organization_admin); a missing scope is 403 ACCESS_DENIED.
 """
 
 from __future__ import annotations
@@ -16,11 +20,16 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators import linkedin_oauth
 from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
+from emulators.oauth import Token
 
 ORG = "urn:li:organization:2414183"
 ORG_NAME = "Studio Yoga Verdun"
+ORG_VANITY = "studio-yoga-verdun"
+MEMBER = "urn:li:person:cafeDemoAdmin1"  # the member who consents: administrator of the demo org
+READ, WRITE, ADMIN = ("r_organization_social",), ("w_organization_social",), ("rw_organization_admin", "r_organization_admin")
 OLDEST_VERSION = 202409  # versions live about a year; older ones answer 426
 ID_BASE = 7_300_000_000_000_000_000
 
@@ -61,6 +70,7 @@ class LinkedInEmulator(Emulator):
     """One organisation page: its posts, their comments and replies, and notifications."""
 
     platform = "linkedin"
+    oauth_capable = True
 
     def __init__(self, token: str = "demo-token", newest_first: bool = True, **options: Any) -> None:
         super().__init__(token=token, **options)
@@ -98,6 +108,10 @@ class LinkedInEmulator(Emulator):
     def auth_error(self) -> web.StreamResponse:
         """LinkedIn's answer to an expired or invalid token."""
         return _error(401, "Invalid access token", "INVALID_ACCESS_TOKEN", 65600)
+
+    def token_error(self, reason: str, token: Token | None) -> web.StreamResponse:
+        """REVOKED_ACCESS_TOKEN or EXPIRED_ACCESS_TOKEN, as LinkedIn answers an issued token."""
+        return linkedin_oauth.token_error(reason)
 
     def fault_response(self, fault: Fault) -> web.StreamResponse:
         """Faults in LinkedIn's shape: daily-limit 429 for quota, throttles, gateway errors."""
@@ -198,16 +212,24 @@ class LinkedInEmulator(Emulator):
                 "comments": len(self.comments)}
 
     # -- API -----------------------------------------------------------------------------------
+    def add_oauth_routes(self, app: web.Application) -> None:
+        """LinkedIn's OAuth endpoints."""
+        linkedin_oauth.install(self, app)
+
     def add_routes(self, app: web.Application) -> None:
         """Versioned REST routes under /rest."""
-        app.router.add_get("/rest/posts", self._versioned(self.list_posts))
-        app.router.add_get("/rest/posts/{urn}", self._versioned(self.get_post))
-        app.router.add_get("/rest/socialActions/{target}/comments", self._versioned(self.list_comments))
-        app.router.add_post("/rest/socialActions/{target}/comments", self._versioned(self.create_comment))
-        app.router.add_get("/rest/organizationalEntityNotifications", self._versioned(self.list_notifications))
+        app.router.add_get("/rest/posts", self._versioned(self.list_posts, READ))
+        app.router.add_get("/rest/posts/{urn}", self._versioned(self.get_post, READ))
+        app.router.add_get("/rest/socialActions/{target}/comments", self._versioned(self.list_comments, READ))
+        app.router.add_post("/rest/socialActions/{target}/comments", self._versioned(self.create_comment, WRITE))
+        app.router.add_get("/rest/organizationalEntityNotifications", self._versioned(self.list_notifications, READ))
+        app.router.add_get("/rest/organizationAcls", self._versioned(self.list_acls, ADMIN))
+        app.router.add_get("/rest/organizations/{id}", self._versioned(self.get_organization, ()))
 
-    def _versioned(self, handler: Any) -> Any:
+    def _versioned(self, handler: Any, scopes: tuple[str, ...]) -> Any:
         async def checked(request: web.Request) -> web.StreamResponse:
+            if scopes and self.lacks(request, *scopes):
+                return _error(403, f"Not enough permissions to access: {request.method} {request.path}", "ACCESS_DENIED", 100)
             version = request.headers.get("LinkedIn-Version")
             if not version:
                 return _error(400, "A version must be present. Please specify a version by adding the LinkedIn-Version header.", "VERSION_MISSING")
@@ -303,6 +325,24 @@ class LinkedInEmulator(Emulator):
         comment = self._add_comment(ORG, target, text, self._now())
         self.replies.append({"id": comment.urn, "parent": target, "text": text})
         return web.json_response(self.render_comment(comment), status=201, headers={"x-restli-id": comment.id})
+
+    async def list_acls(self, request: web.Request) -> web.Response:
+        """GET /rest/organizationAcls?q=roleAssignee[&role=...&state=...]: pages the member administers."""
+        q = request.query
+        if q.get("q") != "roleAssignee":
+            return _error(400, "Missing or invalid finder: q", "ILLEGAL_ARGUMENT")
+        acl = {"roleAssignee": MEMBER, "state": "APPROVED", "role": "ADMINISTRATOR", "organization": ORG,
+               "organizationTarget": ORG}
+        rows = [acl] if q.get("role", "ADMINISTRATOR") == "ADMINISTRATOR" and q.get("state", "APPROVED") == "APPROVED" else []
+        return self._page(request, rows)
+
+    async def get_organization(self, request: web.Request) -> web.Response:
+        """GET /rest/organizations/{id}."""
+        if request.match_info["id"] != ORG.rsplit(":", 1)[1]:
+            return _error(404, f"Not Found: {request.match_info['id']}", "NOT_FOUND")
+        return web.json_response({"id": int(ORG.rsplit(":", 1)[1]), "localizedName": ORG_NAME, "vanityName": ORG_VANITY,
+                                  "name": {"localized": {"fr_CA": ORG_NAME}, "preferredLocale": {"country": "CA", "language": "fr"}},
+                                  "$URN": ORG})
 
     async def list_notifications(self, request: web.Request) -> web.Response:
         """GET /rest/organizationalEntityNotifications?q=criteria&…&timeRange=(start:…,end:…)."""

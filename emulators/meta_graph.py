@@ -2,7 +2,9 @@
 
 Error bodies (platform-apis.md 1.5), usage headers that climb with the calls (1.6), `fields=`
 lists with nested `{...}` expansion (1.9), cursor paging that survives deletions, and the
-`+0000` timestamps of Graph answers.
+`+0000` timestamps of Graph answers. A Graph emulator also carries an OAuth server (Facebook
+Login or Instagram Login, in facebook_oauth / instagram_oauth) and Meta's webhook sender
+(meta_webhooks); issued tokens that expired or were revoked get code 190 (subcodes 463 / 460).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from aiohttp import web
 
 from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
+from emulators.meta_webhooks import WebhookSender
+from emulators.oauth import Token
 
 VERSION = re.compile(r"^v\d+\.\d+$")
 
@@ -95,6 +99,28 @@ def fault_response(fault: Fault, object_id: str, use_case: str) -> web.Response:
 def invalid_token() -> web.Response:
     """Graph's answer to a missing or wrong access token."""
     return graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+
+
+def token_error(reason: str, token: Token | None) -> web.Response:
+    """Code 190 for an issued token: 463 expired, 460 invalidated (the grant was revoked)."""
+    if reason == "expired" and token is not None and token.expires is not None:
+        ended = token.expires.strftime("%A, %d-%b-%y %H:%M:%S UTC")
+        return graph_error(400, 190, f"Error validating access token: Session has expired on {ended}.", subcode=463)
+    return graph_error(400, 190, "Error validating access token: The session has been invalidated because the user "
+                                 "changed their password or Facebook has changed the session for security reasons.",
+                       subcode=460)
+
+
+def permission_error(code: int, message: str) -> web.Response:
+    """Graph's answer to a token without the permission (code 10) or the right (code 200) an edge needs."""
+    return graph_error(403, code, message)
+
+
+def add_versioned_route(emulator: Emulator, app: web.Application, method: str, path: str, handler: Any,
+                        faults: bool = True) -> None:
+    """An open route at `path` and at `/vNN.N/path`, as Graph serves every path."""
+    emulator.add_open_route(app, method, path, handler, faults)
+    emulator.add_open_route(app, method, r"/{version:v\d+\.\d+}" + path, handler, faults)
 
 
 def usage_headers(calls: int, budget: int, object_id: str, use_case: str) -> dict[str, str]:
@@ -230,7 +256,7 @@ def cursor_page(
 async def params_of(request: web.Request) -> dict[str, str]:
     """Query, form and JSON parameters of a Graph call merged (Graph takes all three)."""
     params = dict(request.query)
-    if request.can_read_body:
+    if request.body_exists:  # the middleware may have read it already (access_token in a form)
         if request.content_type == "application/json":
             try:
                 body = await request.json()
@@ -259,6 +285,33 @@ class GraphEmulator(Emulator):
     usage_budget = 5000
     held = "object"  # what `edit` and `delete` can name, for the 404 of the control API
     clock: Callable[[], datetime]
+    oauth_capable = True
+    webhook_object = ""  # the `object` of this emulator's webhook envelopes ("page", "instagram")
+
+    def __init__(self, token: str = "demo-token", webhook_url: str | None = None, **options: Any) -> None:
+        super().__init__(token=token, **options)
+        assert self.oauth is not None
+        self.webhooks = WebhookSender(self.webhook_object, self.oauth, webhook_url)
+
+    async def presented_token(self, request: web.Request) -> str | None:
+        """Graph also takes access_token as a form field of a POST."""
+        found = self.token_of(request)
+        if found is None and request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            value = (await request.post()).get("access_token")
+            found = str(value) if value is not None else None
+        return found
+
+    def token_error(self, reason: str, token: Token | None) -> web.StreamResponse:
+        """Code 190, as Graph answers an expired or invalidated token."""
+        return token_error(reason, token)
+
+    def add_control_routes(self, app: web.Application) -> None:
+        """POST /_control/webhook: where the webhook sender delivers."""
+        app.router.add_post(f"{self.control_prefix}/webhook", self.webhooks.control)
+
+    async def settle(self) -> None:
+        """Let webhook deliveries of an injection finish before the control API answers."""
+        await self.webhooks.settle()
 
     @property
     def owner_id(self) -> str:

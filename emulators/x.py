@@ -7,6 +7,9 @@ invalid-request problems, problem+json errors, x-rate-limit-* headers, edits as 
 with `edit_history_tweet_ids`, and the 2026 rule refusing (403) unsummoned replies.
 Inject kinds: "mention" (a post mentioning the account), "post" (one that does not), "reply"
 (parent: the post it answers).
+OAuth 2.0 with PKCE and rotating refresh tokens (emulators/x_oauth.py) and `GET /2/users/me`; an
+issued token reads with tweet.read, posts and deletes with tweet.write, hides with
+tweet.moderate.write (403 problem otherwise). The static token stands for any of them.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators import x_oauth
 from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
 from emulators.x_timeline import compile_query, invalid, matches, problem, timeline, x_time
@@ -53,6 +57,7 @@ class XEmulator(Emulator):
     """One X account, the users who mention it, and their posts."""
 
     platform = "x"
+    oauth_capable = True
 
     def __init__(
         self,
@@ -243,18 +248,25 @@ class XEmulator(Emulator):
         """X's 401 problem."""
         return problem(401, "Unauthorized", "Unauthorized")
 
-    def add_routes(self, app: web.Application) -> None:
-        """The v2 routes the collector uses."""
-        app.router.add_get("/2/users/{id}/mentions", self._limited(self._mentions))
-        app.router.add_get("/2/users/{id}/tweets", self._limited(self._user_tweets))
-        app.router.add_get("/2/tweets/search/recent", self._limited(self._search))
-        app.router.add_get("/2/tweets/{id}", self._limited(self._get_tweet))
-        app.router.add_post("/2/tweets", self._limited(self._create))
-        app.router.add_delete("/2/tweets/{id}", self._limited(self._delete))
-        app.router.add_put("/2/tweets/{id}/hidden", self._limited(self._hide))
+    def add_oauth_routes(self, app: web.Application) -> None:
+        """X's OAuth 2.0 endpoints."""
+        x_oauth.install(self, app)
 
-    def _limited(self, handler: Callable[[web.Request], Any]) -> Callable[[web.Request], Any]:
+    def add_routes(self, app: web.Application) -> None:
+        """The v2 routes the collector uses, and the connecting user."""
+        app.router.add_get("/2/users/me", self._limited(self._users_me, "users.read"))
+        app.router.add_get("/2/users/{id}/mentions", self._limited(self._mentions, "tweet.read"))
+        app.router.add_get("/2/users/{id}/tweets", self._limited(self._user_tweets, "tweet.read"))
+        app.router.add_get("/2/tweets/search/recent", self._limited(self._search, "tweet.read"))
+        app.router.add_get("/2/tweets/{id}", self._limited(self._get_tweet, "tweet.read"))
+        app.router.add_post("/2/tweets", self._limited(self._create, "tweet.write"))
+        app.router.add_delete("/2/tweets/{id}", self._limited(self._delete, "tweet.write"))
+        app.router.add_put("/2/tweets/{id}/hidden", self._limited(self._hide, "tweet.moderate.write"))
+
+    def _limited(self, handler: Callable[[web.Request], Any], scope: str) -> Callable[[web.Request], Any]:
         async def wrapped(request: web.Request) -> web.StreamResponse:
+            if self.lacks(request, scope):
+                return problem(403, "Forbidden", f"Forbidden: this endpoint needs the {scope} scope.")
             now = int(time.time())
             key = (
                 request.method,
@@ -283,6 +295,10 @@ class XEmulator(Emulator):
             set((query.get("user.fields") or "").split(",")),
             set((query.get("expansions") or "").split(",")),
         )
+
+    async def _users_me(self, request: web.Request) -> web.Response:
+        _, user_fields, _ = self._fields(request)
+        return web.json_response({"data": self._user_view(self.me, user_fields)})
 
     async def _mentions(self, request: web.Request) -> web.Response:
         user_id = request.match_info["id"]

@@ -6,6 +6,9 @@ newest first, `pageToken`/`nextPageToken`, a few replies inside each thread, `co
 ?parentId`, one level of replies on insert, HTML-escaped `textDisplay` unless plainText, quota
 units charged per call (failed calls too) with `quotaExceeded` at the limit and a reset at
 midnight Pacific, and Google's error bodies. Served under /youtube/v3/ and at the root.
+Google's OAuth server (emulators/google_oauth.py) and `channels?mine=true` for discovery; an
+issued token reads with youtube.readonly, youtube or youtube.force-ssl, and writes (reply,
+moderate, delete) only with youtube or youtube.force-ssl (403 insufficient scopes otherwise).
 Inject kinds: "comment" (parent: a video id; default the newest video), "reply" (parent: a
 thread or comment id).
 """
@@ -23,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from emulators import google_oauth
 from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
 from emulators.youtube_wire import google_error, page_of, quota_error, yt_time
@@ -33,6 +37,9 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 COSTS = {"GET": 1, "POST": 50, "PUT": 50, "DELETE": 50}
 INCLUDED_REPLIES = 5  # a thread shows only some of its replies (4.1)
 FILTERS = ("allThreadsRelatedToChannelId", "videoId", "id", "channelId")
+READ_SCOPES = (google_oauth.YOUTUBE_READONLY, google_oauth.YOUTUBE, google_oauth.YOUTUBE_FORCE_SSL)
+WRITE_SCOPES = (google_oauth.YOUTUBE, google_oauth.YOUTUBE_FORCE_SSL)
+CHANNEL_TITLE = "Café Démo"
 
 DEMO_ACCOUNT: dict[str, Any] = {
     "name": "Café Démo (YouTube)",
@@ -51,6 +58,7 @@ class YouTubeEmulator(Emulator):
     """One channel, its videos and their comment threads."""
 
     platform = "youtube"
+    oauth_capable = True
 
     def __init__(
         self,
@@ -244,9 +252,14 @@ class YouTubeEmulator(Emulator):
             401, "authError", "Request had invalid authentication credentials.", "global", "UNAUTHENTICATED"
         )
 
+    def add_oauth_routes(self, app: web.Application) -> None:
+        """Google's OAuth endpoints."""
+        google_oauth.install(self, app)
+
     def add_routes(self, app: web.Application) -> None:
-        """The comment routes, under /youtube/v3/ and at the root."""
+        """The comment and channel routes, under /youtube/v3/ and at the root."""
         for prefix in ("/youtube/v3", ""):
+            app.router.add_get(f"{prefix}/channels", self._charged(self._list_channels))
             app.router.add_get(f"{prefix}/commentThreads", self._charged(self._list_threads))
             app.router.add_get(f"{prefix}/comments", self._charged(self._list_comments))
             app.router.add_post(f"{prefix}/comments", self._charged(self._insert_reply))
@@ -255,6 +268,8 @@ class YouTubeEmulator(Emulator):
 
     def _charged(self, handler: Callable[[web.Request], Any]) -> Callable[[web.Request], Any]:
         async def wrapped(request: web.Request) -> web.StreamResponse:
+            if self.lacks(request, *(READ_SCOPES if request.method == "GET" else WRITE_SCOPES)):
+                return google_oauth.insufficient_scope("youtube.googleapis.com")
             day = self.clock().astimezone(PACIFIC).date().isoformat()
             if day != self.quota_day:  # the quota resets at midnight Pacific (4.3)
                 self.quota_day, self.quota_used = day, 0
@@ -265,6 +280,32 @@ class YouTubeEmulator(Emulator):
             return await handler(request)
 
         return wrapped
+
+    async def _list_channels(self, request: web.Request) -> web.Response:
+        """channels.list with mine=true (the token's channel) or id=..."""
+        query = request.query
+        if not query.get("part"):
+            return google_error(400, "missingRequiredParameter", "No filter selected. Expected one of: part",
+                                "youtube.parameter")
+        if query.get("mine") == "true":
+            found = [self.channel["id"]]
+        elif query.get("id"):
+            found = [c for c in query["id"].split(",") if c == self.channel["id"]]
+        else:
+            return google_error(400, "missingRequiredParameter",
+                                "No filter selected. Expected one of: forHandle, forUsername, id, managedByMe, mine",
+                                "youtube.parameter")
+        parts = set(query["part"].split(","))
+        items = []
+        for channel_id in found:
+            item: dict[str, Any] = {"kind": "youtube#channel", "etag": secrets.token_urlsafe(20), "id": channel_id}
+            if "snippet" in parts:
+                item["snippet"] = {"title": CHANNEL_TITLE, "description": "Le café du coin / The corner café",
+                                   "customUrl": self.channel["name"], "publishedAt": "2019-04-02T14:00:00Z",
+                                   "country": "CA"}
+            items.append(item)
+        return web.json_response({"kind": "youtube#channelListResponse", "etag": secrets.token_urlsafe(20),
+                                  "pageInfo": {"totalResults": len(items), "resultsPerPage": 5}, "items": items})
 
     async def _list_threads(self, request: web.Request) -> web.Response:
         query = request.query

@@ -12,9 +12,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import asyncpg
 
+from collector.oauth import OAuthApp
+from collector.registry import oauth_platforms, oauth_provider
 from emulators.demo import start_all
+from emulators.oauth import default_client
 from emulators.traffic import run_traffic, seed_history
 from inbox import embedded, queries, saved_replies, users
 from inbox.accounts import add_account
@@ -59,12 +63,29 @@ async def _ensure_brand_and_admin(conn: Conn, email: str, password: str) -> int:
     return brand_id
 
 
+async def _point_webhooks(urls: dict[str, str], callback: str) -> None:
+    """Platforms that push (Meta) deliver to the demo's own webhook endpoint, as the administrator's
+    app dashboard would be set up; subscribing a Page happens when the owner connects it."""
+    async with aiohttp.ClientSession() as session:
+        for platform in oauth_platforms():
+            provider = oauth_provider(platform)
+            if provider is not None and provider.signs_webhooks and platform in urls:
+                async with session.post(f"{urls[platform]}/_control/webhook", json={"url": callback}) as answer:
+                    answer.raise_for_status()
+
+
 async def prepare(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespace, stop: asyncio.Event) -> list[Awaitable[Any]]:
     """Set up the demo brand and emulators; return the background jobs the demo runs."""
     password = args.admin_password or secrets.token_urlsafe(9)
     async with pool.acquire() as conn:
         brand_id = await _ensure_brand_and_admin(conn, args.admin_email, password)
     sites = await start_all()
+    # "Connecter …" works out of the box: each emulator's own application, rooted at the emulator,
+    # unless the administrator configured a real one.
+    for platform in oauth_platforms():
+        if settings.oauth.get(platform) is None and platform in sites.urls:
+            settings.oauth.configure(platform, OAuthApp(*default_client(platform), root=sites.urls[platform]))
+    await _point_webhooks(sites.urls, f"{settings.base_url}/webhooks/meta")
     vault = settings.vault()
     async with pool.acquire() as conn:
         for platform, acct in sites.accounts.items():

@@ -114,7 +114,7 @@ async def serve_web(settings: Settings, pool: asyncpg.Pool, vault: Vault, dsn: s
     from web.webhooks import meta_routes
 
     extra = meta_routes(
-        pool, app_secret=settings.meta_app_secret, verify_token=settings.meta_verify_token, vault=vault
+        pool, app_secret=settings.meta_app_secrets(), verify_token=settings.meta_verify_token, vault=vault
     )
     app = create_app(settings, pool, vault, dsn=dsn, extra_routes=extra)
     config = uvicorn.Config(
@@ -151,7 +151,8 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
         try:
             await asyncio.gather(
                 run_worker(pool, vault, worker_id=name, concurrency=settings.worker_concurrency,
-                           analyzer=analyzer, full_analyzer=full, stop=stop, policy=settings.policy),
+                           analyzer=analyzer, full_analyzer=full, stop=stop, policy=settings.policy,
+                           oauth=settings.oauth),
                 run_alerts_worker(pool, smtp=settings.smtp, base_url=settings.base_url, stop=stop, dsn=dsn,
                                   platform_name=platform_name, policy=settings.policy, vault=vault),
             )

@@ -30,6 +30,7 @@ from web import (
     routes_account,
     routes_alerts,
     routes_auth,
+    routes_connect,
     routes_inbox,
     routes_settings,
     routes_setup,
@@ -88,7 +89,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
             await hub.stop()
 
     routes: list[BaseRoute] = [
-        *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes,
+        *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes, *routes_connect.routes,
         *api_replies.routes, *api_items.routes, *openapi.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),

@@ -4,6 +4,7 @@ Babel), the current request's language in a context variable, and local date for
 from __future__ import annotations
 
 import contextvars
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -54,6 +55,51 @@ def local_time(dt: datetime | None, lang: str | None = None, tz: str | None = No
         return ""
     zone = ZoneInfo(tz or current_tz.get())
     return format_datetime(dt, "d MMM y HH:mm", tzinfo=zone, locale=_LOCALES[pick(lang or current_lang.get())])
+
+
+def _templates(lang: str) -> list[tuple[re.Pattern[str], str]]:
+    """Each catalogue message with {values}, as an anchored pattern over its English text."""
+    found = _TEMPLATES.get(lang)
+    if found is None:
+        found = []
+        for message, translated in CATALOGUES.get(lang, {}).items():
+            names = re.findall(r"\{(\w+)\}", message)
+            literal = re.sub(r"\{\w+\}", "", message)
+            # Only messages with enough words of their own: "{a} {b}" would match any sentence.
+            if not names or len(literal.strip()) < 5 or message == translated:
+                continue
+            pattern = re.escape(message)
+            for name in dict.fromkeys(names):
+                pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>.+?)", 1)
+                pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P={name})")
+            found.append((re.compile(f"^{pattern}$", re.S), translated))
+        # The most specific first: a template with more literal text wins over a looser one.
+        found.sort(key=lambda pair: -len(re.sub(r"\(\?P<\w+>\.\+\?\)", "", pair[0].pattern)))
+        _TEMPLATES[lang] = found
+    return found
+
+
+_TEMPLATES: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+
+
+def said(text: str | None, lang: str | None = None, _depth: int = 0) -> str:
+    """A sentence Jasette stored in English (an account's last error, a reply's failure), in the
+    reader's language: matched against the catalogue's messages with {values}, each value
+    translated in turn (a platform's name, a delay). What a platform said stays as it said it."""
+    if not text:
+        return ""
+    lang = lang or current_lang.get()
+    plain = CATALOGUES.get(lang, {}).get(text)
+    if plain is not None:
+        return plain
+    if _depth > 3:
+        return text
+    for pattern, translated in _templates(lang):
+        match = pattern.match(text)
+        if match:
+            values = {k: said(v, lang, _depth + 1) for k, v in match.groupdict().items()}
+            return translated.format(**values)
+    return text
 
 
 def platform_name(platform: str, lang: str | None = None) -> str:

@@ -18,7 +18,7 @@ from web.security import safe_url
 # Autoescape on for every template, whatever its extension: platform text is never marked safe.
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")), autoescape=True)
 templates = Jinja2Templates(env=_env)
-templates.env.globals.update(_=i18n.gettext, local_time=i18n.local_time, safe_url=safe_url,
+templates.env.globals.update(_=i18n.gettext, said=i18n.said, local_time=i18n.local_time, safe_url=safe_url,
                              platform_name=i18n.platform_name)
 
 

@@ -119,8 +119,22 @@ def moves_host(found: Mapping[str, Any], base_url: str, settings: Mapping[str, s
     return any(_origin(url) != _origin(str(stored.get(key) or "")) for key, url in settings.items())
 
 
+def _connectable(request: Request) -> list[dict[str, Any]]:
+    """Each platform connected with a sign-in: ready (its application is configured) or what the
+    administrator must set up first."""
+    apps = request.app.state.settings.oauth
+    rows = []
+    for platform in registry.oauth_platforms():
+        provider = registry.oauth_provider(platform)
+        id_name, secret_name, _root = apps.env_names(platform)
+        rows.append({"platform": platform, "ready": apps.get(platform) is not None, "settings": (id_name, secret_name),
+                     "hint": provider.setup_hint if provider else "",
+                     "redirect_uri": f"{request.app.state.settings.base_url}/settings/connect/{platform}/callback"})
+    return rows
+
+
 async def _page(request: Request, member: Any, *, error: str | None = None, typed: dict[str, Any] | None = None,
-                status_code: int = 200) -> Response:
+                status_code: int = 200, notice: str | None = None) -> Response:
     async with request.app.state.pool.acquire() as db:
         accounts = await _accounts(db, member.brand_id)
         saved = await saved_replies.list_for(db, member.brand_id, member.ui_lang)
@@ -128,13 +142,29 @@ async def _page(request: Request, member: Any, *, error: str | None = None, type
     return await render(request, "settings.html", {
         "accounts": accounts, "saved": saved, "team": team, "platforms": _platforms(),
         "url_settings": _url_settings(), "url_fields": _url_fields, "base_url_hints": _base_url_hints(),
-        "error": error, "typed": typed or {},
+        "error": error, "typed": typed or {}, "notice": notice, "connectable": _connectable(request),
+        "oauth_platforms": registry.oauth_platforms(),
     }, member=member, status_code=status_code)
+
+
+async def settings_notice(request: Request, member: Any, *, error: str | None = None, notice: str | None = None,
+                          status_code: int = 200) -> Response:
+    """The settings page with one message on top (the connect flow's outcome)."""
+    return await _page(request, member, error=error, notice=notice, status_code=status_code)
 
 
 async def settings_page(request: Request) -> Response:
     """GET /settings: connections with their state; saved replies; the team."""
-    return await _page(request, await require_member(request))
+    member = await require_member(request)
+    notice = None
+    connected = [web_input.parse_id(part) for part in request.query_params.get("connected", "").split(",")[:50]]
+    if any(connected):
+        async with request.app.state.pool.acquire() as db:
+            names = [found["name"] or found["external_id"] for account_id in connected if account_id
+                     and (found := await accounts.get_account(db, member.brand_id, account_id)) is not None]
+        if names:
+            notice = _("Connected: {names}. The first comments arrive within a minute.", names=", ".join(names))
+    return await _page(request, member, notice=notice)
 
 
 async def save_account(request: Request) -> Response:

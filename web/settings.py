@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from collector.oauth import OAuthApps
+from collector.registry import display_name, oauth_platforms, oauth_provider
 from inbox.credentials import Vault
 from inbox.netguard import Policy
 from inbox.smtp import SmtpConfig
@@ -46,6 +48,14 @@ DOCUMENTED: dict[str, tuple[str, str]] = {
         "Private hosts accounts and alert webhooks may reach: host, host:port or CIDR, comma-separated",
     ),
 }
+# Each platform connected with OAuth: the application the administrator registers there
+# (docs/platform-accounts.md says where), and, for tests and the demo, an emulator's root.
+for _platform in oauth_platforms():
+    _id, _secret, _root = OAuthApps.env_names(_platform)
+    _name = display_name(_platform)
+    DOCUMENTED[_id] = ("(unset: cannot connect)", f"Client id of the {_name} OAuth application (docs/platform-accounts.md)")
+    DOCUMENTED[_secret] = ("(unset: cannot connect)", f"Client secret of the {_name} OAuth application")
+    DOCUMENTED[_root] = ("(unset: the platform)", f"Address that stands in for every {_name} OAuth and API host (an emulator, tests)")
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -89,6 +99,17 @@ class Settings:
     meta_verify_token: str | None = field(default=None, repr=False)
     metrics_token: str | None = field(default=None, repr=False)
     policy: Policy = field(default_factory=Policy)
+    oauth: OAuthApps = field(default_factory=OAuthApps)
+
+    def meta_app_secrets(self) -> list[str]:
+        """Every secret that may sign Meta's webhooks: JASETTE_META_APP_SECRET, and the secrets of the
+        Facebook Login and Instagram Login applications (each Meta app signs with its own)."""
+        found = [self.meta_app_secret] if self.meta_app_secret else []
+        for platform in oauth_platforms():
+            provider, app = oauth_provider(platform), self.oauth.get(platform)
+            if provider is not None and provider.signs_webhooks and app is not None and app.client_secret not in found:
+                found.append(app.client_secret)
+        return found
 
     def vault(self) -> Vault:
         """The secrets vault: seals with JASETTE_SECRET_KEY, also opens with the previous keys."""
@@ -109,6 +130,7 @@ class Settings:
             raise SettingError(f"JASETTE_ALLOWED_HOSTS: {exc}") from None
         return cls(
             policy=policy,
+            oauth=OAuthApps.from_env(env, oauth_platforms()),
             database_url=env.get("DATABASE_URL") or None,
             secret_key=env.get("JASETTE_SECRET_KEY") or None,
             previous_secret_keys=tuple(k.strip() for k in env.get("JASETTE_SECRET_KEY_PREVIOUS", "").split(",") if k.strip()),

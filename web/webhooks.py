@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 
 import asyncpg
 from starlette.requests import Request
@@ -29,16 +30,25 @@ MAX_BODY = 1_000_000
 MAX_NESTING = 64
 
 
-def signature_ok(app_secret: str | None, body: bytes, header: str | None) -> bool:
-    """True when `header` is sha256=<HMAC-SHA256 of the raw body with the app secret>."""
-    if not app_secret or not header:
+def signature_ok(app_secret: str | Sequence[str] | None, body: bytes, header: str | None) -> bool:
+    """True when `header` is sha256=<HMAC-SHA256 of the raw body with the app secret (one of them)>."""
+    secrets = [app_secret] if isinstance(app_secret, str) else list(app_secret or ())
+    if not header:
         return False
-    expected = "sha256=" + hmac.new(app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode("ascii"), header.strip().encode("utf-8", "replace"))
+    given = header.strip().encode("utf-8", "replace")
+    found = False
+    for secret in filter(None, secrets):
+        expected = "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+        found |= hmac.compare_digest(expected.encode("ascii"), given)  # every secret tried: no timing hint
+    return found
 
 
-def meta_routes(pool: asyncpg.Pool, *, app_secret: str | None, verify_token: str | None, vault: Vault | None) -> list[Route]:
-    """Starlette routes for GET (verification) and POST (deliveries) at /webhooks/meta."""
+def meta_routes(pool: asyncpg.Pool, *, app_secret: str | Sequence[str] | None, verify_token: str | None,
+                vault: Vault | None) -> list[Route]:
+    """Starlette routes for GET (verification) and POST (deliveries) at /webhooks/meta.
+
+    Several app secrets may sign deliveries: Facebook Login's app and Instagram Login's app are
+    two Meta apps with a secret each; a delivery signed by any of this install's apps is Meta's."""
     # vault: part of the mounting contract; deliveries need no credentials, since what a change
     # lacks is left to the next poll rather than fetched with the account's token here.
     del vault

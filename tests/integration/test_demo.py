@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
 
 import asyncpg
 import httpx
+from connecting import consent, local
 from receivers import free_port
-from web_app import login
+from web_app import csrf_of, login
 
 from collector import registry
 
@@ -59,12 +61,32 @@ async def platforms_in_inbox(demo: subprocess.Popen, port: int, wanted: set[str]
     return platforms
 
 
+async def connect_google_in_the_demo(port: int) -> None:
+    """Settings → "Connecter Google" → consent → pick a location, with nothing configured."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        await login(client, "patronne@cafe.test", PASSWORD)
+        assert 'id="connect-google"' in (await client.get("/settings")).text
+        started = await client.get("/settings/connect/google")
+        assert started.status_code == 303, started.text
+        back = await consent(started.headers["location"])
+        picker = await client.get(local(back))
+        assert picker.status_code == 303 and "/pick?" in picker.headers["location"], picker.text
+        page = await client.get(picker.headers["location"])
+        choices = re.findall(r'name="choice" value="([^"]+)"', page.text)
+        assert len(choices) == 2
+        done = await client.post("/settings/connect/google/pick", data={
+            "csrf": csrf_of(page.text), "key": picker.headers["location"].split("key=", 1)[1], "choice": choices[1]})
+        assert done.status_code == 303, done.text
+        assert "settings-notice" in (await client.get(done.headers["location"])).text
+
+
 async def test_demo_fills_the_inbox_from_every_platform_and_a_rerun_goes_on(db_dsn, tmp_path):
     wanted = set(registry.platforms())
     port = free_port()
     demo = start_demo(db_dsn, str(tmp_path), port)
     try:
         platforms = await platforms_in_inbox(demo, port, wanted)
+        await connect_google_in_the_demo(port)
     finally:
         output = stop_demo(demo)
     assert platforms >= wanted, f"only {sorted(platforms)} reached the inbox"

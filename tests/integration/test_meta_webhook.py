@@ -223,3 +223,15 @@ async def test_signed_delivery_of_the_wrong_shape_stores_nothing_and_never_fails
 async def test_signed_delivery_nested_too_deeply_is_refused(client, accounts) -> None:
     response = await post(client, None, raw=b"[" * 100_000 + b"]" * 100_000)
     assert response.status_code == 400
+
+
+async def test_a_post_tagging_the_page_is_stored_at_once_and_the_page_s_own_is_not(client, pool, accounts) -> None:
+    # Meta's `mention` field (a post that tags the Page) carries ids only: the item is stored at
+    # once, and the next poll of tagged posts brings its text.
+    tagged = {"object": "page", "entry": [{"id": PAGE, "changes": [
+        {"field": "mention", "value": {"post_id": "777_888", "sender_id": "5550009", "sender_name": "Zoé", "item": "post", "verb": "add"}},
+        {"field": "mention", "value": {"post_id": "777_999", "sender_id": PAGE, "sender_name": "Café", "item": "post", "verb": "add"}},
+    ]}]}
+    assert (await post(client, tagged)).json() == {"stored": 1}
+    row = await pool.fetchrow("select kind, account_id from items where external_id = '777_888'")
+    assert row["kind"] == "mention" and row["account_id"] == accounts["page"]

@@ -101,8 +101,10 @@ def client_for(app: Any, base_url: str = "http://testserver") -> httpx.AsyncClie
 class LiveServer:
     """uvicorn serving the app in a thread with its own loop and pool, like `jasette web`."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, factory: Any = None) -> None:
         self.dsn = dsn
+        # factory(pool) -> app, for a server with settings of its own (the connect tests' applications)
+        self.factory = factory or (lambda pool: make_app(pool, dsn))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._ready = threading.Event()
@@ -121,7 +123,7 @@ class LiveServer:
     async def _serve(self) -> None:
         pool = await db.create_pool(self.dsn, min_size=1, max_size=10)
         try:
-            self.app = make_app(pool, self.dsn)
+            self.app = self.factory(pool)
             config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", ws_per_message_deflate=False)
             self._server = uvicorn.Server(config)
             serve = asyncio.create_task(self._server.serve())
