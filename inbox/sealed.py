@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from inbox.credentials import CredentialsUnreadable, Vault
 from inbox.db import Conn
 
-# (table, sealed column): every column that holds Vault output. Each table has a bigint `id`.
+# (table, sealed column): every column that holds Vault output. Each table has a primary key `id`
+# (any ordered type: bigint, or the text of oauth_flows).
 SEALED: tuple[tuple[str, str], ...] = (("accounts", "credentials"), ("brands", "secrets"))
 # Brand settings earlier versions kept in clear, and now keep sealed in brands.secrets.
 CLEAR_BRAND_SECRETS = ("webhook_url", "webhook_secret")
@@ -90,7 +91,7 @@ class Resealed:
     column: str
     resealed: int = 0
     current: int = 0
-    unreadable: list[int] = field(default_factory=list)
+    unreadable: list[Any] = field(default_factory=list)
 
 
 async def reseal(conn: Conn, vault: Vault, *, batch: int = 200,
@@ -104,12 +105,16 @@ async def reseal(conn: Conn, vault: Vault, *, batch: int = 200,
     done: list[Resealed] = []
     for table, column in SEALED:  # identifiers from the constant above, never from input
         counts = Resealed(f"{table}.{column}")
-        last = 0
+        last: Any = None
         while True:
-            rows = await conn.fetch(
-                f"select id, {column} as sealed from {table} where id > $1 and {column} is not null order by id limit $2",
-                last, batch,
-            )
+            if last is None:
+                rows = await conn.fetch(
+                    f"select id, {column} as sealed from {table} where {column} is not null order by id limit $1", batch)
+            else:
+                rows = await conn.fetch(
+                    f"select id, {column} as sealed from {table} where id > $1 and {column} is not null order by id limit $2",
+                    last, batch,
+                )
             if not rows:
                 break
             last = rows[-1]["id"]
