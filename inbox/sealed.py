@@ -2,7 +2,8 @@
 by earlier versions into them, and resealing every sealed column with the current key (rotation).
 
 Sealed columns: accounts.credentials (platform tokens, passwords), brands.secrets (the alert
-webhook's address, which may carry a token, and its signing secret). A new sealed column is added
+webhook's address, which may carry a token, and its signing secret), oauth_flows.pending (the
+tokens of a sign-in waiting for the owner's pick). A new sealed column is added
 to SEALED, so `jasette secrets reseal` rotates it too.
 """
 
@@ -18,7 +19,10 @@ from inbox.db import Conn
 
 # (table, sealed column): every column that holds Vault output. Each table has a primary key `id`
 # (any ordered type: bigint, or the text of oauth_flows).
-SEALED: tuple[tuple[str, str], ...] = (("accounts", "credentials"), ("brands", "secrets"))
+SEALED: tuple[tuple[str, str], ...] = (
+    ("accounts", "credentials"), ("brands", "secrets"),
+    ("oauth_flows", "pending"),  # a sign-in's tokens while the owner picks a Page (minutes)
+)
 # Brand settings earlier versions kept in clear, and now keep sealed in brands.secrets.
 CLEAR_BRAND_SECRETS = ("webhook_url", "webhook_secret")
 

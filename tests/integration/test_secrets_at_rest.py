@@ -129,6 +129,11 @@ async def test_rotate_reseal_then_drop_the_old_key(pool, brand) -> None:
     tokens = await _sealed_everywhere(pool, brand)
     verified = await pool.fetch("select id, verified_at from accounts order by id")
     rotated = Vault(NEW, previous=[OLD])
+    user = await pool.fetchval("insert into users (email, password_hash) values ('o@cafe.test', 'x') returning id")
+    flow = await pool.fetchval(
+        "insert into oauth_flows (id, brand_id, user_id, platform, pending, expires_at) values"
+        " ('f1', $1, $2, 'facebook', $3, now() + interval '10 minutes') returning id",
+        brand["brand_id"], user, Vault(OLD).seal({"access_token": "tok-pick"}))
     assert await _opened(pool, rotated) == tokens  # during the rotation, everything still opens
     with pytest.raises(CredentialsUnreadable):
         await _opened(pool, Vault(NEW))
@@ -146,8 +151,10 @@ async def test_rotate_reseal_then_drop_the_old_key(pool, brand) -> None:
         first = await sealed.reseal(conn, rotated, batch=2)
         again = await sealed.reseal(conn, rotated, batch=2)
     counts = {r.column: (r.resealed, r.current, r.unreadable) for r in first}
-    assert counts == {"accounts.credentials": (4, 2, []), "brands.secrets": (1, 0, [])}
-    assert {r.column: (r.resealed, r.current) for r in again} == {"accounts.credentials": (0, 6), "brands.secrets": (0, 1)}
+    assert counts == {"accounts.credentials": (4, 2, []), "brands.secrets": (1, 0, []), "oauth_flows.pending": (1, 0, [])}
+    assert {r.column: (r.resealed, r.current) for r in again} == {
+        "accounts.credentials": (0, 6), "brands.secrets": (0, 1), "oauth_flows.pending": (0, 1)}
+    assert Vault(NEW).open(await pool.fetchval("select pending from oauth_flows where id = $1", flow)) == {"access_token": "tok-pick"}
 
     new_only = Vault(NEW)  # the old key is gone from the settings
     assert await _opened(pool, new_only) == tokens
