@@ -28,6 +28,7 @@ from inbox import accounts, connections, netguard
 from web import i18n
 from web import input as web_input
 from web.auth import require_member
+from web.claims import claim_refused
 from web.pages import render
 from web.routes_settings import settings_notice
 
@@ -177,6 +178,8 @@ async def _after_grant(request: Request, member: Any, provider: Provider, app: O
         return await _problem(request, member, _("Nothing to connect: this {platform} sign-in manages no account Jasette can read.",
                                                  platform=name))
     if len(choices) == 1 and usable:
+        if refused := await _claimed(request, member, platform, usable):
+            return await _problem(request, member, refused, status_code=409)
         saved = await _save(request, member, provider, app, usable, tokens)
         return RedirectResponse(f"/settings?connected={saved[0]}", status_code=303)
     pending = {"tokens": tokens.as_credentials(), "choices": [_choice_dict(c) for c in choices]}
@@ -189,6 +192,15 @@ async def _after_grant(request: Request, member: Any, provider: Provider, app: O
 def _choice_dict(choice: Choice) -> dict[str, Any]:
     return {"external_id": choice.external_id, "name": choice.name, "credentials": choice.credentials,
             "settings": choice.settings, "base_url": choice.base_url, "problem": choice.problem, "expires_at": choice.expires_at}
+
+
+async def _claimed(request: Request, member: Any, platform: str, picked: list[Choice]) -> str | None:
+    """Why one of the picked accounts cannot join this brand (another brand receives its pushes)."""
+    async with request.app.state.pool.acquire() as db:
+        for choice in picked:
+            if refused := await claim_refused(db, brand_id=member.brand_id, platform=platform, external_id=choice.external_id):
+                return refused
+    return None
 
 
 async def _save(request: Request, member: Any, provider: Provider, app: OAuthApp, picked: list[Choice], tokens: Tokens) -> list[int]:
@@ -251,6 +263,8 @@ async def pick(request: Request) -> Response:
             "platform": platform, "key": key, "choices": grant["choices"],
             "error": _("Tick at least one account you may manage."),
         }, member=member, status_code=400)
+    if refused := await _claimed(request, member, platform, picked):
+        return await _problem(request, member, refused, status_code=409)
     async with request.app.state.pool.acquire() as db:
         # Used up now: a second submit (double click, back button) connects nothing twice.
         if await connections.parked(db, request.app.state.vault, key=key, brand_id=member.brand_id,
