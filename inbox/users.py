@@ -99,6 +99,15 @@ async def create_user(conn: Conn, email: str, name: str, password_hash: str, ui_
 ensure_user = create_user
 
 
+async def insert_user(conn: Conn, email: str, name: str, password_hash: str, ui_lang: str = "fr") -> int:
+    """Create a user; asyncpg.UniqueViolationError when the e-mail is taken (case-insensitive)."""
+    value: int = await conn.fetchval(
+        "insert into users (email, name, password_hash, ui_lang) values ($1, $2, $3, $4) returning id",
+        email.strip(), name, password_hash, ui_lang,
+    )
+    return value
+
+
 async def add_membership(conn: Conn, user_id: int, brand_id: int, role: str) -> None:
     """Give a user a role on a brand (changing the role when already a member)."""
     if role not in ROLES:

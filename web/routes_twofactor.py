@@ -1,0 +1,85 @@
+"""Two-step login on "My account": enrol with an authenticator app (QR code or key to type),
+confirm with a code, get ten recovery codes once; turning it off asks for the password."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from inbox import twofactor, users
+from web import i18n, passwords, totp
+from web import input as web_input
+from web.auth import Member, require_member
+from web.pages import render
+from web.routes_account import page as account_page
+from web.routes_auth import CODE_KEY
+
+_ = i18n.gettext
+
+
+async def _enrol_page(request: Request, member: Member, secret: str, *, error: str | None = None,
+                      status_code: int = 200) -> Response:
+    return await render(request, "two_step.html", {
+        "qr": totp.qr_svg(secret, member.email), "key": totp.grouped(secret), "error": error, "codes": None,
+    }, member=member, status_code=status_code)
+
+
+async def start(request: Request) -> Response:
+    """POST /settings/account/two-step/start: a new secret to scan, kept pending until confirmed."""
+    member = await require_member(request)
+    secret = totp.new_secret()
+    async with request.app.state.pool.acquire() as db:
+        await twofactor.set_pending(db, member.user_id, request.app.state.vault.seal({"totp": secret}))
+    return await _enrol_page(request, member, secret)
+
+
+async def confirm(request: Request) -> Response:
+    """POST /settings/account/two-step/confirm: the app's code proves the scan; show the recovery codes once."""
+    member = await require_member(request)
+    form = await web_input.form(request)
+    vault = request.app.state.vault
+    ip = request.client.host if request.client else "?"
+    async with request.app.state.pool.acquire() as db:
+        sealed = await twofactor.pending(db, member.user_id)
+        if sealed is None:
+            return RedirectResponse("/settings/account", status_code=303)
+        secret = vault.open(sealed)["totp"]
+        if not await users.claim_login_attempt(db, CODE_KEY.format(member.user_id), ip):
+            return await _enrol_page(request, member, secret, status_code=429,
+                                     error=_("Too many wrong codes. Wait 15 minutes and try again."))
+        step = totp.matching_step(secret, str(form.get("code", ""))[:64])
+        if step is None:
+            return await _enrol_page(request, member, secret, status_code=400,
+                                     error=_("This code is not right. Check the phone's clock and type the code shown now."))
+        codes = totp.recovery_codes()
+        await twofactor.enable(db, member.user_id, vault.seal({"totp": secret}), step, codes)
+        await users.clear_login_failures(db, CODE_KEY.format(member.user_id))
+    return await render(request, "two_step.html", {"codes": codes, "qr": None, "key": None, "error": None}, member=member)
+
+
+async def disable(request: Request) -> Response:
+    """POST /settings/account/two-step/disable: with the password (throttled like log-in)."""
+    member = await require_member(request)
+    form = await web_input.form(request)
+    pool = request.app.state.pool
+    ip = request.client.host if request.client else "?"
+    async with pool.acquire() as db:
+        allowed = await users.claim_login_attempt(db, member.email, ip)
+        pw_hash = await users.password_hash(db, member.user_id)
+    if not allowed:
+        return await account_page(request, member, status_code=429,
+                                  error=_("Too many failed attempts. Wait 15 minutes and try again."))
+    if not await passwords.verify_async(pw_hash, str(form.get("password", ""))[:1024]):
+        return await account_page(request, member, status_code=400, error=_("The current password is wrong."))
+    async with pool.acquire() as db:
+        await users.clear_login_failures(db, member.email)
+        await twofactor.disable(db, member.user_id)
+    return RedirectResponse("/settings/account?done=two-step-off", status_code=303)
+
+
+routes = [
+    Route("/settings/account/two-step/start", start, methods=["POST"]),
+    Route("/settings/account/two-step/confirm", confirm, methods=["POST"]),
+    Route("/settings/account/two-step/disable", disable, methods=["POST"]),
+]
