@@ -21,6 +21,8 @@ _ = i18n.gettext
 CODE_STEP_SECONDS = 300
 # Second-step failures are counted per user in the log-in throttle under this prefix.
 CODE_KEY = "2fa:{}"
+# The wall clock of the code step's deadline (tests move it; the session cookie keeps its own).
+clock = time.time
 
 
 def _client_ip(request: Request) -> str:
@@ -73,7 +75,7 @@ async def login(request: Request) -> Response:
         # cookie remembers who passed the first step, for a few minutes.
         lang = request.session.get("lang")
         request.session.clear()
-        request.session.update(pending_2fa={"user": user["id"], "until": time.time() + CODE_STEP_SECONDS, "next": target,
+        request.session.update(pending_2fa={"user": user["id"], "until": clock() + CODE_STEP_SECONDS, "next": target,
                                             "lang": user["ui_lang"]}, **({"lang": lang} if lang else {}))
         return RedirectResponse("/login/code", status_code=303)
     return await _finish(request, user["id"], user["ui_lang"], target, email)
@@ -89,7 +91,7 @@ async def _finish(request: Request, user_id: int, ui_lang: str, target: str, ema
 
 def _pending(request: Request) -> dict | None:
     found = request.session.get("pending_2fa")
-    if not isinstance(found, dict) or not isinstance(found.get("user"), int) or float(found.get("until", 0)) < time.time():
+    if not isinstance(found, dict) or not isinstance(found.get("user"), int) or float(found.get("until", 0)) < clock():
         return None
     return found
 
