@@ -25,7 +25,7 @@ def _one_line_error(result: subprocess.CompletedProcess, words: str) -> None:
 
 
 async def test_an_existing_user_joins_another_brand_and_invitations_print_a_link(pool, db_dsn) -> None:
-    run = lambda *args, stdin="": asyncio.to_thread(_jasette, db_dsn, *args, stdin=stdin)  # noqa: E731
+    run = lambda *args, stdin="": asyncio.to_thread(_jasette, db_dsn, *args, stdin=stdin)
     assert (await run("brands", "add", "cafe", "--name", "Café")).returncode == 0
     assert (await run("brands", "add", "bistro", "--name", "Bistro")).returncode == 0
     first = await run("users", "add", "marie@cafe.test", "--name", "Marie", "--brand", "cafe", "--role", "owner", stdin=PW)
