@@ -101,10 +101,12 @@ def client_for(app: Any, base_url: str = "http://testserver") -> httpx.AsyncClie
 class LiveServer:
     """uvicorn serving the app in a thread with its own loop and pool, like `jasette web`."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, **settings: Any) -> None:
         self.dsn = dsn
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Links in e-mails (invitations, password resets) point at this server.
+        self.settings = {"base_url": self.url, **settings}
         self._ready = threading.Event()
         self._server: uvicorn.Server | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -121,7 +123,7 @@ class LiveServer:
     async def _serve(self) -> None:
         pool = await db.create_pool(self.dsn, min_size=1, max_size=10)
         try:
-            self.app = make_app(pool, self.dsn)
+            self.app = make_app(pool, self.dsn, **self.settings)
             config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", ws_per_message_deflate=False)
             self._server = uvicorn.Server(config)
             serve = asyncio.create_task(self._server.serve())
