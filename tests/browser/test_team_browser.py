@@ -54,6 +54,18 @@ async def test_invite_accept_and_land_in_the_inbox(pool, db_dsn, browser) -> Non
         await owner.goto(server.url + "/settings/team")
         await expect(owner.locator("tr[data-member='julie@cafe.test']")).to_contain_text("Julie Roy")
         await expect(owner.locator("tr[data-invitation='julie@cafe.test']")).to_have_count(0)
+        # The owner makes her an owner, then removes her: her open inbox loses its live stream
+        # and goes to the log-in page; the next request is refused.
+        row = owner.locator("tr[data-member='julie@cafe.test']")
+        await row.locator("select[name=role]").select_option("owner")
+        await row.locator("text=Changer le rôle").click()
+        await expect(owner.locator("p.done")).to_have_text("Le rôle est changé.")
+        await expect(owner.locator("tr[data-member='julie@cafe.test'] select[name=role]")).to_have_value("owner")
+        await owner.locator("tr[data-member='julie@cafe.test'] button", has_text="Retirer").click()
+        await expect(owner.locator("tr[data-member='julie@cafe.test']")).to_have_count(0)
+        await julie.wait_for_url(server.url + "/login", timeout=10_000)
+        response = await julie.goto(server.url + "/settings")
+        assert response is not None and julie.url == server.url + "/login"
         assert errors == []
         # The link is spent.
         response = await julie.goto(link)
