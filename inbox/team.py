@@ -28,8 +28,11 @@ async def change_role(conn: Conn, brand_id: int, user_id: int, role: str) -> boo
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
     async with conn.transaction():
-        current = await _check_owners(conn, brand_id, user_id) if role != "owner" else await conn.fetchval(
-            "select role from memberships where brand_id = $1 and user_id = $2", brand_id, user_id)
+        if role == "owner":  # promoting never leaves a brand without an owner
+            current = await conn.fetchval(
+                "select role from memberships where brand_id = $1 and user_id = $2", brand_id, user_id)
+        else:
+            current = await _check_owners(conn, brand_id, user_id)
         if current is None:
             return False
         await add_membership(conn, user_id, brand_id, role)

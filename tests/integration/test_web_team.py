@@ -237,3 +237,42 @@ async def test_removing_a_member_ends_their_sessions_and_live_stream(pool, db_ds
         assert await conn.fetchval("select count(*) from sessions where user_id = $1", ids["agent_a"]) == 0
         assert await conn.fetchval("select count(*) from sessions where user_id = $1", ids["agency"]) == 1
         assert await conn.fetchval("select count(*) from memberships where user_id = $1", ids["agent_a"]) == 0
+
+
+async def test_one_link_clicked_twice_at_once_makes_one_account(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        await seed(conn)
+    app = make_app(pool, db_dsn)
+    async with client_for(app) as owner, client_for(app) as tab1, client_for(app) as tab2:
+        token = await login(owner, "owner@a.test")
+        sent = await _invite(owner, token, "julie@cafe.test")
+        path = _path(re.search(r'id="invite-link"[^>]*value="([^"]+)"', sent.text).group(1))
+        pages = [await tab.get(path) for tab in (tab1, tab2)]
+        results = await asyncio.gather(*(
+            tab.post(path, data={"csrf": csrf_of(page.text), "name": "Julie", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+            for tab, page in zip((tab1, tab2), pages, strict=True)))
+        assert sorted(r.status_code for r in results) == [303, 410]
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("select count(*) from users where email = 'julie@cafe.test'") == 1
+
+
+async def test_inviting_again_renews_and_mistakes_keep_what_was_typed(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        await seed(conn)
+    app = make_app(pool, db_dsn)
+    async with client_for(app) as owner, client_for(app) as guest:
+        token = await login(owner, "owner@a.test")
+        first = await _invite(owner, token, "julie@cafe.test")
+        second = await _invite(owner, token, "Julie@Cafe.test", role="owner")
+        old = re.search(r'id="invite-link"[^>]*value="([^"]+)"', first.text).group(1)
+        new = re.search(r'id="invite-link"[^>]*value="([^"]+)"', second.text).group(1)
+        assert (await guest.get(_path(old))).status_code == 404
+        assert "comme propriétaire" in (await guest.get(_path(new))).text
+        bad = await _invite(owner, token, "julie-at-cafe", role="owner")
+        assert bad.status_code == 400 and 'value="julie-at-cafe"' in bad.text
+        member = await _invite(owner, token, "agent@a.test")
+        assert member.status_code == 400 and "fait déjà partie" in html.unescape(member.text)
+        nul = await _invite(owner, token, "a\x00@cafe.test")
+        assert nul.status_code == 400
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("select count(*) from invitations") == 1
