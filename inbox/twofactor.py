@@ -3,6 +3,7 @@ used, and the recovery codes (digests only, each usable once)."""
 
 from __future__ import annotations
 
+from inbox import sessions
 from inbox.db import Conn
 from inbox.links import digest
 
@@ -68,3 +69,48 @@ async def recovery_codes_left(conn: Conn, user_id: int) -> int:
     value: int = await conn.fetchval(
         "select count(*) from recovery_codes where user_id = $1 and used_at is null", user_id)
     return value
+
+
+async def brands_requiring(conn: Conn, user_id: int) -> list[str]:
+    """The names of the user's brands that require two-step log-in."""
+    rows = await conn.fetch(
+        """
+        select b.name from memberships m join brands b on b.id = m.brand_id
+        where m.user_id = $1 and b.require_two_step order by b.name
+        """,
+        user_id)
+    return [r["name"] for r in rows]
+
+
+async def brand_requires(conn: Conn, brand_id: int) -> bool:
+    """True when the brand requires two-step log-in of its members."""
+    return bool(await conn.fetchval("select require_two_step from brands where id = $1", brand_id))
+
+
+async def members_with_it(conn: Conn, brand_id: int) -> set[int]:
+    """The ids of the brand's members who turned two-step log-in on."""
+    rows = await conn.fetch(
+        """
+        select u.id from memberships m join users u on u.id = m.user_id
+        where m.brand_id = $1 and u.totp_secret is not null
+        """,
+        brand_id)
+    return {r["id"] for r in rows}
+
+
+async def require(conn: Conn, brand_id: int, on: bool) -> list[int]:
+    """Require (or stop requiring) two-step log-in on the brand; turning it on ends every session
+    of the members without it (they set it up at their next log-in). The ids whose sessions ended."""
+    async with conn.transaction():
+        await conn.execute("update brands set require_two_step = $2 where id = $1", brand_id, on)
+        if not on:
+            return []
+        without = [r["id"] for r in await conn.fetch(
+            """
+            select u.id from memberships m join users u on u.id = m.user_id
+            where m.brand_id = $1 and u.totp_secret is null
+            """,
+            brand_id)]
+        for user_id in without:
+            await sessions.end_user_sessions(conn, user_id)
+        return without

@@ -133,6 +133,12 @@ async def user_by_email(conn: Conn, email: str) -> asyncpg.Record | None:
     return await conn.fetchrow("select * from users where lower(email) = lower($1)", email.strip())
 
 
+async def user_email(conn: Conn, user_id: int) -> str | None:
+    """The user's e-mail address, None when the user is gone."""
+    value: str | None = await conn.fetchval("select email from users where id = $1", user_id)
+    return value
+
+
 async def password_hash(conn: Conn, user_id: int) -> str | None:
     """The user's password hash (a session is tied to it), None when the user is gone."""
     value: str | None = await conn.fetchval("select password_hash from users where id = $1", user_id)

@@ -19,6 +19,8 @@ from web.pages import render
 _ = i18n.gettext
 # The password step is remembered this long while the user fetches their phone.
 CODE_STEP_SECONDS = 300
+# Setting up two-step log-in (scanning, typing the code) takes longer.
+ENROL_SECONDS = 900
 # Second-step failures are counted per user in the log-in throttle under this prefix.
 CODE_KEY = "2fa:{}"
 # The wall clock of the code step's deadline (tests move it; the session cookie keeps its own).
@@ -70,6 +72,9 @@ async def login(request: Request) -> Response:
     async with pool.acquire() as db:
         await users.clear_login_failures(db, email)
         second_step = await twofactor.secret(db, user["id"]) is not None
+        must_enrol = not second_step and bool(await twofactor.brands_requiring(db, user["id"]))
+    if must_enrol:
+        return begin_enrolment(request, user["id"], user["ui_lang"], target)
     if second_step:
         # The password was right; the session opens only after the code. Until then the signed
         # cookie remembers who passed the first step, for a few minutes.
@@ -78,19 +83,31 @@ async def login(request: Request) -> Response:
         request.session.update(pending_2fa={"user": user["id"], "until": clock() + CODE_STEP_SECONDS, "next": target,
                                             "lang": user["ui_lang"]}, **({"lang": lang} if lang else {}))
         return RedirectResponse("/login/code", status_code=303)
-    return await _finish(request, user["id"], user["ui_lang"], target, email)
+    return await finish(request, user["id"], user["ui_lang"], target, email)
 
 
-async def _finish(request: Request, user_id: int, ui_lang: str, target: str, email: str) -> Response:
-    if not await auth.log_in(request, user_id, ui_lang):
+def begin_enrolment(request: Request, user_id: int, ui_lang: str, target: str, brand_id: int | None = None) -> Response:
+    """A brand of the user requires two-step log-in they have not set up: no session until they do."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    request.session.update(pending_enrol={"user": user_id, "until": clock() + ENROL_SECONDS, "next": target,
+                                          "lang": ui_lang, "brand": brand_id}, **({"lang": lang} if lang else {}))
+    return RedirectResponse("/login/two-step-setup", status_code=303)
+
+
+async def finish(request: Request, user_id: int, ui_lang: str, target: str, email: str = "",
+                 brand_id: int | None = None) -> Response:
+    """Open the session (on `brand_id` when given) and go to `target`."""
+    if not await auth.log_in(request, user_id, ui_lang, brand_id=brand_id):
         return await render(request, "login.html", {
             "error": i18n.gettext("Your account has no brand yet. Ask the owner to add you."), "email": email,
             "next": "/"}, status_code=403)
     return RedirectResponse(target, status_code=303)
 
 
-def _pending(request: Request) -> dict | None:
-    found = request.session.get("pending_2fa")
+def pending(request: Request, key: str = "pending_2fa") -> dict | None:
+    """The first log-in step the signed cookie remembers (`pending_2fa` or `pending_enrol`), while it lasts."""
+    found = request.session.get(key)
     if not isinstance(found, dict) or not isinstance(found.get("user"), int) or float(found.get("until", 0)) < clock():
         return None
     return found
@@ -98,20 +115,20 @@ def _pending(request: Request) -> dict | None:
 
 async def code_page(request: Request) -> Response:
     """GET /login/code: the second step (a code from the app or a recovery code)."""
-    if _pending(request) is None:
+    if pending(request) is None:
         return RedirectResponse("/login", status_code=303)
     return await render(request, "login_code.html", {"error": None})
 
 
 async def check_code(request: Request) -> Response:
     """POST /login/code: a code of the app (each works once) or a recovery code; throttled per user."""
-    pending = _pending(request)
-    if pending is None:
+    first = pending(request)
+    if first is None:
         return await render(request, "login.html", {
             "error": _("The code was not entered in time. Log in again."), "email": "", "next": "/"}, status_code=401)
     form = await web_input.form(request)
     code = str(form.get("code", ""))[:64]
-    user_id = pending["user"]
+    user_id = first["user"]
     pool = request.app.state.pool
     async with pool.acquire() as db:
         allowed = await users.claim_login_attempt(db, CODE_KEY.format(user_id), _client_ip(request))
@@ -124,7 +141,7 @@ async def check_code(request: Request) -> Response:
     if not ok:
         return await render(request, "login_code.html", {"error": _("This code is not right, or was already used.")},
                             status_code=401)
-    return await _finish(request, user_id, str(pending.get("lang", "fr")), _local_path(pending.get("next")), "")
+    return await finish(request, user_id, str(first.get("lang", "fr")), _local_path(first.get("next")), "")
 
 
 async def code_ok(request: Request, db: Conn, user_id: int, code: str) -> bool:

@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from inbox import invitations, users
+from inbox import invitations, sessions, twofactor, users
 from web import auth, i18n, passwords
 from web import input as web_input
 from web.pages import render
+from web.routes_auth import begin_enrolment
 from web.routes_setup import check_person
 
 _ = i18n.gettext
@@ -78,6 +79,13 @@ async def accept(request: Request) -> Response:
         if joined is None:
             return await _page(request, None, error=_("This invitation was already used. Log in with your e-mail and password."),
                                status_code=410)
+        async with pool.acquire() as db:
+            must_enrol = await twofactor.brand_requires(db, joined["brand_id"]) and await twofactor.secret(db, me.user_id) is None
+            if must_enrol:
+                # The new brand requires two-step log-in: no session of theirs lasts without it.
+                await sessions.end_user_sessions(db, me.user_id)
+        if must_enrol:
+            return begin_enrolment(request, me.user_id, me.ui_lang, "/", brand_id=joined["brand_id"])
         request.session["brand_id"] = joined["brand_id"]
         return RedirectResponse("/", status_code=303)
     form = await web_input.form(request)
@@ -101,6 +109,9 @@ async def accept(request: Request) -> Response:
             # Two tabs at once: the other one created the account or spent the link first.
             return await _page(request, None, error=_("This invitation was already used. Log in with your e-mail and password."),
                                status_code=410)
+    async with pool.acquire() as db:
+        if await twofactor.brand_requires(db, joined["brand_id"]):
+            return begin_enrolment(request, user_id, lang, "/", brand_id=joined["brand_id"])
     await auth.log_in(request, user_id, lang, brand_id=joined["brand_id"])
     return RedirectResponse("/", status_code=303)
 

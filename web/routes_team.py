@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from inbox import invitations, team, users
+from inbox import invitations, team, twofactor, users
 from web import i18n, team_mail
 from web import input as web_input
 from web.auth import Member, require_member
@@ -22,7 +22,9 @@ from web.routes_setup import EMAIL
 
 _ = i18n.gettext
 DONE = {"role": "The role is changed.", "removed": "The member is removed: their open pages on this brand are closed.",
-        "cancelled": "The invitation is cancelled: its link no longer works."}
+        "cancelled": "The invitation is cancelled: its link no longer works.",
+        "two-step-on": "Two-step login is now required: members without it set it up at their next log-in.",
+        "two-step-off": "Two-step login is no longer required on this brand."}
 
 
 def invitation_link(request: Request, token: str) -> str:
@@ -35,11 +37,14 @@ async def _page(request: Request, member: Member, *, error: str | None = None, s
     async with request.app.state.pool.acquire() as db:
         members = await users.members_of(db, member.brand_id)
         pending = await invitations.pending(db, member.brand_id) if member.role == "owner" else []
+        with_two_step = await twofactor.members_with_it(db, member.brand_id)
+        required = await twofactor.brand_requires(db, member.brand_id)
     done = DONE.get(request.query_params.get("done", ""))
     return await render(request, "team.html", {
         "members": members, "pending": pending, "error": error, "sent": sent, "done": _(done) if done else None,
         "typed": typed or {"email": "", "role": "agent", "lang": member.ui_lang}, "days": invitations.INVITE_DAYS,
-        "owners": sum(1 for m in members if m["role"] == "owner"),
+        "owners": sum(1 for m in members if m["role"] == "owner"), "with_two_step": with_two_step,
+        "two_step_required": required,
     }, member=member, status_code=status_code)
 
 
@@ -155,6 +160,19 @@ async def remove(request: Request) -> Response:
     return RedirectResponse("/" if left else "/login", status_code=303)
 
 
+async def require_two_step(request: Request) -> Response:
+    """POST /settings/team/two-step: require two-step login on the brand (or stop); owners only.
+    Members without it lose their sessions and set it up at their next log-in."""
+    member = await require_member(request, role="owner")
+    on = (await web_input.form(request)).get("require") == "on"
+    async with request.app.state.pool.acquire() as db:
+        if on and await twofactor.secret(db, member.user_id) is None:
+            return await _page(request, member, status_code=409, error=_(
+                "Turn on two-step login for yourself first (My account), then require it of the team."))
+        await twofactor.require(db, member.brand_id, on)
+    return RedirectResponse(f"/settings/team?done=two-step-{'on' if on else 'off'}", status_code=303)
+
+
 routes = [
     Route("/settings/team", team_page, methods=["GET"]),
     Route("/settings/team/invitations", invite, methods=["POST"]),
@@ -162,4 +180,5 @@ routes = [
     Route("/settings/team/invitations/{invitation}/cancel", cancel, methods=["POST"]),
     Route("/settings/team/members/{user}/role", change_role, methods=["POST"]),
     Route("/settings/team/members/{user}/remove", remove, methods=["POST"]),
+    Route("/settings/team/two-step", require_two_step, methods=["POST"]),
 ]

@@ -28,7 +28,8 @@ _NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/
           # (their own tests: test_web_team.py, test_web_password_reset.py, test_web_two_step.py).
           "/settings/team", "/settings/team/invitations", "/invite/{token}", "/login/code", "/login/forgot",
           "/reset/{token}", "/settings/account/sessions/end-others", "/settings/account/two-step/start",
-          "/settings/account/two-step/confirm", "/settings/account/two-step/disable"}
+          "/settings/account/two-step/confirm", "/settings/account/two-step/disable", "/settings/team/two-step",
+          "/login/two-step-setup"}
 
 
 async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:

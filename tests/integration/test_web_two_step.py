@@ -139,3 +139,61 @@ async def test_a_user_sees_and_ends_their_own_sessions(pool, db_dsn) -> None:
         assert (await laptop.get("/api/items")).status_code == 401
         assert (await desk.get("/api/items")).status_code == 200
         assert (await owner.get("/api/items")).status_code == 200
+
+
+async def _enrol_at_login(client, expected_brand: str) -> list[str]:
+    """The set-up page a required second step leads to: scan, confirm, get the codes (the session opens)."""
+    page = await client.get("/login/two-step-setup")
+    assert page.status_code == 200 and f"{expected_brand} exige la connexion en deux étapes" in html.unescape(page.text)
+    key = re.search(r'id="totp-key">([A-Z2-7 ]+)<', page.text).group(1).replace(" ", "")
+    assert (await client.get("/api/items")).status_code == 401  # no session before the code
+    done = await client.post("/login/two-step-setup", data={"csrf": csrf_of(page.text), "code": pyotp.TOTP(key).now()})
+    assert done.status_code == 200
+    return re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", done.text)
+
+
+async def test_an_owner_requires_two_step_login_of_the_brand(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+    app = make_app(pool, db_dsn)
+    async with client_for(app) as owner, client_for(app) as agent, client_for(app) as other_brand, client_for(app) as newcomer:
+        token = await login(owner, "owner@a.test")
+        await login(agent, "agent@a.test")
+        await login(other_brand, "owner@b.test")
+        # An owner without it cannot require it.
+        refused = await owner.post("/settings/team/two-step", data={"csrf": token, "require": "on"})
+        assert refused.status_code == 409 and "Activez d'abord" in html.unescape(refused.text)
+        await _enrol(owner, token)
+        assert (await owner.post("/settings/team/two-step", data={"csrf": token, "require": "on"})).status_code == 303
+        team = await owner.get("/settings/team")
+        assert re.search(r"data-member=\"agent@a.test\".*?two-step-state\">Désactivée<", team.text, re.S)
+        assert re.search(r"data-member=\"owner@a.test\".*?two-step-state\">Activée<", team.text, re.S)
+        # The agent's session ended; the owner's and brand B's go on.
+        assert (await agent.get("/api/items")).status_code == 401
+        assert (await owner.get("/api/items")).status_code == 200
+        assert (await other_brand.get("/api/items")).status_code == 200
+        # The agent's next log-in sets it up before any session opens.
+        page = await agent.get("/login")
+        first = await agent.post("/login", data={"csrf": csrf_of(page.text), "email": "agent@a.test", "password": PASSWORD})
+        assert first.headers["location"] == "/login/two-step-setup"
+        codes = await _enrol_at_login(agent, "Café A")
+        assert len(codes) == 10
+        assert (await agent.get("/api/items")).status_code == 200
+        # Now it cannot be turned off while the brand requires it.
+        agent_token = csrf_of((await agent.get("/settings/account")).text)
+        off = await agent.post("/settings/account/two-step/disable", data={"csrf": agent_token, "password": PASSWORD})
+        assert off.status_code == 409 and "Café A exige" in html.unescape(off.text)
+        # A newcomer invited to the brand sets it up right after choosing a password.
+        sent = await owner.post("/settings/team/invitations", data={"csrf": token, "email": "julie@cafe.test", "role": "agent",
+                                                                    "lang": "fr"})
+        path = "/invite/" + re.search(r'id="invite-link"[^>]*value="[^"]+/invite/([^"]+)"', sent.text).group(1)
+        form = await newcomer.get(path)
+        accepted = await newcomer.post(path, data={"csrf": csrf_of(form.text), "name": "Julie", "password": "une cabane au bord du lac",
+                                                   "confirm": "une cabane au bord du lac"})
+        assert accepted.headers["location"] == "/login/two-step-setup"
+        await _enrol_at_login(newcomer, "Café A")
+        assert (await newcomer.get("/api/items")).status_code == 200
+        # Stop requiring it.
+        assert (await owner.post("/settings/team/two-step", data={"csrf": token})).status_code == 303
+    async with pool.acquire() as conn:
+        assert not await conn.fetchval("select require_two_step from brands where id = $1", ids["brand_a"])
