@@ -173,7 +173,8 @@ async def switch_brand(request: Request) -> Response:
     if target is None:
         raise HTTPException(403, i18n.gettext("You do not work on this brand."))
     request.session["brand_id"] = brand_id
-    return RedirectResponse("/", status_code=303)
+    # The team page switches brand and stays on the team page (an agency manages each in turn).
+    return RedirectResponse(_local_path(str(form.get("next", "/"))), status_code=303)
 
 
 async def switch_lang(request: Request) -> Response:

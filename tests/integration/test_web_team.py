@@ -276,3 +276,29 @@ async def test_inviting_again_renews_and_mistakes_keep_what_was_typed(pool, db_d
         assert nul.status_code == 400
     async with pool.acquire() as conn:
         assert await conn.fetchval("select count(*) from invitations") == 1
+
+
+async def test_an_agency_owner_manages_each_brands_team_in_turn(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        from inbox import users
+
+        await users.add_membership(conn, ids["owner_a"], ids["brand_b"], "owner")
+    app = make_app(pool, db_dsn)
+    async with client_for(app) as agency:
+        token = await login(agency, "owner@a.test")
+        page = await agency.get("/settings/team")
+        first = re.search(r"<h1>(.*?)</h1>", page.text).group(1)
+        other = ids["brand_b"] if "Café A" in first else ids["brand_a"]
+        switched = await agency.post("/brand", data={"csrf": token, "brand_id": str(other), "next": "/settings/team"})
+        assert switched.headers["location"] == "/settings/team"
+        second = (await agency.get("/settings/team")).text
+        assert re.search(r"<h1>(.*?)</h1>", second).group(1) != first
+        # Each page lists that brand's people only, and an invitation goes to that brand.
+        assert ("bob" in html.unescape(second).lower()) == (other == ids["brand_b"])
+        await _invite(agency, token, "new@cafe.test")
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("select brand_id from invitations") == other
+        # `next` only ever leads on this site.
+        away = await agency.post("/brand", data={"csrf": token, "brand_id": str(other), "next": "//evil.example/"})
+        assert away.headers["location"] == "/"
