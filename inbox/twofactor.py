@@ -36,6 +36,17 @@ async def enable(conn: Conn, user_id: int, sealed: bytes, step: int, recovery_co
                                [(user_id, digest(normalise(code))) for code in recovery_codes])
 
 
+async def replace_recovery_codes(conn: Conn, user_id: int, recovery_codes: list[str]) -> bool:
+    """New recovery codes for a user with two-step login on (the old ones go); False when it is off."""
+    async with conn.transaction():
+        if await secret(conn, user_id) is None:
+            return False
+        await conn.execute("delete from recovery_codes where user_id = $1", user_id)
+        await conn.executemany("insert into recovery_codes (user_id, code_hash) values ($1, $2)",
+                               [(user_id, digest(normalise(code))) for code in recovery_codes])
+        return True
+
+
 async def disable(conn: Conn, user_id: int) -> None:
     """Turn two-step login off and drop the recovery codes."""
     async with conn.transaction():

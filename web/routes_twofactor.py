@@ -63,9 +63,8 @@ async def confirm(request: Request) -> Response:
                                                    "done_href": "/settings/account"}, member=member)
 
 
-async def disable(request: Request) -> Response:
-    """POST /settings/account/two-step/disable: with the password (throttled like log-in)."""
-    member = await require_member(request)
+async def _password_refused(request: Request, member: Member) -> Response | None:
+    """None when the form's password is the member's (throttled like log-in), else the page saying why not."""
     form = await web_input.form(request)
     pool = request.app.state.pool
     ip = request.client.host if request.client else "?"
@@ -78,12 +77,37 @@ async def disable(request: Request) -> Response:
     if not await passwords.verify_async(pw_hash, str(form.get("password", ""))[:1024]):
         return await account_page(request, member, status_code=400, error=_("The current password is wrong."))
     async with pool.acquire() as db:
+        await users.clear_login_failures(db, member.email)
+    return None
+
+
+async def new_codes(request: Request) -> Response:
+    """POST /settings/account/two-step/codes: ten fresh recovery codes (the old ones stop working); asks the password."""
+    member = await require_member(request)
+    refused = await _password_refused(request, member)
+    if refused is not None:
+        return refused
+    codes = totp.recovery_codes()
+    async with request.app.state.pool.acquire() as db:
+        if not await twofactor.replace_recovery_codes(db, member.user_id, codes):
+            return RedirectResponse("/settings/account", status_code=303)
+    return await render(request, "two_step.html", {"codes": codes, "qr": None, "key": None, "error": None,
+                                                   "done_href": "/settings/account", "renewed": True}, member=member)
+
+
+async def disable(request: Request) -> Response:
+    """POST /settings/account/two-step/disable: with the password (throttled like log-in)."""
+    member = await require_member(request)
+    refused = await _password_refused(request, member)
+    if refused is not None:
+        return refused
+    pool = request.app.state.pool
+    async with pool.acquire() as db:
         requiring = await twofactor.brands_requiring(db, member.user_id)
     if requiring:
         return await account_page(request, member, status_code=409, error=_(
             "{brands} requires two-step login: it cannot be turned off.", brands=", ".join(requiring)))
     async with pool.acquire() as db:
-        await users.clear_login_failures(db, member.email)
         await twofactor.disable(db, member.user_id)
     return RedirectResponse("/settings/account?done=two-step-off", status_code=303)
 
@@ -141,6 +165,7 @@ routes = [
     Route("/settings/account/two-step/start", start, methods=["POST"]),
     Route("/settings/account/two-step/confirm", confirm, methods=["POST"]),
     Route("/settings/account/two-step/disable", disable, methods=["POST"]),
+    Route("/settings/account/two-step/codes", new_codes, methods=["POST"]),
     Route("/login/two-step-setup", setup_page, methods=["GET"]),
     Route("/login/two-step-setup", setup, methods=["POST"]),
 ]

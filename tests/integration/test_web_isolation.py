@@ -28,7 +28,7 @@ _NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/
           # (their own tests: test_web_team.py, test_web_password_reset.py, test_web_two_step.py).
           "/settings/team", "/settings/team/invitations", "/invite/{token}", "/login/code", "/login/forgot",
           "/reset/{token}", "/settings/account/sessions/end-others", "/settings/account/two-step/start",
-          "/settings/account/two-step/confirm", "/settings/account/two-step/disable", "/settings/team/two-step",
+          "/settings/account/two-step/confirm", "/settings/account/two-step/disable", "/settings/team/two-step", "/settings/account/two-step/codes",
           "/login/two-step-setup"}
 
 

@@ -77,6 +77,15 @@ async def test_login_asks_for_the_code_and_each_code_works_once(pool, db_dsn) ->
         account = await desk.get("/settings/account")
         assert "Codes de récupération restants : 9." in html.unescape(account.text)
 
+        # New recovery codes (with the password): the old ones stop working.
+        assert (await desk.post("/settings/account/two-step/codes", data={"csrf": token, "password": "nope"})).status_code == 400
+        renewed = await desk.post("/settings/account/two-step/codes", data={"csrf": token, "password": PASSWORD})
+        fresh = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", renewed.text)
+        assert len(fresh) == 10 and not set(fresh) & set(codes)
+        await _password_step(phone)
+        assert (await _code(phone, codes[4])).status_code == 401
+        assert (await _code(phone, fresh[0])).status_code == 303
+
         # Turning it off asks for the password.
         refused = await desk.post("/settings/account/two-step/disable", data={"csrf": token, "password": "wrong one"})
         assert refused.status_code == 400
