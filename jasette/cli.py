@@ -43,7 +43,7 @@ _DELEGATED: dict[str, tuple[str, str, str]] = {
                 "jasette summary --brand cafe-du-plateau --week 2026-W47 --format json"),
     "brands": ("inbox.brands_cli", "brand commands (add a business, list them)",
                "jasette brands add cafe-du-plateau --name 'Café du Plateau' --lang fr --timezone America/Montreal"),
-    "users": ("web.users_cli", "user commands (add someone to a brand, list them)",
+    "users": ("web.users_cli", "user commands (add someone to a brand, invite them by link, list them)",
               "printf '%s\\n' \"$PASSWORD\" | jasette users add marie@example.com --name 'Marie' --brand cafe-du-plateau --role owner"),
     "accounts": ("web.accounts_cli", "platform connections (add, list, change, poll now)",
                  "printf '%s' '{\"access_token\": \"...\"}' | jasette accounts add --brand cafe-du-plateau"
@@ -117,7 +117,10 @@ def _run_delegated(args: argparse.Namespace) -> int:
         settings = Settings.from_env()
         vault = settings.vault() if settings.secret_key else None
         return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool, vault=vault)))
-    if args.command in ("brands", "users"):
+    if args.command == "users":
+        base_url = Settings.from_env().base_url  # invitation links point at the public address
+        return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool, base_url=base_url)))
+    if args.command == "brands":
         return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool)))
     return int(module.run(args) or 0)
 
