@@ -1,7 +1,8 @@
 """A small IMAP4rev1 server (RFC 3501) on asyncio streams, over in-memory mailboxes.
 
 It speaks the subset a mail client such as Python's imaplib uses to read and file mail:
-CAPABILITY, LOGIN, SELECT/EXAMINE, UID SEARCH (ALL, UID set, SINCE, BEFORE, HEADER),
+CAPABILITY, LOGIN, AUTHENTICATE XOAUTH2 (when given a checker: emulators/mail_oauth.py),
+SELECT/EXAMINE, UID SEARCH (ALL, UID set, SINCE, BEFORE, HEADER),
 UID FETCH (UID, FLAGS, INTERNALDATE, RFC822.SIZE, RFC822, RFC822.HEADER, BODY[...] and
 BODY.PEEK[...] with HEADER/TEXT sections and <origin.count> partials), APPEND (with the
 UIDPLUS APPENDUID code), NOOP, CHECK, CLOSE and LOGOUT. Literals are read as RFC 3501
@@ -16,6 +17,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+
+from emulators.mail_oauth import Xoauth2Check, error_challenge
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_LITERAL = 64 * 2**20
@@ -115,8 +118,11 @@ _SECTION = re.compile(rb"(BODY(?:\.PEEK)?)\[([A-Z0-9.]*)\](?:<(\d+)\.(\d+)>)?|(R
 class ImapServer:
     """Serves `mailboxes` to one user; `gate()` names the fault (or None) for each connection."""
 
-    def __init__(self, mailboxes: dict[str, Mailbox], user: str, password: str, gate: Callable[[], Any]) -> None:
+    def __init__(self, mailboxes: dict[str, Mailbox], user: str, password: str, gate: Callable[[], Any],
+                 xoauth2: Xoauth2Check | None = None) -> None:
         self.mailboxes, self.user, self.password, self.gate = mailboxes, user, password, gate
+        self.xoauth2 = xoauth2
+        self.capabilities = xoauth2.flavour.imap_capabilities if xoauth2 else "IMAP4rev1 UIDPLUS"
         self.server: asyncio.base_events.Server | None = None
         self.port = 0
         self.stalled_appends = 0  # APPENDs still to hold unanswered (a filing that stalls)
@@ -169,7 +175,7 @@ class _Session:
             self.send("* BYE [UNAVAILABLE] Temporary system failure, try again later")
             await self.writer.drain()
             return
-        self.send("* OK [CAPABILITY IMAP4rev1 UIDPLUS] Jasette IMAP emulator ready")
+        self.send(f"* OK [CAPABILITY {self.server.capabilities}] Jasette IMAP emulator ready")
         while True:
             await self.writer.drain()
             read = await self._command()
@@ -225,7 +231,7 @@ class _Session:
         if name == "UID":
             sub, _, rest = rest.partition(b" ")
             name = "UID_" + sub.decode("ascii", "replace").upper()
-        if not self.user and name not in ("CAPABILITY", "LOGIN", "NOOP", "LOGOUT"):
+        if not self.user and name not in ("CAPABILITY", "LOGIN", "AUTHENTICATE", "NOOP", "LOGOUT"):
             self.send(f"{tag} BAD Log in first")
             return tag, "", []
         args = tokens(rest, literals) if not name.endswith("FETCH") else [rest]
@@ -236,7 +242,7 @@ class _Session:
         return None  # an answer was already sent while reading the command
 
     async def do_CAPABILITY(self, tag: str, args: list[bytes]) -> None:
-        self.send("* CAPABILITY IMAP4rev1 UIDPLUS")
+        self.send(f"* CAPABILITY {self.server.capabilities}")
         self.send(f"{tag} OK CAPABILITY completed")
 
     async def do_NOOP(self, tag: str, args: list[bytes]) -> None:
@@ -260,6 +266,30 @@ class _Session:
         else:
             self.user = user
             self.send(f"{tag} OK [CAPABILITY IMAP4rev1 UIDPLUS] {user} authenticated (Success)")
+
+    async def do_AUTHENTICATE(self, tag: str, args: list[bytes]) -> None:
+        check = self.server.xoauth2
+        if check is None or not args or args[0].upper() != b"XOAUTH2":
+            self.send(f"{tag} NO [CANNOT] Unsupported authentication mechanism")
+            return
+        if len(args) > 1:
+            blob = args[1].decode("ascii", "replace")  # SASL-IR (RFC 4959)
+        else:
+            self.send("+ ")
+            await self.writer.drain()
+            blob = (await self.reader.readline()).decode("ascii", "replace").strip()
+        mode = self.fault.mode if self.fault else None
+        if mode in ("rate_limit", "quota"):
+            self.send(f"{tag} NO [LIMIT] Account exceeded command or bandwidth limits")
+        elif mode != "expired_token" and check.accepts(blob, "imap"):
+            self.user = self.server.user
+            self.send(f"{tag} OK [CAPABILITY {self.server.capabilities}] {self.user} authenticated (Success)")
+        else:
+            if check.flavour.challenge:
+                self.send("+ " + error_challenge(check.flavour))
+                await self.writer.drain()
+                await self.reader.readline()  # the client's empty answer
+            self.send(f"{tag} {check.flavour.imap_refusal}")
 
     async def do_SELECT(self, tag: str, args: list[bytes], readonly: bool = False) -> None:
         box = self.server.mailboxes.get(self._mailbox_name(args[0]))
