@@ -160,6 +160,9 @@ class Choice:
     problem: str | None = None
     # When the connection stops unless the owner acts (a token that cannot be refreshed).
     expires_at: float | None = None
+    # Settings that belong to the grant and replace the stored ones on a reconnect (a mailbox's
+    # sending server and the application that granted it); `settings` only fill gaps.
+    bound_settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

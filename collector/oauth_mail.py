@@ -109,7 +109,8 @@ class MailboxProvider(Provider):
         imap_url, smtp_url = await self.servers(session, app)
         return [Choice(
             external_id=address.lower(), name=address, credentials={"username": address},
-            settings={"address": address, "smtp_url": smtp_url, "oauth_provider": self.connect_code},
+            settings={"address": address},
+            bound_settings={"smtp_url": smtp_url, "oauth_provider": self.connect_code},
             base_url=imap_url,
         )]
 

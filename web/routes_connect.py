@@ -190,7 +190,8 @@ async def _after_grant(request: Request, member: Any, provider: Provider, app: O
 
 def _choice_dict(choice: Choice) -> dict[str, Any]:
     return {"external_id": choice.external_id, "name": choice.name, "credentials": choice.credentials,
-            "settings": choice.settings, "base_url": choice.base_url, "problem": choice.problem, "expires_at": choice.expires_at}
+            "settings": choice.settings, "base_url": choice.base_url, "problem": choice.problem, "expires_at": choice.expires_at,
+            "bound_settings": choice.bound_settings}
 
 
 async def _save(request: Request, member: Any, provider: Provider, app: OAuthApp, picked: list[Choice], tokens: Tokens) -> list[int]:
@@ -201,7 +202,7 @@ async def _save(request: Request, member: Any, provider: Provider, app: OAuthApp
             saved.append(await connections.save_connected(
                 db, request.app.state.vault, brand_id=member.brand_id, platform=provider.platform,
                 external_id=choice.external_id, name=choice.name, base_url=choice.base_url,
-                credentials=_credentials(provider, choice, tokens), settings=choice.settings,
+                credentials=_credentials(provider, choice, tokens), settings=choice.settings, bound=choice.bound_settings,
             ))
     try:
         async with _session(request) as session:

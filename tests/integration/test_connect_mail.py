@@ -161,3 +161,28 @@ async def test_declining_on_google_connects_no_mailbox(pool, db_dsn) -> None:
         async with pool.acquire() as conn:
             assert await conn.fetchval("select count(*) from accounts where platform = 'imap'") == 0
         await client.aclose()
+
+
+async def test_an_address_moved_from_gmail_to_microsoft_365_keeps_its_account_and_follows_the_new_servers(pool, db_dsn) -> None:
+    await _seeded(pool)
+    async with mailbox("gmail") as google, mailbox("outlook") as microsoft:
+        platforms = {**google, **microsoft}
+        client = await owner_client(pool, db_dsn, platforms)
+        assert (await connect(client, "gmail")).status_code == 303
+        before = await _mail_account(pool)
+        # The business moved its domain's mail to Microsoft 365 and connects the same address there.
+        done = await connect(client, "outlook")
+        assert done.status_code == 303 and done.headers["location"] == f"/settings?connected={before['id']}", done.text
+        after = await _mail_account(pool)
+        state = await microsoft["outlook"].control("state")
+        assert after["id"] == before["id"] and after["base_url"] == state["imap_url"]
+        assert after["settings"]["smtp_url"] == state["smtp_url"] and after["settings"]["oauth_provider"] == "outlook"
+        assert Vault(SECRET).open(after["credentials"])["oauth_provider"] == "outlook"
+        page = await client.get("/settings")
+        assert f'href="/settings/connect/outlook?account={after["id"]}"' in page.text
+
+        await microsoft["outlook"].inject(text="Bonjour depuis Outlook", author_handle="marc@example.ca")
+        async with aiohttp.ClientSession() as session:
+            polled = await poll_account(pool, poller(pool, session, keeper(pool, session, platforms)), after["id"])
+        assert polled.error is None and polled.new_items == 1
+        await client.aclose()
