@@ -15,12 +15,12 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from emulators.imap_search import MONTHS, criterion, header_of, uid_set
 from emulators.mail_oauth import Xoauth2Check, error_challenge
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_LITERAL = 64 * 2**20
 
 
@@ -69,23 +69,6 @@ def imap_date(moment: datetime) -> str:
     )
 
 
-def _search_date(value: str) -> date:
-    day, month, year = value.split("-")
-    return date(int(year), MONTHS.index(month.capitalize()) + 1, int(day))
-
-
-def _uid_set(spec: str, largest: int) -> Callable[[int], bool]:
-    # "*" is the largest UID in use, so "n:*" always includes the last message, even when
-    # n is past it (RFC 3501 section 6.4.8): clients must filter, and the emulator must not.
-    ranges = []
-    for piece in spec.split(","):
-        lo, _, hi = piece.partition(":")
-        a = largest if lo == "*" else int(lo)
-        b = a if not hi else (largest if hi == "*" else int(hi))
-        ranges.append((min(a, b), max(a, b)))
-    return lambda uid: any(lo <= uid <= hi for lo, hi in ranges)
-
-
 _TOKEN = re.compile(rb'\s*(?:"((?:[^"\\]|\\.)*)"|(\((?:[^()]|\([^()]*\))*\))|(\x00\d+\x00)|([^\s()"]+(?:\[[^\]]*\])?\S*))')
 
 
@@ -105,11 +88,6 @@ def tokens(text: bytes, literals: list[bytes]) -> list[bytes]:
             out.append(group or atom)
         pos = match.end()
     return out
-
-
-def _header_of(raw: bytes) -> bytes:
-    cut = raw.find(b"\r\n\r\n")
-    return raw if cut < 0 else raw[: cut + 4]
 
 
 _SECTION = re.compile(rb"(BODY(?:\.PEEK)?)\[([A-Z0-9.]*)\](?:<(\d+)\.(\d+)>)?|(RFC822(?:\.SIZE|\.HEADER)?|UID|FLAGS|INTERNALDATE)", re.IGNORECASE)
@@ -327,7 +305,7 @@ class _Session:
         index = 0
         while index < len(words):
             try:
-                test, index = _criterion(words, index, largest)
+                test, index = criterion(words, index, largest)
             except LookupError:
                 self.send(f"{tag} BAD Unsupported search key {words[index].upper()}")
                 return
@@ -345,7 +323,7 @@ class _Session:
         if not wanted:
             raise ValueError("no fetch items")
         largest = box.messages[-1].uid if box.messages else 0
-        match = _uid_set(spec.decode("ascii"), largest)
+        match = uid_set(spec.decode("ascii"), largest)
         for seq, message in enumerate(box.messages, start=1):
             if match(message.uid):
                 self.writer.write(b"* %d FETCH (" % seq + self._fetch_items(message, wanted) + b")\r\n")
@@ -365,12 +343,12 @@ class _Session:
             elif simple == b"RFC822.SIZE":
                 parts.append(b"RFC822.SIZE %d" % len(message.raw))
             elif simple in (b"RFC822", b"RFC822.HEADER"):
-                data = message.raw if simple == b"RFC822" else _header_of(message.raw)
+                data = message.raw if simple == b"RFC822" else header_of(message.raw)
                 parts.append(simple + b" {%d}\r\n" % len(data) + data)
                 self._mark_seen(message, simple == b"RFC822")
             else:
                 section = section.upper()
-                head = _header_of(message.raw)
+                head = header_of(message.raw)
                 sections = {b"": message.raw, b"HEADER": head, b"TEXT": message.raw[len(head) :]}
                 if section not in sections:
                     raise ValueError(f"unsupported section {section!r}")
@@ -405,29 +383,3 @@ class _Session:
                 moment = datetime.strptime(arg.decode(), "%d-%b-%Y %H:%M:%S %z")
         uid = box.append(args[-1], moment, flags)
         self.send(f"{tag} OK [APPENDUID {box.uidvalidity} {uid}] APPEND completed")
-
-
-def _criterion(words: list[str], index: int, largest: int) -> tuple[Callable[[StoredMessage], bool], int]:
-    """The search key at words[index] as a test, and the index of the next key (6.4.4)."""
-    key = words[index].upper()
-    if key == "ALL":
-        return (lambda message: True), index + 1
-    if key == "UID":
-        uids = _uid_set(words[index + 1], largest)
-        return (lambda message: uids(message.uid)), index + 2
-    if key in ("SINCE", "BEFORE"):
-        day = _search_date(words[index + 1])  # internal date, disregarding time and zone
-        if key == "SINCE":
-            return (lambda message: message.internaldate.date() >= day), index + 2
-        return (lambda message: message.internaldate.date() < day), index + 2
-    if key == "HEADER":
-        name, value = words[index + 1], words[index + 2]
-        return (lambda message: _has_header(message.raw, name, value)), index + 3
-    raise LookupError(key)
-
-
-def _has_header(raw: bytes, name: str, value: str) -> bool:
-    # SEARCH HEADER is a case-insensitive substring match on the field's value (6.4.4).
-    pattern = re.compile(rb"^" + re.escape(name.encode()) + rb":[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
-    head = _header_of(raw)
-    return any(value.lower().encode() in match.group(1).lower() for match in pattern.finditer(head))
