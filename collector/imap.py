@@ -48,7 +48,7 @@ import aiohttp
 import aiosmtplib
 
 from collector import imap_wire
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, PermissionMissing, RateLimited, Refused, SentReply
 from collector.mail import MONTHS, Reading, decode_header, header_text, read_message, split_mbox, strip_quoted
 from inbox import netguard
 from inbox.types import Author, NewItem
@@ -362,6 +362,10 @@ class ImapCollector(Collector):
                     username=self.smtp_user, password=self.smtp_password, timeout=self.timeout,
                 )
         except aiosmtplib.SMTPAuthenticationError as exc:
+            if "5.7.139" in exc.message:
+                # Microsoft 365 with authenticated SMTP off for the mailbox or the tenant: no token
+                # fixes that, an administrator must allow it; reading the mailbox goes on.
+                raise PermissionMissing(f"SMTP {exc.code} {exc.message}") from exc
             raise AuthFailed(f"SMTP login refused: {exc.code} {exc.message}") from exc
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise Refused(f"SMTP refused the recipient: {exc}") from exc

@@ -81,8 +81,8 @@ class MailboxProvider(Provider):
     ispdb_domain: ClassVar[str] = ""
 
     @abc.abstractmethod
-    async def address(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens) -> str:
-        """The signed-in mailbox's address ('' when the provider did not say)."""
+    async def address(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens) -> tuple[str, str]:
+        """The signed-in mailbox's address and its login name for XOAUTH2 ('' when the provider did not say)."""
 
     async def servers(self, session: aiohttp.ClientSession, app: OAuthApp) -> tuple[str, str]:
         """The IMAP and SMTP addresses: the documented ones, or the emulator's autoconfig."""
@@ -103,12 +103,12 @@ class MailboxProvider(Provider):
 
     async def discover(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens) -> list[Choice]:
         """The one mailbox of the grant, ready to read over IMAP and answer over SMTP."""
-        address = await self.address(session, app, tokens)
+        address, login = await self.address(session, app, tokens)
         if not address:
             return []
         imap_url, smtp_url = await self.servers(session, app)
         return [Choice(
-            external_id=address.lower(), name=address, credentials={"username": address},
+            external_id=address.lower(), name=address, credentials={"username": login or address},
             settings={"address": address},
             bound_settings={"smtp_url": smtp_url, "oauth_provider": self.connect_code},
             base_url=imap_url,
@@ -131,15 +131,16 @@ class GmailProvider(MailboxProvider, GoogleOAuth):
     ispdb_domain = "gmail.com"
     profile_url = "https://gmail.googleapis.com/gmail/v1/users/me/profile"
 
-    async def address(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens) -> str:
-        """`emailAddress` of the Gmail API's profile of the signed-in user."""
+    async def address(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens) -> tuple[str, str]:
+        """`emailAddress` of the Gmail API's profile of the signed-in user (also its login)."""
         resp = await request(session, "GET", rooted(self.profile_url, app), headers={"Authorization": f"Bearer {tokens.access_token}"})
         if resp.status in (401, 403):
             error = as_dict(as_dict(resp.body).get("error"))
             raise AuthFailed(f"Gmail refused the profile: {str(error.get('message', resp.status))[:200]}")
         if resp.status >= 400 or resp.unreadable is not None:
             raise FetchFailed(f"{resp.request}: HTTP {resp.status}")
-        return _address(as_dict(resp.body).get("emailAddress"))
+        address = _address(as_dict(resp.body).get("emailAddress"))
+        return address, address
 
 
 class MicrosoftProvider(MailboxProvider):
@@ -168,10 +169,12 @@ class MicrosoftProvider(MailboxProvider):
             return []
         return [s for s in self.required_scopes if s.rsplit("/", 1)[-1].lower() not in names]
 
-    async def address(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens) -> str:
-        """The ID token's `email`, else its `preferred_username` (the sign-in name, the mailbox's UPN)."""
+    async def address(self, session: aiohttp.ClientSession, app: OAuthApp, tokens: Tokens) -> tuple[str, str]:
+        """The ID token's `email` (the From of answers), else its `preferred_username`; the login is the
+        `preferred_username` (the user principal name the XOAUTH2 string names), else the email."""
         claims = id_token_claims(tokens.id_token)
-        return _address(claims.get("email")) or _address(claims.get("preferred_username"))
+        email, upn = _address(claims.get("email")), _address(claims.get("preferred_username"))
+        return email or upn, upn or email
 
 
 GMAIL = GmailProvider()

@@ -18,7 +18,9 @@ Control: inject {text, author_name, author_handle (an address; a bare handle get
 @example.com), subject, parent (a newsletter's Message-ID; the latest one when absent),
 created_at} or {raw: an RFC 822 message as is}; faults are decided once per IMAP or SMTP
 connection; stall_append {count} holds the next APPENDs unanswered (a Sent folder that
-stalls); state lists the replies received over SMTP and what each folder holds.
+stalls); smtp_auth {enabled: false} turns authenticated SMTP off for the mailbox, as a Microsoft
+365 tenant does by default (every AUTH answers 535 5.7.139); state lists the replies received
+over SMTP and what each folder holds.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ class ImapEmulator(Emulator):
         app = super().create_app()
         app.router.add_post(f"{self.control_prefix}/fault_target", self._control_fault_target)
         app.router.add_post(f"{self.control_prefix}/stall_append", self._control_stall_append)
+        app.router.add_post(f"{self.control_prefix}/smtp_auth", self._control_smtp_auth)
         app.on_startup.append(self._start)
         app.on_cleanup.append(self._stop)
         return app
@@ -153,6 +156,13 @@ class ImapEmulator(Emulator):
             return web.json_response({"error": "count: an integer from 0 to 1000"}, status=400)
         self.imap.stalled_appends = count
         return web.json_response({"stalled_appends": count})
+
+    async def _control_smtp_auth(self, request: web.Request) -> web.Response:
+        enabled = (await request.json()).get("enabled", True)
+        if not isinstance(enabled, bool):
+            return web.json_response({"error": "enabled: true or false"}, status=400)
+        self.smtp.auth_disabled = not enabled
+        return web.json_response({"smtp_auth": enabled})
 
     # -- control -------------------------------------------------------------------------------
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:

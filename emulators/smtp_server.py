@@ -27,6 +27,7 @@ class SmtpReceiver:
 
     def __init__(self, emulator: MailHost, address: str, xoauth2: Xoauth2Check) -> None:
         self.emulator, self.address, self.xoauth2 = emulator, address, xoauth2
+        self.auth_disabled = False  # authenticated SMTP turned off for the mailbox (Microsoft 365's switch)
         self.server: asyncio.base_events.Server | None = None
         self._conns: set[asyncio.StreamWriter] = set()
 
@@ -138,6 +139,11 @@ class SmtpReceiver:
             await writer.drain()
             return (await reader.readline()).decode("ascii", "replace").strip()
 
+        if self.auth_disabled:
+            # learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission
+            say("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. "
+                "Visit https://aka.ms/smtp_auth_disabled for more information.")
+            return False
         try:
             if method.upper() == "PLAIN":
                 blob = initial or await ask("")

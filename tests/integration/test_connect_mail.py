@@ -186,3 +186,25 @@ async def test_an_address_moved_from_gmail_to_microsoft_365_keeps_its_account_an
             polled = await poll_account(pool, poller(pool, session, keeper(pool, session, platforms)), after["id"])
         assert polled.error is None and polled.new_items == 1
         await client.aclose()
+
+
+async def test_a_tenant_without_authenticated_smtp_fails_the_reply_alone_and_keeps_reading(pool, db_dsn) -> None:
+    ids = await _seeded(pool)
+    async with mailbox("outlook") as platforms:
+        mail = platforms["outlook"]
+        client = await owner_client(pool, db_dsn, platforms)
+        assert (await connect(client, "outlook")).status_code == 303
+        account = await _mail_account(pool)
+        await mail.inject(text="Avez-vous des options sans gluten?", author_handle="line@example.ca")
+        async with aiohttp.ClientSession() as session:
+            tokens = keeper(pool, session, platforms)
+            assert (await poll_account(pool, poller(pool, session, tokens), account["id"])).new_items == 1
+            await mail.control("smtp_auth", {"enabled": False})  # Microsoft 365's default for new tenants
+            failed = await _reply(pool, session, tokens, ids["brand_a"], account["id"], "gluten")
+            # Microsoft's words, no token renewal (none would help), no re-authorisation.
+            assert failed["state"] == "failed" and "5.7.139" in failed["error"], failed
+            assert tokens.renewals == 0 and (await _mail_account(pool))["health"] == "ok"
+            await mail.inject(text="Merci quand même", author_handle="line@example.ca")
+            assert (await poll_account(pool, poller(pool, session, tokens), account["id"])).new_items == 1
+        assert (await mail.control("state"))["replies"] == []
+        await client.aclose()
