@@ -17,6 +17,7 @@ import asyncpg
 
 from collector.oauth import OAuthApp
 from collector.registry import oauth_platforms, oauth_provider
+from emulators import catalog
 from emulators.demo import start_all
 from emulators.oauth import default_client
 from emulators.traffic import run_traffic, seed_history
@@ -83,8 +84,9 @@ async def prepare(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespa
     # "Connecter …" works out of the box: each emulator's own application, rooted at the emulator,
     # unless the administrator configured a real one.
     for platform in oauth_platforms():
-        if settings.oauth.get(platform) is None and platform in sites.urls:
-            settings.oauth.configure(platform, OAuthApp(*default_client(platform), root=sites.urls[platform]))
+        site = sites.urls.get(catalog.OAUTH_HOSTED.get(platform, platform))
+        if settings.oauth.get(platform) is None and site is not None:
+            settings.oauth.configure(platform, OAuthApp(*default_client(platform), root=site))
     await _point_webhooks(sites.urls, f"{settings.base_url}/webhooks/meta")
     vault = settings.vault()
     async with pool.acquire() as conn:

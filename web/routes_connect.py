@@ -85,7 +85,7 @@ async def start(request: Request) -> Response:
         account_id = web_input.parse_id(request.query_params["account"]) or -1
         async with request.app.state.pool.acquire() as db:
             found = await accounts.get_account(db, member.brand_id, account_id)
-        if found is None or found["platform"] != platform:
+        if found is None or found["platform"] != provider.platform:
             raise HTTPException(404, _("No such connection."))
     flow = provider.start(app, redirect_uri(request, platform))
     async with request.app.state.pool.acquire() as db:
@@ -154,14 +154,18 @@ async def _grant(provider: Provider, session: aiohttp.ClientSession, app: OAuthA
     return tokens, await provider.discover(session, app, tokens)
 
 
-def _credentials(choice: Choice, tokens: Tokens) -> dict[str, Any]:
-    # Meta gives each Page its own token; elsewhere the person's tokens serve every choice.
-    return dict(choice.credentials) if choice.credentials.get("access_token") else tokens.as_credentials()
+def _credentials(provider: Provider, choice: Choice, tokens: Tokens) -> dict[str, Any]:
+    # Meta gives each Page its own token; elsewhere the person's tokens serve every choice (with
+    # what the choice adds, a mailbox's login name).
+    creds = dict(choice.credentials) if choice.credentials.get("access_token") else tokens.as_credentials(choice.credentials)
+    # Renewal goes to the application that granted them (two serve e-mail: Gmail, Microsoft 365).
+    creds["oauth_provider"] = provider.connect_code
+    return creds
 
 
 async def _after_grant(request: Request, member: Any, provider: Provider, app: OAuthApp, account_id: int | None,
                        tokens: Tokens, choices: list[Choice]) -> Response:
-    platform = provider.platform
+    platform = provider.connect_code
     name = i18n.platform_name(platform)
     if account_id is not None:
         async with request.app.state.pool.acquire() as db:
@@ -191,7 +195,8 @@ async def _after_grant(request: Request, member: Any, provider: Provider, app: O
 
 def _choice_dict(choice: Choice) -> dict[str, Any]:
     return {"external_id": choice.external_id, "name": choice.name, "credentials": choice.credentials,
-            "settings": choice.settings, "base_url": choice.base_url, "problem": choice.problem, "expires_at": choice.expires_at}
+            "settings": choice.settings, "base_url": choice.base_url, "problem": choice.problem, "expires_at": choice.expires_at,
+            "bound_settings": choice.bound_settings}
 
 
 async def _claimed(request: Request, member: Any, platform: str, picked: list[Choice]) -> str | None:
@@ -211,12 +216,12 @@ async def _save(request: Request, member: Any, provider: Provider, app: OAuthApp
             saved.append(await connections.save_connected(
                 db, request.app.state.vault, brand_id=member.brand_id, platform=provider.platform,
                 external_id=choice.external_id, name=choice.name, base_url=choice.base_url,
-                credentials=_credentials(choice, tokens), settings=choice.settings,
+                credentials=_credentials(provider, choice, tokens), settings=choice.settings, bound=choice.bound_settings,
             ))
     try:
         async with _session(request) as session:
             for choice in picked:
-                with_token = Choice(**{**_choice_dict(choice), "credentials": _credentials(choice, tokens)})
+                with_token = Choice(**{**_choice_dict(choice), "credentials": _credentials(provider, choice, tokens)})
                 await asyncio.wait_for(provider.subscribe(session, app, with_token), EXCHANGE_TIMEOUT)
     except (CollectorError, TimeoutError) as exc:
         # Polling still collects everything; only the instant pushes wait for the next connect.

@@ -84,6 +84,12 @@ def checked_urls(platform: str, form: Any) -> tuple[str, dict[str, str]]:
 async def _accounts(db: Any, brand_id: int) -> list[dict[str, Any]]:
     # Never the credentials column: tokens are not shown back, not even encrypted.
     rows = await accounts.list_accounts(db, brand_id)
+    codes = registry.oauth_platforms()
+    for row in rows:
+        # "Reconnect" starts the application the account was connected with (a mailbox: Gmail or
+        # Microsoft 365); accounts of platforms without a sign-in have none.
+        code = str((row.get("settings") or {}).get("oauth_provider") or row["platform"])
+        row["connect_code"] = code if code in codes else None
     return sorted(rows, key=lambda r: (r["platform"], r["name"], r["id"]))
 
 
