@@ -70,3 +70,44 @@ async def test_invite_accept_and_land_in_the_inbox(pool, db_dsn, browser) -> Non
         # The link is spent.
         response = await julie.goto(link)
         assert response is not None and response.status == 410
+
+
+async def test_fresh_install_to_an_invited_agent_who_sees_only_that_brand(pool, db_dsn, browser) -> None:
+    # Issue 12's whole path on an empty database: setup page → first owner and brand → invite an
+    # agent → the e-mail's link → the agent sets a password, logs in, and sees only that brand.
+    async with pool.acquire() as conn:
+        other = await conn.fetchval("select count(*) from users")
+    assert other == 0
+    with SmtpServer() as smtp, LiveServer(db_dsn, smtp=SmtpConfig(host="127.0.0.1", port=smtp.port, starttls=False)) as server:
+        owner = await (await browser.new_context()).new_page()
+        await owner.goto(server.url + "/")
+        await owner.wait_for_url(server.url + "/setup")
+        await owner.fill("input[name=name]", "Marie Tremblay")
+        await owner.fill("input[name=email]", "marie@cafe.test")
+        await owner.fill("input[name=password]", "les bagels de la rue Fairmount")
+        await owner.fill("input[name=brand_name]", "Café du Plateau")
+        await owner.click("button[type=submit]")
+        await owner.wait_for_url(server.url + "/")
+        await owner.goto(server.url + "/settings/team")
+        await owner.fill("#invite-form input[name=email]", "alex@cafe.test")
+        await owner.click("#invite-form button")
+        await expect(owner.locator("#invite-sent")).to_contain_text("alex@cafe.test")
+        async with pool.acquire() as conn:
+            # A second brand the agent must never see.
+            await conn.execute("insert into brands (slug, name) values ('autre', 'Autre Commerce')")
+        link = re.search(r"http://\S+/invite/\S+", smtp.messages[0].get_body(("plain",)).get_content()).group(0)
+        agent = await (await browser.new_context()).new_page()
+        await agent.goto(link)
+        await agent.fill("input[name=name]", "Alex Agent")
+        await agent.fill("input[name=password]", "une cabane au bord du lac")
+        await agent.fill("input[name=confirm]", "une cabane au bord du lac")
+        await agent.click("#accept-form button")
+        await agent.wait_for_url(server.url + "/")
+        await agent.wait_for_selector("#live-state[data-state=live]")
+        await expect(agent.locator(".brand-name")).to_have_text("Café du Plateau")
+        assert "Autre Commerce" not in await agent.content()
+        async with pool.acquire() as conn:
+            roles = await conn.fetch(
+                "select b.slug, m.role from memberships m join users u on u.id = m.user_id join brands b on b.id = m.brand_id"
+                " where u.email = 'alex@cafe.test'")
+        assert [(r["slug"], r["role"]) for r in roles] == [(roles[0]["slug"], "agent")] and roles[0]["slug"] != "autre"
