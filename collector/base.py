@@ -146,6 +146,9 @@ class Collector(abc.ABC):
     default_base_url: ClassVar[str] = ""
     # The other settings the collector reads from account.settings (SettingField), for the form.
     setting_fields: ClassVar[tuple[SettingField, ...]] = ()
+    # The platform pushes deliveries (webhooks) routed by external_id alone: one platform account
+    # then belongs to one brand, and a second brand naming it is refused at save (web/claims.py).
+    receives_pushes: ClassVar[bool] = False
 
     def __init__(
         self, account: Account, session: aiohttp.ClientSession, *, clock: Callable[[], datetime] = utcnow

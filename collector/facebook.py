@@ -34,6 +34,7 @@ class FacebookCollector(ScanningCollector):
     can_hide = True
     default_base_url = meta_graph.DEFAULT_BASE_URL
     setting_fields: ClassVar[tuple[SettingField, ...]] = (lookback_field(DEFAULT_LOOKBACK_DAYS),)
+    receives_pushes = True  # Meta's webhooks (web/webhooks.py)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

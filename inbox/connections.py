@@ -77,10 +77,13 @@ async def parked(conn: Conn, vault: Vault, *, key: str, brand_id: int, user_id: 
 
 async def save_connected(conn: Conn, vault: Vault, *, brand_id: int, platform: str, external_id: str, name: str,
                          base_url: str, credentials: dict[str, Any], settings: dict[str, Any],
-                         access_expires_at: datetime | None = None) -> int:
+                         bound: dict[str, Any] | None = None, access_expires_at: datetime | None = None) -> int:
     """Create the account a grant covers, or refresh the brand's existing one (same account: its
     cursor, items and settings stay; a stored refresh token survives an answer without one).
+    `bound` settings belong to the grant (a mailbox's sending server, the application that
+    granted it) and replace the stored ones: the same address may move from Gmail to Microsoft 365.
     `access_expires_at`: when it stops working unless the owner acts (the alerts warn a week before)."""
+    bound = bound or {}
     existing = await conn.fetchrow(
         "select id, credentials from accounts where brand_id = $1 and platform = $2 and external_id = $3 for update",
         brand_id, platform, external_id,
@@ -92,13 +95,13 @@ async def save_connected(conn: Conn, vault: Vault, *, brand_id: int, platform: s
             merged["refresh_token"] = previous["refresh_token"]
         await conn.execute(
             """
-            update accounts set credentials = $2, base_url = $3, settings = $4::jsonb || settings,
+            update accounts set credentials = $2, base_url = $3, settings = ($4::jsonb || settings) || $6::jsonb,
                    name = case when name = '' then $5 else name end,
                    enabled = true, health = 'ok', last_error = null, last_error_at = null, consecutive_failures = 0,
-                   next_poll_at = now(), updated_at = now(), verified_at = null, access_expires_at = $6
+                   next_poll_at = now(), updated_at = now(), verified_at = null, access_expires_at = $7
             where id = $1
             """,
-            existing["id"], vault.seal(merged), base_url, settings, name, access_expires_at,
+            existing["id"], vault.seal(merged), base_url, settings, name, bound, access_expires_at,
         )
         value: int = existing["id"]
         return value
@@ -107,7 +110,8 @@ async def save_connected(conn: Conn, vault: Vault, *, brand_id: int, platform: s
         insert into accounts (brand_id, platform, name, external_id, base_url, credentials, settings, access_expires_at)
         values ($1, $2, $3, $4, $5, $6, $7, $8) returning id
         """,
-        brand_id, platform, name, external_id, base_url, vault.seal(credentials), settings, access_expires_at,
+        brand_id, platform, name, external_id, base_url, vault.seal(credentials), {**settings, **bound},
+        access_expires_at,
     )
     return created
 

@@ -198,6 +198,9 @@ def moves_host(found: Mapping[str, Any], base_url: str, settings: Mapping[str, s
 
 def reconnect_path(account: Mapping[str, Any]) -> str:
     """Where an owner reconnects an account: the platform's consent flow, or the account's edit form."""
-    if registry.oauth_provider(str(account["platform"])) is not None:
-        return f"/settings/connect/{account['platform']}?account={int(account['id'])}"
+    # connect_code: the sign-in the account was connected with (web/routes_settings.py `_accounts`;
+    # a mailbox has Gmail's or Microsoft 365's), None for platforms without one.
+    code = account.get("connect_code")
+    if code:
+        return f"/settings/connect/{code}?account={int(account['id'])}"
     return f"/settings?edit={int(account['id'])}#account-{int(account['id'])}"

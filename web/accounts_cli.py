@@ -23,6 +23,7 @@ from web import account_form, i18n
 from web.account_form import checked_urls, moves_host
 from web.account_form import platforms as _platforms
 from web.account_form import url_settings as _url_settings
+from web.claims import claim_refused
 
 MIN_INTERVAL, MAX_INTERVAL = 10, 86_400
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -150,6 +151,9 @@ async def _add(args: argparse.Namespace, conn: Conn, vault: Vault, policy: netgu
     for url in (base_url, *urls.values()):
         if url:  # empty: the platform's own public address
             await _reachable(url, policy)
+    refused = await claim_refused(conn, brand_id=brand_id, platform=args.platform, external_id=external_id, lang="en")
+    if refused:
+        raise Mistake(refused)
     credentials = _read_credentials()
     account_id = await accounts.add_account(conn, vault, brand_id=brand_id, platform=args.platform, name=name,
                                             external_id=external_id, base_url=base_url, credentials=credentials,

@@ -17,6 +17,7 @@ from web import account_form, i18n
 from web import input as web_input
 from web.account_form import FormError
 from web.auth import require_member
+from web.claims import claim_refused
 from web.pages import render
 
 _ = i18n.gettext
@@ -51,6 +52,12 @@ def _fields(platform: str) -> list[dict[str, Any]]:
 async def _accounts(db: Any, brand_id: int) -> list[dict[str, Any]]:
     # Never the credentials column: tokens are not shown back, not even encrypted.
     rows = await accounts.list_accounts(db, brand_id)
+    codes = registry.oauth_platforms()
+    for row in rows:
+        # "Reconnect" starts the application the account was connected with (a mailbox: Gmail or
+        # Microsoft 365); accounts of platforms without a sign-in have none.
+        code = str((row.get("settings") or {}).get("oauth_provider") or row["platform"])
+        row["connect_code"] = code if code in codes else None
     return sorted(rows, key=lambda r: (r["platform"], r["name"], r["id"]))
 
 
@@ -147,6 +154,10 @@ async def _add(request: Request, member: Any, form: Any) -> Response:
     except FormError as exc:
         return await _page(request, member, error=exc.message, error_field=exc.field, typed=typed, status_code=400)
     async with request.app.state.pool.acquire() as db:
+        # A pushed platform's account belongs to one brand (web/claims.py): said in the form too.
+        refused = await claim_refused(db, brand_id=member.brand_id, platform=platform, external_id=external_id)
+        if refused:
+            return await _page(request, member, error=refused, error_field="external_id", typed=typed, status_code=409)
         await accounts.add_account(db, request.app.state.vault, brand_id=member.brand_id, platform=platform,
                                    name=str(form.get("name", "")).strip()[:120], external_id=external_id,
                                    base_url=checked.base_url, credentials=account_form.credentials(form),

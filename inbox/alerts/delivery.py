@@ -18,6 +18,7 @@ import asyncpg
 from inbox import smtp as email
 from inbox.alerts import message, webhook
 from inbox.alerts.store import Brand, load_brand
+from inbox.credentials import CredentialsUnreadable, Vault
 from inbox.db import Conn
 from inbox.smtp import SmtpConfig
 
@@ -55,7 +56,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_url: str,
-                    session: aiohttp.ClientSession, now: datetime, webhook_timeout: float) -> None:
+                    session: aiohttp.ClientSession, now: datetime, webhook_timeout: float,
+                    vault: Vault | None) -> None:
     brand = await load_brand(conn, alert["brand_id"])
     if row["channel"] == "email":
         lang = await reader_lang(conn, brand, row["target"])
@@ -74,7 +76,15 @@ async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_
                   "created_at": alert["created_at"].isoformat(), "details": message.outgoing_details(alert["details"] or {}),
                   "url": link},
     }
-    await webhook.post(session, row["target"], payload, secret=brand.settings.get("webhook_secret"),
+    # The address as configured now (sealed at rest): the row names only its host.
+    try:
+        configured = brand.webhook(vault)
+    except CredentialsUnreadable as exc:
+        raise webhook.WebhookError("the webhook's address cannot be opened: check JASETTE_SECRET_KEY") from exc
+    if configured is None:
+        raise webhook.WebhookError("no webhook is configured any more")
+    url, secret = configured
+    await webhook.post(session, url, payload, secret=secret,
                        timestamp=int(now.timestamp()), delivery_id=f"{alert['id']}-{row['id']}",
                        timeout=webhook_timeout)
 
@@ -105,7 +115,8 @@ async def _claim(conn: Conn, now: datetime, only_alert: int | None) -> Any:
 
 async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, now: datetime,
                       session: aiohttp.ClientSession, limit: int = 20,
-                      only_alert: int | None = None, webhook_timeout: float = 10.0) -> list[Outcome]:
+                      only_alert: int | None = None, webhook_timeout: float = 10.0,
+                      vault: Vault | None = None) -> list[Outcome]:
     """Claim and send up to `limit` due deliveries (or those of one alert); their outcomes."""
     outcomes: list[Outcome] = []
     async with pool.acquire() as conn:
@@ -120,7 +131,7 @@ async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, no
                 continue
             try:
                 await _send_one(conn, row, alert, smtp=smtp, base_url=base_url, session=session, now=now,
-                                webhook_timeout=webhook_timeout)
+                                webhook_timeout=webhook_timeout, vault=vault)
             except (email.EmailError, webhook.WebhookError) as exc:
                 outcomes.append(await _failed(conn, row, str(exc), now))
                 continue

@@ -20,6 +20,7 @@ from inbox.alerts.connections import raise_connection_alerts
 from inbox.alerts.delivery import deliver_due, next_due
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.store import release_digests
+from inbox.credentials import Vault
 from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, Subscriber
 from inbox.smtp import SmtpConfig
 from inbox.summary.schedule import send_due_summaries
@@ -83,6 +84,7 @@ async def run_alerts_worker(
     summaries: bool = True,
     platform_name: Callable[[str, str], str] | None = None,
     policy: netguard.Policy | None = None,
+    vault: Vault | None = None,
 ) -> None:
     """Run until `stop` is set; every step's state is in PostgreSQL, so stopping loses nothing."""
     smtp = smtp or SmtpConfig()
@@ -113,7 +115,8 @@ async def run_alerts_worker(
                             await send_due_summaries(pool, smtp=smtp, base_url=base_url, now=now,
                                                      platform_name=platform_name)
                         next_sweep = now + timedelta(seconds=sweep_seconds)
-                    while len(await deliver_due(pool, smtp=smtp, base_url=base_url, now=clock(), session=session)) >= 20:
+                    while len(await deliver_due(pool, smtp=smtp, base_url=base_url, now=clock(), session=session,
+                                                      vault=vault)) >= 20:
                         pass
                     due = await next_due(pool)
                     if not healthy:
