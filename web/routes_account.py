@@ -51,23 +51,31 @@ async def save_name(request: Request) -> Response:
     return RedirectResponse("/settings/account?done=name", status_code=303)
 
 
-async def change_password(request: Request) -> Response:
-    """Check the current password (throttled like log-in), apply the policy, end the other sessions."""
-    member = await require_member(request)
-    form = await request.form()
-    current, new = str(form.get("current", ""))[:1024], str(form.get("new", ""))[:2048]
+async def password_refused(request: Request, member: Member, typed: str) -> Response | None:
+    """None when `typed` is the member's password (checked throttled like log-in), else the page saying why not."""
     pool = request.app.state.pool
     ip = request.client.host if request.client else "?"
     async with pool.acquire() as db:
         allowed = await users.claim_login_attempt(db, member.email, ip)
         pw_hash = await users.password_hash(db, member.user_id)
     if not allowed:
-        return await page(request, member, status_code=429,
-                           error=_("Too many failed attempts. Wait 15 minutes and try again."))
-    if not await passwords.verify_async(pw_hash, current):
+        return await page(request, member, status_code=429, error=_("Too many failed attempts. Wait 15 minutes and try again."))
+    if not await passwords.verify_async(pw_hash, typed[:1024]):
         return await page(request, member, error=_("The current password is wrong."), status_code=400)
     async with pool.acquire() as db:
         await users.clear_login_failures(db, member.email)
+    return None
+
+
+async def change_password(request: Request) -> Response:
+    """Check the current password (throttled like log-in), apply the policy, end the other sessions."""
+    member = await require_member(request)
+    form = await request.form()
+    current, new = str(form.get("current", ""))[:1024], str(form.get("new", ""))[:2048]
+    pool = request.app.state.pool
+    refused = await password_refused(request, member, current)
+    if refused is not None:
+        return refused
     if new != str(form.get("confirm", "")):
         return await page(request, member, error=_("The two new passwords differ."), status_code=400)
     problem = passwords.problem(new, email=member.email, name=member.name)

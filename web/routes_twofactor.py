@@ -10,11 +10,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from inbox import twofactor, users
-from web import i18n, passwords, totp
+from web import i18n, totp
 from web import input as web_input
 from web.auth import Member, require_member
 from web.pages import render
 from web.routes_account import page as account_page
+from web.routes_account import password_refused
 from web.routes_auth import CODE_KEY, finish, pending
 
 _ = i18n.gettext
@@ -64,21 +65,9 @@ async def confirm(request: Request) -> Response:
 
 
 async def _password_refused(request: Request, member: Member) -> Response | None:
-    """None when the form's password is the member's (throttled like log-in), else the page saying why not."""
+    """None when the form's password is the member's, else the account page saying why not."""
     form = await web_input.form(request)
-    pool = request.app.state.pool
-    ip = request.client.host if request.client else "?"
-    async with pool.acquire() as db:
-        allowed = await users.claim_login_attempt(db, member.email, ip)
-        pw_hash = await users.password_hash(db, member.user_id)
-    if not allowed:
-        return await account_page(request, member, status_code=429,
-                                  error=_("Too many failed attempts. Wait 15 minutes and try again."))
-    if not await passwords.verify_async(pw_hash, str(form.get("password", ""))[:1024]):
-        return await account_page(request, member, status_code=400, error=_("The current password is wrong."))
-    async with pool.acquire() as db:
-        await users.clear_login_failures(db, member.email)
-    return None
+    return await password_refused(request, member, str(form.get("password", "")))
 
 
 async def new_codes(request: Request) -> Response:
