@@ -7,19 +7,25 @@ post; a revoked grant shows "re-authorisation needed" while the others keep coll
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import aiohttp
 from browser_steps import log_in
 from connecting import LOOPBACK, apps_of, keeper, poll_account, poller, running
+from playwright.async_api import expect
+from receivers import SmtpServer
 from web_app import SECRET, LiveServer, seed
 
 from collector.outbox_worker import OutboxWorker
 from emulators.facebook import PAGE_ID
 from emulators.google import ACCOUNT_ID, LOCATION_ID
 from inbox import outbox
+from inbox.alerts.worker import run_alerts_worker
 from inbox.credentials import Vault
+from inbox.smtp import SmtpConfig
 from web.app import create_app
+from web.i18n import platform_name
 from web.settings import Settings
 from web.webhooks import meta_routes
 
@@ -38,8 +44,8 @@ PLATFORMS = {
 TEXT = {"x": "@cafe_demo {}", "linkedin": "{}"}
 
 
-def _factory(server: LiveServer, platforms, db_dsn):
-    settings = Settings(secret_key=SECRET, oauth=apps_of(platforms), policy=LOOPBACK, base_url=server.url)
+def _factory(server: LiveServer, platforms, db_dsn, smtp: SmtpConfig):
+    settings = Settings(secret_key=SECRET, oauth=apps_of(platforms), policy=LOOPBACK, base_url=server.url, smtp=smtp)
 
     def build(pool):
         routes = meta_routes(pool, app_secret=settings.meta_app_secrets(), verify_token="t", vault=Vault(SECRET))
@@ -80,9 +86,15 @@ async def test_owner_connects_six_platforms_and_they_stay_connected(browser, poo
         ids = await seed(conn)
         await conn.execute("update accounts set enabled = false")
     async with running(*PLATFORMS) as platforms:
+        smtp_server = SmtpServer()
+        smtp = SmtpConfig(host="127.0.0.1", port=smtp_server.port, starttls=False, sender="alertes@jasette.test")
         server = LiveServer(db_dsn)
-        server.factory = _factory(server, platforms, db_dsn)
-        with server:
+        server.factory = _factory(server, platforms, db_dsn, smtp)
+        stop = asyncio.Event()
+        with smtp_server, server:
+            # The alerts worker, as `jasette worker` runs it: it tells the owners of a connection to reconnect.
+            alerts = asyncio.create_task(run_alerts_worker(pool, smtp=smtp, base_url=server.url, stop=stop, dsn=db_dsn,
+                                                           sweep_seconds=0.3, summaries=False, platform_name=platform_name))
             await platforms["facebook"].control("webhook", {"url": f"{server.url}/webhooks/meta"})
             context = await browser.new_context(viewport={"width": 1366, "height": 768})
             page = await context.new_page()
@@ -138,6 +150,20 @@ async def test_owner_connects_six_platforms_and_they_stay_connected(browser, poo
                     kept = keeper(pool, session, platforms, ahead=PLATFORMS[name][1])
                     still = await poll_account(pool, poller(pool, session, kept), connected[name]["id"])
                     assert still.error is None and await _has(pool, connected[name]["id"], f"Toujours là {name}") == 1, (name, still)
+                # The owner learns it at once, in French: the live banner on the open page, and an e-mail.
+                banner = page.locator("#alert-banners .alert-banner.kind-account_reauth")
+                await expect(banner).to_be_visible(timeout=10_000)
+                await expect(banner).to_contain_text("Google")
+                def reconnect_mails() -> list:
+                    return [m for m in smtp_server.messages if "Reconnexion" in m["Subject"]]
+                for _ in range(100):
+                    if reconnect_mails():
+                        break
+                    await asyncio.sleep(0.1)
+                assert len(reconnect_mails()) == 1
+                mail = reconnect_mails()[0]
+                assert mail["To"] == "owner@a.test" and "Google" in mail["Subject"]
+                assert f"/settings#account-{connected['google']['id']}" in mail.get_body(("plain",)).get_content()
                 await page.goto(server.url + "/settings")
                 row = page.locator(f"tr:has(#reconnect-{connected['google']['id']})")
                 assert "Nouvelle autorisation nécessaire" in await row.inner_text()
@@ -160,3 +186,5 @@ async def test_owner_connects_six_platforms_and_they_stay_connected(browser, poo
                 assert await _has(pool, back["id"], "Avis pendant la coupure") == 1
                 assert after >= before + 1 and duplicated == 0  # (+ our reply to a review, read back as its thread)
             await context.close()
+            stop.set()
+            await alerts
