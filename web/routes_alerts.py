@@ -193,7 +193,7 @@ async def summary_page(request: Request) -> Response:
 
 def _named(summary: dict[str, Any], lang: str) -> dict[str, Any]:
     """The summary with platform and language names people read (the CSV keeps the codes)."""
-    named = labels.named(summary, lang, i18n.platform_name)
+    named = labels.named(summary, lang, i18n.platform_name, reasons.describe)
     return {**named, "urgent": _in_words(named["urgent"], lang)}
 
 

@@ -55,9 +55,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_url: str,
-                    session: aiohttp.ClientSession, now: datetime, webhook_timeout: float) -> None:
+                    session: aiohttp.ClientSession, now: datetime, webhook_timeout: float,
+                    describe: message.Describe | None) -> None:
     brand = await load_brand(conn, alert["brand_id"])
-    msg = message.render(alert["kind"], alert["details"], lang=brand.lang, brand_name=brand.name, base_url=base_url)
+    details = alert["details"] or {}
+    msg = message.render(alert["kind"], details, lang=brand.lang, brand_name=brand.name, base_url=base_url,
+                         describe=describe)
     if row["channel"] == "email":
         mime = email.build(smtp, to=row["target"], subject=msg.subject, text=msg.text, html=msg.html,
                            message_key=f"jasette-alert-{alert['id']}-{row['id']}", lang=brand.lang)
@@ -67,13 +70,25 @@ async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_
     subject = msg.subject.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     payload = {
         "text": f"{subject}\n<{message.alerts_link(base_url)}|{message.words(brand.lang)['open']}>",
-        "alert": {"id": alert["id"], "kind": alert["kind"], "brand": brand.slug, "title": alert["title"],
-                  "created_at": alert["created_at"].isoformat(), "details": message.outgoing_details(alert["details"] or {}),
+        "alert": {"id": alert["id"], "kind": alert["kind"], "brand": brand.slug, "lang": brand.lang,
+                  "title": msg.subject, "reason": message.reason_line(alert["kind"], details, brand.lang, describe),
+                  "created_at": alert["created_at"].isoformat(),
+                  "details": _with_words(message.outgoing_details(details), brand.lang, describe),
                   "url": message.alerts_link(base_url)},
     }
     await webhook.post(session, row["target"], payload, secret=brand.settings.get("webhook_secret"),
                        timestamp=int(now.timestamp()), delivery_id=f"{alert['id']}-{row['id']}",
                        timeout=webhook_timeout)
+
+
+def _with_words(details: dict[str, Any], lang: str, describe: message.Describe | None) -> dict[str, Any]:
+    # Receivers that route on codes keep `reasons`; people reading a relay get `reasons_text`.
+    items = details.get("items")
+    if not isinstance(items, list):
+        return details
+    return {**details, "items": [
+        {**it, "reasons_text": message.reasons_in_words(it.get("reasons"), lang, describe)} if isinstance(it, dict) else it
+        for it in items]}
 
 
 async def _claim(conn: Conn, now: datetime, only_alert: int | None) -> Any:
@@ -92,8 +107,11 @@ async def _claim(conn: Conn, now: datetime, only_alert: int | None) -> Any:
 
 async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, now: datetime,
                       session: aiohttp.ClientSession, limit: int = 20,
-                      only_alert: int | None = None, webhook_timeout: float = 10.0) -> list[Outcome]:
-    """Claim and send up to `limit` due deliveries (or those of one alert); their outcomes."""
+                      only_alert: int | None = None, webhook_timeout: float = 10.0,
+                      describe: message.Describe | None = None) -> list[Outcome]:
+    """Claim and send up to `limit` due deliveries (or those of one alert); their outcomes.
+
+    `describe` turns reason codes into words (nlp.reasons.describe); without it codes show."""
     outcomes: list[Outcome] = []
     async with pool.acquire() as conn:
         while len(outcomes) < limit:
@@ -107,7 +125,7 @@ async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, no
                 continue
             try:
                 await _send_one(conn, row, alert, smtp=smtp, base_url=base_url, session=session, now=now,
-                                webhook_timeout=webhook_timeout)
+                                webhook_timeout=webhook_timeout, describe=describe)
             except (email.EmailError, webhook.WebhookError) as exc:
                 outcomes.append(await _failed(conn, row, str(exc), now))
                 continue

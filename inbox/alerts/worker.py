@@ -18,6 +18,7 @@ import asyncpg
 from inbox import db, netguard
 from inbox.alerts.delivery import deliver_due, next_due
 from inbox.alerts.evaluate import evaluate_brands
+from inbox.alerts.message import Describe
 from inbox.alerts.store import release_digests
 from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, Subscriber
 from inbox.smtp import SmtpConfig
@@ -82,8 +83,11 @@ async def run_alerts_worker(
     summaries: bool = True,
     platform_name: Callable[[str, str], str] | None = None,
     policy: netguard.Policy | None = None,
+    describe: Describe | None = None,
 ) -> None:
-    """Run until `stop` is set; every step's state is in PostgreSQL, so stopping loses nothing."""
+    """Run until `stop` is set; every step's state is in PostgreSQL, so stopping loses nothing.
+
+    `describe` (nlp.reasons.describe, passed by jasette) puts reasons in words in e-mails and webhooks."""
     smtp = smtp or SmtpConfig()
     listener = _Listener()
     subscriber = Subscriber((ITEMS_CHANNEL, ALERTS_CHANNEL), listener.notified, dsn=dsn, pool=pool,
@@ -107,9 +111,10 @@ async def run_alerts_worker(
                             await release_digests(conn, now)
                         if summaries:
                             await send_due_summaries(pool, smtp=smtp, base_url=base_url, now=now,
-                                                     platform_name=platform_name)
+                                                     platform_name=platform_name, describe=describe)
                         next_sweep = now + timedelta(seconds=sweep_seconds)
-                    while len(await deliver_due(pool, smtp=smtp, base_url=base_url, now=clock(), session=session)) >= 20:
+                    while len(await deliver_due(pool, smtp=smtp, base_url=base_url, now=clock(), session=session,
+                                                describe=describe)) >= 20:
                         pass
                     due = await next_due(pool)
                     if not healthy:

@@ -3,8 +3,12 @@ languages. Machine formats (JSON, CSV) keep the codes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
+
+from inbox.alerts.message import Describe, reasons_in_words
+from inbox.alerts.message import words as alert_words
 
 _LANGS = {
     "fr": {"fr": "français", "en": "anglais", "es": "espagnol", "pt": "portugais", "it": "italien",
@@ -19,12 +23,23 @@ def language_name(code: str, lang: str) -> str:
     return _LANGS.get(lang, _LANGS["en"]).get(code, code)
 
 
-def named(summary: dict[str, Any], lang: str, platform_name: Callable[[str, str], str] | None = None) -> dict[str, Any]:
-    """The summary with platform and language names for display; codes stay where no name is known."""
+# A stored alert title names urgent reasons by code ("… (urgent:legal)"): it was written where
+# the words (nlp.reasons) cannot be reached.
+_CODE = re.compile(r"\burgent:[a-z_]+")
+
+
+def named(summary: dict[str, Any], lang: str, platform_name: Callable[[str, str], str] | None = None,
+          describe: Describe | None = None) -> dict[str, Any]:
+    """The summary with platform, language, alert-kind and reason names for display (codes stay
+    where no name is known): urgent items get `reasons_text`, alert titles lose their codes."""
     def platform(code: str) -> str:
         return platform_name(code, lang) if platform_name else code
 
+    def worded(title: str) -> str:
+        return _CODE.sub(lambda m: describe(m.group(0), lang), title) if describe else title
+
     volume = summary["volume"]
+    alerts = summary.get("alerts") or {}
     return {
         **summary,
         "volume": {
@@ -32,5 +47,11 @@ def named(summary: dict[str, Any], lang: str, platform_name: Callable[[str, str]
             "by_platform": {platform(k): v for k, v in volume["by_platform"].items()},
             "by_lang": {language_name(k, lang): v for k, v in volume["by_lang"].items()},
         },
-        "urgent": [{**it, "platform": platform(it["platform"])} for it in summary["urgent"]],
+        "urgent": [{**it, "platform": platform(it["platform"]),
+                    "reasons_text": reasons_in_words(it.get("reasons"), lang, describe)} for it in summary["urgent"]],
+        "alerts": {
+            **alerts,
+            "by_kind": {alert_words(lang).get(k, k): v for k, v in alerts.get("by_kind", {}).items()},
+            "recent": [{**a, "title": worded(a.get("title") or "")} for a in alerts.get("recent", [])],
+        },
     }

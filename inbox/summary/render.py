@@ -86,6 +86,8 @@ def text(summary: dict[str, Any], lang: str, base_url: str = "") -> str:
         fate = (f"{w['answered_in']} {duration(it['first_response_seconds'], lang)}"
                 if it["first_response_seconds"] is not None else w["not_answered"])
         out.append(f"  - [{it['priority']}] {it['platform']} · {it['author'] or '?'}: {it['excerpt'][:120]}")
+        if it.get("reasons_text"):
+            out.append(f"    {', '.join(it['reasons_text'])}")
         out.append(f"    {w['status_' + it['status']]}, {fate} — {base_url.rstrip('/')}/items/{it['id']}")
     if not s["urgent"]:
         out.append(f"  {w['none']}")
