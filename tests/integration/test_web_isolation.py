@@ -23,7 +23,7 @@ _NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/
           # Alerts and summaries (web/routes_alerts.py): the session's brand only; their id routes
           # are tried across brands in tests/integration/test_alerts_web.py.
           "/alerts", "/alerts.css", "/alerts/test", "/settings/alerts", "/settings/alerts/channels",
-          "/summaries", "/summaries.csv"}
+          "/summaries", "/summaries.csv", "/items.csv"}
 
 
 async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:
