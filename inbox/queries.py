@@ -184,8 +184,10 @@ async def list_items(
 
 
 async def items_by_ids(conn: Conn, brand_id: int, ids: list[int]) -> list[dict[str, Any]]:
-    """The listed items of the brand (others' ids are silently ignored)."""
-    rows = await conn.fetch(f"{_SELECT} where i.brand_id = $1 and i.id = any($2::bigint[])", brand_id, ids)
+    """The listed items of the brand (others' ids, posts and the business's own words are left out,
+    as the list leaves them out: the live stream must not show what the list never does)."""
+    rows = await conn.fetch(f"{_SELECT} where i.brand_id = $1 and i.id = any($2::bigint[])"
+                            " and i.kind <> 'post' and not i.from_business", brand_id, ids)
     return [dict(r) for r in rows]
 
 

@@ -56,3 +56,40 @@ async def _review_detail(pool, db_dsn, ids):
     async with client_for(make_app(pool, db_dsn)) as client:
         await login(client, "owner@a.test")
         return (await client.get(f"/api/items/{review}")).json()
+
+
+async def test_the_business_own_words_never_reach_the_live_list(pool, db_dsn):
+    import json
+
+    import httpx
+    import websockets
+    from web_app import LiveServer
+
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+    with LiveServer(db_dsn) as server:
+        client = httpx.AsyncClient(base_url=server.url)
+        await login(client, "owner@a.test")
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        async with websockets.connect(server.url.replace("http", "ws") + "/ws", additional_headers={"Cookie": cookie},
+                                      origin=server.url) as ws:
+            at = datetime.now(UTC)
+            page = Author(external_id="page-a", name="Café A")
+            async with pool.acquire() as conn:
+                await ingest_batch(conn, brand_id=ids["brand_a"], account_id=ids["account_a"], items=[
+                    NewItem(platform="wordpress", external_id="own-post", kind="post", body="Notre nouveau menu",
+                            created_at=at, author=page, thread_external_id="own-post", from_business=True),
+                    NewItem(platform="wordpress", external_id="own-reply", kind="reply", body="Merci à vous!",
+                            created_at=at, author=page, parent_external_id="own-post", from_business=True)])
+                await ingest_batch(conn, brand_id=ids["brand_a"], account_id=ids["account_a"], items=[
+                    NewItem(platform="wordpress", external_id="customer", kind="comment", body="Miam",
+                            created_at=at, author=Author(external_id="c", name="Cliente"), parent_external_id="own-post",
+                            thread_external_id="own-post")])
+            shown: list[str] = []
+            async with __import__("asyncio").timeout(10):
+                while "Miam" not in shown:
+                    for message in json.loads(await ws.recv()):
+                        if message["t"] == "items":
+                            shown += [i["body"] for i in message["items"]]
+        await client.aclose()
+    assert shown == ["Miam"]
