@@ -56,11 +56,11 @@ def backoff(attempts: int) -> timedelta:
 
 async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_url: str,
                     session: aiohttp.ClientSession, now: datetime, webhook_timeout: float,
-                    describe: message.Describe | None) -> None:
+                    describe: message.Describe | None, platform_name: message.Describe | None) -> None:
     brand = await load_brand(conn, alert["brand_id"])
     details = alert["details"] or {}
     msg = message.render(alert["kind"], details, lang=brand.lang, brand_name=brand.name, base_url=base_url,
-                         describe=describe)
+                         describe=describe, platform_name=platform_name)
     if row["channel"] == "email":
         mime = email.build(smtp, to=row["target"], subject=msg.subject, text=msg.text, html=msg.html,
                            message_key=f"jasette-alert-{alert['id']}-{row['id']}", lang=brand.lang)
@@ -108,10 +108,12 @@ async def _claim(conn: Conn, now: datetime, only_alert: int | None) -> Any:
 async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, now: datetime,
                       session: aiohttp.ClientSession, limit: int = 20,
                       only_alert: int | None = None, webhook_timeout: float = 10.0,
-                      describe: message.Describe | None = None) -> list[Outcome]:
+                      describe: message.Describe | None = None,
+                      platform_name: message.Describe | None = None) -> list[Outcome]:
     """Claim and send up to `limit` due deliveries (or those of one alert); their outcomes.
 
-    `describe` turns reason codes into words (nlp.reasons.describe); without it codes show."""
+    `describe` turns reason codes into words (nlp.reasons.describe) and `platform_name` platform
+    codes into names (web.i18n.platform_name); without them the codes show."""
     outcomes: list[Outcome] = []
     async with pool.acquire() as conn:
         while len(outcomes) < limit:
@@ -125,7 +127,7 @@ async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, no
                 continue
             try:
                 await _send_one(conn, row, alert, smtp=smtp, base_url=base_url, session=session, now=now,
-                                webhook_timeout=webhook_timeout, describe=describe)
+                                webhook_timeout=webhook_timeout, describe=describe, platform_name=platform_name)
             except (email.EmailError, webhook.WebhookError) as exc:
                 outcomes.append(await _failed(conn, row, str(exc), now))
                 continue

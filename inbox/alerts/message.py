@@ -202,12 +202,14 @@ _HTML = _ENV.from_string(
 
 
 def render(kind: str, details: dict[str, Any], *, lang: str, brand_name: str, base_url: str,
-           describe: Describe | None = None) -> Message:
-    """Subject, plain text and HTML of an alert for one reader's language, reasons in words."""
+           describe: Describe | None = None, platform_name: Describe | None = None) -> Message:
+    """Subject, plain text and HTML of an alert for one reader's language, reasons in words and
+    platforms by name when the caller gives `describe` and `platform_name` (code, lang -> words)."""
     w = words(lang)
     reason = reason_line(kind, details, lang, describe)
     subject = title(kind, details, lang, brand_name, describe)
-    items = [{**it, "reasons_text": reasons_in_words(it.get("reasons"), lang, describe)}
+    items = [{**it, "reasons_text": reasons_in_words(it.get("reasons"), lang, describe),
+              "platform": platform_name(str(it.get("platform")), lang) if platform_name else it.get("platform")}
              for it in details.get("items", []) if isinstance(it, dict)]
     terms = details.get("terms", [])
     lines = [f"{w.get(kind, kind)} · {brand_name}", "", f"{w['why']} : {reason}"]

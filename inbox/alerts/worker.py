@@ -114,7 +114,7 @@ async def run_alerts_worker(
                                                      platform_name=platform_name, describe=describe)
                         next_sweep = now + timedelta(seconds=sweep_seconds)
                     while len(await deliver_due(pool, smtp=smtp, base_url=base_url, now=clock(), session=session,
-                                                describe=describe)) >= 20:
+                                                describe=describe, platform_name=platform_name)) >= 20:
                         pass
                     due = await next_due(pool)
                     if not healthy:

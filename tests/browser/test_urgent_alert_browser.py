@@ -85,7 +85,7 @@ async def test_urgent_comment_alerts_the_owner_live_in_french_and_by_one_mail(po
             text, html = mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content()
             for shown in (mail["Subject"], text, html):
                 assert "Allergie mentionnée" in shown and not CODES.search(shown), shown
-            assert "Pourquoi" in text and f"{server.url}/items/" in text
+            assert "Pourquoi" in text and f"{server.url}/items/" in text and "- WordPress · Julie Tremblay" in text
             assert await page.locator("#alert-banners .alert-banner").count() == 1
             for other in smtp.messages:  # the summaries say reasons in words too
                 assert not CODES.search(other.get_body(("plain",)).get_content())

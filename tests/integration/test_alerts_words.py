@@ -16,6 +16,7 @@ from inbox.alerts.evaluate import evaluate_brands
 from inbox.smtp import SmtpConfig
 from inbox.summary.schedule import send_due_summaries
 from nlp.reasons import describe
+from web.i18n import platform_name
 
 NOW = datetime(2026, 11, 18, 19, 0, tzinfo=UTC)
 MONDAY_0805 = datetime(2026, 11, 23, 13, 5, tzinfo=UTC)  # 08:05 in Montreal
@@ -32,7 +33,8 @@ async def test_urgent_alert_mail_and_webhook_say_the_reason_in_words(pool, brand
             [alert_id] = await evaluate_brands(pool, None, NOW)
             async with aiohttp.ClientSession() as session:
                 outcomes = await deliver_due(pool, smtp=SmtpConfig(host="127.0.0.1", port=smtp.port, starttls=False),
-                                             base_url="http://inbox.test", now=NOW, session=session, describe=describe)
+                                             base_url="http://inbox.test", now=NOW, session=session, describe=describe,
+                                             platform_name=platform_name)
             assert all(o.ok for o in outcomes) and len(outcomes) == 2
             [mail] = smtp.messages
             [payload] = hook.payloads()
@@ -41,10 +43,11 @@ async def test_urgent_alert_mail_and_webhook_say_the_reason_in_words(pool, brand
         assert "urgent:" not in shown and "very_negative" not in shown
     assert "Allergie mentionnée" in mail["Subject"] and "Allergie mentionnée" in payload["text"]
     assert "Commentaire négatif, Très négatif, Allergie mentionnée" in text
+    assert "- Facebook · Client allergy" in text and "facebook ·" not in html  # platforms by name
     assert "Très négatif" in html
     # The receiver keeps the codes to route on, and gets the words beside them.
     [item] = payload["alert"]["details"]["items"]
-    assert item["reasons"] == ["negative", "very_negative", "urgent:allergy"]
+    assert item["reasons"] == ["negative", "very_negative", "urgent:allergy"] and item["platform"] == "facebook"
     assert item["reasons_text"] == ["Commentaire négatif", "Très négatif", "Allergie mentionnée"]
     assert payload["alert"]["id"] == alert_id and payload["alert"]["lang"] == "fr"
 
