@@ -5,6 +5,7 @@ Everything quoted from platforms is escaped by Jinja2's autoescape, never marked
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,16 @@ Describe = Callable[[str, str], str]
 def reasons_in_words(codes: Sequence[str] | None, lang: str, describe: Describe | None) -> list[str]:
     """Reason codes as words in `lang` (the codes themselves when no `describe` was given)."""
     return [describe(c, lang) if describe else c for c in codes or []]
+
+
+# A stored alert title names urgent reasons by code ("… (urgent:legal)"): it was written where
+# the words could not be reached (inbox/alerts/store.py). Shown again, they become words.
+_URGENT_CODE = re.compile(r"\burgent:[a-z_]+")
+
+
+def worded_title(stored: str, lang: str, describe: Describe | None) -> str:
+    """A stored alert title with its reason codes in words."""
+    return _URGENT_CODE.sub(lambda m: describe(m.group(0), lang), stored) if describe else stored
 
 
 def words(lang: str) -> dict[str, str]:
@@ -223,12 +234,14 @@ def render(kind: str, details: dict[str, Any], *, lang: str, brand_name: str, ba
                          f"{' · ' + ', '.join(it['reasons_text']) if it['reasons_text'] else ''}")
             lines.append(f"  « {it.get('excerpt', '')} »")
             lines.append(f"  {item_link(base_url, it['id'])}")
-    for a in details.get("alerts", []):
-        lines.append(f"- {a.get('title', '')}")
+    held = [{**a, "title": worded_title(str(a.get("title", "")), lang, describe)}
+            for a in details.get("alerts", []) if isinstance(a, dict)]
+    for a in held:
+        lines.append(f"- {a['title']}")
     lines += ["", f"{w['open']} : {alerts_link(base_url)}"]
     html = _HTML.render(
         lang=lang, subject=subject, label=w.get(kind, kind), brand=brand_name, w=w, reason=reason,
-        terms=terms, items=items, alerts=details.get("alerts", []), link=lambda i: item_link(base_url, i),
+        terms=terms, items=items, alerts=held, link=lambda i: item_link(base_url, i),
         alerts_url=alerts_link(base_url), settings_url=f"{base_url.rstrip('/')}/settings/alerts",
     )
     return Message(subject=subject, text="\n".join(lines) + "\n", html=html)

@@ -3,11 +3,10 @@ languages. Machine formats (JSON, CSV) keep the codes."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
-from inbox.alerts.message import Describe, reasons_in_words
+from inbox.alerts.message import Describe, reasons_in_words, worded_title
 from inbox.alerts.message import words as alert_words
 
 _LANGS = {
@@ -23,11 +22,6 @@ def language_name(code: str, lang: str) -> str:
     return _LANGS.get(lang, _LANGS["en"]).get(code, code)
 
 
-# A stored alert title names urgent reasons by code ("… (urgent:legal)"): it was written where
-# the words (nlp.reasons) cannot be reached.
-_CODE = re.compile(r"\burgent:[a-z_]+")
-
-
 def named(summary: dict[str, Any], lang: str, platform_name: Callable[[str, str], str] | None = None,
           describe: Describe | None = None) -> dict[str, Any]:
     """The summary with platform, language, alert-kind and reason names for display (codes stay
@@ -36,7 +30,7 @@ def named(summary: dict[str, Any], lang: str, platform_name: Callable[[str, str]
         return platform_name(code, lang) if platform_name else code
 
     def worded(title: str) -> str:
-        return _CODE.sub(lambda m: describe(m.group(0), lang), title) if describe else title
+        return worded_title(title, lang, describe)
 
     volume = summary["volume"]
     alerts = summary.get("alerts") or {}
