@@ -110,20 +110,25 @@ def _row(item: dict[str, object], lang: str, tz: str) -> list[object]:
 
 
 async def items_csv(request: Request) -> Response:
-    """GET /items.csv?from=2026-11-01&to=2026-11-30&platform=…: the filtered items, newest first by priority."""
+    """GET /items.csv?from=2026-11-01&to=2026-11-30&platform=…: the filtered items (every status
+    unless `status` is given), newest first."""
     member = await require_member(request)
     lang = i18n.pick(member.ui_lang)
     sep = separator(request, lang)
-    f = filters_from(request.query_params, member)
-    rows: list[list[object]] = [_header(lang)]
+    # A report holds every status unless one is asked (the inbox's default is "to do").
+    f = filters_from({"status": "all", **request.query_params}, member)
+    found: list[dict[str, object]] = []
     after = None
     async with request.app.state.pool.acquire() as db:
-        while len(rows) <= MAX_ROWS:
+        while len(found) < MAX_ROWS:
             page, after = await queries.list_items(db, member.brand_id, f, after=after, limit=_PAGE, user_id=member.user_id)
-            rows += [_row(it, lang, member.timezone) for it in page]
+            found += page
             if after is None:
                 break
-    return attachment(encode(rows[:MAX_ROWS + 1], sep), "jasette-items.csv")
+    # Newest first, as a report reads (the inbox pages by priority).
+    found.sort(key=lambda it: (it["created_at"], it["id"]), reverse=True)
+    rows = [_header(lang)] + [_row(it, lang, member.timezone) for it in found[:MAX_ROWS]]
+    return attachment(encode(rows, sep), "jasette-items.csv")
 
 
 routes = [Route("/items.csv", items_csv, methods=["GET"])]

@@ -28,6 +28,8 @@ async def test_items_csv_for_french_excel(pool, db_dsn):
                      sentiment="negative", reasons=["negative", "urgent:allergy"], author="@Zoé Côté")
         await ingest(conn, ids["brand_a"], ids["account_a"], "Café déçu, très long", created_at=at - timedelta(days=1))
         await ingest(conn, ids["brand_a"], ids["account_a"], "Trop vieux", created_at=at - timedelta(days=40))
+        done = await ingest(conn, ids["brand_a"], ids["account_a"], "Déjà traité", created_at=at - timedelta(days=2), priority=90)
+        await conn.execute("update items set status = 'done' where id = $1", done)
         await ingest(conn, ids["brand_b"], ids["account_b"], "Secret de la marque B", created_at=at)
     async with client_for(make_app(pool, db_dsn)) as client:
         await login(client, "owner@a.test")
@@ -38,7 +40,10 @@ async def test_items_csv_for_french_excel(pool, db_dsn):
         rows = table(response.text, ";")
         header, body = rows[0], rows[1:]
         assert header[:3] == ["Date", "Plateforme", "Type"] and "Raisons" in header and "Texte" in header
-        assert len(body) == 2  # the date range keeps the old one out; brand B's never shows
+        # Every status (a report, not the to-do list), newest first; the date range keeps the
+        # old one out; brand B's never shows.
+        assert [dict(zip(header, r))["Texte"] for r in body][1:] == ["Café déçu, très long", "Déjà traité"]
+        assert dict(zip(header, body[2]))["Statut"] == "traité"
         first = dict(zip(header, body[0]))
         assert first["Texte"] == "'=HYPERLINK(\"http://evil.test\",\"Cliquez\")"  # inert text, not a formula
         assert first["Auteur"] == "'@Zoé Côté"
