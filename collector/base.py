@@ -114,6 +114,9 @@ class Collector(abc.ABC):
     # URL-valued setting, and a hint on what the API address is for this platform.
     url_labels: ClassVar[Mapping[str, str]] = {}
     base_url_hint: ClassVar[str] = ""
+    # The platform pushes deliveries (webhooks) routed by external_id alone: one platform account
+    # then belongs to one brand, and a second brand naming it is refused at save (web/claims.py).
+    receives_pushes: ClassVar[bool] = False
 
     def __init__(
         self, account: Account, session: aiohttp.ClientSession, *, clock: Callable[[], datetime] = utcnow

@@ -32,6 +32,7 @@ class FacebookCollector(ScanningCollector):
     display_name = "Facebook"
     can_reply = True
     can_hide = True
+    receives_pushes = True  # Meta's webhooks (web/webhooks.py)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

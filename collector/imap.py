@@ -10,6 +10,9 @@ as From; defaults to the username), "from_name", "folder" (default INBOX), "sent
 (default 50), "timeout_seconds" (default 30). Credentials: "username" and "password" (an
 app password; "access_token" is read as the password, and the username defaults to the
 account's external_id, its address), and "smtp_username"/"smtp_password" when SMTP needs others.
+A mailbox connected with OAuth (collector/oauth_mail.py: Gmail, Microsoft 365; credentials with
+"oauth" true) logs in to both with SASL XOAUTH2 and its "access_token" instead: a refused token
+raises AuthFailed, so the poller or the outbox renews it once and tries again.
 
 Polling (RFC 3501): EXAMINE the folder (read-only, so nothing is marked read for the people
 who also use the mailbox), UID SEARCH UID last+1:* and fetch with BODY.PEEK. The cursor is
@@ -45,7 +48,7 @@ import aiohttp
 import aiosmtplib
 
 from collector import imap_wire
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, PermissionMissing, RateLimited, Refused, SentReply
 from collector.mail import MONTHS, Reading, decode_header, header_text, read_message, split_mbox, strip_quoted
 from inbox import netguard
 from inbox.types import Author, NewItem
@@ -126,6 +129,9 @@ class ImapCollector(Collector):
         # The settings page stores one secret as "access_token", and the address as external_id.
         self.username = str(creds.get("username") or account.external_id)
         self.password = str(creds.get("password") or creds.get("access_token") or "")
+        # OAuth: the access token goes in an XOAUTH2 string, never as a password (Microsoft 365
+        # has turned password logins off; Gmail takes them only with an app password).
+        self.bearer = str(creds.get("access_token") or "") if creds.get("oauth") else None
         self.smtp_user = str(creds.get("smtp_username") or self.username)
         self.smtp_password = str(creds.get("smtp_password") or self.password)
         self.address = str(s.get("address") or (self.username if "@" in self.username else account.external_id))
@@ -155,7 +161,13 @@ class ImapCollector(Collector):
         except (OSError, imaplib.IMAP4.error) as exc:
             raise FetchFailed(f"cannot open {url.hostname}:{url.port}: {exc!r}") from exc
         try:
-            imap.login(self.username, self.password)
+            if self.bearer is not None:
+                imap_wire.authenticate_xoauth2(imap, self.username, self.bearer)
+            else:
+                imap.login(self.username, self.password)
+        except imap_wire.NoXoauth2 as exc:
+            imap.shutdown()
+            raise Refused(str(exc)) from exc
         except imaplib.IMAP4.abort as exc:
             imap.shutdown()
             raise FetchFailed(f"connection lost at login: {exc!r}") from exc
@@ -334,11 +346,26 @@ class ImapCollector(Collector):
         except OSError as exc:
             raise FetchFailed(f"SMTP: {exc!r}") from exc
         try:
-            await aiosmtplib.send(
-                message, hostname=url.hostname, sock=sock, use_tls=implicit,
-                username=self.smtp_user, password=self.smtp_password, timeout=self.timeout,
-            )
+            if self.bearer is not None:
+                token = self.bearer
+
+                async def bearer() -> str:
+                    return token
+
+                # AUTH XOAUTH2 (RFC 4954 with Google's and Microsoft's SASL string); on a refused
+                # token Gmail sends a JSON challenge first, answered with an empty line by aiosmtplib.
+                await aiosmtplib.send(message, hostname=url.hostname, sock=sock, use_tls=implicit,
+                                      username=self.smtp_user, oauth_token_generator=bearer, timeout=self.timeout)
+            else:
+                await aiosmtplib.send(
+                    message, hostname=url.hostname, sock=sock, use_tls=implicit,
+                    username=self.smtp_user, password=self.smtp_password, timeout=self.timeout,
+                )
         except aiosmtplib.SMTPAuthenticationError as exc:
+            if "5.7.139" in exc.message:
+                # Microsoft 365 with authenticated SMTP off for the mailbox or the tenant: no token
+                # fixes that, an administrator must allow it; reading the mailbox goes on.
+                raise PermissionMissing(f"SMTP {exc.code} {exc.message}") from exc
             raise AuthFailed(f"SMTP login refused: {exc.code} {exc.message}") from exc
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise Refused(f"SMTP refused the recipient: {exc}") from exc
@@ -350,7 +377,11 @@ class ImapCollector(Collector):
             if exc.code >= 500:
                 raise Refused(f"SMTP {exc.code} {exc.message}") from exc
             raise FetchFailed(f"SMTP {exc.code} {exc.message}") from exc
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        except aiosmtplib.SMTPException as exc:
+            if "XOAUTH2" in str(exc):
+                raise Refused(f"the SMTP server {url.hostname} does not take OAuth (XOAUTH2) logins") from exc
+            raise FetchFailed(f"SMTP: {exc!r}") from exc
+        except (OSError, TimeoutError) as exc:
             raise FetchFailed(f"SMTP: {exc!r}") from exc
 
     async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str) -> SentReply | None:

@@ -43,6 +43,37 @@ def fetched(data: list[Any]) -> list[tuple[int, int, datetime | None, bytes]]:
     return out
 
 
+class NoXoauth2(Exception):
+    """The IMAP server does not offer AUTHENTICATE XOAUTH2 (the address is not Gmail's or Microsoft's?)."""
+
+
+def xoauth2(user: str, token: str) -> bytes:
+    """The SASL XOAUTH2 initial response, before base64: user=…^Aauth=Bearer …^A^A."""
+    return f"user={user}\x01auth=Bearer {token}\x01\x01".encode()
+
+
+def authenticate_xoauth2(imap: imaplib.IMAP4, user: str, token: str) -> None:
+    """AUTHENTICATE XOAUTH2 (developers.google.com/gmail/imap/xoauth2-protocol); a refusal raises
+    imaplib's error with the server's words and, for Gmail, its decoded JSON challenge."""
+    if "AUTH=XOAUTH2" not in imap.capabilities:
+        raise NoXoauth2(f"the IMAP server {imap.host} does not take OAuth (XOAUTH2) logins")
+    challenges: list[bytes] = []
+
+    def answer(challenge: bytes) -> bytes:
+        # The first "+" is empty: send the string. A second one is Gmail's error as JSON
+        # ({"status":"400","schemes":"Bearer","scope":…}): an empty line asks for the final NO.
+        if challenge:
+            challenges.append(challenge)
+            return b""
+        return xoauth2(user, token)
+
+    try:
+        imap.authenticate("XOAUTH2", answer)
+    except imaplib.IMAP4.error as exc:
+        said = challenges[0].decode("utf-8", "replace")[:200] if challenges else ""
+        raise type(exc)(f"{exc} {said}".strip()) from exc
+
+
 def check(answer: tuple[str, list[Any]], what: str) -> list[Any]:
     """The data of an OK answer; FetchFailed with the server's words otherwise."""
     typ, data = answer

@@ -35,6 +35,7 @@ class InstagramCollector(ScanningCollector):
     display_name = "Instagram"
     can_reply = True
     can_hide = True
+    receives_pushes = True  # Meta's webhooks (web/webhooks.py)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,8 +45,8 @@ class InstagramCollector(ScanningCollector):
         self.lookback = timedelta(days=float(self.account.settings.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
 
     async def prove_access(self) -> bool:
-        """The account answers its own id to this token (Graph refuses ids the token cannot read)."""
-        return await self.graph.names(self.user_id, self.user_id)
+        """The token's own Page, Instagram account or managed Pages lead to this account."""
+        return await self.graph.leads_to_instagram(self.user_id)
 
     def ordered(self, source: str) -> bool:
         """Only the tags edge is known to list newest first."""

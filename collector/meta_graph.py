@@ -147,7 +147,8 @@ DEFAULT_BASE_URL = "https://graph.facebook.com/v25.0"
 
 
 # The Graph API's own host: an answer from any other host proves nothing about a Page.
-GRAPH_HOSTS = ("graph.facebook.com",)
+# graph.instagram.com serves accounts connected with Instagram Login (platform-apis.md 2).
+GRAPH_HOSTS = ("graph.facebook.com", "graph.instagram.com")
 
 
 def _trusted(base_url: str, policy: netguard.Policy) -> bool:
@@ -161,6 +162,12 @@ def _trusted(base_url: str, policy: netguard.Policy) -> bool:
         return False
     # An emulator or proxy the administrator listed in JASETTE_ALLOWED_HOSTS (the demo's, the tests').
     return policy.lists(host, port)
+
+
+def _linked_instagram(page: Mapping[str, Any]) -> str | None:
+    """The Instagram account id a Page node links (`instagram_business_account{id}`), if any."""
+    linked = page.get("instagram_business_account")
+    return str(linked.get("id")) if isinstance(linked, dict) and linked.get("id") is not None else None
 
 
 class GraphClient:
@@ -189,6 +196,40 @@ class GraphClient:
             return False
         body = await self.call("GET", path, {"fields": "id"})
         return isinstance(body, dict) and str(body.get("id") or "") == object_id
+
+    async def leads_to_instagram(self, user_id: str) -> bool:
+        """True when this token itself leads to the Instagram account `user_id`, not merely reads it.
+
+        Reading an account's id proves little: a token with broad public-content access reads any
+        business account. What proves the grant is where the token's own `/me` leads, for each of
+        Meta's three kinds of token (platform-apis.md 2):
+        - a Page token (Instagram API with Facebook Login): `/me` is the Page, and the Page's
+          `instagram_business_account` must be this account;
+        - an Instagram Login token (graph.instagram.com): `/me` is the account, `user_id` its id;
+        - a Facebook user's token: one of the Pages it manages (`/me/accounts`) links this account.
+        A field a kind of node does not have is Graph error 100 (GraphError), or is left out of the
+        answer: either way the next kind is tried, and only a match proves anything.
+        """
+        if not _trusted(self.base_url, netguard.policy_of(self.session)):
+            return False
+        try:
+            page = await self.call("GET", "me", {"fields": "id,instagram_business_account"})
+            if isinstance(page, dict) and _linked_instagram(page) == user_id:
+                return True
+        except GraphError:
+            pass
+        try:
+            account = await self.call("GET", "me", {"fields": "user_id"})
+            if isinstance(account, dict) and str(account.get("user_id") or "") == user_id:
+                return True
+        except GraphError:
+            pass
+        try:
+            pages = await self.call("GET", "me/accounts", {"fields": "id,instagram_business_account", "limit": "100"})
+        except GraphError:
+            return False
+        data = pages.get("data") if isinstance(pages, dict) else None
+        return any(_linked_instagram(p) == user_id for p in data or [] if isinstance(p, dict))
 
     async def call(
         self,

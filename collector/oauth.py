@@ -111,6 +111,8 @@ class Tokens:
     # When the refresh token itself dies (LinkedIn says; others do not).
     refresh_expires_at: float | None = None
     issued_at: float | None = None
+    # OpenID Connect's signed-in identity (Microsoft's mail discovery reads it); never stored.
+    id_token: str | None = field(default=None, repr=False)
 
     def as_credentials(self, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The account's stored credentials: these tokens over the previous ones, never wiping a
@@ -158,6 +160,9 @@ class Choice:
     problem: str | None = None
     # When the connection stops unless the owner acts (a token that cannot be refreshed).
     expires_at: float | None = None
+    # Settings that belong to the grant and replace the stored ones on a reconnect (a mailbox's
+    # sending server and the application that granted it); `settings` only fill gaps.
+    bound_settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -184,10 +189,22 @@ def rooted(real: str, app: OAuthApp | None) -> str:
     return urlunsplit((root.scheme, root.netloc, path, parts.query, parts.fragment))
 
 
+def connect_code(platform: str, credentials: Mapping[str, Any]) -> str:
+    """The OAuth application an account's tokens belong to: the code it was connected with
+    (collector/registry.py OAUTH), which differs from its platform when several applications
+    serve one platform (e-mail: "gmail" and "outlook" both save "imap" accounts)."""
+    return str(credentials.get("oauth_provider") or platform)
+
+
 class Provider(abc.ABC):
     """One platform's OAuth: subclasses set the endpoints and scopes, and list what a grant covers."""
 
+    # The platform of the accounts it saves (a collector in collector/registry.py COLLECTORS).
     platform: ClassVar[str] = ""
+    # Its connect code (/settings/connect/{code}, JASETTE_OAUTH_<CODE>_*) when it is not the
+    # platform itself, and the name people read for it then ("Gmail").
+    code: ClassVar[str] = ""
+    display_name: ClassVar[str] = ""
     authorize_url: ClassVar[str] = ""
     token_url: ClassVar[str] = ""
     scopes: ClassVar[tuple[str, ...]] = ()
@@ -206,6 +223,11 @@ class Provider(abc.ABC):
     signs_webhooks: ClassVar[bool] = False
     # The platform's API root saved on a connected account (the emulator's root in the demo).
     api_base: ClassVar[str] = ""
+
+    @property
+    def connect_code(self) -> str:
+        """Where the owner starts it (/settings/connect/{code}) and the key of its application."""
+        return self.code or self.platform
 
     # -- starting and finishing the flow ---------------------------------------------------
     def start(self, app: OAuthApp, redirect_uri: str) -> Flow:
@@ -331,4 +353,5 @@ def tokens_from(body: Any, *, now: float) -> Tokens:
         scopes=scopes,
         refresh_expires_at=now + refresh_in if refresh_in else None,
         issued_at=now,
+        id_token=str(data["id_token"]) if data.get("id_token") else None,
     )

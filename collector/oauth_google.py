@@ -31,7 +31,9 @@ async def _get(session: aiohttp.ClientSession, url: str, tokens: Tokens, params:
     return resp.body
 
 
-class _Google(Provider):
+class GoogleOAuth(Provider):
+    """Google's web-server flow: offline access, and consent asked again so a refresh token always comes."""
+
     authorize_url = _AUTHORIZE
     token_url = _TOKEN
     extra_authorize_params: ClassVar[dict[str, str]] = {
@@ -39,7 +41,7 @@ class _Google(Provider):
     }
 
 
-class YouTubeProvider(_Google):
+class YouTubeProvider(GoogleOAuth):
     """A YouTube channel: the channels the Google account owns (`channels?mine=true`)."""
 
     platform = "youtube"
@@ -65,7 +67,7 @@ class YouTubeProvider(_Google):
         return choices
 
 
-class BusinessProfileProvider(_Google):
+class BusinessProfileProvider(GoogleOAuth):
     """Google Business Profile locations: accounts from the Account Management API, then their
     locations from the Business Information API; reviews are read with the v4 API."""
 

@@ -34,6 +34,10 @@ OAUTH: dict[str, str] = {
     "youtube": "collector.oauth_google:YOUTUBE",
     "linkedin": "collector.oauth_linkedin:LINKEDIN",
     "google": "collector.oauth_google:BUSINESS",
+    # Newsletter mailboxes: two applications, one platform. Each saves an "imap" account whose
+    # IMAP and SMTP logins use XOAUTH2 with its tokens (collector/oauth_mail.py).
+    "gmail": "collector.oauth_mail:GMAIL",
+    "outlook": "collector.oauth_mail:MICROSOFT",
 }
 
 # Each parser module offers `parse(body: bytes | str) -> list[NewItem]` for `jasette parse`.
@@ -66,7 +70,8 @@ def parser(platform: str) -> Any:
 
 
 def oauth_provider(platform: str) -> Provider | None:
-    """The platform's OAuth provider, or None for platforms connected otherwise (feeds, mail, WordPress)."""
+    """The OAuth provider of a connect code (a platform, or "gmail"...), or None for platforms
+    connected otherwise (feeds, WordPress, mail with a password)."""
     if platform not in OAUTH:
         return None
     provider: Provider = _load(OAUTH, platform)
@@ -74,8 +79,9 @@ def oauth_provider(platform: str) -> Provider | None:
 
 
 def oauth_platforms() -> list[str]:
-    """Platforms that connect with OAuth, in the order of `platforms()`."""
-    return [p for p in COLLECTORS if p in OAUTH]
+    """Connect codes of the OAuth applications: platforms in the order of `platforms()`, then the
+    applications that save another platform's accounts (mailboxes)."""
+    return [p for p in COLLECTORS if p in OAUTH] + [code for code in OAUTH if code not in COLLECTORS]
 
 
 def platforms() -> list[str]:
@@ -84,10 +90,11 @@ def platforms() -> list[str]:
 
 
 def display_name(platform: str, cls: Any = None) -> str:
-    """The name people read for `platform`: declared on its collector class; the code itself when unknown."""
+    """The name people read for `platform` (or a connect code): declared on its collector class (or
+    its OAuth provider); the code itself when unknown."""
     if cls is None:
         try:
-            cls = collector_class(platform)
+            cls = collector_class(platform) if platform in COLLECTORS or platform not in OAUTH else oauth_provider(platform)
         except Exception:  # the caller may be reporting that very failure: the code will do
             return platform
     return getattr(cls, "display_name", "") or platform

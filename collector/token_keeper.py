@@ -19,7 +19,7 @@ import asyncpg
 
 from collector import registry
 from collector.base import FetchFailed
-from collector.oauth import OAuthApps, Provider, Tokens
+from collector.oauth import OAuthApps, Provider, Tokens, connect_code
 from inbox import connections
 from inbox.credentials import Vault
 from inbox.types import WorkerAccount
@@ -41,23 +41,25 @@ class TokenKeeper:
 
     def renewable(self, platform: str, credentials: dict[str, Any]) -> bool:
         """Whether a 401 with these credentials is worth one forced renewal."""
-        provider = self.provider_for(platform)
+        provider = self.provider_for(connect_code(platform, credentials))
         return bool(provider and credentials.get("oauth") and provider.can_refresh(Tokens.of(credentials)))
 
     async def fresh(self, row: WorkerAccount, credentials: dict[str, Any], *, force: bool = False) -> dict[str, Any]:
         """Credentials ready to use: `credentials` itself when nothing was renewed (the caller may
         compare identities), else the renewed ones, already stored."""
-        provider = self.provider_for(row.platform)
+        # A mailbox's tokens belong to the application it was connected with (Gmail, Microsoft 365).
+        code = connect_code(row.platform, credentials)
+        provider = self.provider_for(code)
         if provider is None or not credentials.get("oauth"):
             return credentials
         tokens = Tokens.of(credentials)
         if not provider.can_refresh(tokens) or not (force or provider.needs_refresh(tokens, self.now())):
             return credentials
-        app = self.apps.get(row.platform)
+        app = self.apps.get(code)
         if app is None:
             if force:
-                id_name, secret_name, _ = OAuthApps.env_names(row.platform)
-                raise FetchFailed(f"{row.platform}: no OAuth application configured",
+                id_name, secret_name, _ = OAuthApps.env_names(code)
+                raise FetchFailed(f"{code}: no OAuth application configured",
                                   plain=f"cannot renew its access: the administrator must set {id_name} and {secret_name}")
             return credentials
         async with self.pool.acquire() as conn, conn.transaction():

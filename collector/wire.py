@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,15 @@ from yarl import URL
 from collector.backoff import MAX_RETRY_AFTER
 from collector.base import FetchFailed
 from inbox import netguard
+
+# A URL's query inside free text (an aiohttp error quoting the request's URL): cut at "?".
+_QUERY = re.compile(r"(\w+://[^\s'\"?#]*)\?[^\s'\")]*")
+
+
+def without_queries(text: str) -> str:
+    """The text with every URL's query string removed: errors are stored (accounts.last_error) and
+    shown, and query strings carry tokens (Graph's access_token, YouTube's key)."""
+    return _QUERY.sub(r"\1?…", text)
 
 
 @dataclass(slots=True)
@@ -65,7 +75,7 @@ async def request(
         if netguard.refused(exc):
             # The same words for every refused address: the health text must not map the network.
             raise FetchFailed(f"{what}: {netguard.NOT_ALLOWED}") from exc
-        raise FetchFailed(f"{what}: {exc.__class__.__name__}: {exc}") from exc
+        raise FetchFailed(f"{what}: {exc.__class__.__name__}: {without_queries(str(exc))}") from exc
     if raw:
         answer.body = data
     elif data.strip():

@@ -14,6 +14,9 @@ from emulators.oauth import default_client
 PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "x", "youtube", "linkedin", "wordpress", "google", "rss", "imap")
 # The emulators that carry an OAuth server (consent page, token endpoints, discovery).
 OAUTH_PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "x", "youtube", "linkedin", "google")
+# Sign-ins whose OAuth server another platform's emulator carries: the mail emulator is Gmail's
+# in its default flavour (Microsoft 365 needs one started with oauth_flavour="microsoft").
+OAUTH_HOSTED: dict[str, str] = {"gmail": "imap"}
 
 
 def _module(platform: str) -> ModuleType:
@@ -44,4 +47,4 @@ def demo_account(platform: str, app: web.Application | None = None) -> dict[str,
 def oauth_clients() -> dict[str, tuple[str, str]]:
     """The app credentials (client id, client secret) each OAuth emulator accepts by default:
     what `jasette demo` configures so that "Connecter" works with nothing set up."""
-    return {platform: default_client(platform) for platform in OAUTH_PLATFORMS}
+    return {platform: default_client(platform) for platform in (*OAUTH_PLATFORMS, *OAUTH_HOSTED)}

@@ -29,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client-secret", help="OAuth app client secret, also the webhook signing secret "
                                                 "(default demo-PLATFORM-secret)")
     parser.add_argument("--webhook-url", help="Facebook, Instagram: where subscribed changes are POSTed")
+    parser.add_argument("--oauth-flavour", choices=("google", "microsoft"),
+                        help="imap: whose OAuth server and XOAUTH2 refusals the mail emulator imitates (default google: Gmail)")
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -38,6 +40,8 @@ async def _serve(args: argparse.Namespace) -> None:
         if args.platform in ("facebook", "instagram"):
             given["webhook_url"] = args.webhook_url
         options = {k: v for k, v in given.items() if v}
+    if args.oauth_flavour:
+        options["oauth_flavour"] = args.oauth_flavour
     app = catalog.create_app(args.platform, token=args.token, **options)
     runner, url = await serve(app, args.host, args.port)
     try:

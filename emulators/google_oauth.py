@@ -34,6 +34,8 @@ LABELS = {
     YOUTUBE: "Gérer votre compte YouTube / Manage your YouTube account",
     "openid": "Vous identifier / Associate you with your personal info",
     "email": "Voir votre adresse e-mail / See your email address",
+    "https://mail.google.com/": "Lire, rédiger, envoyer et supprimer définitivement tous vos e-mails Gmail / "
+                                "Read, compose, send and permanently delete all your email from Gmail",
 }
 DEMO_GOOGLE_ACCOUNT = ("cafe.demo@gmail.com", "Café Démo — cafe.demo@gmail.com")
 
@@ -68,13 +70,13 @@ def _client_of(request: web.Request, form: Any) -> tuple[str | None, str | None]
     return form.get("client_id"), form.get("client_secret")
 
 
-def install(emulator: Emulator, app: web.Application) -> None:
-    """Register Google's OAuth endpoints on `emulator`'s app."""
+def install(emulator: Emulator, app: web.Application, account: tuple[str, str] = DEMO_GOOGLE_ACCOUNT) -> None:
+    """Register Google's OAuth endpoints on `emulator`'s app; `account` is the one the chooser offers."""
     server = emulator.oauth
     assert server is not None
     spec = AuthorizeSpec(
         title="Google", separators=" ", scope_labels=LABELS,
-        accounts=lambda: [DEMO_GOOGLE_ACCOUNT], accounts_multiple=False, accounts_legend="Choisir un compte / Choose an account",
+        accounts=lambda: [account], accounts_multiple=False, accounts_legend="Choisir un compte / Choose an account",
         deny_description="The user denied access.",
         on_allow=lambda params, granted: {"offline": params.get("access_type") == "offline",
                                           "prompt": params.get("prompt", "")},

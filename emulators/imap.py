@@ -7,17 +7,24 @@ from its on_startup (ports chosen by the system unless `imap_port`/`smtp_port` a
 publishes them in GET /_control/state; `demo_account(app)` gives the account settings that
 point a collector at them, since the demo can only know the ports once the app has started.
 
+OAuth (emulators/mail_oauth.py): the servers also take SASL XOAUTH2 with the tokens of the OAuth
+server the emulator carries, in the flavour of option `oauth_flavour`: "google" (Gmail, the
+default: Google's consent and token endpoints, `GET /gmail/v1/users/me/profile`) or "microsoft"
+(Microsoft 365: the identity platform's v2.0 endpoints, the address in the ID token). The client
+defaults to demo-gmail-client / demo-outlook-client. `GET /v1.1/{domain}` is an autoconfig
+document naming the IMAP and SMTP servers; /_control/clock and /_control/revoke work as elsewhere.
+
 Control: inject {text, author_name, author_handle (an address; a bare handle gets
 @example.com), subject, parent (a newsletter's Message-ID; the latest one when absent),
 created_at} or {raw: an RFC 822 message as is}; faults are decided once per IMAP or SMTP
 connection; stall_append {count} holds the next APPENDs unanswered (a Sent folder that
-stalls); state lists the replies received over SMTP and what each folder holds.
+stalls); smtp_auth {enabled: false} turns authenticated SMTP off for the mailbox, as a Microsoft
+365 tenant does by default (every AUTH answers 535 5.7.139); state lists the replies received
+over SMTP and what each folder holds.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import email
 import email.header
 import email.utils
@@ -29,9 +36,21 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators import google_oauth, microsoft_oauth
 from emulators.base import EMULATOR_KEY, Emulator, Fault
 from emulators.bulk import inject_many
 from emulators.imap_server import ImapServer, Mailbox
+from emulators.mail_oauth import (
+    FLAVOURS,
+    GMAIL_SCOPE,
+    GOOGLE,
+    Xoauth2Check,
+    autoconfig,
+    gmail_profile,
+    gmail_token_error,
+)
+from emulators.oauth import OAuthServer, Token
+from emulators.smtp_server import SmtpReceiver
 
 ADDRESS = "nouvelles@cafe-du-plateau.example"
 BUSINESS_NAME = "Café du Plateau"
@@ -48,170 +67,28 @@ DEMO_ACCOUNT: dict[str, Any] = {
 }
 
 
-class SmtpReceiver:
-    """A message submission server (RFC 5321 + AUTH PLAIN/LOGIN, RFC 4954) that keeps what it gets."""
-
-    def __init__(self, emulator: ImapEmulator) -> None:
-        self.emulator = emulator
-        self.server: asyncio.base_events.Server | None = None
-        self._conns: set[asyncio.StreamWriter] = set()
-
-    async def start(self, host: str, port: int) -> int:
-        """Listen on host:port; return the port."""
-        self.server = await asyncio.start_server(self._serve, host, port, limit=2**16)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def stop(self) -> None:
-        """Stop listening and drop open connections."""
-        if self.server is not None:
-            self.server.close()
-        for writer in list(self._conns):
-            writer.close()
-        if self.server is not None:
-            await self.server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._conns.add(writer)
-        try:
-            await self._session(reader, writer, self.emulator.take_connection_fault("smtp"))
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            pass
-        finally:
-            self._conns.discard(writer)
-            writer.close()
-
-    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, fault: Fault | None) -> None:
-        def say(line: str) -> None:
-            writer.write(line.encode() + b"\r\n")
-
-        mode = fault.mode if fault else None
-        if mode == "timeout":
-            await reader.read()
-            return
-        if mode == "slow":
-            await asyncio.sleep(fault.delay if fault else 0)
-        if mode == "server_error":
-            say("421 4.3.2 Service not available, closing transmission channel")
-            await writer.drain()
-            return
-        if mode == "malformed":
-            # Not SMTP at all: a web proxy or a TLS-only port answering a plain connection.
-            writer.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
-            await writer.drain()
-            return
-        say("220 mail.cafe-du-plateau.example ESMTP Jasette emulator")
-        authed, sender, rcpts = False, "", list[str]()
-        while True:
-            await writer.drain()
-            line = await reader.readline()
-            if not line:
-                return
-            verb, _, arg = line.decode("utf-8", "replace").strip().partition(" ")
-            verb = verb.upper()
-            if verb in ("EHLO", "HELO"):
-                say("250-mail.cafe-du-plateau.example" if verb == "EHLO" else "250 mail.cafe-du-plateau.example")
-                if verb == "EHLO":
-                    say("250-AUTH PLAIN LOGIN")
-                    say("250-8BITMIME")
-                    say("250 SIZE 52428800")
-            elif verb == "AUTH":
-                authed = await self._auth(arg, reader, say, writer, mode)
-            elif verb == "MAIL":
-                if not authed:
-                    say("530 5.7.0 Authentication Required")
-                elif mode == "quota":
-                    say("550 5.4.5 Daily user sending limit exceeded")
-                elif mode == "rate_limit":
-                    say("421 4.7.0 Try again later, closing connection")
-                    await writer.drain()
-                    return
-                else:
-                    sender, rcpts = _path(arg), []
-                    say("250 2.1.0 OK")
-            elif verb == "RCPT":
-                if not sender:
-                    say("503 5.5.1 MAIL first")
-                else:
-                    rcpts.append(_path(arg))
-                    say("250 2.1.5 OK")
-            elif verb == "DATA":
-                if not rcpts:
-                    say("503 5.5.1 RCPT first")
-                    continue
-                say("354 Go ahead")
-                await writer.drain()
-                raw = await _read_data(reader)
-                self.emulator.received(sender, rcpts, raw)
-                sender, rcpts = "", []
-                say("250 2.0.0 OK queued")
-            elif verb == "RSET":
-                sender, rcpts = "", []
-                say("250 2.0.0 OK")
-            elif verb == "NOOP":
-                say("250 2.0.0 OK")
-            elif verb == "QUIT":
-                say("221 2.0.0 closing connection")
-                await writer.drain()
-                return
-            else:
-                say("502 5.5.1 Unrecognized command")
-
-    async def _auth(self, arg: str, reader: asyncio.StreamReader, say: Any, writer: asyncio.StreamWriter, mode: str | None) -> bool:
-        method, _, initial = arg.partition(" ")
-
-        async def ask(prompt: str) -> str:
-            say("334 " + prompt)
-            await writer.drain()
-            return (await reader.readline()).decode("ascii", "replace").strip()
-
-        try:
-            if method.upper() == "PLAIN":
-                blob = initial or await ask("")
-                _, user, password = base64.b64decode(blob).decode("utf-8").split("\0")
-            elif method.upper() == "LOGIN":
-                user = base64.b64decode(initial or await ask("VXNlcm5hbWU6")).decode("utf-8")
-                password = base64.b64decode(await ask("UGFzc3dvcmQ6")).decode("utf-8")
-            else:
-                say("504 5.5.4 Unrecognized authentication type")
-                return False
-        except (ValueError, UnicodeDecodeError):
-            say("501 5.5.2 Cannot decode response")
-            return False
-        if mode == "expired_token" or (user, password) != (ADDRESS, self.emulator.token):
-            say("535 5.7.8 Username and Password not accepted")
-            return False
-        say("235 2.7.0 Accepted")
-        return True
-
-
-def _path(arg: str) -> str:
-    match = re.search(r"<([^>]*)>", arg)
-    return match.group(1) if match else arg.partition(":")[2].strip()
-
-
-async def _read_data(reader: asyncio.StreamReader) -> bytes:
-    lines = []
-    while True:
-        line = await reader.readline()
-        if not line or line in (b".\r\n", b".\n"):
-            break
-        lines.append(line[1:] if line.startswith(b".") else line)  # dot-unstuffing (4.5.2)
-    return b"".join(lines)
-
-
 class ImapEmulator(Emulator):
     """The business's newsletter reply address, readable over IMAP, sending over SMTP."""
 
     platform = "imap"
+    oauth_capable = True
 
-    def __init__(self, token: str = "demo-token", host: str = "127.0.0.1", imap_port: int = 0, smtp_port: int = 0, **options: Any) -> None:
+    def __init__(self, token: str = "demo-token", host: str = "127.0.0.1", imap_port: int = 0, smtp_port: int = 0,
+                 oauth_flavour: str = "google", **options: Any) -> None:
         super().__init__(token=token, **options)
+        if oauth_flavour not in FLAVOURS:
+            raise ValueError(f"oauth_flavour: one of {', '.join(FLAVOURS)}")
+        self.flavour = FLAVOURS[oauth_flavour]
+        # The application is named for the connect code that reaches this flavour (gmail, outlook).
+        self.oauth = OAuthServer(self.flavour.client, options.get("client_id"), options.get("client_secret"))
+        self.xoauth2 = Xoauth2Check(self.flavour, self.oauth, ADDRESS, token)
         self.host, self.imap_port, self.smtp_port = host, imap_port, smtp_port
         self._validity = 1_700_000_000
         self.inbox = Mailbox("INBOX", self._validity)
         self.sent = Mailbox("Sent", self._validity)
-        self.imap = ImapServer({"INBOX": self.inbox, "Sent": self.sent}, ADDRESS, token, lambda: self.take_connection_fault("imap"))
-        self.smtp = SmtpReceiver(self)
+        self.imap = ImapServer({"INBOX": self.inbox, "Sent": self.sent}, ADDRESS, token, lambda: self.take_connection_fault("imap"),
+                               self.xoauth2)
+        self.smtp = SmtpReceiver(self, ADDRESS, self.xoauth2)
         self.sent_raw: list[bytes] = []  # every message received over SMTP, as sent
         self.fault_target: str | None = None  # "imap" or "smtp": the only side faults hit; None: both
 
@@ -221,9 +98,32 @@ class ImapEmulator(Emulator):
         app = super().create_app()
         app.router.add_post(f"{self.control_prefix}/fault_target", self._control_fault_target)
         app.router.add_post(f"{self.control_prefix}/stall_append", self._control_stall_append)
+        app.router.add_post(f"{self.control_prefix}/smtp_auth", self._control_smtp_auth)
         app.on_startup.append(self._start)
         app.on_cleanup.append(self._stop)
         return app
+
+    def add_oauth_routes(self, app: web.Application) -> None:
+        """The flavour's OAuth server and discovery, and the autoconfig document."""
+        account = (ADDRESS, f"{BUSINESS_NAME} — {ADDRESS}")
+        if self.flavour is GOOGLE:
+            google_oauth.install(self, app, account=account)
+            app.router.add_get("/gmail/v1/users/me/profile", self._profile)
+        else:
+            microsoft_oauth.install(self, app, account)
+        self.add_open_route(app, "GET", "/v1.1/{domain}", self._autoconfig, faults=False)
+
+    async def _profile(self, request: web.Request) -> web.Response:
+        if self.lacks(request, GMAIL_SCOPE, "https://www.googleapis.com/auth/gmail.readonly"):
+            return google_oauth.insufficient_scope("gmail.googleapis.com")
+        return gmail_profile(ADDRESS, len(self.inbox.messages))
+
+    async def _autoconfig(self, request: web.Request) -> web.Response:
+        return autoconfig(request.match_info["domain"], self.host, self.imap_port, self.smtp_port)
+
+    def token_error(self, reason: str, token: Token | None) -> web.StreamResponse:
+        """Gmail API's 401 for a dead token (the Microsoft flavour has no HTTP API)."""
+        return gmail_token_error(reason)
 
     async def _start(self, app: web.Application) -> None:
         self.imap_port = await self.imap.start(self.host, self.imap_port)
@@ -256,6 +156,13 @@ class ImapEmulator(Emulator):
             return web.json_response({"error": "count: an integer from 0 to 1000"}, status=400)
         self.imap.stalled_appends = count
         return web.json_response({"stalled_appends": count})
+
+    async def _control_smtp_auth(self, request: web.Request) -> web.Response:
+        enabled = (await request.json()).get("enabled", True)
+        if not isinstance(enabled, bool):
+            return web.json_response({"error": "enabled: true or false"}, status=400)
+        self.smtp.auth_disabled = not enabled
+        return web.json_response({"smtp_auth": enabled})
 
     # -- control -------------------------------------------------------------------------------
     def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -335,6 +242,8 @@ class ImapEmulator(Emulator):
         """Where the IMAP and SMTP servers listen, and what the folders hold."""
         return {
             "kinds": ["message"],
+            "oauth_flavour": self.flavour.name,
+            "xoauth2_refusals": self.xoauth2.refusals,
             "fault_target": self.fault_target,
             "imap_url": f"imap://{self.host}:{self.imap_port}",
             "smtp_url": f"smtp://{self.host}:{self.smtp_port}",

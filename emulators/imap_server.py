@@ -1,7 +1,8 @@
 """A small IMAP4rev1 server (RFC 3501) on asyncio streams, over in-memory mailboxes.
 
 It speaks the subset a mail client such as Python's imaplib uses to read and file mail:
-CAPABILITY, LOGIN, SELECT/EXAMINE, UID SEARCH (ALL, UID set, SINCE, BEFORE, HEADER),
+CAPABILITY, LOGIN, AUTHENTICATE XOAUTH2 (when given a checker: emulators/mail_oauth.py),
+SELECT/EXAMINE, UID SEARCH (ALL, UID set, SINCE, BEFORE, HEADER),
 UID FETCH (UID, FLAGS, INTERNALDATE, RFC822.SIZE, RFC822, RFC822.HEADER, BODY[...] and
 BODY.PEEK[...] with HEADER/TEXT sections and <origin.count> partials), APPEND (with the
 UIDPLUS APPENDUID code), NOOP, CHECK, CLOSE and LOGOUT. Literals are read as RFC 3501
@@ -14,10 +15,12 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+from emulators.imap_search import MONTHS, criterion, header_of, uid_set
+from emulators.mail_oauth import Xoauth2Check, error_challenge
+
 MAX_LITERAL = 64 * 2**20
 
 
@@ -66,23 +69,6 @@ def imap_date(moment: datetime) -> str:
     )
 
 
-def _search_date(value: str) -> date:
-    day, month, year = value.split("-")
-    return date(int(year), MONTHS.index(month.capitalize()) + 1, int(day))
-
-
-def _uid_set(spec: str, largest: int) -> Callable[[int], bool]:
-    # "*" is the largest UID in use, so "n:*" always includes the last message, even when
-    # n is past it (RFC 3501 section 6.4.8): clients must filter, and the emulator must not.
-    ranges = []
-    for piece in spec.split(","):
-        lo, _, hi = piece.partition(":")
-        a = largest if lo == "*" else int(lo)
-        b = a if not hi else (largest if hi == "*" else int(hi))
-        ranges.append((min(a, b), max(a, b)))
-    return lambda uid: any(lo <= uid <= hi for lo, hi in ranges)
-
-
 _TOKEN = re.compile(rb'\s*(?:"((?:[^"\\]|\\.)*)"|(\((?:[^()]|\([^()]*\))*\))|(\x00\d+\x00)|([^\s()"]+(?:\[[^\]]*\])?\S*))')
 
 
@@ -104,19 +90,17 @@ def tokens(text: bytes, literals: list[bytes]) -> list[bytes]:
     return out
 
 
-def _header_of(raw: bytes) -> bytes:
-    cut = raw.find(b"\r\n\r\n")
-    return raw if cut < 0 else raw[: cut + 4]
-
-
 _SECTION = re.compile(rb"(BODY(?:\.PEEK)?)\[([A-Z0-9.]*)\](?:<(\d+)\.(\d+)>)?|(RFC822(?:\.SIZE|\.HEADER)?|UID|FLAGS|INTERNALDATE)", re.IGNORECASE)
 
 
 class ImapServer:
     """Serves `mailboxes` to one user; `gate()` names the fault (or None) for each connection."""
 
-    def __init__(self, mailboxes: dict[str, Mailbox], user: str, password: str, gate: Callable[[], Any]) -> None:
+    def __init__(self, mailboxes: dict[str, Mailbox], user: str, password: str, gate: Callable[[], Any],
+                 xoauth2: Xoauth2Check | None = None) -> None:
         self.mailboxes, self.user, self.password, self.gate = mailboxes, user, password, gate
+        self.xoauth2 = xoauth2
+        self.capabilities = xoauth2.flavour.imap_capabilities if xoauth2 else "IMAP4rev1 UIDPLUS"
         self.server: asyncio.base_events.Server | None = None
         self.port = 0
         self.stalled_appends = 0  # APPENDs still to hold unanswered (a filing that stalls)
@@ -169,7 +153,7 @@ class _Session:
             self.send("* BYE [UNAVAILABLE] Temporary system failure, try again later")
             await self.writer.drain()
             return
-        self.send("* OK [CAPABILITY IMAP4rev1 UIDPLUS] Jasette IMAP emulator ready")
+        self.send(f"* OK [CAPABILITY {self.server.capabilities}] Jasette IMAP emulator ready")
         while True:
             await self.writer.drain()
             read = await self._command()
@@ -225,7 +209,7 @@ class _Session:
         if name == "UID":
             sub, _, rest = rest.partition(b" ")
             name = "UID_" + sub.decode("ascii", "replace").upper()
-        if not self.user and name not in ("CAPABILITY", "LOGIN", "NOOP", "LOGOUT"):
+        if not self.user and name not in ("CAPABILITY", "LOGIN", "AUTHENTICATE", "NOOP", "LOGOUT"):
             self.send(f"{tag} BAD Log in first")
             return tag, "", []
         args = tokens(rest, literals) if not name.endswith("FETCH") else [rest]
@@ -236,7 +220,7 @@ class _Session:
         return None  # an answer was already sent while reading the command
 
     async def do_CAPABILITY(self, tag: str, args: list[bytes]) -> None:
-        self.send("* CAPABILITY IMAP4rev1 UIDPLUS")
+        self.send(f"* CAPABILITY {self.server.capabilities}")
         self.send(f"{tag} OK CAPABILITY completed")
 
     async def do_NOOP(self, tag: str, args: list[bytes]) -> None:
@@ -260,6 +244,30 @@ class _Session:
         else:
             self.user = user
             self.send(f"{tag} OK [CAPABILITY IMAP4rev1 UIDPLUS] {user} authenticated (Success)")
+
+    async def do_AUTHENTICATE(self, tag: str, args: list[bytes]) -> None:
+        check = self.server.xoauth2
+        if check is None or not args or args[0].upper() != b"XOAUTH2":
+            self.send(f"{tag} NO [CANNOT] Unsupported authentication mechanism")
+            return
+        if len(args) > 1:
+            blob = args[1].decode("ascii", "replace")  # SASL-IR (RFC 4959)
+        else:
+            self.send("+ ")
+            await self.writer.drain()
+            blob = (await self.reader.readline()).decode("ascii", "replace").strip()
+        mode = self.fault.mode if self.fault else None
+        if mode in ("rate_limit", "quota"):
+            self.send(f"{tag} NO [LIMIT] Account exceeded command or bandwidth limits")
+        elif mode != "expired_token" and check.accepts(blob, "imap"):
+            self.user = self.server.user
+            self.send(f"{tag} OK [CAPABILITY {self.server.capabilities}] {self.user} authenticated (Success)")
+        else:
+            if check.flavour.challenge:
+                self.send("+ " + error_challenge(check.flavour))
+                await self.writer.drain()
+                await self.reader.readline()  # the client's empty answer
+            self.send(f"{tag} {check.flavour.imap_refusal}")
 
     async def do_SELECT(self, tag: str, args: list[bytes], readonly: bool = False) -> None:
         box = self.server.mailboxes.get(self._mailbox_name(args[0]))
@@ -297,7 +305,7 @@ class _Session:
         index = 0
         while index < len(words):
             try:
-                test, index = _criterion(words, index, largest)
+                test, index = criterion(words, index, largest)
             except LookupError:
                 self.send(f"{tag} BAD Unsupported search key {words[index].upper()}")
                 return
@@ -315,7 +323,7 @@ class _Session:
         if not wanted:
             raise ValueError("no fetch items")
         largest = box.messages[-1].uid if box.messages else 0
-        match = _uid_set(spec.decode("ascii"), largest)
+        match = uid_set(spec.decode("ascii"), largest)
         for seq, message in enumerate(box.messages, start=1):
             if match(message.uid):
                 self.writer.write(b"* %d FETCH (" % seq + self._fetch_items(message, wanted) + b")\r\n")
@@ -335,12 +343,12 @@ class _Session:
             elif simple == b"RFC822.SIZE":
                 parts.append(b"RFC822.SIZE %d" % len(message.raw))
             elif simple in (b"RFC822", b"RFC822.HEADER"):
-                data = message.raw if simple == b"RFC822" else _header_of(message.raw)
+                data = message.raw if simple == b"RFC822" else header_of(message.raw)
                 parts.append(simple + b" {%d}\r\n" % len(data) + data)
                 self._mark_seen(message, simple == b"RFC822")
             else:
                 section = section.upper()
-                head = _header_of(message.raw)
+                head = header_of(message.raw)
                 sections = {b"": message.raw, b"HEADER": head, b"TEXT": message.raw[len(head) :]}
                 if section not in sections:
                     raise ValueError(f"unsupported section {section!r}")
@@ -375,29 +383,3 @@ class _Session:
                 moment = datetime.strptime(arg.decode(), "%d-%b-%Y %H:%M:%S %z")
         uid = box.append(args[-1], moment, flags)
         self.send(f"{tag} OK [APPENDUID {box.uidvalidity} {uid}] APPEND completed")
-
-
-def _criterion(words: list[str], index: int, largest: int) -> tuple[Callable[[StoredMessage], bool], int]:
-    """The search key at words[index] as a test, and the index of the next key (6.4.4)."""
-    key = words[index].upper()
-    if key == "ALL":
-        return (lambda message: True), index + 1
-    if key == "UID":
-        uids = _uid_set(words[index + 1], largest)
-        return (lambda message: uids(message.uid)), index + 2
-    if key in ("SINCE", "BEFORE"):
-        day = _search_date(words[index + 1])  # internal date, disregarding time and zone
-        if key == "SINCE":
-            return (lambda message: message.internaldate.date() >= day), index + 2
-        return (lambda message: message.internaldate.date() < day), index + 2
-    if key == "HEADER":
-        name, value = words[index + 1], words[index + 2]
-        return (lambda message: _has_header(message.raw, name, value)), index + 3
-    raise LookupError(key)
-
-
-def _has_header(raw: bytes, name: str, value: str) -> bool:
-    # SEARCH HEADER is a case-insensitive substring match on the field's value (6.4.4).
-    pattern = re.compile(rb"^" + re.escape(name.encode()) + rb":[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
-    head = _header_of(raw)
-    return any(value.lower().encode() in match.group(1).lower() for match in pattern.finditer(head))

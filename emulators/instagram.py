@@ -25,6 +25,11 @@ from emulators import meta_graph as graph
 USER_ID = "17841400000000000"
 USERNAME = "cafe.demo"
 DEFAULT_TOKEN = "demo-token"
+PAGE_ID = "106000000000001"  # the Facebook Page the account is linked to (Instagram API with Facebook Login)
+OUTSIDER_PAGE_ID = "106999999999999"
+# What the token's own /me is (platform-apis.md 2): the Instagram account itself (Instagram Login,
+# the default), a Page token (Facebook Login) or a Facebook user who manages the Page.
+LOGINS = ("instagram", "page", "user")
 COMMENT_DEFAULT_FIELDS = ("id", "text", "timestamp")
 MEDIA_DEFAULT_FIELDS = ("id",)
 NESTED_REPLIES = 50  # a nested `replies{...}` shows this many, then paging
@@ -53,10 +58,20 @@ class InstagramEmulator(graph.GraphEmulator):
         seed: bool = True,
         usage_budget: int = 5000,
         clock: Callable[[], datetime] | None = None,
+        page_id: str = PAGE_ID,
+        login: str = "instagram",
+        outsider_token: str | None = None,
         **options: Any,
     ) -> None:
         super().__init__(token=token, **options)
+        if login not in LOGINS:
+            raise ValueError(f"login is one of {LOGINS}")
         self.user = {"id": user_id, "username": username}
+        self.page = {"id": page_id, "name": "Café Démo", "instagram_business_account": {"id": user_id}}
+        self.login = login
+        # A token Graph accepts for reading the account (another app's Page with broad public-content
+        # access) without any link to it: its /me is another Page, linking no Instagram account.
+        self.outsider_token = outsider_token
         self.usage_budget = usage_budget
         self.clock = clock or (lambda: datetime.now(UTC))
         self.seed = seed
@@ -237,9 +252,42 @@ class InstagramEmulator(graph.GraphEmulator):
         """Usage headers count the account's calls."""
         return self.user["id"]
 
+    def _outsider(self, request: web.Request) -> bool:
+        return bool(self.outsider_token) and super().token_of(request) == self.outsider_token
+
+    def token_of(self, request: web.Request) -> str | None:
+        """The request's token; the outsider's passes the check (its /me tells it apart)."""
+        return self.token if self._outsider(request) else super().token_of(request)
+
+    def _me(self, request: web.Request, edge: str | None) -> web.Response:
+        """The token's own node: a Page, a Facebook user or the Instagram account (`login`)."""
+        node: dict[str, Any]
+        if self._outsider(request):
+            node, kind = {"id": OUTSIDER_PAGE_ID, "name": "Autre page"}, "Page"
+        elif self.login == "page":
+            node, kind = self.page, "Page"
+        elif self.login == "user":
+            node, kind = {"id": "100000000000042", "name": "Gérante"}, "User"
+        else:
+            node, kind = {"id": self.user["id"], "user_id": self.user["id"], "username": self.user["username"]}, "IGUser"
+        if edge is not None:
+            if edge != "accounts" or kind != "User":
+                return graph.graph_error(400, 100, f"(#100) Tried accessing nonexisting field ({edge}) on node type ({kind})")
+            fields = graph.parse_fields(request.query.get("fields"))
+            return web.json_response({"data": [graph.select(self.page, fields, ("id", "name"))]})
+        fields = graph.parse_fields(request.query.get("fields"))
+        unknown = sorted(f for f in fields if f not in node and not (kind == "Page" and f == "instagram_business_account"))
+        if unknown:
+            return graph.graph_error(400, 100, f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type ({kind})")
+        return web.json_response(graph.select(node, fields, ("id",)))
+
     def answer(self, request: web.Request, segments: list[str], params: dict[str, str]) -> web.Response | None:
         """Media and tags of the account, comments and replies of any object, single objects."""
         method = request.method
+        # A Page or user token (and the outsider) answer as such; Instagram Login tokens as main does.
+        if (segments and segments[0] == "me" and len(segments) <= 2 and method == "GET"
+                and (self.login != "instagram" or self._outsider(request))):
+            return self._me(request, segments[1] if len(segments) == 2 else None)
         login = instagram_oauth.answer(self, request, segments, params)
         if login is not None:
             return login
@@ -344,5 +392,6 @@ class InstagramEmulator(graph.GraphEmulator):
 
 
 def create_app(**options: Any) -> web.Application:
-    """The emulator's aiohttp application (options: token, user_id, username, seed, usage_budget, clock)."""
+    """The emulator's aiohttp application (options: token, user_id, username, seed, usage_budget, clock,
+    page_id, login, outsider_token)."""
     return InstagramEmulator(**options).create_app()

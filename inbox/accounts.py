@@ -161,6 +161,17 @@ async def connected(conn: Conn, platform: str, external_id: str) -> list[dict[st
     return [dict(r) for r in rows]
 
 
+async def claimed_elsewhere(conn: Conn, *, brand_id: int, platform: str, external_id: str) -> bool:
+    """True when another brand holds this platform account with proved access (verified_at), enabled
+    or not: a pushed platform's account belongs to one brand until that brand removes it."""
+    found = await conn.fetchval(
+        "select 1 from accounts where platform = $1 and external_id = $2 and brand_id <> $3"
+        " and verified_at is not null limit 1",
+        platform, external_id, brand_id,
+    )
+    return found is not None
+
+
 async def remove_account(conn: Conn, *, brand_id: int, account_id: int) -> bool:
     """Disconnect an account; its items stay in the inbox (their account_id becomes null)."""
     status = await conn.execute("delete from accounts where id = $1 and brand_id = $2", account_id, brand_id)

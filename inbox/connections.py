@@ -76,9 +76,13 @@ async def parked(conn: Conn, vault: Vault, *, key: str, brand_id: int, user_id: 
 
 
 async def save_connected(conn: Conn, vault: Vault, *, brand_id: int, platform: str, external_id: str, name: str,
-                         base_url: str, credentials: dict[str, Any], settings: dict[str, Any]) -> int:
+                         base_url: str, credentials: dict[str, Any], settings: dict[str, Any],
+                         bound: dict[str, Any] | None = None) -> int:
     """Create the account a grant covers, or refresh the brand's existing one (same account: its
-    cursor, items and settings stay; a stored refresh token survives an answer without one)."""
+    cursor, items and settings stay; a stored refresh token survives an answer without one).
+    `bound` settings belong to the grant (a mailbox's sending server, the application that
+    granted it) and replace the stored ones: the same address may move from Gmail to Microsoft 365."""
+    bound = bound or {}
     existing = await conn.fetchrow(
         "select id, credentials from accounts where brand_id = $1 and platform = $2 and external_id = $3 for update",
         brand_id, platform, external_id,
@@ -90,13 +94,13 @@ async def save_connected(conn: Conn, vault: Vault, *, brand_id: int, platform: s
             merged["refresh_token"] = previous["refresh_token"]
         await conn.execute(
             """
-            update accounts set credentials = $2, base_url = $3, settings = $4::jsonb || settings,
+            update accounts set credentials = $2, base_url = $3, settings = ($4::jsonb || settings) || $6::jsonb,
                    name = case when name = '' then $5 else name end,
                    enabled = true, health = 'ok', last_error = null, last_error_at = null, consecutive_failures = 0,
                    next_poll_at = now(), updated_at = now(), verified_at = null
             where id = $1
             """,
-            existing["id"], vault.seal(merged), base_url, settings, name,
+            existing["id"], vault.seal(merged), base_url, settings, name, bound,
         )
         value: int = existing["id"]
         return value
@@ -105,7 +109,7 @@ async def save_connected(conn: Conn, vault: Vault, *, brand_id: int, platform: s
         insert into accounts (brand_id, platform, name, external_id, base_url, credentials, settings)
         values ($1, $2, $3, $4, $5, $6, $7) returning id
         """,
-        brand_id, platform, name, external_id, base_url, vault.seal(credentials), settings,
+        brand_id, platform, name, external_id, base_url, vault.seal(credentials), {**settings, **bound},
     )
     return created
 

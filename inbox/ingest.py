@@ -15,10 +15,12 @@ from inbox.types import Author, IngestResult, NewItem
 
 log = logging.getLogger(__name__)
 
+# Authors are the brand's own rows (migration 1300): another brand's sources seeing "the same"
+# person never change the name, profile link or follower count this brand sees.
 _UPSERT_AUTHORS = """
-insert into authors as a (platform, external_id, name, handle, followers, url, avatar_url)
-select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
-on conflict (platform, external_id) do update set
+insert into authors as a (brand_id, platform, external_id, name, handle, followers, url, avatar_url)
+select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[])
+on conflict (brand_id, platform, external_id) do update set
     name = excluded.name, handle = excluded.handle,
     followers = coalesce(excluded.followers, a.followers),
     url = coalesce(excluded.url, a.url), avatar_url = coalesce(excluded.avatar_url, a.avatar_url),
@@ -30,8 +32,8 @@ where (a.name, a.handle, a.followers, a.url, a.avatar_url)
 
 _AUTHOR_IDS = """
 select a.id, a.platform, a.external_id from authors a
-join unnest($1::text[], $2::text[]) as k(platform, external_id)
-  on a.platform = k.platform and a.external_id = k.external_id
+join unnest($2::text[], $3::text[]) as k(platform, external_id)
+  on a.brand_id = $1 and a.platform = k.platform and a.external_id = k.external_id
 """
 
 # An edit: the platform sent another text for an item that is not being deleted.
@@ -84,13 +86,14 @@ def _author_rows(items: list[NewItem]) -> dict[tuple[str, str], Author]:
     return authors
 
 
-async def _author_ids(conn: Conn, authors: dict[tuple[str, str], Author]) -> dict[tuple[str, str], int]:
+async def _author_ids(conn: Conn, brand_id: int, authors: dict[tuple[str, str], Author]) -> dict[tuple[str, str], int]:
     if not authors:
         return {}
     keys = list(authors)
     rows = [authors[k] for k in keys]
     await conn.execute(
         _UPSERT_AUTHORS,
+        brand_id,
         [k[0] for k in keys],
         [k[1] for k in keys],
         [a.name or "" for a in rows],
@@ -99,7 +102,7 @@ async def _author_ids(conn: Conn, authors: dict[tuple[str, str], Author]) -> dic
         [a.url for a in rows],
         [a.avatar_url for a in rows],
     )
-    found = await conn.fetch(_AUTHOR_IDS, [k[0] for k in keys], [k[1] for k in keys])
+    found = await conn.fetch(_AUTHOR_IDS, brand_id, [k[0] for k in keys], [k[1] for k in keys])
     return {(r["platform"], r["external_id"]): r["id"] for r in found}
 
 
@@ -138,7 +141,7 @@ async def ingest_batch(
     result = IngestResult(problems=problems)
     async with conn.transaction():
         if valid:
-            author_ids = await _author_ids(conn, _author_rows(valid))
+            author_ids = await _author_ids(conn, brand_id, _author_rows(valid))
             rows = await conn.fetch(_UPSERT_ITEMS, brand_id, account_id, *_columns(valid, author_ids))
             result.new_ids = [r["id"] for r in rows if r["inserted"]]
             result.changed_ids = [r["id"] for r in rows if not r["inserted"]]

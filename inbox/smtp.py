@@ -34,12 +34,13 @@ def build(smtp: SmtpConfig, *, to: str, subject: str, text: str, html: str, mess
     msg["To"] = to
     msg["Subject"] = subject.replace("\n", " ")
     msg["Date"] = formatdate(localtime=False)
-    msg["Content-Language"] = lang
     domain = smtp.sender.rpartition("@")[2] or "jasette.local"
     # A stable Message-ID per (alert, address): a resend after a crash is one thread, not two.
     msg["Message-ID"] = f"<{message_key}@{domain}>" if message_key else make_msgid(domain=domain)
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    # After the body: set_content drops every Content-* header set before it.
+    msg["Content-Language"] = lang
     return msg
 
 

@@ -99,6 +99,15 @@ async def create_user(conn: Conn, email: str, name: str, password_hash: str, ui_
 ensure_user = create_user
 
 
+async def insert_user(conn: Conn, email: str, name: str, password_hash: str, ui_lang: str = "fr") -> int:
+    """Create a user; asyncpg.UniqueViolationError when the e-mail is taken (case-insensitive)."""
+    value: int = await conn.fetchval(
+        "insert into users (email, name, password_hash, ui_lang) values ($1, $2, $3, $4) returning id",
+        email.strip(), name, password_hash, ui_lang,
+    )
+    return value
+
+
 async def add_membership(conn: Conn, user_id: int, brand_id: int, role: str) -> None:
     """Give a user a role on a brand (changing the role when already a member)."""
     if role not in ROLES:
@@ -122,6 +131,12 @@ async def remove_membership(conn: Conn, user_id: int, brand_id: int) -> bool:
 async def user_by_email(conn: Conn, email: str) -> asyncpg.Record | None:
     """The user row for an e-mail, or None."""
     return await conn.fetchrow("select * from users where lower(email) = lower($1)", email.strip())
+
+
+async def user_email(conn: Conn, user_id: int) -> str | None:
+    """The user's e-mail address, None when the user is gone."""
+    value: str | None = await conn.fetchval("select email from users where id = $1", user_id)
+    return value
 
 
 async def password_hash(conn: Conn, user_id: int) -> str | None:

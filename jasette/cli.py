@@ -43,13 +43,15 @@ _DELEGATED: dict[str, tuple[str, str, str]] = {
                 "jasette summary --brand cafe-du-plateau --week 2026-W47 --format json"),
     "brands": ("inbox.brands_cli", "brand commands (add a business, list them)",
                "jasette brands add cafe-du-plateau --name 'Café du Plateau' --lang fr --timezone America/Montreal"),
-    "users": ("web.users_cli", "user commands (add someone to a brand, list them)",
+    "users": ("web.users_cli", "user commands (add someone to a brand, invite them by link, list them)",
               "printf '%s\\n' \"$PASSWORD\" | jasette users add marie@example.com --name 'Marie' --brand cafe-du-plateau --role owner"),
     "accounts": ("web.accounts_cli", "platform connections (add, list, change, poll now)",
                  "printf '%s' '{\"access_token\": \"...\"}' | jasette accounts add --brand cafe-du-plateau"
                  " --platform rss --name Blogue --external-id blogue --base-url https://blogue.example/feed"),
     "alerts": ("inbox.alerts.cli", "alert commands (send a test alert through every channel)",
                "jasette alerts test --brand cafe-du-plateau"),
+    "secrets": ("inbox.secrets_cli", "stored secrets (reseal them all with the current key after a rotation)",
+                "JASETTE_SECRET_KEY=new JASETTE_SECRET_KEY_PREVIOUS=old jasette secrets reseal"),
     "emulator": ("emulators.cli", "one platform's local emulator on its own (try a collector, drive faults)",
                  "jasette emulator youtube --port 9101"),
 }
@@ -94,7 +96,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_delegated(args: argparse.Namespace) -> int:
-    from inbox.credentials import Vault
     from jasette import runtime
     from web.settings import Settings
 
@@ -106,13 +107,20 @@ def _run_delegated(args: argparse.Namespace) -> int:
         settings = Settings.from_env()
         return asyncio.run(runtime.with_pool(
             lambda pool: module.run(args, pool, smtp=settings.smtp, base_url=settings.base_url,
-                                   policy=settings.policy)))
+                                   policy=settings.policy, vault=settings.vault() if settings.secret_key else None)))
     if args.command == "accounts":
         settings = Settings.from_env()
         # Listing and polling need no key; adding and changing seal credentials with it.
-        vault = Vault(settings.secret_key) if settings.secret_key else None
+        vault = settings.vault() if settings.secret_key else None
         return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool, vault=vault, policy=settings.policy)))
-    if args.command in ("brands", "users"):
+    if args.command == "secrets":
+        settings = Settings.from_env()
+        vault = settings.vault() if settings.secret_key else None
+        return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool, vault=vault)))
+    if args.command == "users":
+        base_url = Settings.from_env().base_url  # invitation links point at the public address
+        return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool, base_url=base_url)))
+    if args.command == "brands":
         return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool)))
     return int(module.run(args) or 0)
 

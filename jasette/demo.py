@@ -17,12 +17,12 @@ import asyncpg
 
 from collector.oauth import OAuthApp
 from collector.registry import oauth_platforms, oauth_provider
+from emulators import catalog
 from emulators.demo import start_all
 from emulators.oauth import default_client
 from emulators.traffic import run_traffic, seed_history
 from inbox import embedded, queries, saved_replies, users
 from inbox.accounts import add_account
-from inbox.credentials import Vault
 from inbox.db import Conn
 from web.auth import hash_password
 from web.settings import Settings
@@ -84,10 +84,11 @@ async def prepare(pool: asyncpg.Pool, settings: Settings, args: argparse.Namespa
     # "Connecter …" works out of the box: each emulator's own application, rooted at the emulator,
     # unless the administrator configured a real one.
     for platform in oauth_platforms():
-        if settings.oauth.get(platform) is None and platform in sites.urls:
-            settings.oauth.configure(platform, OAuthApp(*default_client(platform), root=sites.urls[platform]))
+        site = sites.urls.get(catalog.OAUTH_HOSTED.get(platform, platform))
+        if settings.oauth.get(platform) is None and site is not None:
+            settings.oauth.configure(platform, OAuthApp(*default_client(platform), root=site))
     await _point_webhooks(sites.urls, f"{settings.base_url}/webhooks/meta")
-    vault = Vault(settings.secret_key)
+    vault = settings.vault()
     async with pool.acquire() as conn:
         for platform, acct in sites.accounts.items():
             await add_account(

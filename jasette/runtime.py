@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from inbox import db, embedded, migrate
+from inbox import db, embedded, migrate, sealed
 from inbox.credentials import Vault
 from jasette.errors import UserError
 from web.settings import Settings
@@ -36,11 +36,16 @@ def resolve_dsn(settings: Settings) -> str:
     return embedded.start(data_dir)
 
 
-async def open_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
-    """Migrate, then open the pool every part of the process shares."""
+async def open_pool(dsn: str, *, max_size: int = 10, vault: Vault | None = None) -> asyncpg.Pool:
+    """Migrate (and seal any secret an earlier version kept in clear), then open the pool every
+    part of the process shares."""
     conn = await db.connect(dsn)
     try:
         applied = await migrate.migrate(conn)
+        if vault is not None:
+            moved = await sealed.seal_clear(conn, vault)
+            if moved:
+                log.info("sealed the clear alert webhook secrets of %d brand(s)", moved)
     finally:
         await conn.close()
     if applied:
@@ -150,7 +155,8 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
                            analyzer=analyzer, full_analyzer=full, stop=stop, policy=settings.policy,
                            oauth=settings.oauth),
                 run_alerts_worker(pool, smtp=settings.smtp, base_url=settings.base_url, stop=stop, dsn=dsn,
-                                  platform_name=platform_name, policy=settings.policy, describe=describe),
+                                  platform_name=platform_name, policy=settings.policy, describe=describe,
+                                  vault=vault),
             )
         finally:
             if full is not None:
@@ -169,11 +175,11 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 async def _main(settings: Settings, parts: list[str], args: argparse.Namespace,
                 prepare: Callable[[asyncpg.Pool, str, asyncio.Event], Awaitable[list[Awaitable[Any]]]] | None = None) -> int:
-    vault = Vault(settings.secret_key)
+    vault = settings.vault()
     if "web" in parts:
         check_port_free(settings.host, settings.port)
     dsn = await asyncio.to_thread(resolve_dsn, settings)
-    pool = await open_pool(dsn, max_size=20)
+    pool = await open_pool(dsn, max_size=20, vault=vault)
     stop = asyncio.Event()
     stop_on_signals(stop)
     try:
@@ -204,7 +210,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     async def go() -> list[str]:
         conn = await db.connect(resolve_dsn(settings))
         try:
-            return await migrate.migrate(conn)
+            applied = await migrate.migrate(conn)
+            if settings.secret_key:
+                await sealed.seal_clear(conn, settings.vault())
+            return applied
         finally:
             await conn.close()
 

@@ -20,6 +20,7 @@ from inbox import accounts, netguard, users
 from inbox.credentials import Vault
 from inbox.db import Conn
 from web import i18n
+from web.claims import claim_refused
 from web.routes_settings import _platforms, _url_settings, checked_urls, moves_host
 
 MIN_INTERVAL, MAX_INTERVAL = 10, 86_400
@@ -142,6 +143,9 @@ async def _add(args: argparse.Namespace, conn: Conn, vault: Vault, policy: netgu
     base_url, settings, urls = _settings(args.setting, args.platform, args.base_url)
     for url in (base_url, *urls.values()):
         await _reachable(url, policy)
+    refused = await claim_refused(conn, brand_id=brand_id, platform=args.platform, external_id=external_id, lang="en")
+    if refused:
+        raise Mistake(refused)
     credentials = _read_credentials()
     account_id = await accounts.add_account(conn, vault, brand_id=brand_id, platform=args.platform, name=name,
                                             external_id=external_id, base_url=base_url, credentials=credentials,

@@ -33,8 +33,12 @@ from web import (
     routes_auth,
     routes_connect,
     routes_inbox,
+    routes_invite,
+    routes_reset,
     routes_settings,
     routes_setup,
+    routes_team,
+    routes_twofactor,
 )
 from web.body_limit import BodyLimit
 from web.csrf import CSRFMiddleware
@@ -90,7 +94,8 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
             await hub.stop()
 
     routes: list[BaseRoute] = [
-        *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes, *routes_connect.routes,
+        *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes,
+        *routes_connect.routes, *routes_team.routes, *routes_invite.routes, *routes_reset.routes, *routes_twofactor.routes,
         *api_replies.routes, *api_items.routes, *openapi.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),

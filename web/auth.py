@@ -56,17 +56,20 @@ async def require_member(request: HTTPConnection, *, role: str | None = None) ->
     return found
 
 
-async def log_in(request: HTTPConnection, user_id: int, ui_lang: str) -> bool:
-    """Start a fresh session for the user on their first brand; False when they have none."""
+async def log_in(request: HTTPConnection, user_id: int, ui_lang: str, *, brand_id: int | None = None) -> bool:
+    """Start a fresh session for the user on `brand_id` (when a member) or their first brand;
+    False when they have none."""
+    agent = request.headers.get("user-agent", "")
     async with request.app.state.pool.acquire() as db:
         brands = await users.brands_of(db, user_id)
-        token = await sessions.open_session(db, user_id) if brands else None
+        token = await sessions.open_session(db, user_id, user_agent=agent) if brands else None
     # A new session on log-in: nothing an attacker planted before survives (session fixation).
     request.session.clear()
     if not brands or token is None:
         return False
+    wanted = [b["id"] for b in brands if b["id"] == brand_id]
     request.session.update(
-        user_id=user_id, brand_id=brands[0]["id"], sid=token, lang=i18n.pick(ui_lang),
+        user_id=user_id, brand_id=(wanted or [brands[0]["id"]])[0], sid=token, lang=i18n.pick(ui_lang),
         csrf=secrets.token_urlsafe(32),
     )
     return True

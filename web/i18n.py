@@ -103,14 +103,11 @@ def said(text: str | None, lang: str | None = None, _depth: int = 0) -> str:
 
 
 def platform_name(platform: str, lang: str | None = None) -> str:
-    """The platform's name as people read it, translated where it needs to be ("Courriel")."""
+    """The platform's (or connect code's) name as people read it, translated where it needs to be
+    ("Courriel"); a platform this version no longer knows keeps its code, never a guess."""
     from collector import registry
 
-    try:
-        name = registry.collector_class(platform).display_name
-    except registry.UnknownPlatform:
-        name = ""  # a platform this version no longer knows: its code, never a guess
-    return gettext(name or platform, lang)
+    return gettext(registry.display_name(platform), lang)
 
 
 def js_messages(lang: str) -> dict[str, str]:

@@ -1,30 +1,42 @@
-"""My account: the name colleagues see, and changing the password (which ends other sessions)."""
+"""My account: the name colleagues see, changing the password (which ends other sessions), and
+the user's own active sessions, each of which they can end."""
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from inbox import sessions, users
-from web import i18n, passwords
+from inbox import sessions, twofactor, users
+from web import devices, i18n, passwords
+from web import input as web_input
 from web.auth import Member, require_member
 from web.pages import render
 
 _ = i18n.gettext
-DONE = {"name": "Your name is saved.", "password": "Your password is changed. Your other sessions are closed."}
+DONE = {"name": "Your name is saved.", "password": "Your password is changed. Your other sessions are closed.",
+        "session": "That session is closed.", "others": "Your other sessions are closed.",
+        "two-step-off": "Two-step login is off."}
 
 
-async def _page(request: Request, member: Member, *, error: str | None = None, status_code: int = 200) -> Response:
+async def page(request: Request, member: Member, *, error: str | None = None, status_code: int = 200,
+                extra: dict | None = None) -> Response:
     done = DONE.get(request.query_params.get("done", ""))
-    return await render(request, "account.html", {"error": error, "done": _(done) if done else None},
-                        member=member, status_code=status_code)
+    async with request.app.state.pool.acquire() as db:
+        mine = await sessions.list_sessions(db, member.user_id, request.session.get("sid"))
+        two_step = await twofactor.secret(db, member.user_id) is not None
+        codes_left = await twofactor.recovery_codes_left(db, member.user_id) if two_step else 0
+    return await render(request, "account.html", {
+        "error": error, "done": _(done) if done else None,
+        "sessions": [{**dict(row), "device": devices.describe(row["user_agent"])} for row in mine], "two_step": two_step,
+        "codes_left": codes_left, **(extra or {})}, member=member, status_code=status_code)
 
 
 async def account_page(request: Request) -> Response:
     """The account page."""
     member = await require_member(request)
-    return await _page(request, member)
+    return await page(request, member)
 
 
 async def save_name(request: Request) -> Response:
@@ -33,10 +45,26 @@ async def save_name(request: Request) -> Response:
     form = await request.form()
     name = " ".join(str(form.get("name", "")).split())
     if not name or len(name) > 100:
-        return await _page(request, member, error=_("Enter a name (100 characters at most)."), status_code=400)
+        return await page(request, member, error=_("Enter a name (100 characters at most)."), status_code=400)
     async with request.app.state.pool.acquire() as db:
         await users.set_name(db, member.user_id, name)
     return RedirectResponse("/settings/account?done=name", status_code=303)
+
+
+async def password_refused(request: Request, member: Member, typed: str) -> Response | None:
+    """None when `typed` is the member's password (checked throttled like log-in), else the page saying why not."""
+    pool = request.app.state.pool
+    ip = request.client.host if request.client else "?"
+    async with pool.acquire() as db:
+        allowed = await users.claim_login_attempt(db, member.email, ip)
+        pw_hash = await users.password_hash(db, member.user_id)
+    if not allowed:
+        return await page(request, member, status_code=429, error=_("Too many failed attempts. Wait 15 minutes and try again."))
+    if not await passwords.verify_async(pw_hash, typed[:1024]):
+        return await page(request, member, error=_("The current password is wrong."), status_code=400)
+    async with pool.acquire() as db:
+        await users.clear_login_failures(db, member.email)
+    return None
 
 
 async def change_password(request: Request) -> Response:
@@ -45,22 +73,14 @@ async def change_password(request: Request) -> Response:
     form = await request.form()
     current, new = str(form.get("current", ""))[:1024], str(form.get("new", ""))[:2048]
     pool = request.app.state.pool
-    ip = request.client.host if request.client else "?"
-    async with pool.acquire() as db:
-        allowed = await users.claim_login_attempt(db, member.email, ip)
-        pw_hash = await users.password_hash(db, member.user_id)
-    if not allowed:
-        return await _page(request, member, status_code=429,
-                           error=_("Too many failed attempts. Wait 15 minutes and try again."))
-    if not await passwords.verify_async(pw_hash, current):
-        return await _page(request, member, error=_("The current password is wrong."), status_code=400)
-    async with pool.acquire() as db:
-        await users.clear_login_failures(db, member.email)
+    refused = await password_refused(request, member, current)
+    if refused is not None:
+        return refused
     if new != str(form.get("confirm", "")):
-        return await _page(request, member, error=_("The two new passwords differ."), status_code=400)
+        return await page(request, member, error=_("The two new passwords differ."), status_code=400)
     problem = passwords.problem(new, email=member.email, name=member.name)
     if problem is not None:
-        return await _page(request, member, error=_(problem), status_code=400)
+        return await page(request, member, error=_(problem), status_code=400)
     new_hash = await passwords.hash_async(new)
     async with pool.acquire() as db, db.transaction():
         await users.set_password(db, member.user_id, new_hash)
@@ -69,8 +89,28 @@ async def change_password(request: Request) -> Response:
     return RedirectResponse("/settings/account?done=password", status_code=303)
 
 
+async def end_session(request: Request) -> Response:
+    """POST /settings/account/sessions/{session}/end: close one of one's own sessions (its pages too)."""
+    member = await require_member(request)
+    num = web_input.parse_id(request.path_params["session"])
+    async with request.app.state.pool.acquire() as db:
+        if num is None or not await sessions.end_numbered(db, member.user_id, num):
+            raise HTTPException(404, _("No such session."))
+    return RedirectResponse("/settings/account?done=session", status_code=303)
+
+
+async def end_other_sessions(request: Request) -> Response:
+    """POST /settings/account/sessions/end-others: close every session but this one."""
+    member = await require_member(request)
+    async with request.app.state.pool.acquire() as db:
+        await sessions.end_user_sessions(db, member.user_id, keep=str(request.session.get("sid", "")))
+    return RedirectResponse("/settings/account?done=others", status_code=303)
+
+
 routes = [
     Route("/settings/account", account_page, methods=["GET"]),
     Route("/settings/account/name", save_name, methods=["POST"]),
     Route("/settings/account/password", change_password, methods=["POST"]),
+    Route("/settings/account/sessions/end-others", end_other_sessions, methods=["POST"]),
+    Route("/settings/account/sessions/{session}/end", end_session, methods=["POST"]),
 ]

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from inbox import sealed
 from inbox.alerts import message
 from inbox.alerts import settings as alert_settings
 from inbox.alerts.rules import (
@@ -23,7 +24,8 @@ from inbox.alerts.rules import (
     validate_channels,
     validate_params,
 )
-from inbox.alerts.store import list_alerts, load_brand, mark_read, raise_test_alert
+from inbox.alerts.store import Brand, list_alerts, load_brand, mark_read, raise_test_alert
+from inbox.credentials import CredentialsUnreadable, Vault
 from inbox.summary import labels, query
 from inbox.summary import render as summary_render
 from inbox.summary.period import SummaryError, last_complete_week, parse_week, week_of
@@ -101,6 +103,15 @@ async def alert_test(request: Request) -> Response:
     return RedirectResponse("/alerts?tested=1", status_code=303)
 
 
+def _opened_webhook(brand: Brand, vault: Vault) -> tuple[str, str | None] | None:
+    """The brand's webhook address and secret; None when none, or when they were sealed with a
+    key this install no longer has (saving the form again seals a new address and secret)."""
+    try:
+        return brand.webhook(vault)
+    except CredentialsUnreadable:
+        return None
+
+
 async def rules_page(request: Request, *, error: str | None = None, status_code: int = 200) -> Response:
     """GET /settings/alerts: rules with their defaults, channels, summary hour."""
     member = await require_member(request)
@@ -109,12 +120,14 @@ async def rules_page(request: Request, *, error: str | None = None, status_code:
         brand = await load_brand(db, member.brand_id)
     rules = [{**dict(r), "values": {**DEFAULTS[r["kind"]], **(r["params"] or {})}} for r in rows if r["kind"] in KINDS]
     settings = brand.settings
+    # Owners configure the receiver, so they see its address and signing secret (opened from the
+    # sealed column); agents see only its host: the address may carry the receiver's token.
+    webhook = _opened_webhook(brand, request.app.state.vault) if member.role == "owner" else None
     return await render(request, "alerts/settings.html", {
         "rules": rules, "defaults": DEFAULTS, "error": error,
         "alert_emails": ", ".join(settings.get("alert_emails") or []),
-        "webhook_url": settings.get("webhook_url") or "",
-        # Owners configure the receiver, so they see the signing secret; agents do not.
-        "webhook_secret": settings.get("webhook_secret") if member.role == "owner" else None,
+        "webhook_url": webhook[0] if webhook else brand.webhook_host,
+        "webhook_secret": webhook[1] if webhook else None,
         "summary_hour": settings.get("summary_hour", 8),
     }, member=member, status_code=status_code)
 
@@ -163,13 +176,18 @@ async def channels_save(request: Request) -> Response:
     if not 0 <= hour <= 23:
         return await rules_page(request, error=t("The summary hour is a number from 0 to 23."), status_code=400)
     async with request.app.state.pool.acquire() as db:
-        brand = await load_brand(db, member.brand_id)
-        secret = brand.settings.get("webhook_secret")
-        if url and (not secret or form.get("new_secret") == "on"):
-            secret = secrets.token_urlsafe(32)  # shown to owners on the settings page, for the receiver
-        patch = {"alert_emails": emails, "webhook_url": url or None, "webhook_secret": secret if url else None,
-                 "summary_hour": hour}
-        await alert_settings.merge_brand_settings(db, member.brand_id, patch)
+        vault = request.app.state.vault
+        async with db.transaction():
+            brand = await load_brand(db, member.brand_id)
+            current = _opened_webhook(brand, vault)
+            secret = current[1] if current else None
+            if url and (not secret or form.get("new_secret") == "on"):
+                secret = secrets.token_urlsafe(32)  # shown to owners on the settings page, for the receiver
+            # The address and secret are sealed (brands.secrets); the settings keep only the host.
+            await sealed.save_brand_secrets(db, vault, member.brand_id,
+                                            {"webhook_url": url or None, "webhook_secret": secret if url else None})
+            patch = {"alert_emails": emails, "webhook_host": sealed.origin(url) or None, "summary_hour": hour}
+            await alert_settings.merge_brand_settings(db, member.brand_id, patch)
     return RedirectResponse("/settings/alerts", status_code=303)
 
 

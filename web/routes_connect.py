@@ -28,6 +28,7 @@ from inbox import accounts, connections, netguard
 from web import i18n
 from web import input as web_input
 from web.auth import require_member
+from web.claims import claim_refused
 from web.pages import render
 from web.routes_settings import settings_notice
 
@@ -84,7 +85,7 @@ async def start(request: Request) -> Response:
         account_id = web_input.parse_id(request.query_params["account"]) or -1
         async with request.app.state.pool.acquire() as db:
             found = await accounts.get_account(db, member.brand_id, account_id)
-        if found is None or found["platform"] != platform:
+        if found is None or found["platform"] != provider.platform:
             raise HTTPException(404, _("No such connection."))
     flow = provider.start(app, redirect_uri(request, platform))
     async with request.app.state.pool.acquire() as db:
@@ -153,14 +154,18 @@ async def _grant(provider: Provider, session: aiohttp.ClientSession, app: OAuthA
     return tokens, await provider.discover(session, app, tokens)
 
 
-def _credentials(choice: Choice, tokens: Tokens) -> dict[str, Any]:
-    # Meta gives each Page its own token; elsewhere the person's tokens serve every choice.
-    return dict(choice.credentials) if choice.credentials.get("access_token") else tokens.as_credentials()
+def _credentials(provider: Provider, choice: Choice, tokens: Tokens) -> dict[str, Any]:
+    # Meta gives each Page its own token; elsewhere the person's tokens serve every choice (with
+    # what the choice adds, a mailbox's login name).
+    creds = dict(choice.credentials) if choice.credentials.get("access_token") else tokens.as_credentials(choice.credentials)
+    # Renewal goes to the application that granted them (two serve e-mail: Gmail, Microsoft 365).
+    creds["oauth_provider"] = provider.connect_code
+    return creds
 
 
 async def _after_grant(request: Request, member: Any, provider: Provider, app: OAuthApp, account_id: int | None,
                        tokens: Tokens, choices: list[Choice]) -> Response:
-    platform = provider.platform
+    platform = provider.connect_code
     name = i18n.platform_name(platform)
     if account_id is not None:
         async with request.app.state.pool.acquire() as db:
@@ -177,6 +182,8 @@ async def _after_grant(request: Request, member: Any, provider: Provider, app: O
         return await _problem(request, member, _("Nothing to connect: this {platform} sign-in manages no account Jasette can read.",
                                                  platform=name))
     if len(choices) == 1 and usable:
+        if refused := await _claimed(request, member, platform, usable):
+            return await _problem(request, member, refused, status_code=409)
         saved = await _save(request, member, provider, app, usable, tokens)
         return RedirectResponse(f"/settings?connected={saved[0]}", status_code=303)
     pending = {"tokens": tokens.as_credentials(), "choices": [_choice_dict(c) for c in choices]}
@@ -188,7 +195,17 @@ async def _after_grant(request: Request, member: Any, provider: Provider, app: O
 
 def _choice_dict(choice: Choice) -> dict[str, Any]:
     return {"external_id": choice.external_id, "name": choice.name, "credentials": choice.credentials,
-            "settings": choice.settings, "base_url": choice.base_url, "problem": choice.problem, "expires_at": choice.expires_at}
+            "settings": choice.settings, "base_url": choice.base_url, "problem": choice.problem, "expires_at": choice.expires_at,
+            "bound_settings": choice.bound_settings}
+
+
+async def _claimed(request: Request, member: Any, platform: str, picked: list[Choice]) -> str | None:
+    """Why one of the picked accounts cannot join this brand (another brand receives its pushes)."""
+    async with request.app.state.pool.acquire() as db:
+        for choice in picked:
+            if refused := await claim_refused(db, brand_id=member.brand_id, platform=platform, external_id=choice.external_id):
+                return refused
+    return None
 
 
 async def _save(request: Request, member: Any, provider: Provider, app: OAuthApp, picked: list[Choice], tokens: Tokens) -> list[int]:
@@ -199,12 +216,12 @@ async def _save(request: Request, member: Any, provider: Provider, app: OAuthApp
             saved.append(await connections.save_connected(
                 db, request.app.state.vault, brand_id=member.brand_id, platform=provider.platform,
                 external_id=choice.external_id, name=choice.name, base_url=choice.base_url,
-                credentials=_credentials(choice, tokens), settings=choice.settings,
+                credentials=_credentials(provider, choice, tokens), settings=choice.settings, bound=choice.bound_settings,
             ))
     try:
         async with _session(request) as session:
             for choice in picked:
-                with_token = Choice(**{**_choice_dict(choice), "credentials": _credentials(choice, tokens)})
+                with_token = Choice(**{**_choice_dict(choice), "credentials": _credentials(provider, choice, tokens)})
                 await asyncio.wait_for(provider.subscribe(session, app, with_token), EXCHANGE_TIMEOUT)
     except (CollectorError, TimeoutError) as exc:
         # Polling still collects everything; only the instant pushes wait for the next connect.
@@ -251,6 +268,8 @@ async def pick(request: Request) -> Response:
             "platform": platform, "key": key, "choices": grant["choices"],
             "error": _("Tick at least one account you may manage."),
         }, member=member, status_code=400)
+    if refused := await _claimed(request, member, platform, picked):
+        return await _problem(request, member, refused, status_code=409)
     async with request.app.state.pool.acquire() as db:
         # Used up now: a second submit (double click, back button) connects nothing twice.
         if await connections.parked(db, request.app.state.vault, key=key, brand_id=member.brand_id,

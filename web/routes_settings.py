@@ -17,6 +17,7 @@ from inbox import accounts, saved_replies, users
 from web import i18n
 from web import input as web_input
 from web.auth import require_member
+from web.claims import claim_refused
 from web.pages import render
 from web.security import safe_url
 
@@ -83,6 +84,12 @@ def checked_urls(platform: str, form: Any) -> tuple[str, dict[str, str]]:
 async def _accounts(db: Any, brand_id: int) -> list[dict[str, Any]]:
     # Never the credentials column: tokens are not shown back, not even encrypted.
     rows = await accounts.list_accounts(db, brand_id)
+    codes = registry.oauth_platforms()
+    for row in rows:
+        # "Reconnect" starts the application the account was connected with (a mailbox: Gmail or
+        # Microsoft 365); accounts of platforms without a sign-in have none.
+        code = str((row.get("settings") or {}).get("oauth_provider") or row["platform"])
+        row["connect_code"] = code if code in codes else None
     return sorted(rows, key=lambda r: (r["platform"], r["name"], r["id"]))
 
 
@@ -181,6 +188,10 @@ async def save_account(request: Request) -> Response:
             if platform not in _platforms() or not external_id:
                 raise HTTPException(400, _("Choose a platform and give the page or account id."))
             base_url, settings = checked_urls(platform, form)
+            refused = await claim_refused(db, brand_id=member.brand_id, platform=platform, external_id=external_id)
+            if refused:
+                typed: dict[str, Any] = {"new": {"platform": platform, "name": name, "external_id": external_id, "base_url": base_url}}
+                return await _page(request, member, error=refused, typed=typed, status_code=409)
             await accounts.add_account(db, vault, brand_id=member.brand_id, platform=platform, name=name,
                                        external_id=external_id, base_url=base_url, credentials=credentials,
                                        settings=settings)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from collector.oauth import OAuthApps
 from collector.registry import display_name, oauth_platforms, oauth_provider
+from inbox.credentials import Vault
 from inbox.netguard import Policy
 from inbox.smtp import SmtpConfig
 
@@ -21,6 +22,10 @@ DOCUMENTED: dict[str, tuple[str, str]] = {
     "DATABASE_URL": ("(unset: embedded PostgreSQL)", "PostgreSQL DSN, e.g. postgresql://user:pass@host:5432/jasette"),
     "JASETTE_HOME": ("per-user data directory", "Folder for the embedded database and the demo's secret key"),
     "JASETTE_SECRET_KEY": ("(required; the demo makes one)", "Passphrase that encrypts platform tokens and signs sessions"),
+    "JASETTE_SECRET_KEY_PREVIOUS": (
+        "(unset)",
+        "Earlier secret keys, comma-separated, still read while `jasette secrets reseal` moves secrets to the current one",
+    ),
     "JASETTE_HOST": ("127.0.0.1", "Address the web server listens on"),
     "JASETTE_PORT": ("8000", "Port the web server listens on"),
     "JASETTE_BASE_URL": ("http://127.0.0.1:8000", "Public address of the inbox, used in links of alerts and e-mails"),
@@ -80,6 +85,7 @@ class Settings:
 
     database_url: str | None = None
     secret_key: str | None = field(default=None, repr=False)
+    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
@@ -105,6 +111,10 @@ class Settings:
                 found.append(app.client_secret)
         return found
 
+    def vault(self) -> Vault:
+        """The secrets vault: seals with JASETTE_SECRET_KEY, also opens with the previous keys."""
+        return Vault(self.secret_key, previous=self.previous_secret_keys)
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read and check every setting; raise SettingError with a clear line on a bad one."""
@@ -123,6 +133,7 @@ class Settings:
             oauth=OAuthApps.from_env(env, oauth_platforms()),
             database_url=env.get("DATABASE_URL") or None,
             secret_key=env.get("JASETTE_SECRET_KEY") or None,
+            previous_secret_keys=tuple(k.strip() for k in env.get("JASETTE_SECRET_KEY_PREVIOUS", "").split(",") if k.strip()),
             host=host,
             port=port,
             base_url=(env.get("JASETTE_BASE_URL") or f"http://{host}:{port}").rstrip("/"),

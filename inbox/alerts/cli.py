@@ -12,6 +12,7 @@ import asyncpg
 from inbox import netguard
 from inbox.alerts.delivery import deliver_due
 from inbox.alerts.store import email_targets, load_brand, raise_test_alert
+from inbox.credentials import Vault
 from inbox.smtp import SmtpConfig
 
 # How long to wait for deliveries a running worker claimed before this command could.
@@ -39,7 +40,8 @@ async def _settled(pool: asyncpg.Pool, alert_id: int) -> list[asyncpg.Record]:
 
 
 async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, smtp: SmtpConfig,
-              base_url: str = "http://127.0.0.1:8000", policy: netguard.Policy | None = None) -> int:
+              base_url: str = "http://127.0.0.1:8000", policy: netguard.Policy | None = None,
+              vault: Vault | None = None) -> int:
     """Raise the test alert, deliver it, print one line per channel; 0 when every channel worked."""
     brand_id = await pool.fetchval("select id from brands where slug = $1", args.brand)
     if brand_id is None:
@@ -51,7 +53,8 @@ async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, smtp: SmtpConfig,
         emails = await email_targets(conn, brand)
         alert_id = await raise_test_alert(conn, brand, now)
     async with netguard.client_session(policy or netguard.Policy.from_env()) as session:
-        await deliver_due(pool, smtp=smtp, base_url=base_url, now=now, session=session, only_alert=alert_id)
+        await deliver_due(pool, smtp=smtp, base_url=base_url, now=now, session=session, only_alert=alert_id,
+                          vault=vault)
     rows = await _settled(pool, alert_id)
     ok = True
     for row in rows:
@@ -66,6 +69,6 @@ async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, smtp: SmtpConfig,
         print("email: not configured (no owner and no alert_emails in the brand's settings)")
     elif not smtp.host:
         print("email: JASETTE_SMTP_HOST is unset, so e-mail is off")
-    if not brand.settings.get("webhook_url"):
-        print("webhook: not configured (no webhook_url in the brand's settings)")
+    if not brand.webhook_host:
+        print("webhook: not configured (Settings → Alerts, webhook address)")
     return 0 if ok else 1

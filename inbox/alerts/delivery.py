@@ -18,6 +18,7 @@ import asyncpg
 from inbox import smtp as email
 from inbox.alerts import message, webhook
 from inbox.alerts.store import load_brand
+from inbox.credentials import CredentialsUnreadable, Vault
 from inbox.db import Conn
 from inbox.smtp import SmtpConfig
 
@@ -56,7 +57,8 @@ def backoff(attempts: int) -> timedelta:
 
 async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_url: str,
                     session: aiohttp.ClientSession, now: datetime, webhook_timeout: float,
-                    describe: message.Describe | None, platform_name: message.Describe | None) -> None:
+                    describe: message.Describe | None, platform_name: message.Describe | None,
+                    vault: Vault | None) -> None:
     brand = await load_brand(conn, alert["brand_id"])
     details = alert["details"] or {}
     msg = message.render(alert["kind"], details, lang=brand.lang, brand_name=brand.name, base_url=base_url,
@@ -76,7 +78,15 @@ async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_
                   "details": _with_words(message.outgoing_details(details), brand.lang, describe),
                   "url": message.alerts_link(base_url)},
     }
-    await webhook.post(session, row["target"], payload, secret=brand.settings.get("webhook_secret"),
+    # The address as configured now (sealed at rest): the row names only its host.
+    try:
+        configured = brand.webhook(vault)
+    except CredentialsUnreadable as exc:
+        raise webhook.WebhookError("the webhook's address cannot be opened: check JASETTE_SECRET_KEY") from exc
+    if configured is None:
+        raise webhook.WebhookError("no webhook is configured any more")
+    url, secret = configured
+    await webhook.post(session, url, payload, secret=secret,
                        timestamp=int(now.timestamp()), delivery_id=f"{alert['id']}-{row['id']}",
                        timeout=webhook_timeout)
 
@@ -109,7 +119,8 @@ async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, no
                       session: aiohttp.ClientSession, limit: int = 20,
                       only_alert: int | None = None, webhook_timeout: float = 10.0,
                       describe: message.Describe | None = None,
-                      platform_name: message.Describe | None = None) -> list[Outcome]:
+                      platform_name: message.Describe | None = None,
+                      vault: Vault | None = None) -> list[Outcome]:
     """Claim and send up to `limit` due deliveries (or those of one alert); their outcomes.
 
     `describe` turns reason codes into words (nlp.reasons.describe) and `platform_name` platform
@@ -127,7 +138,8 @@ async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, no
                 continue
             try:
                 await _send_one(conn, row, alert, smtp=smtp, base_url=base_url, session=session, now=now,
-                                webhook_timeout=webhook_timeout, describe=describe, platform_name=platform_name)
+                                webhook_timeout=webhook_timeout, describe=describe, platform_name=platform_name,
+                                vault=vault)
             except (email.EmailError, webhook.WebhookError) as exc:
                 outcomes.append(await _failed(conn, row, str(exc), now))
                 continue

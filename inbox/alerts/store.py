@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from inbox import sealed
 from inbox.alerts import message
+from inbox.credentials import Vault
 from inbox.db import Conn
 from inbox.notify import ALERTS_CHANNEL, notify
 
@@ -21,14 +23,28 @@ class Brand:
     lang: str
     timezone: str
     settings: dict[str, Any]
+    # The webhook's address and signing secret, sealed (inbox/sealed.py); opened only to send.
+    secrets: bytes | None = None
+
+    @property
+    def webhook_host(self) -> str:
+        """scheme://host of the alert webhook ("" when none): what deliveries and pages show of it."""
+        return str(self.settings.get("webhook_host") or "") or sealed.origin(self.settings.get("webhook_url"))
+
+    def webhook(self, vault: Vault | None) -> tuple[str, str | None] | None:
+        """The webhook's address and signing secret, opened; None when none is configured."""
+        found = sealed.opened(vault, self.secrets, self.settings)
+        url = found.get("webhook_url")
+        return (str(url), found.get("webhook_secret")) if url else None
 
 
 async def load_brand(conn: Conn, brand_id: int) -> Brand:
     """The brand row; LookupError when it does not exist."""
-    row = await conn.fetchrow("select id, slug, name, lang, timezone, settings from brands where id = $1", brand_id)
+    row = await conn.fetchrow("select id, slug, name, lang, timezone, settings, secrets from brands where id = $1", brand_id)
     if row is None:
         raise LookupError(f"brand {brand_id} does not exist")
-    return Brand(row["id"], row["slug"], row["name"], row["lang"], row["timezone"], row["settings"] or {})
+    return Brand(row["id"], row["slug"], row["name"], row["lang"], row["timezone"], row["settings"] or {},
+                 bytes(row["secrets"]) if row["secrets"] is not None else None)
 
 
 async def email_targets(conn: Conn, brand: Brand) -> list[str]:
@@ -48,8 +64,9 @@ async def _queue(conn: Conn, alert_id: int, brand: Brand, channels: list[str], n
     targets: list[tuple[str, str]] = []
     if "email" in channels:
         targets += [("email", t) for t in await email_targets(conn, brand)]
-    if "webhook" in channels and brand.settings.get("webhook_url"):
-        targets.append(("webhook", str(brand.settings["webhook_url"])))
+    if "webhook" in channels and brand.webhook_host:
+        # Its host only: the address may carry a token, and is read (sealed) when sending.
+        targets.append(("webhook", brand.webhook_host))
     if targets:
         await conn.executemany(
             "insert into alert_deliveries (alert_id, channel, target, next_attempt_at) values ($1, $2, $3, $4)"

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from inbox import netguard
+from inbox import netguard, sealed
 
 SIGNATURE_HEADER = "X-Jasette-Signature"
 TIMESTAMP_HEADER = "X-Jasette-Timestamp"
@@ -44,19 +44,22 @@ async def post(session: aiohttp.ClientSession, url: str, payload: dict[str, Any]
                TIMESTAMP_HEADER: str(timestamp), DELIVERY_HEADER: delivery_id}
     if secret:
         headers[SIGNATURE_HEADER] = sign(secret, str(timestamp), body)
+    # Errors name the receiver by its host: they are stored and shown on /alerts, and the path or
+    # query of a Slack-style address is its token.
+    shown = sealed.origin(url)
     try:
         async with session.post(url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout),
                                 allow_redirects=False) as resp:
             if not 200 <= resp.status < 300:
-                raise WebhookError(f"webhook {url} answered HTTP {resp.status}")
+                raise WebhookError(f"webhook {shown} answered HTTP {resp.status}")
             return resp.status
     except TimeoutError as exc:
-        raise WebhookError(f"webhook {url} did not answer within {timeout:g} s") from exc
+        raise WebhookError(f"webhook {shown} did not answer within {timeout:g} s") from exc
     except aiohttp.InvalidURL as exc:
-        raise WebhookError(f"webhook address {url!r} is not a valid URL") from exc
+        raise WebhookError(f"webhook address {shown} is not a valid URL") from exc
     except aiohttp.ClientError as exc:
         # Owners read these words on /alerts: a refused, closed or silent private address must read
         # alike (the guard refuses before connecting), or the alert page becomes a port scanner.
         if netguard.refused(exc):
-            raise WebhookError(f"webhook {url}: {netguard.NOT_ALLOWED}") from exc
-        raise WebhookError(f"webhook {url} unreachable") from exc
+            raise WebhookError(f"webhook {shown}: {netguard.NOT_ALLOWED}") from exc
+        raise WebhookError(f"webhook {shown} unreachable") from exc

@@ -20,6 +20,7 @@ from inbox.alerts.delivery import deliver_due, next_due
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.message import Describe
 from inbox.alerts.store import release_digests
+from inbox.credentials import Vault
 from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, Subscriber
 from inbox.smtp import SmtpConfig
 from inbox.summary.schedule import send_due_summaries
@@ -84,6 +85,7 @@ async def run_alerts_worker(
     platform_name: Callable[[str, str], str] | None = None,
     policy: netguard.Policy | None = None,
     describe: Describe | None = None,
+    vault: Vault | None = None,
 ) -> None:
     """Run until `stop` is set; every step's state is in PostgreSQL, so stopping loses nothing.
 
@@ -114,7 +116,7 @@ async def run_alerts_worker(
                                                      platform_name=platform_name, describe=describe)
                         next_sweep = now + timedelta(seconds=sweep_seconds)
                     while len(await deliver_due(pool, smtp=smtp, base_url=base_url, now=clock(), session=session,
-                                                describe=describe, platform_name=platform_name)) >= 20:
+                                                describe=describe, platform_name=platform_name, vault=vault)) >= 20:
                         pass
                     due = await next_due(pool)
                     if not healthy:

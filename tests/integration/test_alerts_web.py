@@ -7,10 +7,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from web_app import client_for, ingest, login, make_app, seed
+from web_app import SECRET, client_for, ingest, login, make_app, seed
 
+from inbox import sealed
 from inbox.alerts.evaluate import evaluate_brands
 from inbox.alerts.rules import CHANNELS, DEFAULTS, KINDS
+from inbox.credentials import Vault
 
 
 async def test_alerts_list_shows_why_items_and_failed_deliveries(pool, db_dsn):
@@ -67,14 +69,19 @@ async def test_owner_edits_rules_and_channels_agents_cannot(pool, db_dsn):
         assert saved.status_code == 303
         settings = await pool.fetchval("select settings from brands where id = $1", ids["brand_a"])
         assert settings["alert_emails"] == ["a@cafe.test", "b@cafe.test"] and settings["summary_hour"] == 9
-        assert len(settings["webhook_secret"]) > 30
-        assert settings["webhook_secret"] in (await client.get("/settings/alerts")).text  # owners copy it
+        # The address and signing secret are sealed; the settings keep only the host.
+        assert "webhook_url" not in settings and "webhook_secret" not in settings
+        assert settings["webhook_host"] == "https://hooks.example"
+        stored = await sealed.brand_secrets(pool, Vault(SECRET), ids["brand_a"])
+        assert stored["webhook_url"] == "https://hooks.example/x" and len(stored["webhook_secret"]) > 30
+        page = (await client.get("/settings/alerts")).text
+        assert stored["webhook_secret"] in page and "https://hooks.example/x" in page  # owners copy it
         renewed = await client.post("/settings/alerts/channels", data={
             "csrf": token, "alert_emails": "", "webhook_url": "https://hooks.example/x", "summary_hour": "9",
             "new_secret": "on"})
         assert renewed.status_code == 303
-        assert (await pool.fetchval("select settings->>'webhook_secret' from brands where id = $1", ids["brand_a"])
-                != settings["webhook_secret"])
+        again = await sealed.brand_secrets(pool, Vault(SECRET), ids["brand_a"])
+        assert again["webhook_secret"] != stored["webhook_secret"]
         bad_url = await client.post("/settings/alerts/channels", data={"csrf": token, "webhook_url": "javascript:alert(1)",
                                                                       "summary_hour": "9"})
         assert bad_url.status_code == 400
@@ -84,8 +91,10 @@ async def test_owner_edits_rules_and_channels_agents_cannot(pool, db_dsn):
         assert f"/settings/alerts/rules/{rule}\"" not in (await other.get("/settings/alerts")).text
     async with client_for(make_app(pool, db_dsn)) as agent:
         token = await login(agent, "agent@a.test")
-        secret = await pool.fetchval("select settings->>'webhook_secret' from brands where id = $1", ids["brand_a"])
-        assert secret not in (await agent.get("/settings/alerts")).text
+        secret = (await sealed.brand_secrets(pool, Vault(SECRET), ids["brand_a"]))["webhook_secret"]
+        page = (await agent.get("/settings/alerts")).text
+        assert secret not in page
+        assert "https://hooks.example/x" not in page and "https://hooks.example" in page  # the host only
         assert (await agent.post(f"/settings/alerts/rules/{rule}", data={"csrf": token})).status_code == 403
         assert (await agent.post("/alerts/test", data={"csrf": token})).status_code == 403
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from connecting import LOOPBACK, consent, local, owner_client, running
 from web_app import client_for, csrf_of, login, make_app, seed
 
+from emulators.facebook import PAGE_ID
 from emulators.google import ACCOUNT_ID, LOCATION_ID
 
 
@@ -90,4 +91,24 @@ async def test_a_picker_key_is_the_owner_s_own_and_needs_a_choice(pool, db_dsn) 
         assert foreign.status_code == 400 and "This choice has expired" in foreign.text
         await other.aclose()
         assert await _count(pool) == 0
+        await owner.aclose()
+
+
+async def test_a_page_another_brand_receives_cannot_be_connected_here_too(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        # Brand B already receives this Page's pushes, with proved access.
+        await conn.execute(
+            "insert into accounts (brand_id, platform, external_id, base_url, verified_at) values ($1, 'facebook', $2, '', now())",
+            ids["brand_b"], PAGE_ID)
+    async with running("facebook") as platforms:
+        owner = await owner_client(pool, db_dsn, platforms)
+        started = await owner.get("/settings/connect/facebook")
+        answer = await owner.get(local(await consent(started.headers["location"])))
+        page = await owner.get(answer.headers["location"])
+        key = answer.headers["location"].split("key=", 1)[1]
+        refused = await owner.post("/settings/connect/facebook/pick", data={"csrf": csrf_of(page.text), "key": key, "choice": PAGE_ID})
+        assert refused.status_code == 409 and "Boutique B" not in refused.text
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("select count(*) from accounts where external_id = $1", PAGE_ID) == 1
         await owner.aclose()

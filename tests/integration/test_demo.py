@@ -80,6 +80,17 @@ async def connect_google_in_the_demo(port: int) -> None:
         assert "settings-notice" in (await client.get(done.headers["location"])).text
 
 
+async def connect_gmail_in_the_demo(port: int) -> None:
+    """Settings → "Connecter Gmail" → consent: the demo's mailbox now logs in with XOAUTH2."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        await login(client, "patronne@cafe.test", PASSWORD)
+        assert 'id="connect-gmail"' in (await client.get("/settings")).text
+        started = await client.get("/settings/connect/gmail")
+        assert started.status_code == 303, started.text
+        done = await client.get(local(await consent(started.headers["location"])))
+        assert done.status_code == 303 and "connected=" in done.headers["location"], done.text
+
+
 async def test_demo_fills_the_inbox_from_every_platform_and_a_rerun_goes_on(db_dsn, tmp_path):
     wanted = set(registry.platforms())
     port = free_port()
@@ -87,6 +98,7 @@ async def test_demo_fills_the_inbox_from_every_platform_and_a_rerun_goes_on(db_d
     try:
         platforms = await platforms_in_inbox(demo, port, wanted)
         await connect_google_in_the_demo(port)
+        await connect_gmail_in_the_demo(port)
     finally:
         output = stop_demo(demo)
     assert platforms >= wanted, f"only {sorted(platforms)} reached the inbox"

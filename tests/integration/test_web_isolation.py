@@ -7,7 +7,7 @@ import uuid
 
 from web_app import client_for, ingest, login, make_app, seed
 
-from inbox import outbox, saved_replies
+from inbox import invitations, outbox, saved_replies, sessions
 from web.app import route_paths
 
 
@@ -23,7 +23,13 @@ _NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/
           # Alerts and summaries (web/routes_alerts.py): the session's brand only; their id routes
           # are tried across brands in tests/integration/test_alerts_web.py.
           "/alerts", "/alerts.css", "/alerts/test", "/settings/alerts", "/settings/alerts/channels",
-          "/summaries", "/summaries.csv", "/items.csv"}
+          "/summaries", "/summaries.csv", "/items.csv",
+          # The team (web/routes_team.py) is the session's brand; links carry a token, not a brand id
+          # (their own tests: test_web_team.py, test_web_password_reset.py, test_web_two_step.py).
+          "/settings/team", "/settings/team/invitations", "/invite/{token}", "/login/code", "/login/forgot",
+          "/reset/{token}", "/settings/account/sessions/end-others", "/settings/account/two-step/start",
+          "/settings/account/two-step/confirm", "/settings/account/two-step/disable", "/settings/team/two-step", "/settings/account/two-step/codes",
+          "/login/two-step-setup"}
 
 
 async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:
@@ -34,9 +40,14 @@ async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:
                                      idempotency_key=uuid.uuid4().hex)
         await conn.execute("update replies set state = 'failed', error = 'boom' where id = $1", reply["id"])
         saved = await saved_replies.create(conn, ids["brand_a"], "fr", "Merci", "Merci {first_name}")
+        invitation, _token = await invitations.invite(conn, brand_id=ids["brand_a"], email="new@a.test", role="agent",
+                                                      lang="fr", invited_by=ids["owner_a"])
+        await sessions.open_session(conn, ids["owner_a"])
+        session_num = await conn.fetchval("select num from sessions where user_id = $1", ids["owner_a"])
         before = await conn.fetchrow("select status, assignee_id, lang_override, snoozed_until, updated_at from items where id = $1", item)
     app = make_app(pool, db_dsn)
-    values = {"item": item, "reply": reply["id"], "account": ids["account_a"], "saved": saved, "action": "status"}
+    values = {"item": item, "reply": reply["id"], "account": ids["account_a"], "saved": saved, "action": "status",
+              "invitation": invitation, "user": ids["agent_a"], "session": session_num}
     body = {"status": "done", "user_id": ids["owner_b"], "name": "x", "body": "note", "lang": "en", "sentiment": "positive",
             "until": "2030-01-01T00:00", "idempotency_key": uuid.uuid4().hex, "opened_at": None}
     covered = set()
@@ -62,7 +73,7 @@ async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:
                     response = await client.post(url, json=body, headers={"X-CSRF-Token": token})
                     assert response.status_code == 404, (path, response.status_code, response.text)
                 else:
-                    form = {"csrf": token, "name": "x", "base_url": "https://example.com", "enabled": "on", "token": "t"}
+                    form = {"csrf": token, "name": "x", "base_url": "https://example.com", "enabled": "on", "token": "t", "role": "agent"}
                     response = await client.post(url, data=form)
                     assert response.status_code == 404, (path, response.status_code)
                 covered.add(path)
@@ -90,3 +101,7 @@ async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:
         assert await conn.fetchval("select count(*) from saved_replies") == 1
         account = await conn.fetchrow("select name, credentials from accounts where id = $1", ids["account_a"])
         assert account["name"] == "" and account["credentials"] is None
+        assert await conn.fetchval("select count(*) from invitations where accepted_at is null") == 1
+        assert await conn.fetchval("select role from memberships where user_id = $1 and brand_id = $2",
+                                   ids["agent_a"], ids["brand_a"]) == "agent"
+        assert await conn.fetchval("select count(*) from sessions where num = $1", session_num) == 1

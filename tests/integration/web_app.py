@@ -101,12 +101,14 @@ def client_for(app: Any, base_url: str = "http://testserver") -> httpx.AsyncClie
 class LiveServer:
     """uvicorn serving the app in a thread with its own loop and pool, like `jasette web`."""
 
-    def __init__(self, dsn: str, factory: Any = None) -> None:
+    def __init__(self, dsn: str, factory: Any = None, **settings: Any) -> None:
         self.dsn = dsn
-        # factory(pool) -> app, for a server with settings of its own (the connect tests' applications)
-        self.factory = factory or (lambda pool: make_app(pool, dsn))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Links in e-mails (invitations, password resets) point at this server.
+        self.settings = {"base_url": self.url, **settings}
+        # factory(pool) -> app, for a server with an app of its own (the connect tests' applications)
+        self.factory = factory or (lambda pool: make_app(pool, dsn, **self.settings))
         self._ready = threading.Event()
         self._server: uvicorn.Server | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
