@@ -81,9 +81,11 @@ class FacebookCollector(ScanningCollector):
                 item = map_post(entry, "post" if source == "feed" else "mention", problems)
                 if item is None:
                     continue
+                # The Page's own posts are kept as context (from_business: never listed, alerted or
+                # counted) for the item pane to show the post a customer's comment answers; the
+                # scan's fingerprints pass an unchanged post on only once.
                 item.from_business = item.author is not None and item.author.external_id == self.page_id
-                if not item.from_business:  # the Page's own posts are context, not inbox items
-                    items.append(item)
+                items.append(item)
             return Page(items, meta_graph.next_token(body), dict(self.graph.usage), problems)
         post_id = source.partition(":")[2]
         if not params:

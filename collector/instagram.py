@@ -72,10 +72,15 @@ class InstagramCollector(ScanningCollector):
                 "GET", f"{self.user_id}/media", params or {"fields": MEDIA_FIELDS, "limit": PAGE_SIZE}
             )
             token = meta_graph.next_token(body)
+            own = []
             for entry in meta_graph.entries_of(body, "media"):
                 if not self._track(entry, cursor):
                     token = None  # older than the lookback: the rest is older still
-            return Page([], token, dict(self.graph.usage), problems)
+                elif (post := map_own_media(entry)) is not None:
+                    # Kept as context (from_business, never listed): the item pane shows the
+                    # caption a comment answers; the scan's fingerprints pass it on once.
+                    own.append(post)
+            return Page(own, token, dict(self.graph.usage), problems)
         if kind == "tags":
             try:
                 body = await self.graph.call(
@@ -255,6 +260,18 @@ def map_comment(
         for reply in nested["data"]:
             items.extend(map_comment(reply, comment_id, media_id, media_url, problems))
     return items
+
+
+def map_own_media(entry: Any) -> NewItem | None:
+    """The account's own media as context: its caption, link and time."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"]:
+        return None
+    media_id = entry["id"]
+    return NewItem(
+        platform=PLATFORM, external_id=media_id, kind="post", body=str(entry.get("caption") or ""),
+        created_at=_created(entry, f"media {media_id}", []), thread_external_id=media_id,
+        url=entry.get("permalink"), from_business=True, raw=entry,
+    )
 
 
 def map_media(entry: Any, kind: str, problems: list[str]) -> NewItem | None:

@@ -19,6 +19,7 @@ from collector.base import Batch
 from inbox import accounts
 from inbox.ingest import ingest_batch
 from inbox.types import Analysis, IngestResult, NewItem, WorkerAccount
+from nlp.rating import rated
 from nlp.types import DEFAULT_LANGS, Document, Result
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,8 @@ async def analyze(
     if len(results) != len(items):
         log.warning("NLP stage returned %d results for %d items: stored unanalysed", len(results), len(items))
         return False
-    for item, result in zip(items, results):
-        item.analysis = analysis_of(result)
+    for item, doc, result in zip(items, docs, results):
+        item.analysis = analysis_of(rated(result, doc, item.raw.get("rating")))
     return True
 
 

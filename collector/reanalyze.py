@@ -15,27 +15,31 @@ from collector.clock import utcnow
 from collector.pipeline import Analyzer, analysis_of, document
 from inbox import analysis, rescore
 from inbox.types import Analysis
+from nlp.rating import rated
 from nlp.types import Document
 
 log = logging.getLogger(__name__)
 
 
-async def _analyses(analyzer: Analyzer, docs: list[Document], ids: list[int]) -> list[Analysis]:
-    """The batch's analyses; one text that always breaks the stage must not block the others."""
+async def _analyses(analyzer: Analyzer, docs: list[Document], ids: list[int],
+                    ratings: list[Any] | None = None) -> list[Analysis]:
+    """The batch's analyses (a review's stars read with its text, nlp.rating); one text that
+    always breaks the stage must not block the others."""
+    stars = ratings or [None] * len(docs)
     try:
         results = await analyzer.analyze_batch(docs)
         if len(results) != len(docs):
             raise RuntimeError(f"NLP stage returned {len(results)} results for {len(docs)} items")
-        return [analysis_of(res) for res in results]
+        return [analysis_of(rated(res, doc, n)) for res, doc, n in zip(results, docs, stars)]
     except Exception:
         if len(docs) == 1:
             raise
     # Item by item: if none works the stage itself is down (raise, retry later); if some work,
     # the others are poison and get the neutral default, so the queue moves on.
     found: list[Analysis | None] = []
-    for doc in docs:
+    for doc, n in zip(docs, stars):
         try:
-            found.append(analysis_of((await analyzer.analyze_batch([doc]))[0]))
+            found.append(analysis_of(rated((await analyzer.analyze_batch([doc]))[0], doc, n)))
         except Exception:
             found.append(None)
     if all(a is None for a in found):
@@ -67,7 +71,7 @@ async def reanalyze_once(
     if not rows:
         return 0
     now = clock()
-    analyses = await _analyses(analyzer, _documents(rows, now), [r["id"] for r in rows])
+    analyses = await _analyses(analyzer, _documents(rows, now), [r["id"] for r in rows], [r["rating"] for r in rows])
     async with pool.acquire() as conn:
         return await analysis.store_analyses(conn, [r["id"] for r in rows], analyses, now)
 
@@ -91,7 +95,7 @@ async def rescore_once(
     if not rows:
         return 0
     now = clock()
-    analyses = await _analyses(analyzer, _documents(rows, now), [r["id"] for r in rows])
+    analyses = await _analyses(analyzer, _documents(rows, now), [r["id"] for r in rows], [r["rating"] for r in rows])
     async with pool.acquire() as conn:
         await rescore.store_rescored(conn, rows, analyses)
     return len(rows)

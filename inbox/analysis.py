@@ -13,10 +13,10 @@ from inbox.notify import notify_items
 from inbox.types import Analysis
 
 # What the NLP stage reads of an item (its text, audience, brand's languages and targets, and
-# whether the business answered already); the re-scoring in inbox/rescore.py reads the same.
+# whether the business answered already, a review's stars); the re-scoring in inbox/rescore.py reads the same.
 DOCUMENT_SELECT = """
 select i.id, i.brand_id, i.platform, i.body, i.created_at, i.from_business, i.analyzed_at, a.followers,
-       b.expected_langs, b.response_target_minutes,
+       b.expected_langs, b.response_target_minutes, i.raw->'rating' as rating,
        exists (select 1 from items r where r.brand_id = i.brand_id and r.platform = i.platform
                and r.parent_external_id = i.external_id and r.from_business)
        or exists (select 1 from replies p where p.item_id = i.id and p.action = 'reply' and p.state = 'sent')

@@ -24,6 +24,8 @@ select i.id, i.brand_id, i.platform, i.kind, i.body, i.url, i.created_at, i.upda
        coalesce(i.sentiment_override, i.sentiment) as sentiment,
        (i.lang_override is not null or i.sentiment_override is not null) as corrected,
        i.priority, i.reasons, i.status, i.assignee_id, au.name as assignee_name,
+       -- A review's stars (1-5), normalised into raw.rating by the platform's collector.
+       case when jsonb_typeof(i.raw->'rating') = 'number' then (i.raw->>'rating')::numeric::int end as rating,
        i.snoozed_until, i.hidden, i.deleted_at, i.first_response_at, i.first_response_seconds,
        i.parent_external_id, i.thread_external_id, i.external_id, i.account_id, i.from_business,
        a.id as author_id, a.name as author_name, a.handle as author_handle,
@@ -182,8 +184,10 @@ async def list_items(
 
 
 async def items_by_ids(conn: Conn, brand_id: int, ids: list[int]) -> list[dict[str, Any]]:
-    """The listed items of the brand (others' ids are silently ignored)."""
-    rows = await conn.fetch(f"{_SELECT} where i.brand_id = $1 and i.id = any($2::bigint[])", brand_id, ids)
+    """The listed items of the brand (others' ids, posts and the business's own words are left out,
+    as the list leaves them out: the live stream must not show what the list never does)."""
+    rows = await conn.fetch(f"{_SELECT} where i.brand_id = $1 and i.id = any($2::bigint[])"
+                            " and i.kind <> 'post' and not i.from_business", brand_id, ids)
     return [dict(r) for r in rows]
 
 
@@ -221,6 +225,15 @@ async def item_detail(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any]
             " order by i.created_at limit 50",
             brand_id, item["account_id"], thread_key, item_id,
         )]
+    # The business's own post the thread hangs from (its caption or text), when the collector
+    # keeps it; the parent already shows it for a top-level comment.
+    item["post"] = None
+    if thread_key and item["external_id"] != thread_key:
+        post = await conn.fetchrow(
+            f"{_SELECT} where i.brand_id = $1 and i.account_id = $2 and i.external_id = $3 and i.from_business",
+            brand_id, item["account_id"], thread_key,
+        )
+        item["post"] = dict(post) if post else None
     item["history"] = []
     if item["author_id"] is not None:
         # The same person across platforms: same author row, or same display name elsewhere.

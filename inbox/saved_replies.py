@@ -67,18 +67,48 @@ def suggestion(replies: list[dict[str, Any]], *, lang: str | None, sentiment: st
     return None
 
 
-async def create(conn: Conn, brand_id: int, lang: str, title: str, body: str) -> int:
-    """Add a saved reply; its id."""
+TITLE_MAX, BODY_MAX = 120, 5000
+
+
+class Invalid(ValueError):
+    """A saved reply that cannot be kept; the message (English, a catalogue key) says why."""
+
+
+def checked(lang: str, title: str, body: str) -> tuple[str, str, str]:
+    """The language, title and text as stored; Invalid when one is missing or wrong."""
     if lang not in LANGS:
-        raise ValueError("language must be fr or en")
-    title, body = title.strip()[:120], body.strip()[:5000]
+        raise Invalid("Choose French or English.")
+    title, body = title.strip(), body.strip()
     if not title or not body:
-        raise ValueError("a saved reply needs a title and a text")
+        raise Invalid("A saved reply needs a title and a text.")
+    if len(title) > TITLE_MAX:
+        raise Invalid("The title is too long (120 characters at most).")
+    if len(body) > BODY_MAX:
+        raise Invalid("The text is too long (5,000 characters at most).")
+    return lang, title, body
+
+
+async def create(conn: Conn, brand_id: int, lang: str, title: str, body: str) -> int:
+    """Add a saved reply; its id (Invalid when the fields are not)."""
+    lang, title, body = checked(lang, title, body)
     value: int = await conn.fetchval(
         "insert into saved_replies (brand_id, lang, title, body) values ($1, $2, $3, $4) returning id",
         brand_id, lang, title, body,
     )
     return value
+
+
+async def exists(conn: Conn, brand_id: int, reply_id: int) -> bool:
+    """True when the saved reply is the brand's."""
+    return bool(await conn.fetchval("select 1 from saved_replies where brand_id = $1 and id = $2", brand_id, reply_id))
+
+
+async def update(conn: Conn, brand_id: int, reply_id: int, lang: str, title: str, body: str) -> bool:
+    """Change one of the brand's saved replies; False when it is not the brand's (Invalid as create)."""
+    lang, title, body = checked(lang, title, body)
+    done = await conn.execute("update saved_replies set lang = $3, title = $4, body = $5 where brand_id = $1 and id = $2",
+                              brand_id, reply_id, lang, title, body)
+    return done.endswith(" 1")
 
 
 async def delete(conn: Conn, brand_id: int, reply_id: int) -> bool:

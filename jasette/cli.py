@@ -101,8 +101,12 @@ def _run_delegated(args: argparse.Namespace) -> int:
 
     module = importlib.import_module(args._module)
     if args.command == "summary":
+        from nlp.reasons import describe
+        from web.i18n import platform_name
+
         base_url = Settings.from_env().base_url
-        return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool, base_url=base_url)))
+        return asyncio.run(runtime.with_pool(lambda pool: module.run(args, pool, base_url=base_url, describe=describe,
+                                                                     platform_name=platform_name)))
     if args.command == "alerts":
         settings = Settings.from_env()
         return asyncio.run(runtime.with_pool(

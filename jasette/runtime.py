@@ -137,6 +137,7 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
     from inbox.alerts.worker import run_alerts_worker
     from nlp.encoder import EncoderMissing
     from nlp.pool import Analyzer
+    from nlp.reasons import describe
     from web.i18n import platform_name
 
     name = worker_id or f"{socket.gethostname()}-{os.getpid()}"
@@ -154,7 +155,8 @@ async def serve_workers(settings: Settings, pool: asyncpg.Pool, vault: Vault, ds
                            analyzer=analyzer, full_analyzer=full, stop=stop, policy=settings.policy,
                            oauth=settings.oauth),
                 run_alerts_worker(pool, smtp=settings.smtp, base_url=settings.base_url, stop=stop, dsn=dsn,
-                                  platform_name=platform_name, policy=settings.policy, vault=vault),
+                                  platform_name=platform_name, policy=settings.policy, describe=describe,
+                                  vault=vault),
             )
         finally:
             if full is not None:

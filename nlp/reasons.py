@@ -21,6 +21,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "replied": ("Déjà répondu", "Already answered"),
     "spam": ("Pourriel ou arnaque probable", "Likely spam or scam"),
     "positive": ("Commentaire positif", "Positive comment"),
+    "low_rating": ("Note d'une ou deux étoiles", "One- or two-star rating"),
     "urgent:allergy": ("Allergie mentionnée", "Allergy mentioned"),
     "urgent:sick": ("Client malade", "Customer reports illness"),
     "urgent:injury": ("Blessure signalée", "Injury reported"),

@@ -18,6 +18,11 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
+def _stars(value: Any) -> int | None:
+    """A review's rating, 1 to 5 stars; None for items without one."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5 else None
+
+
 def reasons(codes: Any, lang: str) -> list[dict[str, str]]:
     """Reason codes with their words in the language."""
     out = []
@@ -34,6 +39,7 @@ def item(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any
         "platform": row["platform"],
         "platform_name": i18n.platform_name(row["platform"], lang),
         "kind": row["kind"],
+        "from_business": bool(row.get("from_business")),
         "body": row["body"],
         "url": safe_url(row.get("url")),
         "created_at": _iso(row["created_at"]),
@@ -45,6 +51,7 @@ def item(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any
         "sentiment_auto": row["sentiment_auto"],
         "corrected": row["corrected"],
         "priority": row["priority"],
+        "rating": _stars(row.get("rating")),
         "reasons": reasons(row["reasons"], lang),
         "status": row["status"],
         "assignee": {"id": row["assignee_id"], "name": row["assignee_name"]} if row["assignee_id"] else None,
@@ -92,6 +99,7 @@ def detail(row: dict[str, Any], lang: str, tz: str | None = None, *, can_hide: b
     """An item with its context: parent, thread, the author's history, replies and notes."""
     out = item(row, lang, tz)
     out["parent"] = item(row["parent"], lang, tz) if row.get("parent") else None
+    out["post"] = item(row["post"], lang, tz) if row.get("post") else None
     out["thread"] = [item(r, lang, tz) for r in row.get("thread", [])]
     out["history"] = [item(r, lang, tz) for r in row.get("history", [])]
     out["replies"] = [reply(dict(r, item_id=row["id"]), lang, tz) for r in row.get("replies", [])]

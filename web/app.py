@@ -23,6 +23,7 @@ from inbox.credentials import Vault, session_key
 from web import (
     api_items,
     api_replies,
+    export,
     i18n,
     metrics,
     openapi,
@@ -104,6 +105,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
         Route("/favicon.ico", lambda request: RedirectResponse("/static/favicon.svg", status_code=301)),
         Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         *routes_alerts.routes,
+        *export.routes,
         *metrics.routes,
         *extra,
     ]

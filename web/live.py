@@ -31,6 +31,7 @@ from inbox.notify import (
     Subscriber,
     notify,
 )
+from nlp import reasons
 from web import api_json, i18n
 from web.auth import member_of
 from web.security import same_origin
@@ -315,7 +316,7 @@ class Hub:
 def _alert_message(row: Any, lang: str) -> dict[str, Any]:
     """The banner message: the alert's title rebuilt in the reader's language when possible."""
     try:
-        title = alert_message.title(row["kind"], row["details"] or {}, lang, row["brand_name"])
+        title = alert_message.title(row["kind"], row["details"] or {}, lang, row["brand_name"], reasons.describe)
     except (KeyError, TypeError, ValueError):  # details of an older shape: the stored title
         title = row["title"]
     label = alert_message.words(lang).get(row["kind"], row["kind"])

@@ -54,7 +54,7 @@ PATHS: dict[str, dict[str, Any]] = {
         _q("q", "full-text search (French and English stemming)"), _q("after", "cursor from `next`"), _q("limit", "1-200")])},
     "/api/items/changes": {"get": _op("Items created or changed since a time or a cursor (catch-up); `next` is the cursor to ask again with",
         params=[_q("since", "ISO time"), _q("after", "cursor from `next` (pages on updated_at and id)")])},
-    "/api/items/{item}": {"get": _op("One item with parent, thread, author history, replies, notes", params=[_ITEM_ID])},
+    "/api/items/{item}": {"get": _op("One item with parent, the business's post of the thread, thread, author history, replies, notes", params=[_ITEM_ID])},
     "/api/items/{item}/replies": {"post": _op("Queue a reply (409 when someone else answered since opened_at)", params=[_ITEM_ID],
         body=_body({"body": {"type": "string"}, "idempotency_key": {"type": "string"}, "opened_at": {"type": "string"}}, ["body", "idempotency_key"]), more={**_CREATED, **_CONFLICT})},
     "/api/items/{item}/hide": {"post": _op("Hide the comment on its platform", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}, ["idempotency_key"]), more=_CREATED)},

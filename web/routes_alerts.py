@@ -31,7 +31,7 @@ from inbox.summary import render as summary_render
 from inbox.summary.period import SummaryError, last_complete_week, parse_week, week_of
 from inbox.zones import zone
 from nlp import reasons
-from web import i18n
+from web import export, i18n
 from web import input as web_input
 from web.auth import Member, require_member
 from web.pages import render, templates
@@ -206,7 +206,8 @@ async def summary_page(request: Request) -> Response:
         current = parse_week(week, tz)
         following = week_of(current.monday + timedelta(days=7), tz)
         nav = {"previous": current.previous().label,
-               "next": following.label if following.start <= _now() else None}
+               "next": following.label if following.start <= _now() else None,
+               "items_csv": f"/items.csv?from={current.monday}&to={current.monday + timedelta(days=6)}"}
     return await render(request, "alerts/summary.html", {
         "summary": summary, "fragment": fragment, "week": week, "error": error, "nav": nav,
     }, member=member, status_code=200 if error is None else 400)
@@ -214,18 +215,19 @@ async def summary_page(request: Request) -> Response:
 
 def _named(summary: dict[str, Any], lang: str) -> dict[str, Any]:
     """The summary with platform and language names people read (the CSV keeps the codes)."""
-    named = labels.named(summary, lang, i18n.platform_name)
+    named = labels.named(summary, lang, i18n.platform_name, reasons.describe)
     return {**named, "urgent": _in_words(named["urgent"], lang)}
 
 
 async def summary_csv(request: Request) -> Response:
-    """GET /summaries.csv?week=2026-W47: the same figures as CSV."""
+    """GET /summaries.csv?week=2026-W47[&sep=;]: the same figures as CSV."""
     member = await require_member(request)
     summary, week, error = await _compute(request, member)
     if summary is None:
         raise HTTPException(400, error or "")
-    return Response(summary_render.to_csv(summary), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="summary-{summary["brand"]}-{week}.csv"'})
+    # Opens right in French and English Excel: BOM, `;` and decimal commas in French (web/export.py).
+    sep = export.separator(request, i18n.pick(member.ui_lang))
+    return export.attachment(export.encode(summary_render.rows(summary), sep), f"summary-{summary['brand']}-{week}.csv")
 
 
 async def _compute(request: Request, member: Member) -> tuple[dict[str, Any] | None, str, str | None]:

@@ -77,7 +77,7 @@ def _connectable(request: Request) -> list[dict[str, Any]]:
 
 async def _page(request: Request, member: Any, *, error: str | None = None, error_field: str = "",
                 typed: dict[str, Any] | None = None, trial: dict[str, Any] | None = None,
-                status_code: int = 200, notice: str | None = None) -> Response:
+                status_code: int = 200, notice: str | None = None, saved_form: dict[str, Any] | None = None) -> Response:
     async with request.app.state.pool.acquire() as db:
         found = await _accounts(db, member.brand_id)
         saved = await saved_replies.list_for(db, member.brand_id, member.ui_lang)
@@ -91,7 +91,7 @@ async def _page(request: Request, member: Any, *, error: str | None = None, erro
         "fields": _fields, "reconnect_path": account_form.reconnect_path,
         "error": error, "error_field": error_field, "typed": typed or {}, "trial": trial or {}, "edit": edit,
         "soon": _soon(found), "notice": notice, "connectable": _connectable(request),
-        "oauth_platforms": registry.oauth_platforms(),
+        "oauth_platforms": registry.oauth_platforms(), "saved_form": saved_form or {},
     }, member=member, status_code=status_code)
 
 
@@ -200,16 +200,41 @@ async def poll_account_now(request: Request) -> Response:
     return RedirectResponse("/settings", status_code=303)
 
 
-async def add_saved_reply(request: Request) -> Response:
-    """POST /settings/saved-replies: a new saved reply."""
+def _saved_typed(form: Any, saved_id: int | None) -> dict[str, Any]:
+    return {"id": saved_id, "lang": str(form.get("lang", "")), "title": str(form.get("title", "")),
+            "body": str(form.get("body", ""))}
+
+
+async def _save_reply(request: Request, saved_id: int | None) -> Response:
+    """Add (saved_id None) or change a saved reply; on bad fields the page again, 400, with the
+    error beside the form and what was typed kept."""
     member = await require_member(request)
     form = await web_input.form(request)
+    typed = _saved_typed(form, saved_id)
     async with request.app.state.pool.acquire() as db:
+        if saved_id is not None and not await saved_replies.exists(db, member.brand_id, saved_id):
+            raise HTTPException(404, _("No such saved reply."))  # before judging the fields: nothing leaks
         try:
-            await saved_replies.create(db, member.brand_id, str(form.get("lang", "")), str(form.get("title", "")), str(form.get("body", "")))
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
-    return RedirectResponse("/settings", status_code=303)
+            if saved_id is None:
+                await saved_replies.create(db, member.brand_id, typed["lang"], typed["title"], typed["body"])
+            elif not await saved_replies.update(db, member.brand_id, saved_id, typed["lang"], typed["title"], typed["body"]):
+                raise HTTPException(404, _("No such saved reply."))
+        except saved_replies.Invalid as exc:
+            return await _page(request, member, saved_form={**typed, "error": _(str(exc))}, status_code=400)
+    return RedirectResponse("/settings#saved-replies", status_code=303)
+
+
+async def add_saved_reply(request: Request) -> Response:
+    """POST /settings/saved-replies: a new saved reply."""
+    return await _save_reply(request, None)
+
+
+async def edit_saved_reply(request: Request) -> Response:
+    """POST /settings/saved-replies/{saved}: change its language, title or text."""
+    saved_id = web_input.parse_id(request.path_params["saved"])
+    if saved_id is None:
+        raise HTTPException(404, _("No such saved reply."))
+    return await _save_reply(request, saved_id)
 
 
 async def delete_saved_reply(request: Request) -> Response:
@@ -229,5 +254,6 @@ routes = [
     Route("/settings/accounts/{account}", save_account, methods=["POST"]),
     Route("/settings/accounts/{account}/poll-now", poll_account_now, methods=["POST"]),
     Route("/settings/saved-replies", add_saved_reply, methods=["POST"]),
+    Route("/settings/saved-replies/{saved}", edit_saved_reply, methods=["POST"]),
     Route("/settings/saved-replies/{saved}/delete", delete_saved_reply, methods=["POST"]),
 ]

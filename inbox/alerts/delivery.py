@@ -57,23 +57,29 @@ def backoff(attempts: int) -> timedelta:
 
 async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_url: str,
                     session: aiohttp.ClientSession, now: datetime, webhook_timeout: float,
+                    describe: message.Describe | None, platform_name: message.Describe | None,
                     vault: Vault | None) -> None:
     brand = await load_brand(conn, alert["brand_id"])
+    details = alert["details"] or {}
     if row["channel"] == "email":
         lang = await reader_lang(conn, brand, row["target"])
-        msg = message.render(alert["kind"], alert["details"], lang=lang, brand_name=brand.name, base_url=base_url)
+        msg = message.render(alert["kind"], details, lang=lang, brand_name=brand.name, base_url=base_url,
+                             describe=describe, platform_name=platform_name)
         mime = email.build(smtp, to=row["target"], subject=msg.subject, text=msg.text, html=msg.html,
                            message_key=f"jasette-alert-{alert['id']}-{row['id']}", lang=lang)
         await email.send(smtp, mime)
         return
-    msg = message.render(alert["kind"], alert["details"], lang=brand.lang, brand_name=brand.name, base_url=base_url)
-    link, link_label = message.action(alert["kind"], alert["details"] or {}, base_url, brand.lang)
+    msg = message.render(alert["kind"], details, lang=brand.lang, brand_name=brand.name, base_url=base_url,
+                         describe=describe, platform_name=platform_name)
+    link, link_label = message.action(alert["kind"], details, base_url, brand.lang)
     # Slack reads &, < and > as markup in `text`: escape them, then add the link its own way.
     subject = msg.subject.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     payload = {
         "text": f"{subject}\n<{link}|{link_label}>",
-        "alert": {"id": alert["id"], "kind": alert["kind"], "brand": brand.slug, "title": alert["title"],
-                  "created_at": alert["created_at"].isoformat(), "details": message.outgoing_details(alert["details"] or {}),
+        "alert": {"id": alert["id"], "kind": alert["kind"], "brand": brand.slug, "lang": brand.lang,
+                  "title": msg.subject, "reason": message.reason_line(alert["kind"], details, brand.lang, describe),
+                  "created_at": alert["created_at"].isoformat(),
+                  "details": _with_words(message.outgoing_details(details), brand.lang, describe),
                   "url": link},
     }
     # The address as configured now (sealed at rest): the row names only its host.
@@ -99,6 +105,16 @@ async def reader_lang(conn: Conn, brand: Brand, address: str) -> str:
     return lang or brand.lang
 
 
+def _with_words(details: dict[str, Any], lang: str, describe: message.Describe | None) -> dict[str, Any]:
+    # Receivers that route on codes keep `reasons`; people reading a relay get `reasons_text`.
+    items = details.get("items")
+    if not isinstance(items, list):
+        return details
+    return {**details, "items": [
+        {**it, "reasons_text": message.reasons_in_words(it.get("reasons"), lang, describe)} if isinstance(it, dict) else it
+        for it in items]}
+
+
 async def _claim(conn: Conn, now: datetime, only_alert: int | None) -> Any:
     # One row per claim: its lease then only has to cover its own send (at most the timeout),
     # never a queue of slow receivers behind it.
@@ -116,8 +132,13 @@ async def _claim(conn: Conn, now: datetime, only_alert: int | None) -> Any:
 async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, now: datetime,
                       session: aiohttp.ClientSession, limit: int = 20,
                       only_alert: int | None = None, webhook_timeout: float = 10.0,
+                      describe: message.Describe | None = None,
+                      platform_name: message.Describe | None = None,
                       vault: Vault | None = None) -> list[Outcome]:
-    """Claim and send up to `limit` due deliveries (or those of one alert); their outcomes."""
+    """Claim and send up to `limit` due deliveries (or those of one alert); their outcomes.
+
+    `describe` turns reason codes into words (nlp.reasons.describe) and `platform_name` platform
+    codes into names (web.i18n.platform_name); without them the codes show."""
     outcomes: list[Outcome] = []
     async with pool.acquire() as conn:
         while len(outcomes) < limit:
@@ -131,7 +152,8 @@ async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, no
                 continue
             try:
                 await _send_one(conn, row, alert, smtp=smtp, base_url=base_url, session=session, now=now,
-                                webhook_timeout=webhook_timeout, vault=vault)
+                                webhook_timeout=webhook_timeout, describe=describe, platform_name=platform_name,
+                                vault=vault)
             except (email.EmailError, webhook.WebhookError) as exc:
                 outcomes.append(await _failed(conn, row, str(exc), now))
                 continue

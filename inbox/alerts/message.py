@@ -5,7 +5,8 @@ Everything quoted from platforms is escaped by Jinja2's autoescape, never marked
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,6 +66,27 @@ class Message:
     subject: str
     text: str
     html: str
+
+
+# `describe(code, lang)` turns a reason code ("urgent:allergy") into the words people read
+# ("Allergie mentionnée"). The words live in nlp.reasons, which inbox may not import: the caller
+# (the web app, the worker started by jasette) passes nlp.reasons.describe in.
+Describe = Callable[[str, str], str]
+
+
+def reasons_in_words(codes: Sequence[str] | None, lang: str, describe: Describe | None) -> list[str]:
+    """Reason codes as words in `lang` (the codes themselves when no `describe` was given)."""
+    return [describe(c, lang) if describe else c for c in codes or []]
+
+
+# A stored alert title names urgent reasons by code ("… (urgent:legal)"): it was written where
+# the words could not be reached (inbox/alerts/store.py). Shown again, they become words.
+_URGENT_CODE = re.compile(r"\burgent:[a-z_]+")
+
+
+def worded_title(stored: str, lang: str, describe: Describe | None) -> str:
+    """A stored alert title with its reason codes in words."""
+    return _URGENT_CODE.sub(lambda m: describe(m.group(0), lang), stored) if describe else stored
 
 
 def words(lang: str) -> dict[str, str]:
@@ -167,8 +189,7 @@ def _num(value: float, lang: str) -> str:
     return format_decimal(value, format="0.0", locale="en_CA" if lang == "en" else "fr_CA")
 
 
-def reason_line(kind: str, details: dict[str, Any], lang: str,
-                describe: Callable[[str, str], str] | None = None) -> str:
+def reason_line(kind: str, details: dict[str, Any], lang: str, describe: Describe | None = None) -> str:
     """The one sentence that says why the alert fired, with its figures.
 
     `describe(code, lang)` turns reason codes into words (the web passes nlp.reasons.describe;
@@ -180,7 +201,7 @@ def reason_line(kind: str, details: dict[str, Any], lang: str,
         n, posts = d.get("count", 0), len(d.get("groups", [])) or 1
         if n == 1:
             item = (d.get("items") or [{}])[0]
-            urgent = [describe(r, lang) if describe else r for r in item.get("reasons", []) if r.startswith("urgent:")]
+            urgent = reasons_in_words([r for r in item.get("reasons", []) if r.startswith("urgent:")], lang, describe)
             signal = ", ".join(urgent) or ("priority" if en else "priorité") + f" {item.get('priority', 0)}"
             return (f"A negative comment needs you ({signal})." if en
                     else f"Un commentaire négatif a besoin de vous ({signal}).")
@@ -229,12 +250,12 @@ def _figures_line(kind: str, d: dict[str, Any], lang: str, en: bool) -> str:
     return _GENERIC["test"][0 if en else 1]
 
 
-def title(kind: str, details: dict[str, Any], lang: str, brand_name: str) -> str:
+def title(kind: str, details: dict[str, Any], lang: str, brand_name: str, describe: Describe | None = None) -> str:
     """The short line of an alert (list, banner, e-mail subject)."""
     label = words(lang).get(kind, kind)
     if details.get("urgent"):
         label = f"{words(lang)['urgent']} · {label}"
-    return f"[{brand_name}] {label} — {reason_line(kind, details, lang)}"
+    return f"[{brand_name}] {label} — {reason_line(kind, details, lang, describe)}"
 
 
 _ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -249,7 +270,7 @@ _HTML = _ENV.from_string(
 <ul style="padding-left:18px">
 {% for it in items %}<li style="margin-bottom:8px">
 <a href="{{ link(it.id) }}">{{ it.platform }} · {{ it.author or '?' }}{% if it.followers %} ({{ it.followers }} {{ w.followers }}){% endif %}</a>
-— {{ w.priority }} {{ it.priority }}{% if it.reasons %} · {{ it.reasons|join(', ') }}{% endif %}<br>
+— {{ w.priority }} {{ it.priority }}{% if it.reasons_text %} · {{ it.reasons_text|join(', ') }}{% endif %}<br>
 <span style="color:#374151">« {{ it.excerpt }} »</span></li>
 {% endfor %}</ul>{% endif %}
 {% if alerts %}<ul>{% for a in alerts %}<li>{{ a.title }}</li>{% endfor %}</ul>{% endif %}
@@ -259,12 +280,16 @@ _HTML = _ENV.from_string(
 )
 
 
-def render(kind: str, details: dict[str, Any], *, lang: str, brand_name: str, base_url: str) -> Message:
-    """Subject, plain text and HTML of an alert for one reader's language."""
+def render(kind: str, details: dict[str, Any], *, lang: str, brand_name: str, base_url: str,
+           describe: Describe | None = None, platform_name: Describe | None = None) -> Message:
+    """Subject, plain text and HTML of an alert for one reader's language, reasons in words and
+    platforms by name when the caller gives `describe` and `platform_name` (code, lang -> words)."""
     w = words(lang)
-    reason = reason_line(kind, details, lang)
-    subject = title(kind, details, lang, brand_name)
-    items = details.get("items", [])
+    reason = reason_line(kind, details, lang, describe)
+    subject = title(kind, details, lang, brand_name, describe)
+    items = [{**it, "reasons_text": reasons_in_words(it.get("reasons"), lang, describe),
+              "platform": platform_name(str(it.get("platform")), lang) if platform_name else it.get("platform")}
+             for it in details.get("items", []) if isinstance(it, dict)]
     terms = details.get("terms", [])
     lines = [f"{w.get(kind, kind)} · {brand_name}", "", f"{w['why']} : {reason}"]
     if terms:
@@ -274,16 +299,18 @@ def render(kind: str, details: dict[str, Any], *, lang: str, brand_name: str, ba
         for it in items:
             who = it.get("author") or "?"
             lines.append(f"- {it.get('platform')} · {who} · {w['priority']} {it.get('priority')}"
-                         f"{' · ' + ', '.join(it['reasons']) if it.get('reasons') else ''}")
+                         f"{' · ' + ', '.join(it['reasons_text']) if it['reasons_text'] else ''}")
             lines.append(f"  « {it.get('excerpt', '')} »")
             lines.append(f"  {item_link(base_url, it['id'])}")
-    for a in details.get("alerts", []):
-        lines.append(f"- {a.get('title', '')}")
+    held = [{**a, "title": worded_title(str(a.get("title", "")), lang, describe)}
+            for a in details.get("alerts", []) if isinstance(a, dict)]
+    for a in held:
+        lines.append(f"- {a['title']}")
     link, link_label = action(kind, details, base_url, lang)
     lines += ["", f"{link_label} : {link}"]
     html = _HTML.render(
         lang=lang, subject=subject, label=w.get(kind, kind), brand=brand_name, w=w, reason=reason,
-        terms=terms, items=items, alerts=details.get("alerts", []), link=lambda i: item_link(base_url, i),
+        terms=terms, items=items, alerts=held, link=lambda i: item_link(base_url, i),
         alerts_url=link, link_label=link_label,
         footer=w["footer_account"] if kind in ACCOUNT_KINDS else w["footer"],
         settings_url=f"{base_url.rstrip('/')}/settings" + ("" if kind in ACCOUNT_KINDS else "/alerts"),

@@ -19,6 +19,7 @@ from inbox import db, netguard
 from inbox.alerts.connections import raise_connection_alerts
 from inbox.alerts.delivery import deliver_due, next_due
 from inbox.alerts.evaluate import evaluate_brands
+from inbox.alerts.message import Describe
 from inbox.alerts.store import release_digests
 from inbox.credentials import Vault
 from inbox.notify import ALERTS_CHANNEL, ITEMS_CHANNEL, Subscriber
@@ -84,9 +85,12 @@ async def run_alerts_worker(
     summaries: bool = True,
     platform_name: Callable[[str, str], str] | None = None,
     policy: netguard.Policy | None = None,
+    describe: Describe | None = None,
     vault: Vault | None = None,
 ) -> None:
-    """Run until `stop` is set; every step's state is in PostgreSQL, so stopping loses nothing."""
+    """Run until `stop` is set; every step's state is in PostgreSQL, so stopping loses nothing.
+
+    `describe` (nlp.reasons.describe, passed by jasette) puts reasons in words in e-mails and webhooks."""
     smtp = smtp or SmtpConfig()
     listener = _Listener()
     subscriber = Subscriber((ITEMS_CHANNEL, ALERTS_CHANNEL), listener.notified, dsn=dsn, pool=pool,
@@ -113,10 +117,10 @@ async def run_alerts_worker(
                             await release_digests(conn, now)
                         if summaries:
                             await send_due_summaries(pool, smtp=smtp, base_url=base_url, now=now,
-                                                     platform_name=platform_name)
+                                                     platform_name=platform_name, describe=describe)
                         next_sweep = now + timedelta(seconds=sweep_seconds)
                     while len(await deliver_due(pool, smtp=smtp, base_url=base_url, now=clock(), session=session,
-                                                      vault=vault)) >= 20:
+                                                describe=describe, platform_name=platform_name, vault=vault)) >= 20:
                         pass
                     due = await next_due(pool)
                     if not healthy:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from inbox.summary import query, render
+from inbox.alerts.message import Describe
+from inbox.summary import labels, query, render
 from inbox.summary.period import SummaryError, last_complete_week
 from inbox.zones import zone
 
@@ -24,8 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, base_url: str = "http://127.0.0.1:8000",
-              now: datetime | None = None) -> int:
-    """Print the summary; 2 with a one-line reason on a bad brand or week."""
+              now: datetime | None = None, describe: Describe | None = None,
+              platform_name: Describe | None = None) -> int:
+    """Print the summary (html and text as the owners' e-mail: names and reasons in words, given
+    `describe` and `platform_name`); 2 with a one-line reason on a bad brand or week."""
     now = now or datetime.now(UTC)
     try:
         async with pool.acquire() as conn:
@@ -41,8 +44,8 @@ async def run(args: argparse.Namespace, pool: asyncpg.Pool, *, base_url: str = "
     elif args.format == "csv":
         out = render.to_csv(summary)
     elif args.format == "html":
-        out = render.email_html(summary, lang, base_url)
+        out = render.email_html(labels.named(summary, lang, platform_name, describe), lang, base_url)
     else:
-        out = render.text(summary, lang, base_url)
+        out = render.text(labels.named(summary, lang, platform_name, describe), lang, base_url)
     sys.stdout.write(out)
     return 0

@@ -86,6 +86,8 @@ def text(summary: dict[str, Any], lang: str, base_url: str = "") -> str:
         fate = (f"{w['answered_in']} {duration(it['first_response_seconds'], lang)}"
                 if it["first_response_seconds"] is not None else w["not_answered"])
         out.append(f"  - [{it['priority']}] {it['platform']} · {it['author'] or '?'}: {it['excerpt'][:120]}")
+        if it.get("reasons_text"):
+            out.append(f"    {', '.join(it['reasons_text'])}")
         out.append(f"    {w['status_' + it['status']]}, {fate} — {base_url.rstrip('/')}/items/{it['id']}")
     if not s["urgent"]:
         out.append(f"  {w['none']}")
@@ -98,42 +100,50 @@ def text(summary: dict[str, Any], lang: str, base_url: str = "") -> str:
     return "\n".join(out) + "\n"
 
 
-def to_csv(summary: dict[str, Any]) -> str:
-    """Long-format CSV: section, key, value (one figure per line, easy to pivot)."""
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\r\n")
-    out.writerow(["section", "key", "value"])
+def rows(summary: dict[str, Any]) -> list[list[Any]]:
+    """Long-format rows: section, key, value (one figure per line, easy to pivot); numbers stay
+    numbers and text stays raw, for the writer to format (see to_csv, web/export.py)."""
     s = summary
-    out.writerow(["week", "label", s["week"]])
-    out.writerow(["week", "start", s["start"]])
-    out.writerow(["week", "end", s["end"]])
+    out: list[list[Any]] = [["section", "key", "value"]]
+    out.append(["week", "label", s["week"]])
+    out.append(["week", "start", s["start"]])
+    out.append(["week", "end", s["end"]])
     vol = s["volume"]
     for key in ("total", "previous_total", "change", "spam"):
-        out.writerow(["volume", key, vol[key]])
+        out.append(["volume", key, vol[key]])
     for k, v in vol["by_platform"].items():
-        out.writerow(["volume_by_platform", k, v])
+        out.append(["volume_by_platform", k, v])
     for k, v in vol["by_lang"].items():
-        out.writerow(["volume_by_lang", k, v])
+        out.append(["volume_by_lang", k, v])
     for day in vol["by_day"]:
         for k in ("negative", "neutral", "positive", "unanalyzed"):
-            out.writerow(["volume_by_day", f"{day['date']} {k}", day[k]])
+            out.append(["volume_by_day", f"{day['date']} {k}", day[k]])
     sent = s["sentiment"]
     for k, v in sent["counts"].items():
-        out.writerow(["sentiment_count", k, v])
+        out.append(["sentiment_count", k, v])
     for k, v in sent["shares"].items():
-        out.writerow(["sentiment_share", k, v])
-    out.writerow(["sentiment", "average", sent["average"]])
-    out.writerow(["sentiment", "previous_average", sent["previous"]["average"]])
-    out.writerow(["sentiment", "average_change", sent["change"]["average"]])
+        out.append(["sentiment_share", k, v])
+    out.append(["sentiment", "average", sent["average"]])
+    out.append(["sentiment", "previous_average", sent["previous"]["average"]])
+    out.append(["sentiment", "average_change", sent["change"]["average"]])
     for key in ("negative", "positive"):
         for t in s["terms"][key]:
-            out.writerow([f"terms_{key}", _csv_text(t["term"]), t["count"]])
+            out.append([f"terms_{key}", t["term"], t["count"]])
     for it in s["urgent"]:
-        out.writerow(["urgent", it["id"], f"{it['priority']} {it['status']} {_csv_text(it['excerpt'])}"])
+        out.append(["urgent", it["id"], f"{it['priority']} {it['status']} {it['excerpt']}"])
     for k, v in s["response"].items():
-        out.writerow(["response", k, v])
+        out.append(["response", k, v])
     for k, v in s["alerts"]["by_kind"].items():
-        out.writerow(["alerts", k, v])
+        out.append(["alerts", k, v])
+    return out
+
+
+def to_csv(summary: dict[str, Any]) -> str:
+    """Plain CSV of `rows` (the `jasette summary --format csv` output; the web adds Excel's BOM)."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\r\n")
+    for row in rows(summary):
+        out.writerow([_csv_text(v) if isinstance(v, str) else v for v in row])
     return buf.getvalue()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 
 from inbox import smtp as email
+from inbox.alerts.message import Describe
 from inbox.db import Conn
 from inbox.smtp import SmtpConfig
 from inbox.summary import labels, query, render
@@ -69,7 +70,8 @@ async def owners(conn: Conn, brand_id: int) -> list[asyncpg.Record]:
 
 
 async def send_brand_week(conn: Conn, brand: Any, week: str, *, smtp: SmtpConfig,
-                          base_url: str, now: datetime, platform_name: PlatformName | None = None) -> bool:
+                          base_url: str, now: datetime, platform_name: PlatformName | None = None,
+                          describe: Describe | None = None) -> bool:
     """Claim, compute and mail one brand's week; False when someone else has it or it is done."""
     sent_to = await conn.fetchval(_CLAIM, brand["id"], week, now, LEASE, MAX_ATTEMPTS)
     if sent_to is None:
@@ -83,7 +85,7 @@ async def send_brand_week(conn: Conn, brand: Any, week: str, *, smtp: SmtpConfig
             if owner["email"] in sent_to:
                 continue
             lang = owner["ui_lang"]
-            shown = labels.named(summary, lang, platform_name)
+            shown = labels.named(summary, lang, platform_name, describe)
             msg = email.build(smtp, to=owner["email"], subject=render.email_subject(shown, lang),
                               text=render.text(shown, lang, base_url), html=render.email_html(shown, lang, base_url),
                               message_key=f"jasette-summary-{brand['id']}-{week}-{owner['email']}", lang=lang)
@@ -108,8 +110,10 @@ async def send_brand_week(conn: Conn, brand: Any, week: str, *, smtp: SmtpConfig
 
 
 async def send_due_summaries(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, now: datetime,
-                             platform_name: PlatformName | None = None) -> list[tuple[str, str]]:
-    """Send every brand's due summary; the (slug, week) pairs this call sent."""
+                             platform_name: PlatformName | None = None,
+                             describe: Describe | None = None) -> list[tuple[str, str]]:
+    """Send every brand's due summary; the (slug, week) pairs this call sent (`describe`: reason
+    codes in words, nlp.reasons.describe)."""
     sent = []
     async with pool.acquire() as conn:
         brands = await conn.fetch("select id, slug, name, lang, timezone, settings from brands order by id")
@@ -121,6 +125,6 @@ async def send_due_summaries(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: 
                                    brand["id"], week):
                 continue
             if await send_brand_week(conn, brand, week, smtp=smtp, base_url=base_url, now=now,
-                                     platform_name=platform_name):
+                                     platform_name=platform_name, describe=describe):
                 sent.append((brand["slug"], week))
     return sent

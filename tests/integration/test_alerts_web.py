@@ -115,8 +115,8 @@ async def test_summary_page_has_svg_charts_csv_and_clear_errors(pool, db_dsn):
         week = re.search(r'name="week" value="(\d{4}-W\d\d)"', page.text).group(1)
         csv = await client.get(f"/summaries.csv?week={week}")
         assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-        assert "attachment" in csv.headers["content-disposition"] and "volume,total,3" in csv.text
-        assert "WordPress" in page.text and "volume_by_platform,wordpress,3" in csv.text  # names for people, codes for machines
+        assert "attachment" in csv.headers["content-disposition"] and "volume;total;3" in csv.text
+        assert "WordPress" in page.text and "volume_by_platform;wordpress;3" in csv.text  # names for people, codes for machines
         future = await client.get("/summaries?week=2099-W01")
         assert future.status_code == 400 and "has not started yet" in future.text
         assert (await client.get("/summaries?week=nope")).status_code == 400

@@ -8,12 +8,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from collecting import FAULTS, Running, drain, fails_once, serving, times_out
+from collecting import FAULTS, Fetcher, Running, fails_once, serving, times_out
+from collecting import drain as drain_all
 
 from collector.base import Account, AuthFailed, RateLimited, Refused
 from collector.facebook import FacebookCollector
 from emulators.control import EmulatorControl
 from emulators.facebook import DEMO_ACCOUNT, PAGE_ID, create_app
+from inbox.types import NewItem
 
 
 @pytest.fixture
@@ -25,6 +27,31 @@ async def running() -> AsyncIterator[Running]:
 def collector(url: str, session: aiohttp.ClientSession, token: str = "demo-token") -> FacebookCollector:
     account = Account(1, "facebook", PAGE_ID, f"{url}/v25.0", {"access_token": token}, dict(DEMO_ACCOUNT["settings"]))
     return FacebookCollector(account, session)
+
+
+def own_post(item: NewItem) -> bool:
+    return item.from_business and item.kind == "post"
+
+
+async def drain(source: Fetcher, cursor: dict[str, Any]) -> tuple[list[NewItem], dict[str, Any], int]:
+    """The customers' items of a round (the Page's own posts, kept as context, are tested apart)."""
+    items, cursor, calls = await drain_all(source, cursor)
+    return [i for i in items if not own_post(i)], cursor, calls
+
+
+async def test_the_pages_own_posts_are_kept_once_as_context(running: Running) -> None:
+    url, control, session = running
+    post = await first_post(control)
+    comment = await control.inject(kind="comment", parent=post, text="Enfin!")
+    source = collector(url, session)
+    items, cursor, _ = await drain_all(source, {})
+    [mine] = [i for i in items if own_post(i) and i.external_id == post]
+    assert mine.external_id == post and mine.body == "Our terrace is open 🌞" and mine.thread_external_id == post
+    assert [i.parent_external_id for i in items if i.external_id == comment] == [post]
+    # Next polls walk the feed again but do not send the post again.
+    await control.inject(kind="comment", parent=post, text="Bravo")
+    items, cursor, _ = await drain_all(source, cursor)
+    assert [i.body for i in items] == ["Bravo"]
 
 
 async def first_post(control: EmulatorControl) -> str:
@@ -55,7 +82,7 @@ async def test_restart_mid_scan_then_new_comments_no_gap_no_duplicate(running: R
     cursor: dict[str, Any] = {}
     while len(seen) < 100:  # stop in the middle of the post's comments, as a crash would
         batch = await first.fetch(cursor)
-        seen += [i.external_id for i in batch.items]
+        seen += [i.external_id for i in batch.items if not own_post(i)]
         cursor = batch.cursor
     assert cursor["scan"] is not None
     during = await control.inject(kind="comment", parent=post, text="written while we were down")

@@ -7,12 +7,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from collecting import FAULTS, Running, drain, fails_once, serving, times_out
+from collecting import FAULTS, Fetcher, Running, fails_once, serving, times_out
+from collecting import drain as drain_all
 
 from collector.base import Account, RateLimited, Refused
 from collector.instagram import InstagramCollector
 from emulators.control import EmulatorControl
 from emulators.instagram import DEMO_ACCOUNT, USER_ID, create_app
+from inbox.types import NewItem
 
 
 @pytest.fixture
@@ -24,6 +26,30 @@ async def running() -> AsyncIterator[Running]:
 def collector(url: str, session: aiohttp.ClientSession, token: str = "demo-token") -> InstagramCollector:
     account = Account(2, "instagram", USER_ID, url, {"access_token": token}, dict(DEMO_ACCOUNT["settings"]))
     return InstagramCollector(account, session)
+
+
+def own_media(item: NewItem) -> bool:
+    return item.from_business and item.kind == "post"
+
+
+async def drain(source: Fetcher, cursor: dict[str, Any]) -> tuple[list[NewItem], dict[str, Any], int]:
+    """The customers' items of a round (the account's own media, kept as context, are tested apart)."""
+    items, cursor, calls = await drain_all(source, cursor)
+    return [i for i in items if not own_media(i)], cursor, calls
+
+
+async def test_the_accounts_own_media_are_kept_once_as_context(running: Running) -> None:
+    url, control, session = running
+    post = await media(control)
+    comment = await control.inject(kind="comment", parent=post, text="Miam")
+    source = collector(url, session)
+    items, cursor, _ = await drain_all(source, {})
+    [mine] = [i for i in items if own_media(i) and i.external_id == post]
+    assert mine.body == "Nouveau latte 🍂" and mine.thread_external_id == post
+    assert [i.thread_external_id for i in items if i.external_id == comment] == [post]
+    await control.inject(kind="comment", parent=post, text="Encore")
+    items, cursor, _ = await drain_all(source, cursor)
+    assert [i.body for i in items] == ["Encore"]  # the caption is not sent again
 
 
 async def media(control: EmulatorControl) -> str:
@@ -56,7 +82,7 @@ async def test_restart_mid_scan_then_new_comments_no_gap_no_duplicate(running: R
     first = collector(url, session)
     while len(seen) < 60:
         batch = await first.fetch(cursor)
-        seen += [i.external_id for i in batch.items]
+        seen += [i.external_id for i in batch.items if not own_media(i)]
         cursor = batch.cursor
     during = await control.inject(kind="comment", parent=post, text="pendant la panne")
     restarted = collector(url, session)

@@ -88,6 +88,13 @@ async def test_cli_prints_json_csv_html_and_clear_errors(pool, brand, capsys):
         args.format = fmt
         assert await cli.run(args, pool, now=NOW) == 0
         assert marker in capsys.readouterr().out
+    # As the `jasette summary` command calls it: reasons and platforms in words, as in the e-mail.
+    from nlp.reasons import describe
+    from web.i18n import platform_name
+    args.format = "text"
+    assert await cli.run(args, pool, now=NOW, describe=describe, platform_name=platform_name) == 0
+    text = capsys.readouterr().out
+    assert "Demande de remboursement" in text and "urgent:refund" not in text and "Commentaire négatif 1" in text
     args.week = "2030-W01"
     assert await cli.run(args, pool, now=NOW) == 2
     assert "2030-W01 has not started yet" in capsys.readouterr().err

@@ -45,7 +45,7 @@ async def test_a_mistake_shows_the_form_again_with_everything_typed(pool, db_dsn
             assert kept in page, kept
         assert "tok-SECRET" not in page
         assert '<details class="advanced" open>' in page and '<details id="add-connection" open>' in page
-        assert "<h2>Réponses enregistrées</h2>" in page
+        assert "Réponses enregistrées</h2>" in page
         # Other mistakes, each said in words beside the form (never a bare text page).
         for patch, words in [
             ({"platform": "x", "x.username": "pas un nom!"}, "« Nom d’utilisateur X » n’a pas la forme attendue"),

@@ -23,7 +23,7 @@ _NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/
           # Alerts and summaries (web/routes_alerts.py): the session's brand only; their id routes
           # are tried across brands in tests/integration/test_alerts_web.py.
           "/alerts", "/alerts.css", "/alerts/test", "/settings/alerts", "/settings/alerts/channels",
-          "/summaries", "/summaries.csv",
+          "/summaries", "/summaries.csv", "/items.csv",
           # The team (web/routes_team.py) is the session's brand; links carry a token, not a brand id
           # (their own tests: test_web_team.py, test_web_password_reset.py, test_web_two_step.py).
           "/settings/team", "/settings/team/invitations", "/invite/{token}", "/login/code", "/login/forgot",

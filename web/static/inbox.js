@@ -21,6 +21,7 @@
       el("span", { class: "platform", text: item.platform_name || item.platform }),
       el("span", { class: "author", text: item.author.display }),
       el("span", { class: "time", text: item.created_local }),
+      stars(item.rating),
       el("span", { class: "prio", title: t("Priority"), text: item.priority }),
       el("span", { class: "badge status", text: t(item.status) }),
       el("span", { class: "badge sentiment", text: t(item.sentiment) }),
@@ -168,6 +169,12 @@
     refreshPane(); // a load already under way may predate this state: load again after it
   }
 
+  // A review's rating: five stars drawn, read out as "4 out of 5 stars" (null without one).
+  function stars(n) {
+    return n ? el("span", { class: "stars", role: "img", "aria-label": t("Rated {n} out of 5", { n }),
+      text: "★".repeat(n) + "☆".repeat(5 - n) }) : null;
+  }
+
   function link(url, text) {
     const safe = safeUrl(url);
     return safe ? el("a", { href: safe, target: "_blank", rel: "noopener noreferrer nofollow", text }) : null;
@@ -203,10 +210,13 @@
         author.handle && author.handle !== author.display && /[^0-9]/.test(author.handle) && !author.handle.startsWith("urn:")
           ? el("small", { text: "@" + author.handle }) : null),
       el("p", { class: "meta" }, el("span", { class: "platform", text: d.platform_name || d.platform }), " · ",
-        el("span", { text: d.created_local }), " · ",
+        el("span", { text: d.created_local }), " · ", stars(d.rating), d.rating ? " · " : null,
         author.followers !== null ? el("span", { text: t("{n} followers", { n: author.followers }) }) : null, " ",
         link(d.url, t("Open on the platform")), " ", link(author.url, t("Profile"))),
-      d.parent ? el("blockquote", { class: "parent" }, el("small", { text: t("In reply to") }), el("p", { class: "body", text: d.parent.body })) : null,
+      d.post && (!d.parent || d.parent.id !== d.post.id) ? el("blockquote", { class: "parent post", id: "thread-post" },
+        el("small", { text: t("Your post") }), el("p", { class: "body", text: d.post.body })) : null,
+      d.parent ? el("blockquote", { class: "parent" }, el("small", { text: d.parent.from_business && d.parent.kind === "post" ? t("Your post") : t("In reply to") }),
+        el("p", { class: "body", text: d.parent.body })) : null,
       el("p", { class: "body", id: "item-body", text: d.body }),
       el("ul", { class: "reasons" }, ...d.reasons.map((r) => el("li", { dataset: { code: r.code }, text: r.text }))),
       el("p", { class: "detected" },
