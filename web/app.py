@@ -29,6 +29,7 @@ from web import (
     outage,
     routes_account,
     routes_alerts,
+    routes_app,
     routes_auth,
     routes_inbox,
     routes_settings,
@@ -89,7 +90,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
 
     routes: list[BaseRoute] = [
         *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes,
-        *api_replies.routes, *api_items.routes, *openapi.routes,
+        *api_replies.routes, *api_items.routes, *openapi.routes, *routes_app.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),
         # Browsers and feed readers ask for /favicon.ico whatever the page links: point them at the SVG.

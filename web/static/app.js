@@ -92,9 +92,57 @@
     } catch (e) { return null; }
   }
 
+  // A wide table scrolls inside its own box on a phone; keyboard users must reach that box too.
+  function scrollableTables() {
+    for (const table of document.querySelectorAll("table.accounts, .alert-deliveries, .summary-table")) {
+      if (table.scrollWidth > table.clientWidth + 1) table.setAttribute("tabindex", "0");
+      else table.removeAttribute("tabindex");
+    }
+  }
+  document.addEventListener("DOMContentLoaded", scrollableTables);
+  window.addEventListener("resize", scrollableTables);
+
   document.addEventListener("change", (event) => {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
   });
 
-  window.Jasette = { t, api, el, safeUrl, csrf };
+  // ---- installable app and notifications --------------------------------------------------
+  // The service worker (/sw.js) keeps the static files for a fast start and shows notifications
+  // on phones (where `new Notification()` is not allowed). Anything refused or missing: no-op.
+  let worker = null;
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    worker = navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => null);
+  }
+
+  function canNotify() {
+    return "Notification" in window && Notification.permission === "granted";
+  }
+
+  // A notification only when nobody is looking at this tab: on screen, the page itself shows it.
+  async function notify(title, body, url, tag) {
+    if (!canNotify() || (document.visibilityState === "visible" && document.hasFocus())) return false;
+    const options = { body: String(body || "").slice(0, 200), tag, renotify: false, icon: "/static/icon-192.png",
+                      badge: "/static/icon-192.png", lang: document.documentElement.lang, data: { url } };
+    try {
+      const registration = worker && await worker;
+      if (registration && registration.active) { await registration.showNotification(title, options); return true; }
+      const note = new Notification(title, options);
+      note.onclick = () => { window.focus(); window.location.assign(url); note.close(); };
+      return true;
+    } catch (e) {
+      return false;  // blocked, or a browser that only allows notifications from a worker
+    }
+  }
+
+  // The browser asks for permission only after a click, never on its own at page load.
+  function notifyOffer(button) {
+    if (!button || !("Notification" in window) || Notification.permission !== "default") return;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try { await Notification.requestPermission(); } catch (e) { /* an old browser: nothing to do */ }
+      button.hidden = true;  // granted or refused: either way the question is answered
+    });
+  }
+
+  window.Jasette = { t, api, el, safeUrl, csrf, notify, notifyOffer };
 })();
