@@ -32,6 +32,7 @@ from web import (
     routes_app,
     routes_auth,
     routes_inbox,
+    routes_push,
     routes_settings,
     routes_setup,
 )
@@ -90,7 +91,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
 
     routes: list[BaseRoute] = [
         *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes,
-        *api_replies.routes, *api_items.routes, *openapi.routes, *routes_app.routes,
+        *api_replies.routes, *api_items.routes, *openapi.routes, *routes_app.routes, *routes_push.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),
         # Browsers and feed readers ask for /favicon.ico whatever the page links: point them at the SVG.

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from inbox import push
 from inbox import smtp as email
 from inbox.alerts import message, webhook
 from inbox.alerts.store import load_brand
@@ -58,6 +59,9 @@ async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_
                     session: aiohttp.ClientSession, now: datetime, webhook_timeout: float) -> None:
     brand = await load_brand(conn, alert["brand_id"])
     msg = message.render(alert["kind"], alert["details"], lang=brand.lang, brand_name=brand.name, base_url=base_url)
+    if row["channel"] == "push":
+        await _push(conn, row, alert, msg, session=session, base_url=base_url, sender=smtp.sender, timeout=webhook_timeout)
+        return
     if row["channel"] == "email":
         mime = email.build(smtp, to=row["target"], subject=msg.subject, text=msg.text, html=msg.html,
                            message_key=f"jasette-alert-{alert['id']}-{row['id']}", lang=brand.lang)
@@ -74,6 +78,27 @@ async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_
     await webhook.post(session, row["target"], payload, secret=brand.settings.get("webhook_secret"),
                        timestamp=int(now.timestamp()), delivery_id=f"{alert['id']}-{row['id']}",
                        timeout=webhook_timeout)
+
+
+async def _push(conn: Conn, row: Any, alert: Any, msg: message.Message, *, session: aiohttp.ClientSession,
+                base_url: str, sender: str, timeout: float) -> None:
+    sub = await push.subscription(conn, int(row["target"]))
+    if sub is None:
+        raise push.PushError("the browser stopped asking for notifications", gone=True)
+    items = list(alert["item_ids"] or [])
+    # A tap opens the comment itself when the alert is about one, else the alerts page.
+    # The tag is the one an open inbox tab gives the same news (static/inbox.js, banner.js): one notification, not two.
+    payload = {"title": msg.subject, "body": " ".join(msg.text.split())[:200],
+               "tag": f"item-{items[0]}" if len(items) == 1 else f"alert-{alert['id']}",
+               "url": f"/items/{items[0]}" if len(items) == 1 else "/alerts"}
+    # VAPID asks for a way to reach the sender: the install's https address, else its e-mail sender.
+    contact = base_url if base_url.startswith("https://") else f"mailto:{sender}"
+    try:
+        await push.send(session, await push.keys(conn), sub, payload, contact=contact, timeout=timeout)
+    except push.PushError as exc:
+        if exc.gone:
+            await push.forget(conn, sub.id)
+        raise
 
 
 async def _claim(conn: Conn, now: datetime, only_alert: int | None) -> Any:
@@ -108,6 +133,9 @@ async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, no
             try:
                 await _send_one(conn, row, alert, smtp=smtp, base_url=base_url, session=session, now=now,
                                 webhook_timeout=webhook_timeout)
+            except push.PushError as exc:  # a browser gone for good is not worth retrying
+                outcomes.append(await _failed(conn, row, str(exc), now, final=exc.gone))
+                continue
             except (email.EmailError, webhook.WebhookError) as exc:
                 outcomes.append(await _failed(conn, row, str(exc), now))
                 continue

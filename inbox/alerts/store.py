@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from inbox import push as push_store
 from inbox.alerts import message
 from inbox.db import Conn
 from inbox.notify import ALERTS_CHANNEL, notify
@@ -44,8 +45,13 @@ async def email_targets(conn: Conn, brand: Brand) -> list[str]:
     return [r["email"] for r in rows]
 
 
-async def _queue(conn: Conn, alert_id: int, brand: Brand, channels: list[str], now: datetime) -> None:
+async def _queue(conn: Conn, alert_id: int, brand: Brand, channels: list[str], now: datetime, *,
+                 push: bool = True) -> None:
     targets: list[tuple[str, str]] = []
+    if push and "inapp" in channels:
+        # The in-app alert also reaches the phones and browsers that asked for notifications
+        # (Web Push), one delivery each, retried like an e-mail; never in quiet hours.
+        targets += [("push", str(sub.id)) for sub in await push_store.brand_subscriptions(conn, brand.id)]
     if "email" in channels:
         targets += [("email", t) for t in await email_targets(conn, brand)]
     if "webhook" in channels and brand.settings.get("webhook_url"):
@@ -89,7 +95,7 @@ async def raise_alert(
     if alert_id is None:
         return None
     # In quiet hours only the in-app list hears of it now; the rest waits for the digest.
-    await _queue(conn, alert_id, brand, ["inapp"] if held_until else channels, now)
+    await _queue(conn, alert_id, brand, ["inapp"] if held_until else channels, now, push=held_until is None)
     if "inapp" in channels:
         await notify(conn, ALERTS_CHANNEL, {"brand": brand.id, "alert": alert_id, "kind": kind, "title": title[:500]})
     return alert_id

@@ -134,6 +134,29 @@
     }
   }
 
+  // Web Push: the browser's push service wakes the service worker even with Jasette closed.
+  // Subscribed once per session; where no push service answers (or it is refused), the
+  // notifications of an open tab above still work.
+  const PUSHED = "jasette-push-endpoint";
+  async function subscribePush() {
+    if (!canNotify() || !worker || !document.getElementById("alert-banners")) return;  // logged out: nobody to notify
+    try {
+      const registration = await navigator.serviceWorker.ready;
+      if (!registration.pushManager) return;
+      let subscription = await registration.pushManager.getSubscription();
+      if (!subscription) {
+        const { public_key: key } = await api("GET", "/api/push/key");
+        const raw = atob(key.replace(/-/g, "+").replace(/_/g, "/"));
+        subscription = await registration.pushManager.subscribe({
+          userVisibleOnly: true, applicationServerKey: Uint8Array.from(raw, (c) => c.charCodeAt(0)) });
+      }
+      if (sessionStorage.getItem(PUSHED) === subscription.endpoint) return;
+      await api("POST", "/api/push/subscriptions", subscription.toJSON());
+      sessionStorage.setItem(PUSHED, subscription.endpoint);
+    } catch (e) { /* no push service reachable from this browser */ }
+  }
+  document.addEventListener("DOMContentLoaded", subscribePush);
+
   // The browser asks for permission only after a click, never on its own at page load.
   function notifyOffer(button) {
     if (!button || !("Notification" in window) || Notification.permission !== "default") return;
@@ -141,6 +164,7 @@
     button.addEventListener("click", async () => {
       try { await Notification.requestPermission(); } catch (e) { /* an old browser: nothing to do */ }
       button.hidden = true;  // granted or refused: either way the question is answered
+      subscribePush();
     });
   }
 

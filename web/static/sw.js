@@ -27,6 +27,18 @@ self.addEventListener("fetch", (event) => {
   }));
 });
 
+// Web Push (inbox/alerts/delivery.py sends it): show what the server says, always (a push must
+// show something); a tap opens a path of this site only.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  const url = typeof data.url === "string" && data.url.startsWith("/") && !data.url.startsWith("//") ? data.url : "/";
+  event.waitUntil(self.registration.showNotification(String(data.title || "Jasette"), {
+    body: String(data.body || ""), tag: typeof data.tag === "string" ? data.tag : undefined,
+    icon: "/static/icon-192.png", badge: "/static/icon-192.png", data: { url },
+  }));
+});
+
 // A tap on a notification brings an open Jasette window to the item, or opens one.
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
