@@ -5,6 +5,7 @@ an urgent comment. JASETTE_SCREENSHOTS=1 also saves the pictures docs/design.md 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -215,6 +216,20 @@ async def test_urgent_comment_notifies_when_allowed_and_nothing_breaks_when_refu
         await expect(page.locator("#announce")).not_to_be_empty()
         shown = await page.evaluate("async () => (await (await navigator.serviceWorker.ready).getNotifications()).map(n => n.title)")
         assert any("Nadia Roy" in title for title in shown), shown
+        # A Web Push message (what inbox/alerts/delivery.py sends) wakes the service worker, which shows it.
+        cdp = await allowed.new_cdp_session(page)
+        registrations: list[dict] = []
+        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+        await cdp.send("ServiceWorker.enable")
+        for _ in range(50):
+            if registrations:
+                break
+            await page.wait_for_timeout(100)
+        registration = next(r for r in registrations if r["scopeURL"] == server.url + "/")
+        await cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": registration["registrationId"],
+                       "data": json.dumps({"title": "URGENT : Café A", "body": "Intoxication", "url": "/alerts", "tag": "alert-9"})})
+        await page.wait_for_function("""async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                                        .some(n => n.title === 'URGENT : Café A' && n.data.url === '/alerts')""")
         assert not errors, errors
 
         refused = await browser.new_context()  # never granted: the offer button, then "no"
