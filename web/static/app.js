@@ -102,6 +102,15 @@
   document.addEventListener("DOMContentLoaded", scrollableTables);
   window.addEventListener("resize", scrollableTables);
 
+  // A slider says its value beside it as it moves (a share as a percentage).
+  document.addEventListener("input", (event) => {
+    const range = event.target;
+    if (!(range instanceof HTMLInputElement) || range.type !== "range" || !range.dataset.output) return;
+    const out = document.getElementById(range.dataset.output);
+    const percent = document.documentElement.lang === "fr" ? " %" : "%";
+    if (out) out.textContent = "percent" in range.dataset ? Math.round(Number(range.value) * 100) + percent : range.value;
+  });
+
   document.addEventListener("change", (event) => {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
   });
