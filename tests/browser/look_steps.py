@@ -35,7 +35,7 @@ async def shop(pool: Any) -> dict[str, Any]:
                      author="Anonyme", priority=30, reasons=[], platform="youtube")
         for n in range(6):
             await ingest(conn, a, acc, f"Commentaire de la semaine dernière numéro {n}", author=f"Client {n}",
-                         sentiment=("negative", "neutral", "positive")[n % 3], priority=20 + n * 10, created_at=last_week,
+                         sentiment=("negative", "neutral", "positive")[n % 3], priority=(58, 35, 15)[n % 3] + n, created_at=last_week,
                          reasons=["negative"] if n % 3 == 0 else [])
         await saved_replies.create(conn, a, "fr", "Désolé", "Bonjour {first_name}, désolés! L'équipe {business}")
     await evaluate_brands(pool, None, datetime.now(UTC))
