@@ -245,3 +245,25 @@ async def test_urgent_comment_notifies_when_allowed_and_nothing_breaks_when_refu
                                  priority=92, reasons=["urgent:sick"])
         await expect(page.locator(f'#stream li.item[data-id="{other}"]')).to_be_visible()
         assert not errors, errors
+
+
+async def test_keyboard_alone_reaches_and_opens_a_comment_with_a_visible_focus(pool, db_dsn, browser) -> None:
+    ids = await shop(pool)
+    with LiveServer(db_dsn) as server:
+        width, height = VIEWPORTS["desktop"]
+        page = await (await browser.new_context(viewport={"width": width, "height": height})).new_page()
+        await _log_in(page, server.url, "agent@a.test")
+        # The skip link comes first, then the menu; Tab walks on until the first comment of the list.
+        await page.keyboard.press("Tab")
+        await expect(page.locator(".skip-link")).to_be_focused()
+        for _ in range(40):
+            await page.keyboard.press("Tab")
+            if await page.evaluate("() => document.activeElement.matches('#stream li.item')"):
+                break
+        first = page.locator("#stream li.item").first
+        await expect(first).to_be_focused()
+        outline = await first.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
+        assert outline.startswith("solid") and not outline.endswith(" 0px"), outline
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#item-body")).to_contain_text("réaction allergique")
+        await expect(first).to_have_attribute("data-id", str(ids["urgent"]))
