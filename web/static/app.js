@@ -94,7 +94,7 @@
 
   // A wide table scrolls inside its own box on a phone; keyboard users must reach that box too.
   function scrollableTables() {
-    for (const table of document.querySelectorAll("table.accounts, .alert-deliveries, .summary-table")) {
+    for (const table of document.querySelectorAll("main table")) {
       if (table.scrollWidth > table.clientWidth + 1) table.setAttribute("tabindex", "0");
       else table.removeAttribute("tabindex");
     }
