@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from nlp import reasons as reasons_text
-from web import i18n
+from web import badges, i18n
 from web.security import safe_url
 
 
@@ -34,6 +34,7 @@ def reasons(codes: Any, lang: str) -> list[dict[str, str]]:
 
 def item(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any]:
     """One item as the inbox shows it."""
+    display = author_label(row["author_name"], row["author_handle"], row["platform"], lang)
     return {
         "id": row["id"],
         "platform": row["platform"],
@@ -52,6 +53,7 @@ def item(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any
         "corrected": row["corrected"],
         "priority": row["priority"],
         "rating": _stars(row.get("rating")),
+        "level": badges.priority_level(row["priority"], row["reasons"] if isinstance(row["reasons"], list) else []),
         "reasons": reasons(row["reasons"], lang),
         "status": row["status"],
         "assignee": {"id": row["assignee_id"], "name": row["assignee_name"]} if row["assignee_id"] else None,
@@ -63,7 +65,9 @@ def item(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any
         "author": {
             "name": row["author_name"] or "",
             "handle": row["author_handle"] or "",
-            "display": author_label(row["author_name"], row["author_handle"], row["platform"], lang),
+            "display": display,
+            "initials": badges.initials(display),
+            "colour": badges.avatar_colour(display),
             "followers": row["author_followers"],
             "url": safe_url(row.get("author_url")),
             "avatar": safe_url(row.get("author_avatar")),

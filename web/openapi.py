@@ -73,6 +73,11 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/replies/{reply}/retry": {"post": _op("Send a failed reply again", params=[
         {"name": "reply", "in": "path", "required": True, "schema": _ID}], more=_CONFLICT)},
     "/api/members": {"get": _op("People who work on the brand")},
+    "/api/push/key": {"get": _op("The install's Web Push public key (VAPID applicationServerKey, base64url)")},
+    "/api/push/subscriptions": {"post": _op("This browser asks for the brand's alerts as notifications (a PushSubscription's JSON)", body=_body(
+        {"endpoint": {"type": "string"}, "keys": {"type": "object", "properties": {"p256dh": {"type": "string"}, "auth": {"type": "string"}},
+                                                  "required": ["p256dh", "auth"]}}, ["endpoint", "keys"]), more=_CREATED)},
+    "/api/push/unsubscribe": {"post": _op("This browser stops its notifications", body=_body({"endpoint": {"type": "string"}}, ["endpoint"]))},
     "/api/openapi.json": {"get": _op("This document")},
 }
 

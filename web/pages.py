@@ -13,13 +13,14 @@ from starlette.templating import Jinja2Templates
 from inbox import accounts, users
 from web import csrf, i18n
 from web.auth import Member
+from web.routes_app import asset
 from web.security import safe_url
 
 # Autoescape on for every template, whatever its extension: platform text is never marked safe.
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")), autoescape=True)
 templates = Jinja2Templates(env=_env)
 templates.env.globals.update(_=i18n.gettext, said=i18n.said, local_time=i18n.local_time, safe_url=safe_url,
-                             platform_name=i18n.platform_name)
+                             platform_name=i18n.platform_name, asset=asset)
 
 
 async def render(request: Request, name: str, context: dict[str, Any] | None = None, *,

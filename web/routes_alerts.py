@@ -19,6 +19,7 @@ from inbox.alerts import settings as alert_settings
 from inbox.alerts.rules import (
     DEFAULTS,
     KINDS,
+    URGENT_REASONS,
     RuleError,
     parse_quiet,
     validate_channels,
@@ -128,6 +129,7 @@ async def rules_page(request: Request, *, error: str | None = None, status_code:
     webhook = _opened_webhook(brand, request.app.state.vault) if member.role == "owner" else None
     return await render(request, "alerts/settings.html", {
         "rules": rules, "defaults": DEFAULTS, "error": error,
+        "urgent_words": [(code, reasons.describe(code, i18n.current_lang.get())) for code in URGENT_REASONS],
         "alert_emails": ", ".join(settings.get("alert_emails") or []),
         "webhook_url": webhook[0] if webhook else brand.webhook_host,
         "webhook_secret": webhook[1] if webhook else None,
@@ -145,7 +147,9 @@ async def rule_save(request: Request) -> Response:
         if kind is None:
             raise HTTPException(404, t("No such rule."))
         try:
-            params = validate_params(kind, {k: form[k] for k in DEFAULTS[kind] if str(form.get(k, "")).strip()})
+            # A list (the urgency signals) comes as ticked boxes, one value each, or as one comma-separated field.
+            params = validate_params(kind, {k: ",".join(str(v) for v in form.getlist(k)) for k in DEFAULTS[kind]
+                                            if str(form.get(k, "")).strip()})
             # Store only what differs from the defaults, so a better default reaches this rule later.
             params = {k: v for k, v in params.items() if v != DEFAULTS[kind][k]}
             channels = validate_channels([str(c) for c in form.getlist("channels")])

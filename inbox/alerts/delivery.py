@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from inbox import push
 from inbox import smtp as email
 from inbox.alerts import message, webhook
 from inbox.alerts.store import Brand, load_brand
@@ -61,6 +62,11 @@ async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_
                     vault: Vault | None) -> None:
     brand = await load_brand(conn, alert["brand_id"])
     details = alert["details"] or {}
+    if row["channel"] == "push":
+        msg = message.render(alert["kind"], details, lang=brand.lang, brand_name=brand.name, base_url=base_url,
+                             describe=describe, platform_name=platform_name)
+        await _push(conn, row, alert, msg, session=session, base_url=base_url, sender=smtp.sender, timeout=webhook_timeout)
+        return
     if row["channel"] == "email":
         lang = await reader_lang(conn, brand, row["target"])
         msg = message.render(alert["kind"], details, lang=lang, brand_name=brand.name, base_url=base_url,
@@ -115,6 +121,27 @@ def _with_words(details: dict[str, Any], lang: str, describe: message.Describe |
         for it in items]}
 
 
+async def _push(conn: Conn, row: Any, alert: Any, msg: message.Message, *, session: aiohttp.ClientSession,
+                base_url: str, sender: str, timeout: float) -> None:
+    sub = await push.subscription(conn, int(row["target"]))
+    if sub is None:
+        raise push.PushError("the browser stopped asking for notifications", gone=True)
+    items = list(alert["item_ids"] or [])
+    # A tap opens the comment itself when the alert is about one, else the alerts page.
+    # The tag is the one an open inbox tab gives the same news (static/inbox.js, banner.js): one notification, not two.
+    payload = {"title": msg.subject, "body": " ".join(msg.text.split())[:200],
+               "tag": f"item-{items[0]}" if len(items) == 1 else f"alert-{alert['id']}",
+               "url": f"/items/{items[0]}" if len(items) == 1 else "/alerts"}
+    # VAPID asks for a way to reach the sender: the install's https address, else its e-mail sender.
+    contact = base_url if base_url.startswith("https://") else f"mailto:{sender}"
+    try:
+        await push.send(session, await push.keys(conn), sub, payload, contact=contact, timeout=timeout)
+    except push.PushError as exc:
+        if exc.gone:
+            await push.forget(conn, sub.id)
+        raise
+
+
 async def _claim(conn: Conn, now: datetime, only_alert: int | None) -> Any:
     # One row per claim: its lease then only has to cover its own send (at most the timeout),
     # never a queue of slow receivers behind it.
@@ -154,6 +181,9 @@ async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, no
                 await _send_one(conn, row, alert, smtp=smtp, base_url=base_url, session=session, now=now,
                                 webhook_timeout=webhook_timeout, describe=describe, platform_name=platform_name,
                                 vault=vault)
+            except push.PushError as exc:  # a browser gone for good is not worth retrying
+                outcomes.append(await _failed(conn, row, str(exc), now, final=exc.gone))
+                continue
             except (email.EmailError, webhook.WebhookError) as exc:
                 outcomes.append(await _failed(conn, row, str(exc), now))
                 continue

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from inbox import push as push_store
 from inbox import sealed
 from inbox.alerts import message
 from inbox.credentials import Vault
@@ -64,8 +65,12 @@ async def email_targets(conn: Conn, brand: Brand, *, owners_too: bool = False) -
 
 
 async def _queue(conn: Conn, alert_id: int, brand: Brand, channels: list[str], now: datetime, *,
-                 owners_too: bool = False) -> None:
+                 owners_too: bool = False, push: bool = True) -> None:
     targets: list[tuple[str, str]] = []
+    if push and "inapp" in channels:
+        # The in-app alert also reaches the phones and browsers that asked for notifications
+        # (Web Push), one delivery each, retried like an e-mail; never in quiet hours.
+        targets += [("push", str(sub.id)) for sub in await push_store.brand_subscriptions(conn, brand.id)]
     if "email" in channels:
         targets += [("email", t) for t in await email_targets(conn, brand, owners_too=owners_too)]
     if "webhook" in channels and brand.webhook_host:
@@ -111,9 +116,9 @@ async def raise_alert(
         return None
     # In quiet hours only the in-app list hears of it now; the rest waits for the digest.
     # Only an owner can reconnect an account: connection alerts reach every owner, besides the
-    # addresses the alerts go to.
+    # addresses the alerts go to. Push notifications never go out in quiet hours.
     await _queue(conn, alert_id, brand, ["inapp"] if held_until else channels, now,
-                 owners_too=kind in message.ACCOUNT_KINDS)
+                 owners_too=kind in message.ACCOUNT_KINDS, push=held_until is None)
     if "inapp" in channels:
         await notify(conn, ALERTS_CHANNEL, {"brand": brand.id, "alert": alert_id, "kind": kind, "title": title[:500]})
     return alert_id

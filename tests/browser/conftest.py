@@ -26,3 +26,12 @@ async def browser() -> AsyncIterator[object]:
         b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         await b.close()
+
+
+@pytest.fixture
+async def profile_context(browser: object, tmp_path: object) -> AsyncIterator[object]:
+    """Chromium with a profile on disk, as people have (it offers no install in incognito)."""
+    context = await browser.browser_type.launch_persistent_context(  # type: ignore[attr-defined]
+        str(tmp_path) + "/profile", executable_path=CHROMIUM, args=ARGS)
+    yield context
+    await context.close()

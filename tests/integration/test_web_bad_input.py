@@ -70,6 +70,10 @@ CASES: list[tuple[str, str, object]] = [
     ("POST", f"/api/replies/{HUGE}/retry", None),
     ("POST", "/api/replies/١٢/retry", None),
     ("POST", "/api/items/{item}/correction", {"lang": ["fr"], "sentiment": {"a": 1}}),
+    ("POST", "/api/push/subscriptions", {"endpoint": "https://push.test/\u0000", "keys": {"p256dh": "x", "auth": "y"}}),
+    ("POST", "/api/push/subscriptions", {"endpoint": "https://push.test/a", "keys": ["p256dh"]}),
+    ("POST", "/api/push/subscriptions", {"endpoint": 12, "keys": {}}),
+    ("POST", "/api/push/unsubscribe", {"endpoint": "file:///etc/passwd"}),
 ]
 
 
@@ -105,7 +109,7 @@ async def test_malformed_api_request_gets_a_4xx_and_stores_nothing(pool, db_dsn,
 def test_every_json_route_has_malformed_cases() -> None:
     paths = [p.split("?")[0] for _m, p, _b in CASES]
     for route in PATHS:
-        if route not in ("/api/openapi.json", "/api/members"):  # they read no input
+        if route not in ("/api/openapi.json", "/api/members", "/api/push/key"):  # they read no input
             pattern = re.compile(re.sub(r"\\{[a-z]+\\}", "[^/]+", re.escape(route)))
             assert any(pattern.fullmatch(p) for p in paths), route
 

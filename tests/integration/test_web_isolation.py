@@ -20,6 +20,9 @@ def _mine(route) -> bool:
 _NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/settings/accounts", "/settings/saved-replies",
           "/settings/account", "/settings/account/name", "/settings/account/password",
           "/api/items", "/api/items/changes", "/api/bulk", "/api/members", "/api/openapi.json", "/healthz", "/favicon.ico",
+          "/sw.js", "/manifest.webmanifest",  # the installable app: the same files for everyone, no data
+          # Web Push: the install's public key, and the session's own browser (tests/integration/test_web_push.py).
+          "/api/push/key", "/api/push/subscriptions", "/api/push/unsubscribe",
           # Alerts and summaries (web/routes_alerts.py): the session's brand only; their id routes
           # are tried across brands in tests/integration/test_alerts_web.py.
           "/alerts", "/alerts.css", "/alerts/test", "/settings/alerts", "/settings/alerts/channels",

@@ -42,8 +42,8 @@ async def test_the_answer_does_not_tell_whether_an_account_exists(pool, db_dsn) 
             unknown = await _ask(client, "nobody@b.test")
             assert known.status_code == unknown.status_code == 200
             # The pages differ only by the address typed.
-            assert html.unescape(known.text).replace("owner@b.test", "X").split("<main>")[1] == \
-                html.unescape(unknown.text).replace("nobody@b.test", "X").split("<main>")[1]
+            assert html.unescape(known.text).replace("owner@b.test", "X").split("<main")[1] == \
+                html.unescape(unknown.text).replace("nobody@b.test", "X").split("<main")[1]
             assert "Si un compte existe pour owner@b.test" in html.unescape(known.text)
             await _wait_for(smtp, 1)
             await asyncio.sleep(0.2)

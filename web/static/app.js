@@ -92,6 +92,25 @@
     } catch (e) { return null; }
   }
 
+  // A wide table scrolls inside its own box on a phone; keyboard users must reach that box too.
+  function scrollableTables() {
+    for (const table of document.querySelectorAll("main table")) {
+      if (table.scrollWidth > table.clientWidth + 1) table.setAttribute("tabindex", "0");
+      else table.removeAttribute("tabindex");
+    }
+  }
+  document.addEventListener("DOMContentLoaded", scrollableTables);
+  window.addEventListener("resize", scrollableTables);
+
+  // A slider says its value beside it as it moves (a share as a percentage).
+  document.addEventListener("input", (event) => {
+    const range = event.target;
+    if (!(range instanceof HTMLInputElement) || range.type !== "range" || !range.dataset.output) return;
+    const out = document.getElementById(range.dataset.output);
+    const percent = document.documentElement.lang === "fr" ? " %" : "%";
+    if (out) out.textContent = "percent" in range.dataset ? Math.round(Number(range.value) * 100) + percent : range.value;
+  });
+
   document.addEventListener("change", (event) => {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
   });
@@ -112,5 +131,68 @@
   });
   document.addEventListener("DOMContentLoaded", showPlatformSettings);
 
-  window.Jasette = { t, api, el, safeUrl, csrf };
+
+  // ---- installable app and notifications --------------------------------------------------
+  // The service worker (/sw.js) keeps the static files for a fast start and shows notifications
+  // on phones (where `new Notification()` is not allowed). Anything refused or missing: no-op.
+  let worker = null;
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    worker = navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => null);
+  }
+
+  function canNotify() {
+    return "Notification" in window && Notification.permission === "granted";
+  }
+
+  // A notification only when nobody is looking at this tab: on screen, the page itself shows it.
+  async function notify(title, body, url, tag) {
+    if (!canNotify() || (document.visibilityState === "visible" && document.hasFocus())) return false;
+    const options = { body: String(body || "").slice(0, 200), tag, renotify: false, icon: "/static/icon-192.png",
+                      badge: "/static/icon-192.png", lang: document.documentElement.lang, data: { url } };
+    try {
+      const registration = worker && await worker;
+      if (registration && registration.active) { await registration.showNotification(title, options); return true; }
+      const note = new Notification(title, options);
+      note.onclick = () => { window.focus(); window.location.assign(url); note.close(); };
+      return true;
+    } catch (e) {
+      return false;  // blocked, or a browser that only allows notifications from a worker
+    }
+  }
+
+  // Web Push: the browser's push service wakes the service worker even with Jasette closed.
+  // Subscribed once per session; where no push service answers (or it is refused), the
+  // notifications of an open tab above still work.
+  const PUSHED = "jasette-push-endpoint";
+  async function subscribePush() {
+    if (!canNotify() || !worker || !document.getElementById("alert-banners")) return;  // logged out: nobody to notify
+    try {
+      const registration = await navigator.serviceWorker.ready;
+      if (!registration.pushManager) return;
+      let subscription = await registration.pushManager.getSubscription();
+      if (!subscription) {
+        const { public_key: key } = await api("GET", "/api/push/key");
+        const raw = atob(key.replace(/-/g, "+").replace(/_/g, "/"));
+        subscription = await registration.pushManager.subscribe({
+          userVisibleOnly: true, applicationServerKey: Uint8Array.from(raw, (c) => c.charCodeAt(0)) });
+      }
+      if (sessionStorage.getItem(PUSHED) === subscription.endpoint) return;
+      await api("POST", "/api/push/subscriptions", subscription.toJSON());
+      sessionStorage.setItem(PUSHED, subscription.endpoint);
+    } catch (e) { /* no push service reachable from this browser */ }
+  }
+  document.addEventListener("DOMContentLoaded", subscribePush);
+
+  // The browser asks for permission only after a click, never on its own at page load.
+  function notifyOffer(button) {
+    if (!button || !("Notification" in window) || Notification.permission !== "default") return;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try { await Notification.requestPermission(); } catch (e) { /* an old browser: nothing to do */ }
+      button.hidden = true;  // granted or refused: either way the question is answered
+      subscribePush();
+    });
+  }
+
+  window.Jasette = { t, api, el, safeUrl, csrf, notify, notifyOffer };
 })();

@@ -32,6 +32,10 @@
       el("button", { type: "button", class: "alert-banner-dismiss", "aria-label": t("Dismiss"), title: t("Dismiss"), text: "×" }));
     banner.querySelector("button").addEventListener("click", () => dismiss(id, banner));
     box.prepend(banner);
+    // On the inbox page, inbox.js already notifies of each urgent comment itself.
+    if (!(m.kind === "negative_mention" && document.getElementById("inbox-state"))) {
+      window.Jasette.notify(String(m.title || m.label || ""), t("See the alerts"), "/alerts", `alert-${id}`);
+    }
     while (box.children.length > 3) box.lastElementChild.remove();  // the newest three; the rest are on /alerts
   }
 

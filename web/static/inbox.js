@@ -16,23 +16,40 @@
   const presence = new Map();        // item id -> Map(conn -> {name, what, at})
 
   // ---- the stream ------------------------------------------------------------------------
+  const LEVEL_WORDS = { urgent: t("Urgent"), high: t("Important"), normal: t("Normal"), low: t("Low") };
+
+  // The same label as templates/_badges.html: a word, the number, the reasons on hover.
+  function priorityLabel(item) {
+    const why = item.reasons.map((r) => r.text).join(", ");
+    const level = LEVEL_WORDS[item.level] ? item.level : "low";
+    return el("span", { class: `prio prio-${level}`, title: t("Priority {n} out of 100", { n: item.priority }) + (why ? ": " + why : "") },
+      LEVEL_WORDS[level], " ", el("span", { class: "prio-n", text: item.priority }));
+  }
+
+  function avatar(item) {
+    const colour = Number(item.author.colour) || 0;
+    return el("span", { class: `avatar av-${colour % 8}`, "aria-hidden": "true" }, item.author.initials || "?",
+      el("span", { class: `pi pi-${String(item.platform).replace(/[^a-z0-9_-]/g, "")}` }));
+  }
+
   function rowFor(item) {
     const meta = el("div", { class: "meta" },
-      el("span", { class: "platform", text: item.platform_name || item.platform }),
       el("span", { class: "author", text: item.author.display }),
+      el("span", { class: "platform", text: item.platform_name || item.platform }),
       el("span", { class: "time", text: item.created_local }),
       stars(item.rating),
-      el("span", { class: "prio", title: t("Priority"), text: item.priority }),
+      priorityLabel(item));
+    const chips = el("div", { class: "chips" },
+      el("span", { class: `badge sentiment sentiment-${String(item.sentiment).replace(/[^a-z]/g, "")}`, text: t(item.sentiment) }),
       el("span", { class: "badge status", text: t(item.status) }),
-      el("span", { class: "badge sentiment", text: t(item.sentiment) }),
       item.assignee ? el("span", { class: "badge assignee", text: "→ " + item.assignee.name }) : null,
       ...item.tags.map((tag) => el("span", { class: "badge tag", text: "#" + tag })));
     const reasons = el("ul", { class: "reasons" }, ...item.reasons.map((r) => el("li", { dataset: { code: r.code }, text: r.text })));
     return el("li", {
-      class: `item sent-${item.sentiment} status-${item.status}`, tabindex: "-1",
+      class: `item sent-${item.sentiment} status-${item.status} level-${item.level}`, tabindex: "0",
       dataset: { id: item.id, priority: item.priority, created: item.created_at, updated: item.updated_at },
-    }, el("input", { type: "checkbox", class: "pick", "aria-label": t("Select") }),
-      el("div", { class: "row-main" }, meta, el("p", { class: "body", text: item.body }), reasons));
+    }, el("input", { type: "checkbox", class: "pick", "aria-label": t("Select") }), avatar(item),
+      el("div", { class: "row-main" }, meta, el("p", { class: "body", text: item.body }), chips, reasons));
   }
 
   function matches(item) {
@@ -53,9 +70,35 @@
     return new Date(a.created_at) >= new Date(b.dataset.created);
   }
 
+  // New comments are announced to screen readers (one polite sentence per batch), and an
+  // urgent one becomes a system notification when this tab is not the one being looked at.
+  const notified = new Set();
+  const shownAtLoad = new Set([...stream.querySelectorAll("li.item")].map((r) => Number(r.dataset.id)));
+  let arrivals = [];
+  function arrived(item) {
+    arrivals.push(item);
+    if (arrivals.length === 1) {
+      setTimeout(() => {
+        const batch = arrivals;
+        arrivals = [];
+        document.getElementById("announce").textContent = batch.length === 1
+          ? t("New comment from {name}", { name: batch[0].author.display })
+          : t("{n} new comments", { n: batch.length });
+      }, 300);
+    }
+  }
+
+  function maybeNotify(item) {
+    if (item.level !== "urgent" || item.status === "done" || notified.has(item.id)) return;
+    notified.add(item.id);
+    window.Jasette.notify(`${LEVEL_WORDS.urgent} · ${item.author.display} (${item.platform_name || item.platform})`, item.body,
+      `/items/${Number(item.id)}`, `item-${Number(item.id)}`);
+  }
+
   function upsert(item) {
     if (item.updated_at && item.updated_at > since) since = item.updated_at;
     const old = stream.querySelector(`li.item[data-id="${Number(item.id)}"]`);
+    if (!old && item.status === "new" && !shownAtLoad.has(Number(item.id))) maybeNotify(item);
     const wasCurrent = old && old.classList.contains("current");
     const picked = old && old.querySelector(".pick").checked;
     if (old) old.remove();
@@ -65,7 +108,7 @@
     const row = rowFor(item);
     if (wasCurrent) row.classList.add("current");
     if (picked) row.querySelector(".pick").checked = true;
-    if (!old) row.classList.add("fresh");
+    if (!old) { row.classList.add("fresh"); arrived(item); }
     const next = [...stream.children].find((r) => before(item, r));
     stream.insertBefore(row, next || null);
     const empty = document.getElementById("empty");
@@ -204,11 +247,22 @@
       ...saved.saved_replies.map((s) => el("option", { value: s.text, dataset: { lang: s.lang }, text: `[${s.lang}] ${s.title}` })));
     const assign = select("assignee", [["", t("Nobody")], ...people.members.map((p) => [String(p.id), p.name])], d.assignee ? String(d.assignee.id) : "");
     assign.id = "assign";
+    const replyBox = el("section", { class: "reply-box", "aria-labelledby": "reply-title" },
+      el("h3", { id: "reply-title", text: t("Reply") }),
+      ...(d.can_reply ? [
+        el("textarea", { id: "reply", "aria-label": t("Reply"), placeholder: t("Write your reply (Ctrl+Enter sends)") }),
+        el("p", { class: "error", id: "reply-error", role: "alert" }),
+        el("div", { class: "reply-actions" }, el("button", { type: "button", class: "primary", id: "send", text: t("Send") }), savedSelect)]
+        : [el("p", { class: "hint", id: "read-only", text: t("Replies to this comment cannot be sent from Jasette.") }), " ",
+          link(d.url, t("Answer on the site"))]));
     pane.replaceChildren(...[
+      el("button", { type: "button", class: "back", id: "back", text: "← " + t("Back to the list") }),
       el("div", { class: "presence", id: "presence", "aria-live": "polite" }),
-      el("h2", {}, el("span", { class: "author", text: author.display }), " ",
-        author.handle && author.handle !== author.display && /[^0-9]/.test(author.handle) && !author.handle.startsWith("urn:")
-          ? el("small", { text: "@" + author.handle }) : null),
+      el("div", { class: "pane-head" }, avatar(d),
+        el("h2", { tabindex: "-1", id: "pane-title" }, el("span", { class: "author", text: author.display }), " ",
+          author.handle && author.handle !== author.display && /[^0-9]/.test(author.handle) && !author.handle.startsWith("urn:")
+            ? el("small", { text: "@" + author.handle }) : null),
+        priorityLabel(d)),
       el("p", { class: "meta" }, el("span", { class: "platform", text: d.platform_name || d.platform }), " · ",
         el("span", { text: d.created_local }), " · ", stars(d.rating), d.rating ? " · " : null,
         author.followers !== null ? el("span", { text: t("{n} followers", { n: author.followers }) }) : null, " ",
@@ -218,36 +272,29 @@
       d.parent ? el("blockquote", { class: "parent" }, el("small", { text: d.parent.from_business && d.parent.kind === "post" ? t("Your post") : t("In reply to") }),
         el("p", { class: "body", text: d.parent.body })) : null,
       el("p", { class: "body", id: "item-body", text: d.body }),
-      el("ul", { class: "reasons" }, ...d.reasons.map((r) => el("li", { dataset: { code: r.code }, text: r.text }))),
+      el("ul", { class: "reasons", "aria-label": t("Why this priority") }, ...d.reasons.map((r) => el("li", { dataset: { code: r.code }, text: r.text }))),
       el("p", { class: "detected" },
-        t("Language"), " ", select("lang", [["fr", "Français"], ["en", "English"], ...(["fr", "en"].includes(d.lang) ? [] : [[d.lang, d.lang]])], d.lang), " ",
-        t("Sentiment"), " ", select("sentiment", ["negative", "neutral", "positive"].map((s) => [s, t(s)]), d.sentiment), " ",
+        el("label", {}, t("Language"), " ", select("lang", [["fr", "Français"], ["en", "English"], ...(["fr", "en"].includes(d.lang) ? [] : [[d.lang, d.lang]])], d.lang)), " ",
+        el("label", {}, t("Sentiment"), " ", select("sentiment", ["negative", "neutral", "positive"].map((s) => [s, t(s)]), d.sentiment)), " ",
         d.corrected ? el("em", { id: "corrected", text: t("Corrected (detected: {lang}, {sentiment})", { lang: d.lang_auto, sentiment: t(d.sentiment_auto) }) }) : null),
       d.first_response_seconds !== null
         ? el("p", { class: "hint", id: "first-response", text: t("First answered after {minutes} min", { minutes: Math.round(d.first_response_seconds / 60) }) })
         : null,
       el("p", { class: "workflow" },
         t("Status"), " ", el("span", { id: "status", class: "badge", text: t(d.status) }), " ",
-        ...["new", "open", "pending", "done"].map((s) => el("button", { type: "button", dataset: { status: s }, text: t(s) })), " ",
+        ...["new", "open", "pending", "done"].map((s) => el("button", { type: "button", dataset: { status: s }, "aria-pressed": String(d.status === s), text: t(s) })), " ",
         el("label", {}, t("Assignee"), " ", assign), " ",
-        el("label", {}, t("Snooze until"), " ", el("input", { type: "datetime-local", id: "snooze" }))),
-      el("section", { class: "reply-box" },
-        el("h3", { text: t("Reply") }),
-        ...(d.can_reply ? [savedSelect,
-          el("textarea", { id: "reply", "aria-label": t("Reply"), placeholder: t("Write your reply (Ctrl+Enter sends)") }),
-          el("p", { class: "error", id: "reply-error", role: "alert" }),
-          el("button", { type: "button", class: "primary", id: "send", text: t("Send") })]
-          : [el("p", { class: "hint", id: "read-only", text: t("Replies to this comment cannot be sent from Jasette.") }), " ",
-            link(d.url, t("Answer on the site"))]), " ",
-        d.can_hide ? el("button", { type: "button", id: "hide", text: d.hidden ? t("Show again") : t("Hide on the platform") }) : null,
-        el("ul", { id: "replies", class: "replies" }, ...d.replies.map(replyLine))),
+        el("label", {}, t("Snooze until"), " ", el("input", { type: "datetime-local", id: "snooze" })), " ",
+        d.can_hide ? el("button", { type: "button", id: "hide", text: d.hidden ? t("Show again") : t("Hide on the platform") }) : null),
+      el("ul", { id: "replies", class: "replies", "aria-label": t("Replies sent") }, ...d.replies.map(replyLine)),
+      replyBox,
       el("section", {}, el("h3", { text: t("Tags") }),
         el("p", { id: "tags" }, ...d.tags.map((tag) => el("button", { type: "button", class: "badge tag", dataset: { untag: tag },
           title: t("Remove the tag"), text: "#" + tag + " ×" }))),
-        el("input", { id: "new-tag", placeholder: t("Add a tag") })),
+        el("input", { id: "new-tag", placeholder: t("Add a tag"), "aria-label": t("Add a tag") })),
       el("section", {}, el("h3", { text: t("Internal notes") }),
         el("ul", { id: "notes" }, ...d.notes.map((n) => el("li", {}, el("strong", { text: n.user }), " ", el("span", { text: n.body })))),
-        el("textarea", { id: "new-note", placeholder: t("Note for the team (not sent to the customer)") }),
+        el("textarea", { id: "new-note", placeholder: t("Note for the team (not sent to the customer)"), "aria-label": t("Internal notes") }),
         el("button", { type: "button", id: "add-note", text: t("Add the note") })),
       d.thread.length ? el("section", {}, el("h3", { text: t("Thread") }), el("ul", {}, ...d.thread.map(mini))) : null,
       el("section", {}, el("h3", { text: t("History with this person") }),
@@ -257,7 +304,7 @@
     // answered) is offered beside it, inserted only when someone clicks it.
     const suggested = d.can_reply && saved.saved_replies.find((s) => s.suggested);
     if (suggested) {
-      savedSelect.after(" ", el("button", { type: "button", id: "suggestion", class: "suggestion", dataset: { text: suggested.text },
+      savedSelect.before(el("button", { type: "button", id: "suggestion", class: "suggestion", dataset: { text: suggested.text },
         title: suggested.text, text: t("Suggested: {title}", { title: suggested.title }) }));
     }
     if (draft && d.can_reply) { // a refresh keeps what was being written, and its idempotency key
@@ -269,14 +316,57 @@
     showPresence();
   }
 
-  async function open(id) {
+  // ---- one column (phones): the list, or the item as its own screen -----------------------
+  // The item screen is a history entry, so the phone's own back gesture returns to the list.
+  const narrow = window.matchMedia("(max-width: 800px)");
+
+  function showItemScreen(id, how) {
+    if (!narrow.matches) return;
+    document.body.dataset.view = "item";
+    if (how === "push") {
+      const q = listQuery();
+      history.pushState({ jasetteItem: Number(id), pushed: true }, "", `?${q ? q + "&" : ""}item=${Number(id)}`);
+    }
+    window.scrollTo(0, 0);
+  }
+
+  function listQuery() {
+    const params = new URLSearchParams(location.search);
+    params.delete("item");
+    return params.toString();
+  }
+
+  function showList() {
+    delete document.body.dataset.view;
+    const row = stream.querySelector("li.item.current");
+    if (row) { row.scrollIntoView({ block: "center" }); row.focus({ preventScroll: true }); }
+  }
+
+  function back() {
+    if (history.state && history.state.pushed) { history.back(); return; }  // popstate shows the list
+    const q = listQuery();  // opened from a link (/items/N): the list replaces it
+    history.replaceState(null, "", q ? `?${q}` : location.pathname);
+    showList();
+  }
+
+  window.addEventListener("popstate", (event) => {
+    const id = event.state && event.state.jasetteItem;
+    if (id) { showItemScreen(id, "none"); if (!current || current.id !== id) open(id, "none"); }
+    else showList();
+  });
+  narrow.addEventListener("change", () => { if (!narrow.matches) delete document.body.dataset.view; else if (current && state.selected) showItemScreen(current.id, "none"); });
+
+  async function open(id, how = "push") {
     const row = stream.querySelector(`li.item[data-id="${Number(id)}"]`);
     stream.querySelectorAll("li.item.current").forEach((r) => r.classList.remove("current"));
-    if (row) { row.classList.add("current"); row.scrollIntoView({ block: "nearest" }); }
+    if (row) { row.classList.add("current"); if (!narrow.matches) row.scrollIntoView({ block: "nearest" }); }
+    showItemScreen(id, how);
     const seq = ++paneSeq;
     const detail = await api("GET", `/api/items/${Number(id)}`);
     await renderPane(detail, seq, null);
-    if (seq === paneSeq) send({ t: "view", item: detail.id });
+    if (seq !== paneSeq) return;
+    send({ t: "view", item: detail.id });
+    if (narrow.matches && document.body.dataset.view === "item") document.getElementById("pane-title").focus({ preventScroll: true });
   }
 
   async function refreshPane() {
@@ -331,9 +421,17 @@
     const row = event.target.closest("li.item");
     if (row && !event.target.matches(".pick")) open(row.dataset.id);
   });
+  stream.addEventListener("keydown", (event) => {  // a focused row opens with Enter, like a link
+    const row = event.target.closest("li.item");
+    if (row && event.target === row && event.key === "Enter") { event.preventDefault(); open(row.dataset.id); }
+  });
+  stream.addEventListener("change", (event) => {
+    if (event.target.matches(".pick")) document.body.classList.toggle("picking", picked().length > 0);
+  });
   pane.addEventListener("click", async (event) => {
     const target = event.target;
-    if (target.id === "send") sendReply();
+    if (target.id === "back") back();
+    else if (target.id === "send") sendReply();
     else if (target.id === "suggestion") {
       const box = document.getElementById("reply");
       box.value = target.dataset.text;
@@ -372,6 +470,7 @@
   function picked() { return [...stream.querySelectorAll("li.item")].filter((r) => r.querySelector(".pick").checked).map((r) => Number(r.dataset.id)); }
   document.getElementById("pick-all").addEventListener("change", (event) => {
     stream.querySelectorAll(".pick").forEach((box) => { box.checked = event.target.checked; });
+    document.body.classList.toggle("picking", event.target.checked);
   });
   document.getElementById("bulk").addEventListener("click", async (event) => {
     const what = event.target.dataset.bulk;
@@ -414,5 +513,9 @@
 
   setInterval(() => { if (current) send({ t: "view", item: current.id }); showPresence(); }, 15000);
   connect();
-  if (state.selected) open(state.selected);
+  if (state.selected) {  // a link to one item (/items/N): its own screen on a phone, the list one step back
+    history.replaceState({ jasetteItem: Number(state.selected) }, "", location.href);
+    open(state.selected, "none");
+  }
+  window.Jasette.notifyOffer(document.getElementById("notify-on"));
 })();
