@@ -84,6 +84,8 @@ def load(expected: tuple[str, ...] = ("fr", "en")) -> None:
     langs = candidates(expected)
     _table(langs)
     _lingua(langs)
+    if LONG_DETECTOR == "py3langid":
+        _py3langid(langs)
 
 
 def _grams(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> list[str]:
@@ -153,8 +155,17 @@ def without_names(text: str) -> str:
     return " ".join(kept)
 
 
-def detect(text: str, expected: tuple[str, ...] = ("fr", "en")) -> tuple[str, float]:
-    """Return (ISO 639-1 code or "und", confidence 0..1) for text, favouring expected languages."""
+# Which model reads texts of SHORT_LETTERS letters or more: "nb" (langdetect's profiles scored
+# exactly, above) or "py3langid" (langid.py's bundled model, restricted to the same candidates,
+# same prior). Measured on langid_dev (nlp/README.md, "py3langid for long texts").
+LONG_DETECTOR = "py3langid"
+
+
+def detect(text: str, expected: tuple[str, ...] = ("fr", "en"), *, long_detector: str | None = None) -> tuple[str, float]:
+    """Return (ISO 639-1 code or "und", confidence 0..1) for text, favouring expected languages.
+
+    long_detector: "nb" or "py3langid" for texts of SHORT_LETTERS letters or more (LONG_DETECTOR
+    by default); the name and look-alike fixes hold with either."""
     words = for_language(text)
     if _MID_CAPITAL.search(text):
         plain = for_language(without_names(text))
@@ -176,7 +187,11 @@ def detect(text: str, expected: tuple[str, ...] = ("fr", "en")) -> tuple[str, fl
             _best(scored, priors) if scored is not None else _best(_nb_posteriors(words, langs, priors), None)
         )
         return _by_function_words(words, expected, lang, confidence)
-    lang, confidence = _best(_nb_posteriors(words, langs, priors), None)
+    long_scored = _py3langid_posteriors(words, langs) if (long_detector or LONG_DETECTOR) == "py3langid" else None
+    if long_scored is not None:
+        lang, confidence = _best(long_scored, priors)
+    else:
+        lang, confidence = _best(_nb_posteriors(words, langs, priors), None)
     if lang not in expected:
         return _expected_by_own_words(words, expected, lang, confidence)
     return lang, confidence
@@ -274,6 +289,30 @@ def _table(langs: tuple[str, ...]) -> tuple[dict[str, tuple[float, ...]], tuple[
     profiles = [_profile(lang) for lang in langs]
     grams = sorted(set().union(*profiles))
     return {g: tuple(p.get(g, floor) for p in profiles) for g in grams}, tuple(floor for _ in langs)
+
+
+def _py3langid_posteriors(words: str, langs: tuple[str, ...]) -> dict[str, float] | None:
+    """Return py3langid's probabilities over langs (in langs order), or None without py3langid."""
+    identifier = _py3langid(langs)
+    if identifier is None:
+        return None
+    ranked = dict(identifier.rank(words))
+    return {lang: float(ranked.get(lang, 0.0)) for lang in langs}
+
+
+@lru_cache(maxsize=8)
+def _py3langid(langs: tuple[str, ...] | None):
+    """py3langid's identifier restricted to langs (None: its 97 languages), probabilities normalised;
+    None when the package is missing (the long texts then go to langdetect's profiles)."""
+    try:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    except ImportError:
+        return None
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    if langs is not None:
+        identifier.set_languages(list(langs))
+    return identifier
 
 
 def _lingua_posteriors(words: str, langs: tuple[str, ...]) -> dict[str, float] | None:

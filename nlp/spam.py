@@ -60,6 +60,46 @@ _MARKERS: tuple[tuple[re.Pattern[str], float, str], ...] = tuple(
         (r"\b(?:click|cliquez|clique) (?:here|ici|the link|sur le lien)\b", 0.6, "click_bait"),
         (r"\bwhats ?app\b.{0,15}\+?\d[\d \-]{7,}", 0.8, "contact"),
         (r"\b(?:work from home|make \$?\d+ (?:a|per) (?:day|week)|travail a domicile|gagnez \$?\d+)\b", 0.8, "money"),
+        # Get-rich figures: "3000$/semaine", "500$ par jour garanti", "earn $5000 in 7 days".
+        (
+            r"\d[\d ,.]*\s?\$\s?(?:/|par |a la |per |a )\s?(?:jour|semaine|mois|day|week|month)\b"
+            r"|\$\d[\d,.]*\s?(?:/|per |a )\s?(?:day|week|month)\b"
+            r"|\b(?:earn|make|gagne[rz]?) \$?\d[\d,.]*\$? (?:in|en) \d+ (?:days?|jours?|weeks?|semaines?)\b"
+            r"|\b(?:invest|investis(?:sez)?) \$?\d",
+            0.8,
+            "money",
+        ),
+        (r"\b(?:gagnez|make|earn) (?:de l'argent|money) (?:rapidement|fast|quickly|from home|de la maison)\b", 0.8, "money"),
+        # Followers for sale: "Besoin de 10 000 abonnés?", "5000 followers pour 20$", "boost ton Instagram".
+        (
+            r"\b\d[\d ,.]*k? (?:abonnes|followers|likes|vues|views)\b.{0,25}(?:\$|pour|for|fast|vite|rapide)"
+            r"|\bbesoin de \d[\d ,.]*k? (?:abonnes|followers|likes)\b|\bboost(?:e|ez)? (?:ton|votre|your) (?:instagram|page|compte|account)\b"
+            r"|\b(?:cheap|more) (?:likes|views|followers)\b",
+            1.0,
+            "followers",
+        ),
+        # Someone to contact in private: weak alone ("écris-moi" is also a customer's word), strong beside an offer.
+        (
+            r"\b(?:dm (?:me|us)|ecris-moi|ecrivez-moi|contactez-moi|contacte-moi|envoie-moi un (?:dm|message)"
+            r"|message (?:me|her|him)|ask me how|join my telegram|telegram|en prive)\b",
+            0.4,
+            "contact",
+        ),
+        (r"\b(?:forex|trading|crypto|bitcoin)\b.{0,40}\b(?:win rate|signals?|mentor|profit|double)\b|\bwin rate\b", 0.6, "crypto"),
+        # Phishing dressed as the platform: "votre page sera désactivée", "your page violates our community standards".
+        (
+            r"\b(?:your (?:page|account) (?:violates|has been (?:reported|flagged)|will be (?:deleted|disabled|suspended))"
+            r"|community standards|appeal here|verify your account"
+            r"|votre (?:page|compte) (?:a ete signale|sera (?:desactive|supprime|suspendu))|verifiez votre compte)",
+            1.0,
+            "phishing",
+        ),
+        (
+            r"\b(?:we do seo|seo (?:and|services?)|social media management|want more customers\?"
+            r"|ambassadeurs? pour ma marque|ambassadors? for (?:my|our) brand|gagnez un (?:voyage|iphone)|win a (?:trip|free iphone))",
+            0.8,
+            "promotion",
+        ),
     )
 )
 _THRESHOLD = 1.0
