@@ -136,6 +136,34 @@ def language_report(folder: str, sample: int) -> None:
         print(f"  {name:<30}" + "".join(f"{right[k] / total[k]:>14.4f}" for k in kinds) + f"{us:>10.0f}")
 
 
+# Every REVIEW_STEP-th review sentence: a fixed sample, the same for every run and path.
+REVIEW_STEP = 6
+
+
+def held_out_report(folder: str, model: str) -> None:
+    """Print macro-F1 and negative recall of one path ("fast" or "full") on the rows that measure
+    it: the held-out tweets (EN, FR) and a fixed sixth of the review sentences, a source no model
+    here trained on. Measuring only: nothing is chosen on these rows."""
+    from .pool import analyze_docs
+    from .types import Document
+
+    sets = []
+    for lang in ("en", "fr"):
+        rows = [r for r in read_rows(os.path.join(folder, f"sentiment_{lang}_dev.csv")) if held_out(r)]
+        sets.append((f"{lang} held-out", rows))
+    reviews = os.path.join(folder, "sentiment_en_reviews_dev.csv")
+    if os.path.exists(reviews):
+        sets.append((f"en reviews, every {REVIEW_STEP}th", read_rows(reviews)[::REVIEW_STEP]))
+    print(f"\n== held-out, {model} path (macro-F1, recall per class)")
+    for name, rows in sets:
+        started = time.perf_counter()
+        pred = [res.sentiment for res in analyze_docs([Document(r["text"]) for r in rows], model)]
+        seconds = time.perf_counter() - started
+        f1, recall, _ = scores([r["label"] for r in rows], pred)
+        print(f"  {name:<26}{len(rows):>6}  macro-F1 {f1:.3f}  neg {recall['negative']:.3f}  neu {recall['neutral']:.3f}"
+              f"  pos {recall['positive']:.3f}  ({len(rows) / seconds:.0f} texts/s)")
+
+
 # Letter counts of the long texts' buckets (texts under language.SHORT_LETTERS go to lingua).
 LONG_BUCKETS = ((30, 59), (60, 119), (120, 10**6))
 
@@ -189,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("eval_dir", nargs="?", help="folder holding the *_dev.csv files (default ../shared/eval)")
     parser.add_argument("--sample", type=int, default=0, help="language rows to use (0: all)")
-    parser.add_argument("--only", choices=("sentiment", "language", "long-language"), help="run one report only")
+    parser.add_argument("--only", choices=("sentiment", "language", "long-language", "held-out"),
+                        help="run one report only (held-out: not part of the default run)")
+    parser.add_argument("--model", choices=("fast", "full"), default="fast", help="path for --only held-out")
     args = parser.parse_args(argv)
     folder = eval_dir([args.eval_dir] if args.eval_dir else None)
     if not os.path.isdir(folder):
@@ -202,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         language_report(folder, args.sample)
     if args.only in (None, "long-language"):
         long_language_report(folder, args.sample)
+    if args.only == "held-out":
+        held_out_report(folder, args.model)
     return 0
 
 
