@@ -187,8 +187,9 @@ def long_language_report(folder: str, sample: int) -> None:
     rows = [r for r in rows if r["letters"] >= 30]
     full = _py3langid(None)
     methods = [
-        ("Jasette today (NB)", lambda t: detect(t, long_detector="nb")[0]),
+        ("NB (before)", lambda t: detect(t, long_detector="nb")[0]),
         ("py3langid in Jasette", lambda t: detect(t, long_detector="py3langid")[0]),
+        ("Jasette now (py3 < 60)", lambda t: detect(t)[0]),
         ("py3langid full model", lambda t: full.classify(for_language(t))[0]),
     ]
     buckets = [f"{lo}-{hi}" if hi < 10**6 else f"{lo}+" for lo, hi in LONG_BUCKETS]

@@ -84,8 +84,7 @@ def load(expected: tuple[str, ...] = ("fr", "en")) -> None:
     langs = candidates(expected)
     _table(langs)
     _lingua(langs)
-    if LONG_DETECTOR == "py3langid":
-        _py3langid(langs)
+    _py3langid(langs)
 
 
 def _grams(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> list[str]:
@@ -155,17 +154,22 @@ def without_names(text: str) -> str:
     return " ".join(kept)
 
 
-# Which model reads texts of SHORT_LETTERS letters or more: "nb" (langdetect's profiles scored
-# exactly, above) or "py3langid" (langid.py's bundled model, restricted to the same candidates,
-# same prior). Measured on langid_dev (nlp/README.md, "py3langid for long texts").
-LONG_DETECTOR = "py3langid"
+# Which model reads texts of SHORT_LETTERS letters or more: py3langid (langid.py's bundled model,
+# restricted to the same candidates, same prior) up to PY3LANGID_UNDER letters, langdetect's
+# profiles scored exactly ("nb", above) from there. On langid_dev's long texts py3langid is right
+# more often at 30-59 letters (0.9869 against 0.9773) and as often beyond (0.9963 / 0.9957 at
+# 60-119, 0.9952 / 0.9944 at 120+: three texts in 6,379), for 25-50 us more CPU a text, so it
+# reads only where it helps (nlp/README.md, "py3langid for long texts").
+PY3LANGID_UNDER = 60
+LONG_DETECTORS = ("nb", "py3langid")
 
 
 def detect(text: str, expected: tuple[str, ...] = ("fr", "en"), *, long_detector: str | None = None) -> tuple[str, float]:
     """Return (ISO 639-1 code or "und", confidence 0..1) for text, favouring expected languages.
 
-    long_detector: "nb" or "py3langid" for texts of SHORT_LETTERS letters or more (LONG_DETECTOR
-    by default); the name and look-alike fixes hold with either."""
+    long_detector: "nb" or "py3langid" for every text of SHORT_LETTERS letters or more (for
+    measuring); by default py3langid under PY3LANGID_UNDER letters and "nb" from there. The name
+    and look-alike fixes hold with either."""
     words = for_language(text)
     if _MID_CAPITAL.search(text):
         plain = for_language(without_names(text))
@@ -187,7 +191,8 @@ def detect(text: str, expected: tuple[str, ...] = ("fr", "en"), *, long_detector
             _best(scored, priors) if scored is not None else _best(_nb_posteriors(words, langs, priors), None)
         )
         return _by_function_words(words, expected, lang, confidence)
-    long_scored = _py3langid_posteriors(words, langs) if (long_detector or LONG_DETECTOR) == "py3langid" else None
+    chosen = long_detector or ("py3langid" if letters < PY3LANGID_UNDER else "nb")
+    long_scored = _py3langid_posteriors(words, langs) if chosen == "py3langid" else None
     if long_scored is not None:
         lang, confidence = _best(long_scored, priors)
     else:

@@ -91,9 +91,13 @@ def _sarcastic(lex: Lexicon, lowered: str, complaint: bool) -> str | None:
     # "Thanks so much for the quick refund" is the sincere idiom, not "so much for fast delivery".
     lowered = lowered.replace("thanks so much for", "thanks").replace("thank you so much for", "thanks")
     for marker in lex.sarcasm_if_complaint:
+        if marker not in lowered:
+            continue
+        if complaint:
+            return marker
         # "Bravo encore à toute l'équipe", "thanks again": the praise repeated, no complaint.
         rest = lowered.replace(f"{marker} encore", " ").replace(f"{marker} again", " ").replace(marker, " ")
-        if marker in lowered and (complaint or _COMPLAINT_CUE.search(rest)):
+        if _COMPLAINT_CUE.search(rest):
             return marker
     return None
 
