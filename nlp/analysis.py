@@ -15,6 +15,23 @@ _SENTIMENT_LANGS = ("en", "fr")
 # An urgent matter (lawyer, refund, allergy…) outside a question is a complaint unless the
 # comment reads at least this positive.
 _COMPLAINT_UNLESS = 0.3
+# Urgent matters a customer asks about without complaining: "Est-ce que votre pâte contient des
+# noix? Mon fils est allergique.", "Tracking says delivered but nothing at my door. Can you
+# check?", "Can someone come today?". Urgent, and neutral unless a word in them complains.
+_ASKED_ABOUT = frozenset({"allergy", "not_received", "deadline"})
+# Requests that carry a deadline as a question does: "Please fix this today", "svp".
+_REQUEST = frozenset({"please", "svp", "plz", "pls"})
+
+
+def _complains(evidence: list[str]) -> bool:
+    """True when the rules scored a word against the business or saw sarcasm."""
+    for item in evidence:
+        if item.startswith("sarcasm:"):
+            return True
+        term, _, score = item.rpartition(":")
+        if term and score[:1] == "-" and score[1:].replace(".", "", 1).isdigit() and not term.startswith("model"):
+            return True
+    return False
 
 
 def analyze(
@@ -61,7 +78,15 @@ def analyze(
     is_spam, spam_markers = spam.check(cleaned)
     urgent = signals.urgent(tokens, senses)
     question = signals.is_question(tokens)
-    if label != "negative" and urgent and not question and polarity < _COMPLAINT_UNLESS:
+    if "deadline" not in urgent and (question or any(t.norm in _REQUEST for t in tokens)):
+        term = signals.deadline(tokens)
+        if term is not None:
+            urgent["deadline"] = term
+    if label == "negative" and question and urgent and set(urgent) <= _ASKED_ABOUT and not _complains(evidence):
+        # The learned layer reads "?" and "allergique" as trouble; the customer only asks.
+        label, polarity = "neutral", 0.0
+        evidence = evidence + ["asked"]
+    elif label != "negative" and set(urgent) - {"deadline"} and not question and polarity < _COMPLAINT_UNLESS:
         # "You'll hear from my lawyer", "I want a refund now": a complaint said plainly holds no
         # rated word, yet no community manager reads it as neutral (nor as the weak positive the
         # model may give it). "Do you refund?" and "Merci pour le remboursement rapide!" stay.

@@ -136,22 +136,105 @@ def language_report(folder: str, sample: int) -> None:
         print(f"  {name:<30}" + "".join(f"{right[k] / total[k]:>14.4f}" for k in kinds) + f"{us:>10.0f}")
 
 
+# Every REVIEW_STEP-th review sentence: a fixed sample, the same for every run and path.
+REVIEW_STEP = 6
+
+
+def held_out_report(folder: str, model: str) -> None:
+    """Print macro-F1 and negative recall of one path ("fast" or "full") on the rows that measure
+    it: the held-out tweets (EN, FR) and a fixed sixth of the review sentences, a source no model
+    here trained on. Measuring only: nothing is chosen on these rows."""
+    from .pool import analyze_docs
+    from .types import Document
+
+    sets = []
+    for lang in ("en", "fr"):
+        rows = [r for r in read_rows(os.path.join(folder, f"sentiment_{lang}_dev.csv")) if held_out(r)]
+        sets.append((f"{lang} held-out", rows))
+    reviews = os.path.join(folder, "sentiment_en_reviews_dev.csv")
+    if os.path.exists(reviews):
+        sets.append((f"en reviews, every {REVIEW_STEP}th", read_rows(reviews)[::REVIEW_STEP]))
+    print(f"\n== held-out, {model} path (macro-F1, recall per class)")
+    for name, rows in sets:
+        started = time.perf_counter()
+        pred = [res.sentiment for res in analyze_docs([Document(r["text"]) for r in rows], model)]
+        seconds = time.perf_counter() - started
+        f1, recall, _ = scores([r["label"] for r in rows], pred)
+        print(f"  {name:<26}{len(rows):>6}  macro-F1 {f1:.3f}  neg {recall['negative']:.3f}  neu {recall['neutral']:.3f}"
+              f"  pos {recall['positive']:.3f}  ({len(rows) / seconds:.0f} texts/s)")
+
+
+# Letter counts of the long texts' buckets (texts under language.SHORT_LETTERS go to lingua).
+LONG_BUCKETS = ((30, 59), (60, 119), (120, 10**6))
+
+
+def long_language_report(folder: str, sample: int) -> None:
+    """Print accuracy by length bucket on langid_dev's texts of 30+ letters: today's long-text
+    model (langdetect's profiles, exact naive Bayes) against py3langid restricted to the same
+    candidates and prior (both with the name and look-alike fixes), and py3langid's full
+    97-language model alone; with µs per text."""
+    from .language import _py3langid
+    from .text import for_language
+
+    rows = read_rows(os.path.join(folder, "langid_dev.csv"))
+    if sample:
+        rows = rows[:: max(1, len(rows) // sample)]
+
+    def letters(text: str) -> int:
+        return sum(1 for c in for_language(text) if c.isalpha())
+
+    rows = [dict(r, letters=letters(r["text"])) for r in rows]
+    rows = [r for r in rows if r["letters"] >= 30]
+    full = _py3langid(None)
+    methods = [
+        ("NB (before)", lambda t: detect(t, long_detector="nb")[0]),
+        ("py3langid in Jasette", lambda t: detect(t, long_detector="py3langid")[0]),
+        ("Jasette now (py3 < 60)", lambda t: detect(t)[0]),
+        ("py3langid full model", lambda t: full.classify(for_language(t))[0]),
+    ]
+    buckets = [f"{lo}-{hi}" if hi < 10**6 else f"{lo}+" for lo, hi in LONG_BUCKETS]
+    counts = [sum(1 for r in rows if lo <= r["letters"] <= hi) for lo, hi in LONG_BUCKETS]
+    print(f"\n== langid_dev.csv, texts of 30+ letters ({len(rows)} rows) by letters")
+    print(f"  {'method':<24}" + "".join(f"{b + ' (' + str(n) + ')':>16}" for b, n in zip(buckets, counts))
+          + f"{'tweets':>10}{'all':>8}{'us/text':>10}")
+    for name, fn in methods:
+        right: Counter[str] = Counter()
+        total: Counter[str] = Counter()
+        started = time.perf_counter()
+        for r in rows:
+            ok = fn(r["text"]) == r["lang"]
+            keys = [b for b, (lo, hi) in zip(buckets, LONG_BUCKETS) if lo <= r["letters"] <= hi] + ["all"]
+            keys += ["tweets"] if r["kind"] == "tweet" else []
+            for k in keys:
+                total[k] += 1
+                right[k] += ok
+        us = (time.perf_counter() - started) / len(rows) * 1e6
+        print(f"  {name:<24}" + "".join(f"{right[b] / max(1, total[b]):>16.4f}" for b in buckets)
+              + f"{right['tweets'] / max(1, total['tweets']):>10.4f}{right['all'] / total['all']:>8.4f}{us:>10.0f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the report; exit 2 when the eval folder is missing."""
     parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("eval_dir", nargs="?", help="folder holding the *_dev.csv files (default ../shared/eval)")
     parser.add_argument("--sample", type=int, default=0, help="language rows to use (0: all)")
-    parser.add_argument("--only", choices=("sentiment", "language"), help="run one report only")
+    parser.add_argument("--only", choices=("sentiment", "language", "long-language", "held-out"),
+                        help="run one report only (held-out: not part of the default run)")
+    parser.add_argument("--model", choices=("fast", "full"), default="fast", help="path for --only held-out")
     args = parser.parse_args(argv)
     folder = eval_dir([args.eval_dir] if args.eval_dir else None)
     if not os.path.isdir(folder):
         print(f"no eval data at {folder}", file=sys.stderr)
         return 2
     warm_up()
-    if args.only != "language":
+    if args.only in (None, "sentiment"):
         sentiment_report(folder)
-    if args.only != "sentiment":
+    if args.only in (None, "language"):
         language_report(folder, args.sample)
+    if args.only in (None, "long-language"):
+        long_language_report(folder, args.sample)
+    if args.only == "held-out":
+        held_out_report(folder, args.model)
     return 0
 
 

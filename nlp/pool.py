@@ -13,6 +13,7 @@ that made the pool is gone, even when it was killed outright.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import select
@@ -28,6 +29,8 @@ from .text import clean
 from .types import Document, Result
 
 _MIN_CHUNK = 64
+# How much lower the full path's worker runs than the caller (os.nice increment).
+FULL_NICENESS = 10
 # More chunks than workers: a worker that finishes early takes the next chunk instead of waiting
 # for the slowest one at the end of every batch.
 _CHUNKS_PER_WORKER = 2
@@ -70,6 +73,10 @@ def _init_worker(owner: int, model: str = "fast") -> None:
     # Models and lexicons load once per worker process, before the first batch arrives.
     warm_up()
     if model == "full":
+        # The re-scoring is background work: on a machine's few cores it gives way to ingest's
+        # fast workers (bench/collect.py's third pass) instead of sharing with them evenly.
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(FULL_NICENESS)
         encoder.load()
 
 

@@ -14,6 +14,9 @@ from .signals import URGENT
 
 _BASE = 20
 _SPAM_CEILING = 2
+# Where an urgent matter starts, whatever its tone: above the most negative ordinary complaint
+# (20 + 40, +5 in capitals), before the question, reach and delay points.
+_URGENT_FLOOR = 70
 
 
 def score(
@@ -50,6 +53,10 @@ def score(
         gained = URGENT[category][0]
         points += gained
         reasons.append((gained, f"urgent:{category}"))
+    if urgent and points < _URGENT_FLOOR:
+        # Urgent first even in a neutral tone: "Does the pesto contain peanuts? My son is
+        # allergic" (20 + 30) must not wait behind "Cold pasta, disappointing" (20 + 40).
+        points = float(_URGENT_FLOOR)
     if question:
         points += 10
         reasons.append((10, "question"))

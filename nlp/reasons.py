@@ -27,10 +27,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "urgent:injury": ("Blessure signalée", "Injury reported"),
     "urgent:safety": ("Problème de sécurité", "Safety issue"),
     "urgent:legal": ("Menace de poursuite", "Legal threat"),
-    "urgent:harassment": ("Harcèlement ou menace", "Harassment or threat"),
+    "urgent:harassment": ("Harcèlement, menace ou discrimination", "Harassment, threat or discrimination"),
     "urgent:scam": ("Accuse d'arnaque", "Scam accusation"),
+    "urgent:billing": ("Facturé en double", "Charged twice"),
     "urgent:refund": ("Demande de remboursement", "Refund request"),
     "urgent:not_received": ("Commande non reçue", "Order not received"),
+    "urgent:deadline": ("Échéance aujourd'hui", "Needed today"),
 }
 CODES = tuple(_TEXT)
 

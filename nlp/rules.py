@@ -22,6 +22,7 @@ _CAPS_SCALE = 1.3
 _STRETCH_SCALE = 1.2
 _BEFORE_CONTRAST = 0.5
 _AFTER_CONTRAST = 1.5
+_WITHOUT = {"sans", "without"}
 _BREAKS = {"!", "?", "...", "…", ".", ",", ";"}
 
 
@@ -73,8 +74,12 @@ def _lookup(lex: Lexicon, tokens: list[Token], i: int) -> tuple[float | None, in
 # A complaint cue beside an ambiguous sarcasm marker: a wait counted in time, "another",
 # "again", "encore", "toujours", or a trailing ellipsis.
 _COMPLAINT_CUE = re.compile(
-    r"\d+\s*(?:min|minutes?|h|heures?|hours?|hrs?|jours?|days?|semaines?|weeks?)\b"
-    r"|\b(?:another|again|encore|toujours|as usual|comme d'habitude)\b|\.\.\.|…"
+    # Not "in 10 minutes" / "en 10 minutes": speed, the praise itself.
+    r"(?<![\d])(?<!\bin )(?<!\ben )(?<!within )"
+    r"(?:\d+|\b(?:une?|an|one|deux|two|trois|three|quatre|four|cinq|five|dix|ten|quinze|vingt|twenty|trente|thirty"
+    r"|quarante|forty|cinquante|fifty))\s*(?:min|minutes?|h|heures?|hours?|hrs?|jours?|days?|semaines?|weeks?)\b"
+    r"|\b(?:another|again|encore|toujours|as usual|comme d'habitude|never showed|jamais venu|sans s'excuser)\b"
+    r"|\.\.\.|…"
 )
 
 
@@ -86,7 +91,13 @@ def _sarcastic(lex: Lexicon, lowered: str, complaint: bool) -> str | None:
     # "Thanks so much for the quick refund" is the sincere idiom, not "so much for fast delivery".
     lowered = lowered.replace("thanks so much for", "thanks").replace("thank you so much for", "thanks")
     for marker in lex.sarcasm_if_complaint:
-        if marker in lowered and (complaint or _COMPLAINT_CUE.search(lowered.replace(marker, " "))):
+        if marker not in lowered:
+            continue
+        if complaint:
+            return marker
+        # "Bravo encore à toute l'équipe", "thanks again": the praise repeated, no complaint.
+        rest = lowered.replace(f"{marker} encore", " ").replace(f"{marker} again", " ").replace(marker, " ")
+        if _COMPLAINT_CUE.search(rest):
             return marker
     return None
 
@@ -165,7 +176,9 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str, senses: dict[int, str]
         if found is None:
             if norm in lex.negators:
                 last_negator = i
-                r.negators += 1
+                # "Avez-vous des options sans gluten?", "without onions": a negator that
+                # negates no rated word here asks for something, it refuses nothing.
+                r.negators += norm not in _WITHOUT
             i += 1
             continue
         score = found

@@ -76,14 +76,17 @@ def content_words(features: dict[str, float]) -> int:
 
 
 def rules_verdict(reading: Reading, words: int) -> Verdict | None:
-    """Return the rules' verdict on a one-sided reading (no sarcasm), else None.
+    """Return the rules' verdict on a one-sided reading or on sarcasm, else None.
 
     Short comments: strong praise or complaint, or a plain question. Any length: praise scored at
     least LONG_PRAISE with no word against it, Quebec praise slang, a plain question with no
     word against it. Each carries how sure the model must be to keep its own label.
     """
     if reading.sarcasm:
-        return None
+        # Sarcasm the rules are sure of (a marker beside a complaint, "merci pour rien", 🙄) is a
+        # complaint at any length: "Bravo, 45 minutes pour un café 👏" has no word against the
+        # business, so the learned layer, reading "bravo" and 👏, called it praise.
+        return (0, LONG_OVERRIDE_UNLESS) if reading.compound < 0 else None
     against = reading.neg + reading.emoji_neg
     for_ = reading.pos + reading.emoji_pos
     if slang_praise(reading):

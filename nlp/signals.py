@@ -65,15 +65,17 @@ URGENT: dict[str, tuple[int, tuple[str, ...]]] = {
             "injured",
             "hurt myself",
             "got hurt",
-            "burned",
-            "burnt",
+            # Not bare "burnt" / "brûlé": burnt coffee and crème brûlée are no injury.
+            "burned myself",
+            "burned my",
+            "chemical burn",
             "bleeding",
             "stitches",
             "blessure",
             "blesse",
             "blessee",
-            "brule",
-            "brulee",
+            "me suis brule",
+            "me suis brulee",
             "brulure",
             "saigne",
             "points de suture",
@@ -88,6 +90,11 @@ URGENT: dict[str, tuple[int, tuple[str, ...]]] = {
             "gas leak",
             "recall",
             "glass in",
+            "piece of glass",
+            "piece of plastic",
+            "brakes failed",
+            "leaking",
+            "flooding",
             "mold",
             "mould",
             "rat",
@@ -98,6 +105,14 @@ URGENT: dict[str, tuple[int, tuple[str, ...]]] = {
             "fuite de gaz",
             "rappel",
             "morceau de verre",
+            "morceau de plastique",
+            "cheveu dans",
+            "hair in my",
+            "freins ont lache",
+            "fuit",
+            "fuite d'eau",
+            "degat d'eau",
+            "inondation",
             "moisissure",
             "coquerelle",
             "coquerelles",
@@ -135,7 +150,16 @@ URGENT: dict[str, tuple[int, tuple[str, ...]]] = {
             "threatened",
             "stalking",
             "racist",
+            "racism",
             "discrimination",
+            "discriminated",
+            "homophobic",
+            "transphobic",
+            "sexist",
+            "boycott",
+            "because he's black",
+            "because she's black",
+            "because i'm black",
             "harcelement",
             "harcele",
             "harcelee",
@@ -143,7 +167,17 @@ URGENT: dict[str, tuple[int, tuple[str, ...]]] = {
             "menaces",
             "menace de",
             "raciste",
+            "racisme",
             "discrimine",
+            "discriminee",
+            "homophobe",
+            "transphobe",
+            "sexiste",
+            "boycott",
+            "boycotter",
+            "parce qu'il est noir",
+            "parce qu'elle est noire",
+            "a cause de mon accent",
         ),
     ),
     "scam": (
@@ -163,6 +197,29 @@ URGENT: dict[str, tuple[int, tuple[str, ...]]] = {
             "voleur",
             "voleurs",
             "vole mon",
+        ),
+    ),
+    # Money already lost: the customer paid twice for one thing.
+    "billing": (
+        15,
+        (
+            "charged twice",
+            "charged me twice",
+            "charged my card twice",
+            "double charged",
+            "double charge",
+            "charged double",
+            "second charge",
+            "paid twice",
+            "charge deux fois",
+            "chargee deux fois",
+            "debite deux fois",
+            "debitee deux fois",
+            "facture deux fois",
+            "facturee deux fois",
+            "paye deux fois",
+            "double facturation",
+            "preleve deux fois",
         ),
     ),
     "refund": (
@@ -196,6 +253,13 @@ URGENT: dict[str, tuple[int, tuple[str, ...]]] = {
             "where is my order",
             "where's my order",
             "never got my",
+            "hasn't shown up",
+            "hasnt shown up",
+            "nothing at my door",
+            "where's mine",
+            "someone else's order",
+            "rien recu",
+            "commande de quelqu'un d'autre",
             "pas recu",
             "pas recue",
             "jamais recu",
@@ -211,7 +275,49 @@ URGENT: dict[str, tuple[int, tuple[str, ...]]] = {
             "toujours en attente",
         ),
     ),
+    # A same-day deadline: matched by deadline() below, only in a question or a request, since
+    # "Vous êtes ouverts ce soir?" is no emergency.
+    "deadline": (15, ()),
 }
+# A time that cannot wait, and what makes it a need rather than a question about opening hours:
+# "Can someone come today?", "Elle sera prête quand? … demain matin", "is it on the way? … noon".
+DEADLINE_TERMS = (
+    "today",
+    "tonight",
+    "right now",
+    "asap",
+    "this morning",
+    "at noon",
+    "tomorrow morning",
+    "aujourd'hui",
+    "ce soir",
+    "a soir",
+    "tout de suite",
+    "au plus vite",
+    "ce midi",
+    "demain matin",
+    "ce matin",
+)
+DEADLINE_NEEDS = (
+    "come",
+    "bring",
+    "ready",
+    "on the way",
+    "shown up",
+    "need",
+    "fix",
+    "venir",
+    "passer",
+    "pret",
+    "prete",
+    "besoin",
+    "corriger",
+    "livre",
+    "livree",
+    "arrive",
+    "arrivee",
+    "repond",
+)
 QUESTION_OPENERS = (
     "how",
     "when",
@@ -288,6 +394,31 @@ def urgent(tokens: list[Token], senses: dict[int, str] | None = None) -> dict[st
                 continue
             found[category] = " ".join(phrase)
     return found
+
+
+@lru_cache(maxsize=4)
+def _phrases(terms: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    from .tokens import words_of
+
+    return tuple(tuple(fold_accents(w) for w in words_of(t)) for t in terms)
+
+
+def _first(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> str | None:
+    for i in range(len(words)):
+        for phrase in phrases:
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                return " ".join(phrase)
+    return None
+
+
+def deadline(tokens: list[Token]) -> str | None:
+    """Return the same-day term of a comment that needs something by then ("Can someone come
+    today?"), else None; the caller asks only of questions and requests."""
+    words = [fold_accents(t.norm) for t in tokens]
+    term = _first(words, _phrases(DEADLINE_TERMS))
+    if term is None or _first(words, _phrases(DEADLINE_NEEDS)) is None:
+        return None
+    return term
 
 
 def is_question(tokens: list[Token]) -> bool:

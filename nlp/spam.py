@@ -62,6 +62,64 @@ _MARKERS: tuple[tuple[re.Pattern[str], float, str], ...] = tuple(
         (r"\b(?:work from home|make \$?\d+ (?:a|per) (?:day|week)|travail a domicile|gagnez \$?\d+)\b", 0.8, "money"),
     )
 )
+# Markers added for issue 14, each tried only when one of its cheap substrings is in the text:
+# combined into the one-pass filter below they cost 40 us a comment (digits and ".{0,25}" are
+# tried at every position), gated they cost a few us.
+_GATED: tuple[tuple[tuple[str, ...], re.Pattern[str], float, str], ...] = tuple(
+    (gates, re.compile(p), w, name)
+    for gates, p, w, name in (
+        # Get-rich figures: "3000$/semaine", "500$ par jour garanti", "earn $5000 in 7 days".
+        (
+            ("$", "earn", "make ", "gagne", "invest"),
+            r"\d[\d ,.]*\s?\$\s?(?:/|par |a la |per |a )\s?(?:jour|semaine|mois|day|week|month)\b"
+            r"|\$\d[\d,.]*\s?(?:/|per |a )\s?(?:day|week|month)\b"
+            r"|\b(?:earn|make|gagne[rz]?) \$?\d[\d,.]*\$? (?:in|en) \d+ (?:days?|jours?|weeks?|semaines?)\b"
+            r"|\b(?:invest|investis(?:sez)?) \$?\d",
+            0.8,
+            "money",
+        ),
+        (("argent", "money"), r"\b(?:gagnez|make|earn) (?:de l'argent|money) (?:rapidement|fast|quickly|from home|de la maison)\b", 0.8, "money"),
+        # Followers for sale: "Besoin de 10 000 abonnés?", "5000 followers pour 20$", "boost ton Instagram".
+        (
+            ("abonn", "follower", "likes", "vues", "views", "boost"),
+            r"\b\d[\d ,.]*k? (?:abonnes|followers|likes|vues|views)\b.{0,25}(?:\$|pour|for|fast|vite|rapide)"
+            r"|\bbesoin de \d[\d ,.]*k? (?:abonnes|followers|likes)\b|\bboost(?:e|ez)? (?:ton|votre|your) (?:instagram|page|compte|account)\b"
+            r"|\b(?:cheap|more) (?:likes|views|followers)\b",
+            1.0,
+            "followers",
+        ),
+        # Someone to contact in private: weak alone ("écris-moi" is also a customer's word), strong beside an offer.
+        (
+            ("dm ", "ecri", "contact", "envoie-moi", "message", "ask me", "telegram", "prive"),
+            r"\b(?:dm (?:me|us)|ecris-moi|ecrivez-moi|contactez-moi|contacte-moi|envoie-moi un (?:dm|message)"
+            r"|message (?:me|her|him)|ask me how|join my telegram|telegram|en prive)\b",
+            0.4,
+            "contact",
+        ),
+        (
+            ("forex", "trading", "crypto", "bitcoin", "win rate"),
+            r"\b(?:forex|trading|crypto|bitcoin)\b.{0,40}\b(?:win rate|signals?|mentor|profit|double)\b|\bwin rate\b",
+            0.6,
+            "crypto",
+        ),
+        # Phishing dressed as the platform: "votre page sera désactivée", "your page violates our community standards".
+        (
+            ("page", "account", "compte", "community", "appeal"),
+            r"\b(?:your (?:page|account) (?:violates|has been (?:reported|flagged)|will be (?:deleted|disabled|suspended))"
+            r"|community standards|appeal here|verify your account"
+            r"|votre (?:page|compte) (?:a ete signale|sera (?:desactive|supprime|suspendu))|verifiez votre compte)",
+            1.0,
+            "phishing",
+        ),
+        (
+            ("seo", "social media", "customers", "ambassad", "gagnez un", "win a "),
+            r"\b(?:we do seo|seo (?:and|services?)|social media management|want more customers\?"
+            r"|ambassadeurs? pour ma marque|ambassadors? for (?:my|our) brand|gagnez un (?:voyage|iphone)|win a (?:trip|free iphone))",
+            0.8,
+            "promotion",
+        ),
+    )
+)
 _THRESHOLD = 1.0
 # One pass over the text decides whether any marker can be there (almost never): only then
 # are the markers tried one by one.
@@ -71,11 +129,12 @@ _ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _MARKERS))
 def check(text: str) -> tuple[bool, list[str]]:
     """Return (is spam, names of the markers found) for cleaned comment text."""
     lowered = fold_accents(text.lower())
-    if not _ANY.search(lowered):
+    gated = [(p, w, name) for gates, p, w, name in _GATED if any(g in lowered for g in gates)]
+    if not gated and not _ANY.search(lowered):
         return False, []
     score = 0.0
     found: list[str] = []
-    for pattern, weight, name in _MARKERS:
+    for pattern, weight, name in (*_MARKERS, *gated):
         if pattern.search(lowered):
             score += weight
             if name not in found:

@@ -15,7 +15,8 @@ CHANNELS = ("inapp", "email", "webhook")
 # Reason codes of the NLP stage (every `urgent:*` of nlp/reasons.py) that page the owner whatever
 # the sentiment score says, each in its own alert at once: health, safety, legal, harassment, money.
 URGENT_REASONS = ("urgent:safety", "urgent:legal", "urgent:refund", "urgent:allergy", "urgent:sick",
-                  "urgent:injury", "urgent:harassment", "urgent:scam", "urgent:not_received")
+                  "urgent:injury", "urgent:harassment", "urgent:scam", "urgent:not_received", "urgent:billing",
+                  "urgent:deadline")
 
 # kind -> {param: default}. Empty params in the database mean exactly these.
 DEFAULTS: dict[str, dict[str, Any]] = {
