@@ -136,7 +136,7 @@ async def test_on_a_phone_the_item_is_its_own_screen_with_a_way_back(pool, db_ds
         await expect(stream).to_be_visible()
         # Every button and link of the list is big enough for a finger.
         small = await page.evaluate("""() => [...document.querySelectorAll('main button, main a, main select, main input:not([type=checkbox]), header a, header button')]
-            .filter(e => e.getClientRects().length && e.getBoundingClientRect().height < 36)
+            .filter(e => e.getClientRects().length && e.getBoundingClientRect().height < 44)
             .map(e => e.outerHTML.slice(0, 80))""")
         assert small == [], small
 
