@@ -76,7 +76,10 @@ class Figures:
     silently_lost_replies: int = 0
     unfinished_replies: int = 0
     converged_seconds: float | None = None
+    # Per kill: seconds until every account the killed worker held was taken by another worker
+    # (its poll began), and until that poll had finished.
     repoll_seconds: list[float] = field(default_factory=list)
+    repoll_done_seconds: list[float] = field(default_factory=list)
     leases_held_at_kill: list[int] = field(default_factory=list)
     reply_leases_at_kill: list[int] = field(default_factory=list)
     orphans: int = 0
@@ -155,6 +158,7 @@ class ChaosRun:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(5)
         await self.proxy.cut()
         for site in self.sites.values():
             await site.runner.cleanup()
@@ -224,25 +228,33 @@ class ChaosRun:
         self.figures.reply_leases_at_kill.append(len(replies))
         asyncio.get_running_loop().create_task(self._orphans_after(children))
         if held:
-            self.figures.repoll_seconds.append(await self._repolled(held, killed_at))
+            retaken, finished = await self._repolled(held, victim, killed_at)
+            self.figures.repoll_seconds.append(round(retaken, 1))
+            self.figures.repoll_done_seconds.append(round(finished, 1))
 
     async def _orphans_after(self, children: list[int]) -> None:
         await asyncio.sleep(3)
         self.figures.orphans += sum(1 for pid in children if _alive(pid))
 
-    async def _repolled(self, account_ids: list[int], since: Any, limit: float = 60.0) -> float:
-        """Seconds from `since` until every account has finished a poll (a success or a failure)."""
+    async def _repolled(self, account_ids: list[int], victim: str, since: Any, limit: float = 60.0) -> tuple[float, float]:
+        """Seconds from `since` until every account was taken by another worker (its poll began),
+        and until that poll had finished (a success or a failure), on the database's clock."""
         assert self.pool is not None
+        taken: float | None = None
         start = time.monotonic()
         while time.monotonic() - start < limit:
             row = await self.pool.fetchrow(
-                "select count(*) filter (where greatest(last_success_at, last_error_at) > $2) as n,"
-                " max(greatest(last_success_at, last_error_at)) as at from accounts where id = any($1::bigint[])",
-                account_ids, since)
-            if row["n"] == len(account_ids):
-                return float((row["at"] - since).total_seconds())
-            await asyncio.sleep(0.2)
-        return float("inf")
+                "select count(*) filter (where (lease_owner is not null and lease_owner <> $3)"
+                "   or greatest(last_success_at, last_error_at) > $2) as taken,"
+                " count(*) filter (where greatest(last_success_at, last_error_at) > $2) as done,"
+                " max(greatest(last_success_at, last_error_at)) as at, clock_timestamp() - $2 as waited"
+                " from accounts where id = any($1::bigint[])", account_ids, since, victim)
+            if taken is None and row["taken"] == len(account_ids):
+                taken = row["waited"].total_seconds()
+            if row["done"] == len(account_ids):
+                return float(min(taken or 1e9, (row["at"] - since).total_seconds())), float((row["at"] - since).total_seconds())
+            await asyncio.sleep(0.05)
+        return float(taken if taken is not None else "inf"), float("inf")
 
     # -- the outside world ---------------------------------------------------------------------
     def inject(self) -> None:
@@ -296,8 +308,10 @@ class ChaosRun:
         for site in self.sites.values():
             site.faults.rate = self.scale.fault_rate if on else 0.0
 
-    async def outage(self) -> None:
-        """The database goes away for the scale's outage seconds, then comes back."""
+    async def outage(self, after: list[asyncio.Task[Any]]) -> None:
+        """The database goes away for the scale's outage seconds, then comes back; not before the
+        kills in `after` were measured (a re-poll must be timed against a kill alone)."""
+        await asyncio.gather(*after)
         await self.proxy.cut()
         await asyncio.sleep(self.scale.outage_seconds)
         await self.proxy.start()
@@ -312,12 +326,13 @@ class ChaosRun:
         self.start_worker()
         stop_supervising = asyncio.Event()
         supervisor = asyncio.create_task(self.supervise(stop_supervising))
-        for _ in range(min(20, scale.comments)):  # something to poll while the workers start
+        for _ in range(min(scale.replies, scale.comments // 5)):  # something to poll (and answer) from the start
             self.inject()
         await self._until(self._some_poll_done, 60)
         edits_at = sorted(self.rng.uniform(0.2, 0.9) for _ in range(scale.edits))
         kill_at = [0.3 + 0.4 * i / max(1, scale.kills - 1) for i in range(scale.kills)]  # 0.3, then up to 0.7
         jobs: list[asyncio.Task[Any]] = []
+        kills: list[asyncio.Task[Any]] = []
         events = sorted([(f, "kill", i) for i, f in enumerate(kill_at)] + [(0.5, "outage", 0)]
                         + [(0.35 + 0.45 * i / 4, "replies", i) for i in range(4)])
         begin = time.monotonic()
@@ -329,9 +344,10 @@ class ChaosRun:
             while events and events[0][0] <= fraction:
                 _, what, i = events.pop(0)
                 if what == "kill":
-                    jobs.append(asyncio.create_task(self.kill_holding_leases(prefer_replies=i % 2 == 1)))
+                    kills.append(asyncio.create_task(self.kill_holding_leases(prefer_replies=i % 2 == 1)))
+                    jobs.append(kills[-1])
                 elif what == "outage":
-                    jobs.append(asyncio.create_task(self.outage()))
+                    jobs.append(asyncio.create_task(self.outage(list(kills))))
                 else:
                     share = scale.replies // 4 + (scale.replies % 4 if i == 3 else 0)
                     jobs.append(asyncio.create_task(self.queue_replies(share)))
@@ -343,9 +359,12 @@ class ChaosRun:
             if delay > 0:
                 await asyncio.sleep(delay)
         await asyncio.gather(*jobs)
-        # Replies the batches could not place (too few items stored yet) are queued now.
-        if len(self.reply_tokens) < scale.replies:
+        # Replies the batches could not place (too few items stored yet, polls backing off under
+        # the faults) are queued as items arrive, faults still on.
+        deadline = time.monotonic() + max(10.0, scale.seconds)
+        while len(self.reply_tokens) < scale.replies and time.monotonic() < deadline:
             await self.queue_replies(scale.replies - len(self.reply_tokens))
+            await asyncio.sleep(0.5)
         self.faults(False)
         faults_off = time.monotonic()
         converged = await self._until(self._converged, scale.settle_timeout)
@@ -359,7 +378,8 @@ class ChaosRun:
 
     async def _some_poll_done(self) -> bool:
         assert self.pool is not None
-        return bool(await self.pool.fetchval("select count(*) from accounts where last_success_at is not null"))
+        polled = await self.pool.fetchval("select count(*) from accounts where last_success_at is not null")
+        return bool(polled >= len(self.sites) / 2)
 
     async def _until(self, probe: Any, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
