@@ -59,6 +59,7 @@ class Scale:
     settle_timeout: float = 60.0
     reply_share: float = 0.14  # comments that answer another comment
     slow_seconds: float = 1.5
+    modes: tuple[str, ...] = ("rate_limit", "server_error", "slow", "malformed")
 
 
 @dataclass
@@ -135,7 +136,7 @@ class ChaosRun:
             app = catalog.create_app(platform, **options)
             emulator = app[EMULATOR_KEY]
             faults = RandomFaults(emulator, self.scale.fault_rate, random.Random(self.rng.random()),
-                                  slow_seconds=self.scale.slow_seconds).install(app)
+                                  modes=self.scale.modes, slow_seconds=self.scale.slow_seconds).install(app)
             runner, url = await serve(app)
             self.sites[platform] = Site(platform, emulator, url, runner, faults)
             account = catalog.demo_account(platform, app)
@@ -177,7 +178,7 @@ class ChaosRun:
                    JASETTE_LOG_LEVEL="WARNING", JASETTE_ALLOWED_HOSTS="127.0.0.1,::1,localhost")
         out: Any = subprocess.DEVNULL
         if self.log_dir:
-            out = open(os.path.join(self.log_dir, f"{name}.log"), "wb")  # noqa: SIM115 (closed on exit)
+            out = open(os.path.join(self.log_dir, f"{name}.log"), "wb")
             self._logs.append(out)
         self.workers[name] = subprocess.Popen([sys.executable, "-m", "jasette.cli", "worker", "--id", name],
                                               cwd=ROOT, env=env, stdout=out, stderr=out)
