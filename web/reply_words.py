@@ -48,7 +48,7 @@ def reason(row: dict[str, Any], lang: str) -> str:
     code = row.get("error_code")
     if code in reply_reasons.REASONS:
         name = i18n.platform_name(row["platform"], lang) if row.get("platform") else ""
-        return i18n.gettext(reply_reasons.REASONS[code], lang, platform=name, detail=row.get("error_detail") or "")
+        return i18n.gettext(reply_reasons.REASONS[code], lang, name=name, reason=row.get("error_detail") or "")
     return str(row.get("error") or "")  # a row written before reasons had codes: its English words
 
 
