@@ -68,6 +68,7 @@ class Figures:
 
     injected: int = 0
     lost: int = 0
+    lost_by_platform: dict[str, int] = field(default_factory=dict)
     duplicated: int = 0
     stale: int = 0
     replies_queued: int = 0
@@ -329,7 +330,7 @@ class ChaosRun:
         supervisor = asyncio.create_task(self.supervise(stop_supervising))
         for _ in range(min(scale.replies, scale.comments // 5)):  # something to poll (and answer) from the start
             self.inject()
-        await self._until(self._some_poll_done, 60)
+        await self._until(self._some_poll_done, 120)
         edits_at = sorted(self.rng.uniform(0.2, 0.9) for _ in range(scale.edits))
         kill_at = [0.3 + 0.4 * i / max(1, scale.kills - 1) for i in range(scale.kills)]  # 0.3, then up to 0.7
         jobs: list[asyncio.Task[Any]] = []
@@ -379,8 +380,10 @@ class ChaosRun:
 
     async def _some_poll_done(self) -> bool:
         assert self.pool is not None
+        # Every account polled once: the run starts with the system up (a first poll that came
+        # late, behind the workers' start, would let a feed's oldest entries scroll off).
         polled = await self.pool.fetchval("select count(*) from accounts where last_success_at is not null")
-        return bool(polled >= len(self.sites) / 2)
+        return bool(polled >= len(self.sites))
 
     async def _until(self, probe: Any, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -412,7 +415,12 @@ class ChaosRun:
         f = self.figures
         stored = await self._stored_tokens()
         f.injected = self.tokens
-        f.lost = sum(1 for t in range(1, self.tokens + 1) if t not in stored)
+        platforms = self.scale.platforms
+        for t in range(1, self.tokens + 1):
+            if t not in stored:  # tokens go to the platforms in turn
+                f.lost += 1
+                where = platforms[(t - 1) % len(platforms)]
+                f.lost_by_platform[where] = f.lost_by_platform.get(where, 0) + 1
         f.duplicated = sum(len(bodies) - 1 for bodies in stored.values())
         f.stale = sum(1 for t in self.edited if t in stored and not all(" v2 " in b for b in stored[t]))
         on_platform: dict[str, int] = {}
