@@ -55,7 +55,8 @@ async def one_run(scale: Scale, seed: int, logs: str | None) -> Figures:
 
 def table(chaos: Figures, baseline: Figures | None) -> str:
     rows = [
-        ("comments injected", "injected"), ("lost", "lost"), ("lost, by platform", "lost_by_platform"), ("duplicated", "duplicated"), ("stale edits", "stale"),
+        ("comments injected", "injected"), ("lost", "lost"),
+        ("lost, by platform", "lost_by_platform"), ("duplicated", "duplicated"), ("stale edits", "stale"),
         ("replies queued", "replies_queued"), ("replies sent", "replies_sent"), ("replies failed (in words)", "replies_failed"),
         ("double replies", "double_replies"), ("replies silently lost", "silently_lost_replies"),
         ("replies unfinished", "unfinished_replies"), ("converged after faults stop (s)", "converged_seconds"),
