@@ -60,6 +60,7 @@ def table(chaos: Figures, baseline: Figures | None) -> str:
         ("replies queued", "replies_queued"), ("replies sent", "replies_sent"), ("replies failed (in words)", "replies_failed"),
         ("double replies", "double_replies"), ("replies silently lost", "silently_lost_replies"),
         ("replies unfinished", "unfinished_replies"), ("converged after faults stop (s)", "converged_seconds"),
+        ("last change after faults stop (s)", "last_change_seconds"),
         ("re-poll after kill: taken (s)", "repoll_seconds"), ("re-poll after kill: finished (s)", "repoll_done_seconds"),
         ("leases held at kill (accounts)", "leases_held_at_kill"), ("leases held at kill (replies)", "reply_leases_at_kill"),
         ("orphan processes", "orphans"), ("faulty share of API requests", "faulty_share"), ("faults", "faults"),

@@ -77,7 +77,10 @@ class Figures:
     double_replies: int = 0
     silently_lost_replies: int = 0
     unfinished_replies: int = 0
-    converged_seconds: float | None = None
+    converged_seconds: float | None = None  # until everything sent was stored and every reply settled
+    # From faults stop to the last thing that arrived (an item, an edit, a reply's outcome): the
+    # convergence of what could still arrive when some was lost for good.
+    last_change_seconds: float | None = None
     # Per kill: seconds until every account the killed worker held was taken by another worker
     # (its poll began), and until that poll had finished.
     repoll_seconds: list[float] = field(default_factory=list)
@@ -369,11 +372,16 @@ class ChaosRun:
             await asyncio.sleep(0.5)
         self.faults(False)
         faults_off = time.monotonic()
+        faults_off_db = await self.pool.fetchval("select clock_timestamp()")
         converged = await self._until(self._converged, scale.settle_timeout)
         if converged:
             self.figures.converged_seconds = round(time.monotonic() - faults_off, 1)
         stop_supervising.set()
         await supervisor
+        last = await self.pool.fetchval(
+            "select greatest((select max(collected_at) from items), (select max(edited_at) from items),"
+            " (select max(coalesce(sent_at, updated_at)) from replies where state in ('sent', 'failed')))")
+        self.figures.last_change_seconds = round(max(0.0, (last - faults_off_db).total_seconds()), 1) if last else None
         await self.measure()
         self.figures.wall_seconds = round(time.monotonic() - started, 1)
         return self.figures
