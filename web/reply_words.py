@@ -46,6 +46,9 @@ def phase(row: dict[str, Any]) -> str:
 def reason(row: dict[str, Any], lang: str) -> str:
     """Why the row waits or failed, in `lang` (the platform's own words stay as it gave them)."""
     code = row.get("error_code")
+    if row["state"] == "failed" and row.get("outcome") == "in_doubt" and row.get("delivered_at") is None:
+        # Attempts ran out while still uncertain: "will check before sending again" no longer holds.
+        code = "unconfirmed"
     if code in reply_reasons.REASONS:
         name = i18n.platform_name(row["platform"], lang) if row.get("platform") else ""
         return i18n.gettext(reply_reasons.REASONS[code], lang, name=name, reason=row.get("error_detail") or "")

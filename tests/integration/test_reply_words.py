@@ -117,6 +117,18 @@ async def test_the_item_api_shows_reply_states_in_the_users_language(pool, db_ds
         assert shown["state_text"] == "envoi incertain — vérification sur la plateforme"
 
 
+async def test_a_send_still_uncertain_when_attempts_run_out_says_to_check_before_retrying(pool, vault, site, session, clock, inbox) -> None:
+    row = await queue(pool, inbox)
+    await pool.execute("update replies set attempts = max_attempts - 1 where id = $1", row["id"])
+    site.delay, site.slow_methods = 0.6, ("POST",)
+    await sender(pool, vault, session, clock, send_timeout=0.3).run_once()
+    fr, en = await _shown(pool, inbox, row["id"], "fr"), await _shown(pool, inbox, row["id"], "en")
+    assert (fr["state"], fr["phase"]) == ("failed", "failed")
+    assert fr["state_text"] == ("échec — Jasette n’a pas pu confirmer si cette réponse a été publiée : "
+                                "vérifiez sur la plateforme avant de réessayer")
+    assert en["reason"].startswith("Jasette could not confirm whether this reply was posted")
+
+
 def test_every_state_and_reason_is_worded_in_french_and_english() -> None:
     from inbox.reply_reasons import REASONS
     from web import i18n, reply_words
