@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import chaos_figures
 from aiohttp import web
+from chaos_figures import Figures
 from outage import PgProxy
 
 from collector.registry import collector_class
@@ -60,46 +62,6 @@ class Scale:
     reply_share: float = 0.14  # comments that answer another comment
     slow_seconds: float = 1.5
     modes: tuple[str, ...] = ("rate_limit", "server_error", "slow", "malformed")
-
-
-@dataclass
-class Figures:
-    """What a run measured."""
-
-    injected: int = 0
-    lost: int = 0
-    lost_by_platform: dict[str, int] = field(default_factory=dict)
-    duplicated: int = 0
-    stale: int = 0
-    replies_queued: int = 0
-    replies_sent: int = 0
-    replies_failed: int = 0
-    double_replies: int = 0
-    silently_lost_replies: int = 0
-    unfinished_replies: int = 0
-    converged_seconds: float | None = None  # until everything sent was stored and every reply settled
-    # From faults stop to the last thing that arrived (an item, an edit, a reply's outcome): the
-    # convergence of what could still arrive when some was lost for good.
-    last_change_seconds: float | None = None
-    # Per kill: seconds until every account the killed worker held was taken by another worker
-    # (its poll began), and until that poll had finished.
-    repoll_seconds: list[float] = field(default_factory=list)
-    repoll_done_seconds: list[float] = field(default_factory=list)
-    leases_held_at_kill: list[int] = field(default_factory=list)
-    reply_leases_at_kill: list[int] = field(default_factory=list)
-    orphans: int = 0
-    faults: dict[str, int] = field(default_factory=dict)
-    api_requests: int = 0
-    failed_reasons: dict[str, int] = field(default_factory=dict)
-    phases: dict[str, int] = field(default_factory=dict)
-    unfinished: list[dict[str, Any]] = field(default_factory=list)  # replies still queued: why
-    worker_restarts: int = 0  # workers that exited on their own (e.g. started while the database was away)
-    faulty_share: float = 0.0  # faulty API requests / API requests while faults were on
-    wall_seconds: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        """For JSON output."""
-        return dict(self.__dict__)
 
 
 @dataclass
@@ -223,7 +185,7 @@ class ChaosRun:
                 break
             await asyncio.sleep(0.02)
         victim = victim or next(iter(self.workers))
-        children = _children(self.workers[victim].pid)
+        children = chaos_figures.children(self.workers[victim].pid)
         process = self.workers.pop(victim)
         process.kill()  # SIGKILL: no release, no goodbye
         killed_at = await self.pool.fetchval("select clock_timestamp()")
@@ -239,7 +201,7 @@ class ChaosRun:
 
     async def _orphans_after(self, children: list[int]) -> None:
         await asyncio.sleep(3)
-        self.figures.orphans += sum(1 for pid in children if _alive(pid))
+        self.figures.orphans += sum(1 for pid in children if chaos_figures.alive(pid))
 
     async def _repolled(self, account_ids: list[int], victim: str, since: Any, limit: float = 60.0) -> tuple[float, float]:
         """Seconds from `since` until every account was taken by another worker (its poll began),
@@ -331,7 +293,9 @@ class ChaosRun:
         self.start_worker()
         stop_supervising = asyncio.Event()
         supervisor = asyncio.create_task(self.supervise(stop_supervising))
-        for _ in range(min(scale.replies, scale.comments // 5)):  # something to poll (and answer) from the start
+        # Something to poll (and answer) from the start: at most 40 a platform, fewer than a feed
+        # keeps (100 entries), or the oldest would scroll off before anyone could read them.
+        for _ in range(min(scale.replies, scale.comments // 5, 40 * len(self.sites))):
             self.inject()
         await self._until(self._some_poll_done, 120)
         edits_at = sorted(self.rng.uniform(0.2, 0.9) for _ in range(scale.edits))
@@ -401,17 +365,8 @@ class ChaosRun:
             await asyncio.sleep(0.5)
         return False
 
-    async def _stored_tokens(self) -> dict[int, list[str]]:
-        assert self.pool is not None
-        rows = await self.pool.fetch(
-            "select (regexp_match(body, 'ch([0-9]{6})x'))[1]::int as token, body from items where body ~ 'ch[0-9]{6}x'")
-        found: dict[int, list[str]] = {}
-        for row in rows:
-            found.setdefault(row["token"], []).append(row["body"])
-        return found
-
     async def _converged(self) -> bool:
-        stored = await self._stored_tokens()
+        stored = await chaos_figures.stored_tokens(self.pool)
         if len(stored) < self.tokens or any(" v2 " not in stored.get(t, [""])[0] for t in self.edited):
             return False
         assert self.pool is not None
@@ -419,51 +374,7 @@ class ChaosRun:
 
     async def measure(self) -> None:
         """Lost, duplicated, stale; replies sent, doubled, silently lost; faults injected."""
-        assert self.pool is not None
-        f = self.figures
-        stored = await self._stored_tokens()
-        f.injected = self.tokens
-        platforms = self.scale.platforms
-        for t in range(1, self.tokens + 1):
-            if t not in stored:  # tokens go to the platforms in turn
-                f.lost += 1
-                where = platforms[(t - 1) % len(platforms)]
-                f.lost_by_platform[where] = f.lost_by_platform.get(where, 0) + 1
-        f.duplicated = sum(len(bodies) - 1 for bodies in stored.values())
-        f.stale = sum(1 for t in self.edited if t in stored and not all(" v2 " in b for b in stored[t]))
-        on_platform: dict[str, int] = {}
-        for site in self.sites.values():
-            for reply in site.emulator.replies:
-                text = str(reply.get("text") or "")
-                for word in text.split():
-                    if word.startswith("rp") and word.endswith("x"):
-                        on_platform[word] = on_platform.get(word, 0) + 1
-        rows = await self.pool.fetch("select id, state, outcome, error_code from replies where id = any($1::bigint[])",
-                                     list(self.reply_tokens.values()))
-        by_id = {r["id"]: r for r in rows}
-        f.replies_queued = len(self.reply_tokens)
-        for token, reply_id in self.reply_tokens.items():
-            row, seen = by_id[reply_id], on_platform.get(f"rp{token:06d}x", 0)
-            f.double_replies += max(0, seen - 1)
-            if row["state"] == "sent":
-                f.replies_sent += 1
-                f.silently_lost_replies += seen == 0
-            elif row["state"] == "failed":
-                f.replies_failed += 1
-                f.failed_reasons[row["error_code"] or "?"] = f.failed_reasons.get(row["error_code"] or "?", 0) + 1
-            else:
-                f.unfinished_replies += 1
-                f.unfinished.append(dict(await self.pool.fetchrow(
-                    "select id, state, attempts, error_code, outcome, extract(epoch from next_attempt_at - now())::int as due_in,"
-                    " lease_owner from replies where id = $1", reply_id)))
-            phase = "found" if row["outcome"] == "found" and row["state"] == "sent" else row["state"]
-            f.phases[phase] = f.phases.get(phase, 0) + 1
-        for site in self.sites.values():
-            for mode, count in site.faults.counts.items():
-                f.faults[mode] = f.faults.get(mode, 0) + count
-            f.api_requests += site.faults.requests
-        exposed = sum(site.faults.exposed for site in self.sites.values())
-        f.faulty_share = round(sum(f.faults.values()) / max(1, exposed), 3)
+        await chaos_figures.measure(self)
 
 
 TEXTS = (
@@ -474,27 +385,3 @@ TEXTS = (
     "Super accueil, on revient la semaine prochaine",
     "The croissants were stale this morning",
 )
-
-
-def _children(pid: int) -> list[int]:
-    """Process ids whose parent is `pid` (Linux /proc), e.g. a worker's NLP pool."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
