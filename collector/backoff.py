@@ -99,10 +99,15 @@ def failure_delay(
 ) -> float:
     """Seconds before retrying after `failures` consecutive failures (1 = the first one).
 
-    Exponential with jitter, capped at FAILURE_CAP_INTERVALS poll `interval`s when given,
-    never sooner than the platform's Retry-After.
+    Exponential with jitter, starting at one poll `interval` when that is shorter than `base` and
+    capped at FAILURE_CAP_INTERVALS intervals when given, never sooner than the platform's
+    Retry-After.
     """
     if interval is not None and interval > 0:
+        # An account polled every few seconds (a fast feed) waits no longer than its own rhythm
+        # after one failure: 30 s away from a feed that keeps its last 100 entries loses those that
+        # scroll off meanwhile (issue 17's chaos run: 161 RSS entries at 5 s and 20 % faults).
+        base = min(base, float(interval))
         cap = min(cap, max(base, interval * FAILURE_CAP_INTERVALS))
     exponent = max(0, failures - 1)
     # min() before the power keeps huge failure counts from overflowing a float.

@@ -38,7 +38,7 @@ from collector.base import (
 from collector.clock import utcnow
 from collector.registry import collector_class, display_name
 from collector.token_keeper import TokenKeeper
-from inbox import accounts, outbox
+from inbox import accounts, outbox, reply_reasons
 from inbox.credentials import CredentialsUnreadable, Vault
 from inbox.db import DB_ERRORS
 from inbox.types import LeasedReply, WorkerAccount
@@ -59,11 +59,22 @@ IN_DOUBT_SECONDS = 60.0
 
 
 class _Outcome(Exception):
-    """How a send ended when it did not succeed: 'failed' for good, or 'retry' later."""
+    """How a send ended when it did not succeed: 'failed' for good, or 'retry' later, with the
+    reason's code (inbox.reply_reasons) and the platform's own words when it gave some."""
 
-    def __init__(self, kind: str, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.kind, self.message, self.retry_after = kind, message, retry_after
+    def __init__(self, kind: str, code: str, platform: str = "", detail: str | None = None,
+                 retry_after: float | None = None, in_doubt: bool = False) -> None:
+        self.message = reply_reasons.sentence(code, platform, detail)
+        super().__init__(self.message)
+        self.kind, self.code, self.detail, self.retry_after, self.in_doubt = kind, code, detail, retry_after, in_doubt
+
+
+class _Found(Exception):
+    """An earlier attempt's reply is already on the platform: record it as sent, send nothing."""
+
+    def __init__(self, external_id: str | None) -> None:
+        super().__init__(external_id)
+        self.external_id = external_id
 
 
 @dataclass(slots=True)
@@ -174,6 +185,7 @@ class OutboxWorker:
 
     async def handle(self, row: LeasedReply) -> None:
         """Carry out one claimed row and record the outcome."""
+        found = False
         try:
             external_id = await self._perform(row)
         except _Outcome as outcome:
@@ -182,9 +194,11 @@ class OutboxWorker:
         except _LeaseLost:
             log.warning("reply %s: lease lost before sending; left to the worker that took it", row.id)
             return
+        except _Found as earlier:
+            external_id, found = earlier.external_id, True
         async with self.pool.acquire() as conn:
             done = await outbox.mark_sent(
-                conn, row.id, worker_id=self.worker_id, now=self.clock(), external_id=external_id
+                conn, row.id, worker_id=self.worker_id, now=self.clock(), external_id=external_id, found=found
             )
         if done is None:
             log.warning("reply %s: done on the platform, but the lease was lost before recording it", row.id)
@@ -193,9 +207,9 @@ class OutboxWorker:
         held = await self._collector(row)
         collector, name = held.collector, held.name
         if row.action == "reply" and not collector.can_reply:
-            raise _Outcome("failed", f"{name} does not take replies from Jasette: answer on {name} itself")
+            raise _Outcome("failed", "no_replies", name)
         if row.action != "reply" and not collector.can_hide:
-            raise _Outcome("failed", f"{name} does not let Jasette hide comments: moderate on {name} itself")
+            raise _Outcome("failed", "no_moderation", name)
         try:
             try:
                 return await self._act(row, held.collector)
@@ -205,26 +219,26 @@ class OutboxWorker:
                 if not await self._renew_token(held):
                     raise
                 return await self._act(row, held.collector)
-        except (_Outcome, _LeaseLost):
+        except (_Outcome, _LeaseLost, _Found):
             raise
         except Refused as exc:
-            raise _Outcome("failed", f"{name} refused: {_short(exc)}") from exc
+            raise _Outcome("failed", "refused", name, _short(exc)) from exc
         except AuthFailed as exc:
-            message = f"{name} refused the token: reconnect the account"
+            message = reply_reasons.sentence("reauth", name)
             assert row.account_id is not None  # _collector fails rows whose account was removed
             async with self.pool.acquire() as conn:
                 await accounts.flag_reauth(conn, row.account_id, error=message, now=self.clock())
-            raise _Outcome("failed", message) from exc
+            raise _Outcome("failed", "reauth", name) from exc
         except RateLimited as exc:
-            raise _Outcome("retry", f"{name} asked Jasette to slow down", exc.retry_after) from exc
+            raise _Outcome("retry", "rate_limited", name, retry_after=exc.retry_after) from exc
         except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
             log.info("reply %s: transient failure: %r", row.id, exc)
-            raise _Outcome("retry", f"{name} could not be reached or answered with an error") from exc
+            raise _Outcome("retry", "unreachable", name) from exc
         except DB_ERRORS:
             raise  # the database, not the platform: the worker loop reports it; the lease expires
         except Exception as exc:
             log.exception("reply %s: unexpected error in the %s collector", row.id, name)
-            raise _Outcome("retry", f"Jasette met an unexpected error while sending to {name}") from exc
+            raise _Outcome("retry", "unexpected", name) from exc
 
     async def _act(self, row: LeasedReply, collector: Collector) -> str | None:
         if row.action == "reply":
@@ -256,14 +270,16 @@ class OutboxWorker:
         if in_doubt:
             if type(collector).find_reply is Collector.find_reply:
                 # No way to check: a duplicate reply is public, a missing one can be retried by staff.
-                raise _Outcome(
-                    "failed",
-                    "Jasette could not confirm whether this reply was posted: check on the platform before retrying",
-                )
-            found: SentReply | None = await asyncio.wait_for(collector.find_reply(parent, key, text), self.send_timeout)
+                raise _Outcome("failed", "unconfirmed")
+            try:
+                found: SentReply | None = await asyncio.wait_for(collector.find_reply(parent, key, text), self.send_timeout)
+            except (TimeoutError, FetchFailed, RateLimited, aiohttp.ClientError) as exc:
+                # Could not look: still in doubt, and still never sent blind.
+                raise _Outcome("retry", "not_confirmed", retry_after=getattr(exc, "retry_after", None),
+                               in_doubt=True) from exc
             if found is not None:
                 log.info("reply %s: already on the platform as %s; not sending again", row.id, found.external_id)
-                return found.external_id
+                raise _Found(found.external_id)
         async with self.pool.acquire() as conn:
             if not await outbox.renew(
                 conn, row.id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
@@ -273,8 +289,7 @@ class OutboxWorker:
             sent: SentReply = await asyncio.wait_for(collector.reply(parent, text, key), self.send_timeout)
         except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
             log.info("reply %s: outcome unknown after %r; checking on the platform later", row.id, exc)
-            raise _Outcome("retry", "The platform did not confirm the reply; Jasette will check before sending again",
-                           IN_DOUBT_SECONDS) from exc
+            raise _Outcome("retry", "not_confirmed", retry_after=IN_DOUBT_SECONDS, in_doubt=True) from exc
         # Accepted: say so durably before any second step, so nothing after this sends it twice.
         try:
             async with self.pool.acquire() as conn:
@@ -297,40 +312,40 @@ class OutboxWorker:
 
     async def _collector(self, row: LeasedReply) -> _Held:
         if row.account_id is None:
-            raise _Outcome("failed", "The account this item came from was removed: reconnect it to reply")
+            raise _Outcome("failed", "account_removed")
         async with self.pool.acquire() as conn:
             acct = await accounts.load_for_worker(conn, row.account_id)
         if acct is None:
-            raise _Outcome("failed", "The account this item came from was removed: reconnect it to reply")
+            raise _Outcome("failed", "account_removed")
         try:
             cls = self.collector_for(acct.platform)
         except Exception as exc:
-            raise _Outcome("failed", f"This version of Jasette cannot send to {display_name(acct.platform)}") from exc
+            raise _Outcome("failed", "unknown_platform", display_name(acct.platform)) from exc
         name = display_name(acct.platform, cls)
         if acct.health == "reauth":
-            raise _Outcome("failed", f"{name} refused the token: reconnect the account")
+            raise _Outcome("failed", "reauth", name)
         try:
             credentials = self.vault.open(acct.credentials)
         except CredentialsUnreadable as exc:
-            raise _Outcome("failed", f"The saved {name} credentials cannot be read: reconnect the account") from exc
+            raise _Outcome("failed", "credentials_unreadable", name) from exc
         if self.tokens is not None:
             try:
                 credentials = await asyncio.wait_for(self.tokens.fresh(acct, credentials), self.send_timeout)
             except AuthFailed as exc:
-                message = f"{name} refused to renew the connection: reconnect the account"
                 async with self.pool.acquire() as conn:
-                    await accounts.flag_reauth(conn, acct.id, error=message, now=self.clock())
-                raise _Outcome("failed", message) from exc
+                    await accounts.flag_reauth(conn, acct.id, error=reply_reasons.sentence("renew_refused", name), now=self.clock())
+                raise _Outcome("failed", "renew_refused", name) from exc
             except RateLimited as exc:
-                raise _Outcome("retry", f"{name} asked Jasette to slow down", exc.retry_after) from exc
+                raise _Outcome("retry", "rate_limited", name, retry_after=exc.retry_after) from exc
             except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
-                raise _Outcome("retry", f"{name} could not be reached to renew the connection") from exc
+                raise _Outcome("retry", "renew_unreachable", name) from exc
         return _Held(cls, name, acct, credentials, cls(Account.of(acct, credentials), self.session))
 
     async def _record(self, row: LeasedReply, outcome: _Outcome) -> None:
         async with self.pool.acquire() as conn:
             if outcome.kind == "failed":
-                done = await outbox.mark_failed(conn, row.id, worker_id=self.worker_id, error=outcome.message)
+                done = await outbox.mark_failed(conn, row.id, worker_id=self.worker_id, error=outcome.message,
+                                                code=outcome.code, detail=outcome.detail)
             else:
                 delay = backoff.failure_delay(
                     row.attempts, self.rng, retry_after=outcome.retry_after,
@@ -339,6 +354,7 @@ class OutboxWorker:
                 done = await outbox.mark_retry(
                     conn, row.id, worker_id=self.worker_id, error=outcome.message,
                     next_attempt_at=self.clock() + timedelta(seconds=delay),
+                    code=outcome.code, detail=outcome.detail, in_doubt=outcome.in_doubt,
                 )
         if done is not None and done["state"] == "failed":
             log.warning("reply %s failed: %s", row.id, done["error"])

@@ -1,6 +1,7 @@
 """Graph API machinery shared by the Facebook and Instagram emulators.
 
-Error bodies (platform-apis.md 1.5), usage headers that climb with the calls (1.6), `fields=`
+Error bodies (platform-apis.md 1.5), usage headers that climb with the last hour's calls and
+decay as they age out, with throttling at 100 % (1.6, emulators/windows.py), `fields=`
 lists with nested `{...}` expansion (1.9), cursor paging that survives deletions, and the
 `+0000` timestamps of Graph answers. A Graph emulator also carries an OAuth server (Facebook
 Login or Instagram Login, in facebook_oauth / instagram_oauth) and Meta's webhook sender
@@ -24,6 +25,7 @@ from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
 from emulators.meta_webhooks import WebhookSender
 from emulators.oauth import Token
+from emulators.windows import RollingUsage
 
 VERSION = re.compile(r"^v\d+\.\d+$")
 
@@ -65,25 +67,7 @@ def missing_object(object_id: str, method: str = "get") -> web.Response:
 def fault_response(fault: Fault, object_id: str, use_case: str) -> web.Response:
     """A fault as Graph shows it: throttle codes with usage headers, 190 for tokens, code 2."""
     if fault.mode == "rate_limit":
-        minutes = max(1, -(-fault.retry_after // 60))
-        headers = {
-            "X-Business-Use-Case-Usage": json.dumps(
-                {
-                    object_id: [
-                        {
-                            "type": use_case,
-                            "call_count": 100,
-                            "total_cputime": 12,
-                            "total_time": 15,
-                            "estimated_time_to_regain_access": minutes,
-                        }
-                    ]
-                }
-            ),
-            "X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 10, "total_time": 12}),
-        }
-        code = 32 if use_case == "pages" else 80002
-        return graph_error(400, code, f"(#{code}) Request limit reached", headers=headers)
+        return throttled(object_id, use_case, max(1, -(-fault.retry_after // 60)))
     if fault.mode == "expired_token":
         return graph_error(
             400,
@@ -94,6 +78,28 @@ def fault_response(fault: Fault, object_id: str, use_case: str) -> web.Response:
     if fault.mode == "quota":
         return graph_error(400, 4, "(#4) Application request limit reached")
     return graph_error(500, 2, "An unexpected error has occurred. Please retry your request later.")
+
+
+def throttled(object_id: str, use_case: str, minutes: int) -> web.Response:
+    """Graph's answer once a use case's usage reached 100 %: its throttle code and the wait."""
+    headers = {
+        "X-Business-Use-Case-Usage": json.dumps(
+            {
+                object_id: [
+                    {
+                        "type": use_case,
+                        "call_count": 100,
+                        "total_cputime": 12,
+                        "total_time": 15,
+                        "estimated_time_to_regain_access": minutes,
+                    }
+                ]
+            }
+        ),
+        "X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 10, "total_time": 12}),
+    }
+    code = 32 if use_case == "pages" else 80002
+    return graph_error(400, code, f"(#{code}) Request limit reached", headers=headers)
 
 
 def invalid_token() -> web.Response:
@@ -123,9 +129,8 @@ def add_versioned_route(emulator: Emulator, app: web.Application, method: str, p
     emulator.add_open_route(app, method, r"/{version:v\d+\.\d+}" + path, handler, faults)
 
 
-def usage_headers(calls: int, budget: int, object_id: str, use_case: str) -> dict[str, str]:
-    """Usage percentages that climb with the calls made (they appear past a few percent)."""
-    pct = min(100, calls * 100 // max(1, budget))
+def usage_headers(pct: int, object_id: str, use_case: str) -> dict[str, str]:
+    """Usage percentages of the last hour's budget (they appear past a few percent)."""
     if pct < 1:
         return {}
     return {
@@ -313,6 +318,24 @@ class GraphEmulator(Emulator):
         """Let webhook deliveries of an injection finish before the control API answers."""
         await self.webhooks.settle()
 
+    _usage: RollingUsage | None = None
+
+    def now(self) -> datetime:
+        """The emulator's time: usage decays and new items are stamped by it (a test may move it)."""
+        return self.clock()
+
+    @property
+    def usage(self) -> RollingUsage:
+        """Calls over the last hour against the hourly budget, decaying minute by minute (1.6)."""
+        if self._usage is None:
+            self._usage = RollingUsage(self.usage_budget, self.now)
+        return self._usage
+
+    def reset(self) -> None:
+        """Forget injected data and the usage of the last hour."""
+        super().reset()
+        self.usage.forget()
+
     @property
     def owner_id(self) -> str:
         """The id of the Page or account whose calls the usage headers count."""
@@ -370,9 +393,12 @@ class GraphEmulator(Emulator):
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        if self.usage.exhausted():  # throttled until enough of the last hour's calls age out
+            return throttled(self.owner_id, self.use_case, self.usage.minutes_to_regain())
+        self.usage.record()
         segments = split_path(request.match_info["tail"])
         response = self.answer(request, segments, await params_of(request))
         if response is None:
             response = missing_object("/".join(segments) or "/", request.method.lower())
-        response.headers.update(usage_headers(self.requests, self.usage_budget, self.owner_id, self.use_case))
+        response.headers.update(usage_headers(self.usage.percent(), self.owner_id, self.use_case))
         return response

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from aiohttp import web
 from emulators import x_oauth
 from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
+from emulators.windows import FixedWindow
 from emulators.x_timeline import compile_query, invalid, matches, problem, timeline, x_time
 
 USER_ID = "1500000000000000001"
@@ -76,9 +76,14 @@ class XEmulator(Emulator):
         self.handles: dict[str, str] = {}  # lower-case username -> user id
         self.tweets: dict[str, dict[str, Any]] = {}  # current version id -> post
         self.aliases: dict[str, str] = {}  # any version id -> current version id
-        self.windows: dict[tuple[str, str], list[int]] = {}
+        # One 15-minute window per method and endpoint, on the emulator's clock (emulators/windows.py).
+        self.windows: dict[tuple[str, str], FixedWindow] = {}
         self._tweet_ids = itertools.count(1 + self.id_offset)
         self.reset()
+
+    def now(self) -> datetime:
+        """The emulator's time: rate-limit windows and new posts read it (a test may move it)."""
+        return self.clock()
 
     def _new_tweet_id(self) -> str:
         # Snowflake-like: grows with time, so since_id works as on X.
@@ -218,13 +223,16 @@ class XEmulator(Emulator):
 
     def state(self) -> dict[str, Any]:
         """How many posts the emulator holds."""
-        return {"kinds": ["mention", "reply", "post"], "posts": len(self.tweets), "user_id": self.me["id"]}
+        return {
+            "kinds": ["mention", "reply", "post"], "posts": len(self.tweets), "user_id": self.me["id"],
+            "rate_limits": {f"{method} {path}": w.state() for (method, path), w in sorted(self.windows.items())},
+        }
 
     # -- API -------------------------------------------------------------------------------------
     def fault_response(self, fault: Fault) -> web.StreamResponse:
         """Faults as X answers them: 429 with reset headers, 401, usage-capped, 503."""
         if fault.mode == "rate_limit":
-            reset = int(time.time()) + fault.retry_after
+            reset = int(self.now().timestamp()) + fault.retry_after
             return problem(
                 429,
                 "Too Many Requests",
@@ -267,20 +275,21 @@ class XEmulator(Emulator):
         async def wrapped(request: web.Request) -> web.StreamResponse:
             if self.lacks(request, scope):
                 return problem(403, "Forbidden", f"Forbidden: this endpoint needs the {scope} scope.")
-            now = int(time.time())
             key = (
                 request.method,
                 request.match_info.route.resource.canonical if request.match_info.route.resource else request.path,
             )
-            window = self.windows.setdefault(key, [now + WINDOW, LIMITS[request.method]])
-            if now >= window[0]:
-                window[:] = [now + WINDOW, LIMITS[request.method]]
-            headers = {"x-rate-limit-limit": str(LIMITS[request.method]), "x-rate-limit-reset": str(window[0])}
-            if window[1] <= 0:
-                headers["x-rate-limit-remaining"] = "0"
+            window = self.windows.get(key)
+            if window is None:
+                window = self.windows[key] = FixedWindow(LIMITS[request.method], WINDOW, self.now)
+            allowed = window.take()
+            headers = {
+                "x-rate-limit-limit": str(window.limit),
+                "x-rate-limit-remaining": str(window.remaining),
+                "x-rate-limit-reset": str(window.reset_at()),
+            }
+            if not allowed:
                 return problem(429, "Too Many Requests", "Too Many Requests", headers=headers)
-            window[1] -= 1
-            headers["x-rate-limit-remaining"] = str(window[1])
             response = await handler(request)
             response.headers.update(headers)
             return response

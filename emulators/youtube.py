@@ -22,18 +22,18 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from emulators import google_oauth
 from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
+from emulators.windows import DailyQuota
 from emulators.youtube_wire import google_error, page_of, quota_error, yt_time
 
 CHANNEL_ID = "UCcafeDemo0000000000000a"
 DEFAULT_TOKEN = "demo-token"
-PACIFIC = ZoneInfo("America/Los_Angeles")
+QUOTA_ZONE = "America/Los_Angeles"  # the quota day is Pacific time (4.3)
 COSTS = {"GET": 1, "POST": 50, "PUT": 50, "DELETE": 50}
 INCLUDED_REPLIES = 5  # a thread shows only some of its replies (4.1)
 FILTERS = ("allThreadsRelatedToChannelId", "videoId", "id", "channelId")
@@ -79,8 +79,8 @@ class YouTubeEmulator(Emulator):
         self._changes = 0  # bumped on every change of the comments, for the reply index
         self._index: dict[str, list[dict[str, Any]]] = {}
         self._index_version: tuple[int, int] = (-1, -1)
-        self.quota_day = ""
-        self.quota_used = 0
+        # Units per day, starting over at midnight Pacific on the emulator's clock (4.3).
+        self.quota = DailyQuota(quota_limit, self.now, zone=QUOTA_ZONE)
         self._seq = itertools.count(1)
         self.reset()
 
@@ -90,7 +90,16 @@ class YouTubeEmulator(Emulator):
         self.comments.clear()
         self._changes += 1
         self.videos = ["dQw4w9WgXcQ", "cafeDemo01A"] if self.seed else []
-        self.quota_used = 0
+        self.quota.forget()
+
+    def now(self) -> datetime:
+        """The emulator's time: the quota's day and new comments read it (a test may move it)."""
+        return self.clock()
+
+    @property
+    def quota_used(self) -> int:
+        """Units spent today (Pacific)."""
+        return self.quota.spent()
 
     def _new_comment(
         self, video: str, parent: str | None, text: str, author: dict[str, str], created: datetime
@@ -226,6 +235,8 @@ class YouTubeEmulator(Emulator):
             "comments": len(self.comments),
             "quota_used": self.quota_used,
             "quota_limit": self.quota_limit,
+            "quota_day": self.quota.day,
+            "quota_resets_at": self.quota.resets_at().isoformat(),
         }
 
     # -- API -------------------------------------------------------------------------------------
@@ -270,13 +281,8 @@ class YouTubeEmulator(Emulator):
         async def wrapped(request: web.Request) -> web.StreamResponse:
             if self.lacks(request, *(READ_SCOPES if request.method == "GET" else WRITE_SCOPES)):
                 return google_oauth.insufficient_scope("youtube.googleapis.com")
-            day = self.clock().astimezone(PACIFIC).date().isoformat()
-            if day != self.quota_day:  # the quota resets at midnight Pacific (4.3)
-                self.quota_day, self.quota_used = day, 0
-            cost = COSTS.get(request.method, 1)
-            if self.quota_used + cost > self.quota_limit:
+            if not self.quota.charge(COSTS.get(request.method, 1)):  # invalid requests cost too
                 return quota_error()
-            self.quota_used += cost  # invalid requests cost too
             return await handler(request)
 
         return wrapped

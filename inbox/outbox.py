@@ -88,7 +88,10 @@ async def claim_due(
                 for update skip locked
             )
             update replies r set state = 'sending', lease_owner = $1, lease_until = $3,
-                   attempts = r.attempts + 1, updated_at = now()
+                   attempts = r.attempts + 1, updated_at = now(),
+                   -- taken over from a worker that died mid-send: its outcome is unknown
+                   outcome = case when due.was = 'sending' and r.delivered_at is null then 'in_doubt'
+                                  else r.outcome end
             from due, items i
             where r.id = due.id and i.id = r.item_id
             returning r.id, r.brand_id, r.item_id, r.account_id, r.action, r.body, r.idempotency_key, r.state,
@@ -98,8 +101,8 @@ async def claim_due(
             worker_id, now, now + timedelta(seconds=lease_seconds), limit,
         )
         for row in rows:
-            if row["was"] == "queued":
-                await _notify_state(conn, row)
+            if row["was"] == "queued" or row["delivered_at"] is None:
+                await _notify_state(conn, row)  # queued -> sending, or in doubt after a takeover
     return [LeasedReply(**r) for r in rows]
 
 
@@ -140,18 +143,23 @@ async def mark_delivered(
 
 
 async def mark_sent(
-    conn: Conn, reply_id: int, *, worker_id: str, now: datetime, external_id: str | None
+    conn: Conn, reply_id: int, *, worker_id: str, now: datetime, external_id: str | None, found: bool = False
 ) -> dict[str, Any] | None:
-    """Record a reply or moderation action the platform accepted; None when the lease was lost."""
+    """Record a reply or moderation action the platform accepted; None when the lease was lost.
+
+    `found`: an earlier attempt's reply was found on the platform and this one was not sent.
+    """
     async with conn.transaction():
         row = await conn.fetchrow(
             """
             update replies set state = 'sent', sent_at = $3, external_id = $4, error = null,
+                   error_code = null, error_detail = null,
+                   outcome = case when $5 then 'found' end,
                    lease_owner = null, lease_until = null, updated_at = now()
             where id = $1 and lease_owner = $2 and state = 'sending'
             returning *
             """,
-            reply_id, worker_id, now, external_id,
+            reply_id, worker_id, now, external_id, found,
         )
         if row is None:
             return None
@@ -176,18 +184,19 @@ async def mark_sent(
 
 
 async def mark_failed(
-    conn: Conn, reply_id: int, *, worker_id: str, error: str
+    conn: Conn, reply_id: int, *, worker_id: str, error: str, code: str | None = None, detail: str | None = None
 ) -> dict[str, Any] | None:
-    """Give up on a row with the platform's own error; staff may retry it."""
+    """Give up on a row with the reason (`code`, see inbox.reply_reasons) and the platform's own
+    words (`detail`); staff may retry it."""
     async with conn.transaction():
         row = await conn.fetchrow(
             """
-            update replies set state = 'failed', error = $3, lease_owner = null, lease_until = null,
-                   updated_at = now()
+            update replies set state = 'failed', error = $3, error_code = $4, error_detail = $5,
+                   lease_owner = null, lease_until = null, updated_at = now()
             where id = $1 and lease_owner = $2 and state = 'sending'
             returning *
             """,
-            reply_id, worker_id, error,
+            reply_id, worker_id, error, code, detail,
         )
         if row is not None:
             await _notify_state(conn, row)
@@ -195,20 +204,26 @@ async def mark_failed(
 
 
 async def mark_retry(
-    conn: Conn, reply_id: int, *, worker_id: str, error: str, next_attempt_at: datetime
+    conn: Conn, reply_id: int, *, worker_id: str, error: str, next_attempt_at: datetime,
+    code: str | None = None, detail: str | None = None, in_doubt: bool = False,
 ) -> dict[str, Any] | None:
-    """Put a row back in the queue after a transient failure, or fail it once attempts run out."""
+    """Put a row back in the queue after a transient failure, or fail it once attempts run out.
+
+    `in_doubt`: the request may have reached the platform (a timeout after it left) and nobody
+    has looked yet; otherwise the platform did not take it (or a look found it absent).
+    """
     async with conn.transaction():
         row = await conn.fetchrow(
             """
             update replies set
                 state = case when attempts >= max_attempts then 'failed' else 'queued' end,
-                error = $3, next_attempt_at = $4, lease_owner = null, lease_until = null,
-                updated_at = now()
+                error = $3, next_attempt_at = $4, error_code = $5, error_detail = $6,
+                outcome = case when $7 then 'in_doubt' end,
+                lease_owner = null, lease_until = null, updated_at = now()
             where id = $1 and lease_owner = $2 and state = 'sending'
             returning *
             """,
-            reply_id, worker_id, error, next_attempt_at,
+            reply_id, worker_id, error, next_attempt_at, code, detail, in_doubt,
         )
         if row is not None:
             await _notify_state(conn, row)

@@ -244,9 +244,8 @@ async def item_detail(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any]
             brand_id, item_id, item["author_id"], item["author_name"] or "", item["platform"],
         )]
     item["replies"] = [dict(r) for r in await conn.fetch(
-        """select r.id, r.action, r.body, r.state, r.error, r.created_at, r.sent_at, r.user_id,
-                  u.name as user_name
-           from replies r left join users u on u.id = r.user_id
+        f"""select {_REPLY_COLUMNS}
+           from replies r join items i on i.id = r.item_id left join users u on u.id = r.user_id
            where r.brand_id = $1 and r.item_id = $2 order by r.created_at, r.id""",
         brand_id, item_id,
     )]
@@ -271,12 +270,19 @@ async def item_platform(conn: Conn, brand_id: int, item_id: int) -> str | None:
     return value
 
 
+# What a reply's state in words needs (web/reply_words.py): the outcome, the reason's code and
+# the platform's words, when a retry is due, and the platform to name.
+_REPLY_COLUMNS = """r.id, r.action, r.body, r.state, r.error, r.error_code, r.error_detail, r.outcome,
+                  r.delivered_at, r.next_attempt_at, r.created_at, r.sent_at, r.user_id,
+                  u.name as user_name, i.platform"""
+
+
 async def reply_row(conn: Conn, brand_id: int, reply_id: int) -> dict[str, Any] | None:
     """One outbox row of the brand, with its author's name."""
     row = await conn.fetchrow(
-        """select r.id, r.item_id, r.action, r.body, r.state, r.error, r.created_at, r.sent_at,
-                  r.user_id, u.name as user_name
-           from replies r left join users u on u.id = r.user_id where r.brand_id = $1 and r.id = $2""",
+        f"""select r.item_id, {_REPLY_COLUMNS}
+           from replies r join items i on i.id = r.item_id left join users u on u.id = r.user_id
+           where r.brand_id = $1 and r.id = $2""",
         brand_id, reply_id,
     )
     return dict(row) if row else None

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from nlp import reasons as reasons_text
-from web import badges, i18n
+from web import badges, i18n, reply_words
 from web.security import safe_url
 
 
@@ -90,10 +90,12 @@ def author_label(name: str | None, handle: str | None, platform: str, lang: str)
 
 
 def reply(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any]:
-    """One outbox row (reply or moderation action) and its state."""
+    """One outbox row (reply or moderation action): its machine state, and the same in words."""
     return {
         "id": row["id"], "item": row["item_id"] if "item_id" in row else None, "action": row["action"],
         "body": row["body"], "state": row["state"], "error": row["error"],
+        "phase": reply_words.phase(row), "state_text": reply_words.words(row, lang),
+        "reason": reply_words.reason(row, lang) or None,
         "user": row.get("user_name") or "", "created_local": i18n.local_time(row["created_at"], lang, tz),
     }
 

@@ -23,6 +23,25 @@ _JSON_OK = {"200": {"description": "OK", **_OBJECT},
             "404": {"description": "Not this brand's, or absent", **_ERROR},
             "413": {"description": "Body over 1 MB", **_ERROR}}
 _CREATED = {"201": {"description": "Created", **_OBJECT}}
+# One outbox row as every answer that carries replies shows it (web/api_json.reply).
+REPLY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
+    "id": _ID, "item": _ID, "action": {"type": "string", "enum": ["reply", "hide", "unhide"]},
+    "body": {"type": "string"},
+    "state": {"type": "string", "enum": ["queued", "sending", "sent", "failed"],
+              "description": "The outbox's machine state"},
+    "phase": {"type": "string", "enum": ["queued", "retrying", "in_doubt", "sending", "sent", "done", "found", "failed"],
+              "description": "What happened, for programs: retrying = waiting to try again after a transient failure; "
+                             "in_doubt = the outcome of a send is unknown and it is being looked for on the platform "
+                             "before any resend; found = found on the platform after a crash or timeout, not sent "
+                             "again; done = a hide or unhide carried out"},
+    "state_text": {"type": "string", "description": "The same in the user's language, with the reason, e.g. "
+                                                    "\"envoi incertain — vérification sur la plateforme\""},
+    "reason": {"type": ["string", "null"], "description": "Why it waits or failed, in the user's language "
+                                                          "(the platform's own words kept as it gave them)"},
+    "error": {"type": ["string", "null"], "description": "The same reason in English, as stored"},
+    "user": {"type": "string"}, "created_local": {"type": "string"}}}
+_REPLY = {"content": {"application/json": {"schema": {"type": "object", "properties": {
+    "reply": {"$ref": "#/components/schemas/Reply"}}}}}}
 _CONFLICT = {"409": {"description": "Conflict: `error` says with what", **_ERROR}}
 
 
@@ -56,7 +75,8 @@ PATHS: dict[str, dict[str, Any]] = {
         params=[_q("since", "ISO time"), _q("after", "cursor from `next` (pages on updated_at and id)")])},
     "/api/items/{item}": {"get": _op("One item with parent, the business's post of the thread, thread, author history, replies, notes", params=[_ITEM_ID])},
     "/api/items/{item}/replies": {"post": _op("Queue a reply (409 when someone else answered since opened_at)", params=[_ITEM_ID],
-        body=_body({"body": {"type": "string"}, "idempotency_key": {"type": "string"}, "opened_at": {"type": "string"}}, ["body", "idempotency_key"]), more={**_CREATED, **_CONFLICT})},
+        body=_body({"body": {"type": "string"}, "idempotency_key": {"type": "string"}, "opened_at": {"type": "string"}}, ["body", "idempotency_key"]),
+        more={"201": {"description": "Queued", **_REPLY}, **_CONFLICT})},
     "/api/items/{item}/hide": {"post": _op("Hide the comment on its platform", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}, ["idempotency_key"]), more=_CREATED)},
     "/api/items/{item}/unhide": {"post": _op("Show a hidden comment again", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}, ["idempotency_key"]), more=_CREATED)},
     "/api/items/{item}/saved-replies": {"get": _op("Saved replies filled in for the item, its language first", params=[_ITEM_ID])},
@@ -71,7 +91,8 @@ PATHS: dict[str, dict[str, Any]] = {
          "status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"]}, "name": {"type": "string"}},
         ["ids", "action"]))},
     "/api/replies/{reply}/retry": {"post": _op("Send a failed reply again", params=[
-        {"name": "reply", "in": "path", "required": True, "schema": _ID}], more=_CONFLICT)},
+        {"name": "reply", "in": "path", "required": True, "schema": _ID}],
+        more={"200": {"description": "Queued again", **_REPLY}, **_CONFLICT})},
     "/api/members": {"get": _op("People who work on the brand")},
     "/api/push/key": {"get": _op("The install's Web Push public key (VAPID applicationServerKey, base64url)")},
     "/api/push/subscriptions": {"post": _op("This browser asks for the brand's alerts as notifications (a PushSubscription's JSON)", body=_body(
@@ -90,6 +111,7 @@ def document() -> dict[str, Any]:
                  "description": "Session cookie authentication; unsafe methods need the X-CSRF-Token header. "
                                 "Live updates: websocket /ws?since=ISO (JSON arrays of messages)."},
         "paths": PATHS,
+        "components": {"schemas": {"Reply": REPLY_SCHEMA}},
     }
 
 

@@ -83,3 +83,14 @@ def test_platform_names_come_from_the_collector_when_it_has_one() -> None:
 
     assert display_name("youtube", Named) == "YouTube"
     assert display_name("wordpress") == "WordPress"
+
+
+def test_a_fast_account_retries_at_its_own_rhythm_after_a_failure() -> None:
+    # Issue 17's chaos run: an RSS feed polled every 5 s waited 30 s after any failure and lost the
+    # entries that scrolled off its 100-entry window meanwhile.
+    rng = random.Random(3)
+    firsts = [backoff.failure_delay(1, rng, interval=5) for _ in range(50)]
+    assert max(firsts) <= 5 * 1.2 and min(firsts) >= 5 * 0.8
+    assert max(backoff.failure_delay(9, rng, interval=5) for _ in range(50)) <= 10 * 1.2
+    # An account polled every minute keeps the 30 s first retry.
+    assert 24 <= backoff.failure_delay(1, rng, interval=60) <= 36

@@ -192,11 +192,12 @@
   }
 
   function replyLine(r) {
-    const stateText = r.state === "failed" ? `${t("failed")}: ${r.error || ""}` : t(r.state);
+    // The server says the state in the reader's language (web/reply_words.py).
+    const stateText = r.state_text || t(r.state);
     const label = r.action === "reply" ? r.body : t(r.action);
     return el("li", { dataset: { reply: r.id } },
       el("span", { class: "reply-body", text: label }), " — ", el("span", { class: "reply-by", text: r.user }), " ",
-      el("span", { class: `reply-state state-${r.state}`, text: stateText }),
+      el("span", { class: `reply-state state-${r.state} phase-${r.phase || r.state}`, dataset: { phase: r.phase || r.state }, text: stateText }),
       // A Retry only where it can work: never for a platform that takes no replies (RSS, ...).
       r.state === "failed" && canDo(r.action) ? el("button", { type: "button", class: "retry", dataset: { reply: r.id }, text: t("Retry") }) : null);
   }

@@ -1,0 +1,135 @@
+"""What a chaos run measured (tests/integration/chaos_run.py): the figures, how they are read
+from the database and the emulators, and the process look-ups of the orphan check."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+
+@dataclass
+class Figures:
+    """What a run measured."""
+
+    injected: int = 0
+    lost: int = 0
+    lost_by_platform: dict[str, int] = field(default_factory=dict)
+    duplicated: int = 0
+    stale: int = 0
+    replies_queued: int = 0
+    replies_sent: int = 0
+    replies_failed: int = 0
+    double_replies: int = 0
+    silently_lost_replies: int = 0
+    unfinished_replies: int = 0
+    converged_seconds: float | None = None  # until everything sent was stored and every reply settled
+    # From faults stop to the last thing that arrived (an item, an edit, a reply's outcome): the
+    # convergence of what could still arrive when some was lost for good.
+    last_change_seconds: float | None = None
+    # Per kill: seconds until every account the killed worker held was taken by another worker
+    # (its poll began), and until that poll had finished.
+    repoll_seconds: list[float] = field(default_factory=list)
+    repoll_done_seconds: list[float] = field(default_factory=list)
+    leases_held_at_kill: list[int] = field(default_factory=list)
+    reply_leases_at_kill: list[int] = field(default_factory=list)
+    orphans: int = 0
+    faults: dict[str, int] = field(default_factory=dict)
+    api_requests: int = 0
+    failed_reasons: dict[str, int] = field(default_factory=dict)
+    phases: dict[str, int] = field(default_factory=dict)
+    unfinished: list[dict[str, Any]] = field(default_factory=list)  # replies still queued: why
+    worker_restarts: int = 0  # workers that exited on their own (e.g. started while the database was away)
+    faulty_share: float = 0.0  # faulty API requests / API requests while faults were on
+    wall_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """For JSON output."""
+        return dict(self.__dict__)
+
+
+
+async def stored_tokens(pool: asyncpg.Pool) -> dict[int, list[str]]:
+    """Bodies stored per comment token (an edit keeps its token)."""
+    rows = await pool.fetch(
+        "select (regexp_match(body, 'ch([0-9]{6})x'))[1]::int as token, body from items where body ~ 'ch[0-9]{6}x'")
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["token"], []).append(row["body"])
+    return found
+
+
+async def measure(run: Any) -> None:
+    """Fill `run.figures` (a ChaosRun): lost, duplicated, stale; replies sent, doubled, silently
+    lost; faults injected."""
+    pool: asyncpg.Pool = run.pool
+    f = run.figures
+    stored = await stored_tokens(pool)
+    f.injected = run.tokens
+    platforms = run.scale.platforms
+    for t in range(1, run.tokens + 1):
+        if t not in stored:  # tokens go to the platforms in turn
+            f.lost += 1
+            where = platforms[(t - 1) % len(platforms)]
+            f.lost_by_platform[where] = f.lost_by_platform.get(where, 0) + 1
+    f.duplicated = sum(len(bodies) - 1 for bodies in stored.values())
+    f.stale = sum(1 for t in run.edited if t in stored and not all(" v2 " in b for b in stored[t]))
+    on_platform: dict[str, int] = {}
+    for site in run.sites.values():
+        for reply in site.emulator.replies:
+            text = str(reply.get("text") or "")
+            for word in text.split():
+                if word.startswith("rp") and word.endswith("x"):
+                    on_platform[word] = on_platform.get(word, 0) + 1
+    rows = await pool.fetch("select id, state, outcome, error_code from replies where id = any($1::bigint[])",
+                                 list(run.reply_tokens.values()))
+    by_id = {r["id"]: r for r in rows}
+    f.replies_queued = len(run.reply_tokens)
+    for token, reply_id in run.reply_tokens.items():
+        row, seen = by_id[reply_id], on_platform.get(f"rp{token:06d}x", 0)
+        f.double_replies += max(0, seen - 1)
+        if row["state"] == "sent":
+            f.replies_sent += 1
+            f.silently_lost_replies += seen == 0
+        elif row["state"] == "failed":
+            f.replies_failed += 1
+            f.failed_reasons[row["error_code"] or "?"] = f.failed_reasons.get(row["error_code"] or "?", 0) + 1
+        else:
+            f.unfinished_replies += 1
+            f.unfinished.append(dict(await pool.fetchrow(
+                "select id, state, attempts, error_code, outcome, extract(epoch from next_attempt_at - now())::int as due_in,"
+                " lease_owner from replies where id = $1", reply_id)))
+        phase = "found" if row["outcome"] == "found" and row["state"] == "sent" else row["state"]
+        f.phases[phase] = f.phases.get(phase, 0) + 1
+    for site in run.sites.values():
+        for mode, count in site.faults.counts.items():
+            f.faults[mode] = f.faults.get(mode, 0) + count
+        f.api_requests += site.faults.requests
+    exposed = sum(site.faults.exposed for site in run.sites.values())
+    f.faulty_share = round(sum(f.faults.values()) / max(1, exposed), 3)
+
+
+def children(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (Linux /proc), e.g. a worker's NLP pool."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
