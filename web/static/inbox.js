@@ -111,7 +111,7 @@
 
   function showBar() {
     barRow.hidden = held.size === 0;
-    bar.textContent = held.size === 1 ? t("1 new message — show") : t("{n} new messages — show", { n: held.size });
+    if (held.size) bar.textContent = held.size === 1 ? t("1 new message — show") : t("{n} new messages — show", { n: held.size });
   }
 
   // Rows changing above the first visible row would push it down or up: put it back where it was.
@@ -544,6 +544,7 @@
     const ids = picked();
     if (!ids.length) return;
     if (what === "assign-me") await api("POST", "/api/bulk", { ids, action: "assign", user_id: state.user });
+    else if (what === "spam" || what === "not-spam") await api("POST", "/api/bulk", { ids, action: "spam", spam: what === "spam" });
     else if (what === "tag") {
       const name = document.getElementById("bulk-tag").value.trim();
       if (name) await api("POST", "/api/bulk", { ids, action: "tag", name });
