@@ -184,6 +184,13 @@ async def list_items(
     return rows, nxt
 
 
+async def spam_count(conn: Conn, brand_id: int) -> int:
+    """How many of the brand's listed items are in Spam (the tab's count)."""
+    return int(await conn.fetchval(
+        "select count(*) from items i where i.brand_id = $1 and i.spam and i.kind <> 'post' and not i.from_business",
+        brand_id))
+
+
 async def items_by_ids(conn: Conn, brand_id: int, ids: list[int]) -> list[dict[str, Any]]:
     """The listed items of the brand (others' ids, posts and the business's own words are left out,
     as the list leaves them out: the live stream must not show what the list never does)."""
