@@ -70,3 +70,18 @@ async def test_new_item_waits_under_the_bar_then_spam_and_back(pool, db_dsn, bro
             await page.click("#view-inbox")
             await expect(page.locator(f'#stream li.item[data-id="{new}"]')).to_be_visible()
             assert errors == []
+
+            # On a phone the page itself scrolls: the bar stays on screen, the list does not move.
+            phone = await (await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)).new_page()
+            await log_in(phone, server.url, "owner@a.test")
+            await phone.evaluate("window.scrollTo(0, 1500)")
+            read = phone.locator("#stream li.item").nth(10)
+            before = await read.bounding_box()
+            async with pool.acquire() as conn:
+                late = await comment(conn, site, ids["brand_a"], wp, "Le four est brisé? Pas de croissants ce matin",
+                                     author="Paul Roy", priority=90)
+            await expect(phone.locator("#new-bar")).to_have_text("1 nouveau message — afficher", timeout=5000)
+            await expect(phone.locator("#new-bar")).to_be_in_viewport()
+            assert await read.bounding_box() == before
+            await phone.locator("#new-bar").tap()
+            await expect(phone.locator(f'#stream li.item[data-id="{late}"]')).to_be_in_viewport()
