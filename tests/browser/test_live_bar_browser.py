@@ -45,7 +45,7 @@ async def test_new_item_waits_under_the_bar_then_spam_and_back(pool, db_dsn, bro
             assert await read.bounding_box() == before
             assert await page.eval_on_selector("#stream", "s => s.scrollTop") >= scrolled
             # Screen readers heard of it.
-            await expect(page.locator("#announce")).to_have_text("Nouveau commentaire de Julie Gagnon")
+            await expect(page.locator("#announce")).to_have_text("Commentaire urgent de Julie Gagnon")
 
             await bar.click()
             await expect(new_row).to_be_in_viewport()

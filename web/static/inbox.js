@@ -82,9 +82,16 @@
       setTimeout(() => {
         const batch = arrivals;
         arrivals = [];
-        document.getElementById("announce").textContent = batch.length === 1
-          ? t("New comment from {name}", { name: batch[0].author.display })
-          : t("{n} new comments", { n: batch.length });
+        const urgent = batch.filter((i) => i.level === "urgent").length;  // said first, even while held
+        let text;
+        if (batch.length === 1) {
+          text = urgent ? t("Urgent comment from {name}", { name: batch[0].author.display })
+                        : t("New comment from {name}", { name: batch[0].author.display });
+        } else {
+          text = urgent ? t("{n} new comments, {urgent} urgent", { n: batch.length, urgent })
+                        : t("{n} new comments", { n: batch.length });
+        }
+        document.getElementById("announce").textContent = text;
       }, 300);
     }
   }
