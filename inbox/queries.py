@@ -26,7 +26,7 @@ select i.id, i.brand_id, i.platform, i.kind, i.body, i.url, i.created_at, i.upda
        i.priority, i.reasons, i.status, i.assignee_id, au.name as assignee_name,
        -- A review's stars (1-5), normalised into raw.rating by the platform's collector.
        case when jsonb_typeof(i.raw->'rating') = 'number' then (i.raw->>'rating')::numeric::int end as rating,
-       i.snoozed_until, i.hidden, i.deleted_at, i.first_response_at, i.first_response_seconds,
+       i.spam, i.snoozed_until, i.hidden, i.deleted_at, i.first_response_at, i.first_response_seconds,
        i.parent_external_id, i.thread_external_id, i.external_id, i.account_id, i.from_business,
        a.id as author_id, a.name as author_name, a.handle as author_handle,
        a.followers as author_followers, a.url as author_url, a.avatar_url as author_avatar,
@@ -51,6 +51,7 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     q: str | None = None
+    spam: bool = False  # the Spam view: only what the NLP, a rule or a person marked as spam
 
 
 @dataclass(slots=True)
@@ -115,7 +116,7 @@ class ChangeCursor:
 
 
 def _where(brand_id: int, f: Filters, user_id: int | None) -> tuple[list[str], list[Any]]:
-    clauses = ["i.brand_id = $1", "not i.spam", "i.kind <> 'post'", "not i.from_business"]
+    clauses = ["i.brand_id = $1", "i.spam" if f.spam else "not i.spam", "i.kind <> 'post'", "not i.from_business"]
     args: list[Any] = [brand_id]
 
     def arg(value: Any) -> str:
@@ -183,6 +184,13 @@ async def list_items(
     return rows, nxt
 
 
+async def spam_count(conn: Conn, brand_id: int) -> int:
+    """How many of the brand's listed items are in Spam (the tab's count)."""
+    return int(await conn.fetchval(
+        "select count(*) from items i where i.brand_id = $1 and i.spam and i.kind <> 'post' and not i.from_business",
+        brand_id))
+
+
 async def items_by_ids(conn: Conn, brand_id: int, ids: list[int]) -> list[dict[str, Any]]:
     """The listed items of the brand (others' ids, posts and the business's own words are left out,
     as the list leaves them out: the live stream must not show what the list never does)."""
@@ -197,7 +205,7 @@ async def changed_after(conn: Conn, brand_id: int, position: ChangeCursor, limit
     # transaction time, and a page ending in the middle of them must not lose the rest.
     rows = await conn.fetch(
         f"{_SELECT} where i.brand_id = $1 and i.updated_at >= $2 and (i.updated_at, i.id) > ($2, $3)"
-        " and not i.spam and i.kind <> 'post' and not i.from_business order by i.updated_at, i.id limit $4",
+        " and i.kind <> 'post' and not i.from_business order by i.updated_at, i.id limit $4",
         brand_id, position.updated_at, position.id, limit,
     )
     return [dict(r) for r in rows]
@@ -255,6 +263,14 @@ async def item_detail(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any]
            where n.brand_id = $1 and n.item_id = $2 order by n.created_at, n.id""",
         brand_id, item_id,
     )]
+    # The latest spam mark, for "marked as spam by ..." in the pane (the audit log is the history).
+    item["spam_mark"] = await conn.fetchrow(
+        """select (l.details->>'spam')::boolean as spam, l.at, u.name as user_name from audit_log l
+           left join users u on u.id = l.user_id
+           where l.brand_id = $1 and l.target_type = 'item' and l.target_id = $2 and l.action = 'spam'
+           order by l.at desc, l.id desc limit 1""",
+        brand_id, item_id,
+    )
     item["loaded_at"] = await conn.fetchval("select now()")
     return item
 

@@ -97,6 +97,25 @@ async def tag(conn: Conn, brand_id: int, ids: list[int], name: str, user_id: int
         return await _changed(conn, brand_id, user_id, "untag" if remove else "tag", changed, {"tag": name})
 
 
+async def mark_spam(conn: Conn, brand_id: int, ids: list[int], spam: bool, user_id: int | None) -> list[int]:
+    """Move items into (or out of) Spam, and teach the brand: their authors' next items follow.
+
+    Marking spam also marks the author as this brand's spammer; "not spam" forgives them.
+    """
+    async with conn.transaction():
+        changed = await _update(conn, brand_id, ids, "spam_override = $3", spam)
+        authors = [r["author_id"] for r in await conn.fetch(
+            "select distinct author_id from items where id = any($1::bigint[]) and author_id is not null", changed)]
+        if spam:
+            await conn.execute(
+                """insert into brand_spammers (brand_id, author_id, marked_by)
+                   select $1, unnest($2::bigint[]), $3 on conflict do nothing""", brand_id, authors, user_id)
+        else:
+            await conn.execute("delete from brand_spammers where brand_id = $1 and author_id = any($2::bigint[])",
+                               brand_id, authors)
+        return await _changed(conn, brand_id, user_id, "spam", changed, {"spam": spam})
+
+
 async def add_note(conn: Conn, brand_id: int, item_id: int, body: str, user_id: int | None) -> int | None:
     """An internal note on the brand's item; its id, or None when the item is not the brand's."""
     body = body.strip()

@@ -40,7 +40,7 @@ def filters_from(params: Any, member: Member) -> Filters:
         assignee=assignee, tag=params.get("tag") or None,
         since=web_input.parse_moment(since, member.timezone) if since else None,
         until=web_input.parse_moment(until, member.timezone, end_of_day=True) if until else None,
-        q=params.get("q") or None,
+        q=params.get("q") or None, spam=params.get("view") == "spam",
     )
 
 
@@ -145,13 +145,18 @@ async def _act(member: Member, db: Any, ids: list[int], action: str, data: dict[
             if not isinstance(name, str):
                 raise HTTPException(400, _("A tag's name is text."))
             return await workflow.tag(db, member.brand_id, ids, name, member.user_id, remove=action == "untag")
+        if action == "spam":
+            spam = data.get("spam", True)
+            if not isinstance(spam, bool):
+                raise HTTPException(400, _("spam must be true or false."))
+            return await workflow.mark_spam(db, member.brand_id, ids, spam, member.user_id)
     except workflow.WorkflowError as exc:
         raise HTTPException(400, str(exc)) from None
     raise HTTPException(400, _("Unknown action."))
 
 
 async def item_action(request: Request) -> Response:
-    """POST /api/items/{item}/{action}: status, snooze, assign, tag, untag."""
+    """POST /api/items/{item}/{action}: status, snooze, assign, tag, untag, spam."""
     member = await require_member(request)
     data = await body_json(request)
     async with request.app.state.pool.acquire() as db:

@@ -59,6 +59,7 @@ def item(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any
         "assignee": {"id": row["assignee_id"], "name": row["assignee_name"]} if row["assignee_id"] else None,
         "snoozed_until": _iso(row["snoozed_until"]),
         "hidden": row["hidden"],
+        "spam": bool(row.get("spam")),
         "deleted": row["deleted_at"] is not None,
         "first_response_seconds": row["first_response_seconds"],
         "tags": list(row["tags"] or []),
@@ -113,6 +114,9 @@ def detail(row: dict[str, Any], lang: str, tz: str | None = None, *, can_hide: b
         {"id": n["id"], "body": n["body"], "user": n["user_name"] or "", "created_local": i18n.local_time(n["created_at"], lang, tz)}
         for n in row.get("notes", [])
     ]
+    mark = row.get("spam_mark")
+    out["spam_mark"] = {"spam": bool(mark["spam"]), "user": mark["user_name"] or "",
+                        "at_local": i18n.local_time(mark["at"], lang, tz)} if mark else None
     out["loaded_at"] = _iso(row.get("loaded_at"))
     out["can_hide"] = can_hide
     out["can_reply"] = can_reply

@@ -70,7 +70,7 @@ PATHS: dict[str, dict[str, Any]] = {
         _q("platform", "platform name"), _q("lang", "fr or en"), _q("sentiment", "negative, neutral, positive"),
         _q("status", "new, open, pending, done, snoozed, all (default: not done, not snoozed)"),
         _q("assignee", "user id, me, none"), _q("tag", "tag name"), _q("from", "date"), _q("to", "date"),
-        _q("q", "full-text search (French and English stemming)"), _q("after", "cursor from `next`"), _q("limit", "1-200")])},
+        _q("q", "full-text search (French and English stemming)"), _q("view", "`spam`: the Spam view"), _q("after", "cursor from `next`"), _q("limit", "1-200")])},
     "/api/items/changes": {"get": _op("Items created or changed since a time or a cursor (catch-up); `next` is the cursor to ask again with",
         params=[_q("since", "ISO time"), _q("after", "cursor from `next` (pages on updated_at and id)")])},
     "/api/items/{item}": {"get": _op("One item with parent, the business's post of the thread, thread, author history, replies, notes", params=[_ITEM_ID])},
@@ -83,12 +83,14 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/items/{item}/notes": {"post": _op("Add an internal note", params=[_ITEM_ID], body=_body({"body": {"type": "string"}}, ["body"]), more=_CREATED)},
     "/api/items/{item}/correction": {"post": _op("Correct the detected language and/or sentiment", params=[_ITEM_ID],
         body=_body({"lang": {"type": "string", "enum": ["fr", "en"]}, "sentiment": {"type": "string", "enum": ["negative", "neutral", "positive"]}}))},
-    "/api/items/{item}/{action}": {"post": _op("Workflow action: status, snooze, assign, tag, untag", params=[
-        _ITEM_ID, {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": ["status", "snooze", "assign", "tag", "untag"]}}],
-        body=_body({"status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 2**63 - 1}, "name": {"type": "string"}}))},
+    "/api/items/{item}/{action}": {"post": _op("Workflow action: status, snooze, assign, tag, untag, spam", params=[
+        _ITEM_ID, {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": ["status", "snooze", "assign", "tag", "untag", "spam"]}}],
+        body=_body({"status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 2**63 - 1}, "name": {"type": "string"},
+                    "spam": {"type": "boolean"}}))},
     "/api/bulk": {"post": _op("One workflow action on a selection of items", body=_body(
         {"ids": {"type": "array", "items": _ID, "minItems": 1, "maxItems": 500}, "action": {"type": "string"},
-         "status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"]}, "name": {"type": "string"}},
+         "status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"]}, "name": {"type": "string"},
+         "spam": {"type": "boolean"}},
         ["ids", "action"]))},
     "/api/replies/{reply}/retry": {"post": _op("Send a failed reply again", params=[
         {"name": "reply", "in": "path", "required": True, "schema": _ID}],

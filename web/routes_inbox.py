@@ -27,6 +27,7 @@ async def inbox_page(request: Request) -> Response:
         tags = await queries.tag_names(db, member.brand_id)
         platforms = await queries.platforms_in_use(db, member.brand_id)
         people = await users.members_of(db, member.brand_id)
+        spam_count = await queries.spam_count(db, member.brand_id)
         now = await server_now(db)
     items = [api_json.item(r, lang, member.timezone) for r in rows]
     filtered = any(params.get(k) for k in ("platform", "lang", "sentiment", "status", "assignee", "tag", "from", "to", "q"))
@@ -35,7 +36,7 @@ async def inbox_page(request: Request) -> Response:
         "complex_filter": complex_filter,
         "items": items, "next": nxt.encode() if nxt else None, "params": params, "tags": tags,
         "platforms": platforms, "people": people, "filtered": filtered, "server_now": now.isoformat(),
-        "selected": params.get("item", ""),
+        "selected": params.get("item", ""), "spam_count": spam_count,
     }, member=member)
 
 

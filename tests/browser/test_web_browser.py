@@ -59,6 +59,8 @@ async def test_live_comment_reply_sent_failure_retry_and_english(pool, db_dsn, b
             # A failing platform: the reason shows; retry sends it.
             async with pool.acquire() as conn:
                 second = await comment(conn, site, ids["brand_a"], ids["wp"], "Personne ne répond au téléphone", author="Paul Roy")
+            # An item is open: the new one waits under the bar instead of moving the list.
+            await page.click("#new-bar")
             await page.locator(f'#stream li.item[data-id="{second}"]').click()
             await expect(page.locator("#item-body")).to_have_text("Personne ne répond au téléphone")
             await page.click("#suggestion")

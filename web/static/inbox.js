@@ -54,6 +54,7 @@
 
   function matches(item) {
     const f = state.filters;
+    if (Boolean(item.spam) !== Boolean(f.spam)) return false;  // the Spam view and the inbox never share an item
     if (f.platform && item.platform !== f.platform) return false;
     if (f.lang && item.lang !== f.lang) return false;
     if (f.sentiment && item.sentiment !== f.sentiment) return false;
@@ -81,44 +82,110 @@
       setTimeout(() => {
         const batch = arrivals;
         arrivals = [];
-        document.getElementById("announce").textContent = batch.length === 1
-          ? t("New comment from {name}", { name: batch[0].author.display })
-          : t("{n} new comments", { n: batch.length });
+        const urgent = batch.filter((i) => i.level === "urgent").length;  // said first, even while held
+        let text;
+        if (batch.length === 1) {
+          text = urgent ? t("Urgent comment from {name}", { name: batch[0].author.display })
+                        : t("New comment from {name}", { name: batch[0].author.display });
+        } else {
+          text = urgent ? t("{n} new comments, {urgent} urgent", { n: batch.length, urgent })
+                        : t("{n} new comments", { n: batch.length });
+        }
+        document.getElementById("announce").textContent = text;
       }, 300);
     }
   }
 
   function maybeNotify(item) {
-    if (item.level !== "urgent" || item.status === "done" || notified.has(item.id)) return;
+    if (item.level !== "urgent" || item.status === "done" || item.spam || notified.has(item.id)) return;
     notified.add(item.id);
     window.Jasette.notify(`${LEVEL_WORDS.urgent} · ${item.author.display} (${item.platform_name || item.platform})`, item.body,
       `/items/${Number(item.id)}`, `item-${Number(item.id)}`);
   }
 
-  function upsert(item) {
-    if (item.updated_at && item.updated_at > since) since = item.updated_at;
-    const old = stream.querySelector(`li.item[data-id="${Number(item.id)}"]`);
-    if (!old && item.status === "new" && !shownAtLoad.has(Number(item.id))) maybeNotify(item);
-    const wasCurrent = old && old.classList.contains("current");
-    const picked = old && old.querySelector(".pick").checked;
-    if (old) old.remove();
-    // Search, tag, assignee and date filters are the server's to judge: a new item joins
-    // such a view on the next load; rows already shown update in place.
-    if (!matches(item) || (!old && state.complex)) return;
+  // New items are held under the "N new messages — show" bar instead of landing at their rank
+  // under the reader's eyes: they join the list when the reader asks, or at once when the reader
+  // is at the top of the list with nothing selected (then nothing can move under them).
+  const held = new Map();            // item id -> the newest version of a held item
+  const barRow = document.getElementById("new-bar-row");
+  const bar = document.getElementById("new-bar");
+
+  function scroller() { return narrow.matches ? document.scrollingElement : stream; }
+  function reading() {
+    const atTop = scroller().scrollTop <= 2;
+    return !atTop || Boolean(stream.querySelector("li.item.current")) || picked().length > 0;
+  }
+
+  function showBar() {
+    barRow.hidden = held.size === 0;
+    if (held.size) bar.textContent = held.size === 1 ? t("1 new message — show") : t("{n} new messages — show", { n: held.size });
+  }
+
+  // Rows changing above the first visible row would push it down or up: put it back where it was.
+  function keepInPlace(change) {
+    const box = scroller();
+    const top = box === stream ? stream.getBoundingClientRect().top : 0;
+    const anchor = [...stream.querySelectorAll("li.item")].find((r) => r.getBoundingClientRect().bottom > top);
+    const before = anchor ? anchor.getBoundingClientRect().top : 0;
+    change();
+    if (anchor && anchor.isConnected) box.scrollTop += anchor.getBoundingClientRect().top - before;
+  }
+
+  function place(item, old) {
     const row = rowFor(item);
-    if (wasCurrent) row.classList.add("current");
-    if (picked) row.querySelector(".pick").checked = true;
-    if (!old) { row.classList.add("fresh"); arrived(item); }
-    const next = [...stream.children].find((r) => before(item, r));
+    if (old && old.classList.contains("current")) row.classList.add("current");
+    if (old && old.querySelector(".pick").checked) row.querySelector(".pick").checked = true;
+    if (!old) row.classList.add("fresh");
+    const next = [...stream.querySelectorAll("li.item")].find((r) => r !== old && before(item, r));
+    if (old) old.remove();
     stream.insertBefore(row, next || null);
     const empty = document.getElementById("empty");
     if (empty) empty.remove();
+    return row;
+  }
+
+  function showHeld() {
+    const items = [...held.values()];
+    held.clear();
+    showBar();
+    const rows = items.map((item) => place(item, null));
+    // The reader asked to see them: the list goes to the top, where the newest one sits.
+    const first = rows.sort((a, b) => a.offsetTop - b.offsetTop)[0];
+    scroller().scrollTop = 0;
+    if (first) first.focus({ preventScroll: true });
+  }
+  bar.addEventListener("click", showHeld);
+
+  function upsert(item) {
+    if (item.updated_at && item.updated_at > since) since = item.updated_at;
+    const old = stream.querySelector(`li.item[data-id="${Number(item.id)}"]`);
+    const fresh = !old && !shownAtLoad.has(Number(item.id));
+    // Search, tag, assignee and date filters are the server's to judge: a new item joins
+    // such a view on the next load; rows already shown update in place.
+    const fits = matches(item) && (old || !state.complex);
+    if (fresh && item.status === "new") maybeNotify(item);  // urgent: announced at once, even while held
+    if (!old) {
+      const wasHeld = held.delete(Number(item.id));
+      if (fits && !wasHeld) arrived(item);
+      if (fits && reading()) held.set(Number(item.id), item);
+      else if (fits) place(item, null);
+      showBar();
+      return;
+    }
+    keepInPlace(() => {
+      if (fits) place(item, old); else old.remove();
+    });
     if (current && current.id === item.id) {
       const badge = document.getElementById("status");
       if (badge) badge.textContent = t(item.status);  // even while someone types in the pane
       refreshPane();
     }
   }
+
+  // Reaching the top with nothing selected shows what was held (nothing there can jump).
+  function maybeRelease() { if (held.size && !reading()) showHeld(); }
+  stream.addEventListener("scroll", maybeRelease, { passive: true });
+  window.addEventListener("scroll", maybeRelease, { passive: true });
 
   // ---- the websocket ---------------------------------------------------------------------
   let retry = 500;
@@ -286,7 +353,12 @@
         ...["new", "open", "pending", "done"].map((s) => el("button", { type: "button", dataset: { status: s }, "aria-pressed": String(d.status === s), text: t(s) })), " ",
         el("label", {}, t("Assignee"), " ", assign), " ",
         el("label", {}, t("Snooze until"), " ", el("input", { type: "datetime-local", id: "snooze" })), " ",
-        d.can_hide ? el("button", { type: "button", id: "hide", text: d.hidden ? t("Show again") : t("Hide on the platform") }) : null),
+        d.can_hide ? el("button", { type: "button", id: "hide", text: d.hidden ? t("Show again") : t("Hide on the platform") }) : null, " ",
+        el("button", { type: "button", id: "spam", "aria-pressed": String(Boolean(d.spam)), text: d.spam ? t("Not spam") : t("Mark as spam") })),
+      d.spam_mark ? el("p", { class: "hint", id: "spam-mark", text: d.spam_mark.spam
+        ? t("Marked as spam by {name}, {when}", { name: d.spam_mark.user || "?", when: d.spam_mark.at_local })
+        : t("Marked as not spam by {name}, {when}", { name: d.spam_mark.user || "?", when: d.spam_mark.at_local }) })
+        : d.spam ? el("p", { class: "hint", id: "spam-mark", text: t("Spam, as read by Jasette") }) : null,
       el("ul", { id: "replies", class: "replies", "aria-label": t("Replies sent") }, ...d.replies.map(replyLine)),
       replyBox,
       el("section", {}, el("h3", { text: t("Tags") }),
@@ -441,6 +513,7 @@
     else if (target.dataset.status) await act("status", { status: target.dataset.status });
     else if (target.dataset.untag) await act("untag", { name: target.dataset.untag });
     else if (target.classList.contains("retry")) await api("POST", `/api/replies/${Number(target.dataset.reply)}/retry`, {});
+    else if (target.id === "spam") await api("POST", `/api/items/${current.id}/spam`, { spam: !current.spam });
     else if (target.id === "hide") await api("POST", `/api/items/${current.id}/${current.hidden ? "unhide" : "hide"}`, { idempotency_key: crypto.randomUUID() });
     else if (target.id === "add-note") {
       const note = document.getElementById("new-note");
@@ -479,6 +552,7 @@
     const ids = picked();
     if (!ids.length) return;
     if (what === "assign-me") await api("POST", "/api/bulk", { ids, action: "assign", user_id: state.user });
+    else if (what === "spam" || what === "not-spam") await api("POST", "/api/bulk", { ids, action: "spam", spam: what === "spam" });
     else if (what === "tag") {
       const name = document.getElementById("bulk-tag").value.trim();
       if (name) await api("POST", "/api/bulk", { ids, action: "tag", name });
