@@ -49,6 +49,47 @@ def typed_of(rule: dict[str, Any]) -> dict[str, Any]:
             "mark_spam": bool(a.get("spam")), "hide": bool(a.get("hide")), "alert": bool(a.get("alert"))}
 
 
+def summary(rule: dict[str, Any], names: dict[int, str], lang: str) -> tuple[str, str]:
+    """A rule in plain words for the list: (when, then)."""
+    c, a = rule["conditions"], rule["actions"]
+
+    def words(values: list[str]) -> str:
+        return ", ".join(values)
+
+    when: list[str] = []
+    if c.get("keywords"):
+        when.append(_("contains {words}", words=words([f"« {k} »" for k in c["keywords"]])))
+    if c.get("platforms"):
+        when.append(_("from {platforms}", platforms=words([i18n.platform_name(p) for p in c["platforms"]])))
+    if c.get("langs"):
+        when.append(_("in {langs}", langs=words([{"fr": "français", "en": "English"}.get(x, x) for x in c["langs"]])))
+    if c.get("sentiments"):
+        when.append(_("tone: {tones}", tones=words([_(x) for x in c["sentiments"]])))
+    if c.get("min_priority") is not None:
+        when.append(_("priority at least {n}", n=c["min_priority"]))
+    if c.get("reasons"):
+        when.append(_("reasons: {reasons}", reasons=words(
+            [_("Any urgent reason") if r == "urgent" else nlp_reasons.describe(r, lang) for r in c["reasons"]])))
+    if c.get("author"):
+        when.append(_("written by {author}", author=c["author"]))
+    if "spam" in c:
+        when.append(_("only spam") if c["spam"] else _("no spam"))
+    then: list[str] = []
+    if "assign" in a:
+        then.append(_("give to {name}", name=names.get(a["assign"], "?")))
+    if "tag" in a:
+        then.append(_("tag “{tag}”", tag=a["tag"]))
+    if "status" in a:
+        then.append(_("status “{status}”", status=_(a["status"])))
+    if a.get("spam"):
+        then.append(_("mark as spam"))
+    if a.get("hide"):
+        then.append(_("hide on the platform"))
+    if a.get("alert"):
+        then.append(_("send an alert"))
+    return " · ".join(when) or _("every message"), " · ".join(then)
+
+
 def _hide_platforms() -> list[str]:
     return [p for p in registry.platforms() if can(p, "hide")]
 
@@ -119,7 +160,8 @@ async def _page(request: Request, member: Member, *, typed: dict[str, Any] | Non
     done = DONE.get(request.query_params.get("done", ""))
     names = {m["id"]: m["name"] or m["email"] for m in members}
     return await render(request, "rules.html", {
-        "rules": [{**r, "matched": n} for r, n in zip(found, counts)], "looked": looked, "members": members,
+        "rules": [{**r, "matched": n, "summary": summary(r, names, i18n.current_lang.get())}
+                  for r, n in zip(found, counts)], "looked": looked, "members": members,
         "names": names, "typed": typed or _empty(), "editing": editing, "error": error, "field": field,
         "preview": preview, "done": _(done) if done else None, "platforms": registry.platforms(),
         "hide_platforms": _hide_platforms(), "reasons": REASONS, "sentiments": SENTIMENTS, "statuses": STATUSES,

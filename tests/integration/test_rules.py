@@ -116,6 +116,7 @@ async def test_owner_writes_previews_and_orders_rules_in_the_form(pool, db_dsn) 
         listing = html.unescape((await client.get("/settings/rules")).text)
         assert listing.index("Deuxième") < listing.index("Première")
         assert "2 des 3 derniers messages" in listing
+        assert "Quand contient « remboursement » → étiquette « remb »" in listing
         edit = await client.get(f"/settings/rules/{first}")
         assert 'value="Première"' in html.unescape(edit.text)
         changed = await client.post(f"/settings/rules/{first}", data={**form, "name": "Renommée"})
