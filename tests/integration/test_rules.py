@@ -50,6 +50,9 @@ async def test_rules_apply_at_ingest_in_order_and_show_in_the_history(pool, db_d
         lines = {(a["who"], a["what"]) for a in activity}
         assert ("Règle « Remboursements »", "étiqueté « remboursement »") in lines
         assert ("Règle « Remboursements »", "attribué à Alain Agent") in lines
+        alerts = await client.get("/alerts")
+        assert alerts.status_code == 200
+        assert "La règle « Remboursements » a repéré un message pour vous." in html.unescape(alerts.text)
 
 
 async def test_a_changed_reading_runs_the_rules_again(pool) -> None:
