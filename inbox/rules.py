@@ -23,6 +23,9 @@ from inbox.rule_match import LIST_KEYS, matches
 from inbox.workflow import SENTIMENTS, STATUSES
 
 ACTIONS = ("assign", "tag", "status", "spam", "hide", "alert")
+# Conditions on the NLP reading: an item stored unanalysed (the stage off or failing) holds only
+# defaults there ("neutral", priority 0), so rules with these wait for its first reading.
+READING_KEYS = ("langs", "sentiments", "min_priority", "reasons", "spam")
 PREVIEW_ITEMS = 500
 MAX_RULES = 100
 # The alert kind rules raise (inbox/alerts/message.py words it).
@@ -175,7 +178,7 @@ async def move(conn: Conn, brand_id: int, rule_id: int, step: int) -> bool:
 _ITEMS = """
 select i.id, i.platform, coalesce(i.lang_override, i.lang) as lang,
        coalesce(i.sentiment_override, i.sentiment) as sentiment, i.priority, i.reasons, i.body, i.spam,
-       i.status, i.assignee_id, i.hidden, i.created_at, a.name as author_name, a.handle as author_handle
+       i.status, i.assignee_id, i.hidden, i.created_at, i.analyzed_at, a.name as author_name, a.handle as author_handle
 from items i left join authors a on a.id = i.author_id
 where i.brand_id = $1 and i.deleted_at is null and not i.from_business and i.kind <> 'post'
 """
@@ -272,8 +275,9 @@ async def apply(conn: Conn, brand_id: int, item_ids: list[int], *, now: datetime
     changed: set[int] = set()
     async with conn.transaction():
         for rule in rules:
+            waits = any(k in rule["conditions"] for k in READING_KEYS)
             for item in items:
-                if not matches(rule["conditions"], item):
+                if (waits and item["analyzed_at"] is None) or not matches(rule["conditions"], item):
                     continue
                 for action in ACTIONS:
                     if action not in rule["actions"] or (item["id"], rule["id"], action) in done_before:

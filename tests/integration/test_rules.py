@@ -4,11 +4,13 @@ action in the item's history with the rule's name; the preview count; the form's
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime
 
 from web_app import client_for, ingest, login, make_app, seed
 
-from inbox import rescore, rules
-from inbox.types import Analysis
+from inbox import analysis, rescore, rules
+from inbox.ingest import ingest_batch
+from inbox.types import Analysis, Author, NewItem
 
 
 async def _rule(conn, brand_id: int, name: str, conditions: dict, actions: dict) -> int:
@@ -133,3 +135,26 @@ async def test_owner_writes_previews_and_orders_rules_in_the_form(pool, db_dsn) 
         assert page.status_code == 200 and "Deuxième" in page.text and 'id="rule-form"' not in page.text
         assert (await agent.post("/settings/rules", data={**form, "csrf": token, "name": "Agent"})).status_code == 403
         assert (await agent.post(f"/settings/rules/{second}/delete", data={"csrf": token})).status_code == 403
+
+
+async def test_an_unanalysed_item_waits_for_its_first_reading_for_rules_on_the_reading(pool) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        a = ids["brand_a"]
+        await _rule(conn, a, "Neutres classés", {"sentiments": ["neutral"]}, {"status": "done"})
+        await _rule(conn, a, "Mot-clé", {"keywords": ["livraison"]}, {"tag": "livraison"})
+        # The NLP stage was off: stored with the defaults ("neutral"), not yet read.
+        item = NewItem(platform="wordpress", external_id="wp-x", kind="comment", created_at=datetime.now(UTC),
+                       body="La livraison est en retard, c'est inacceptable", author=Author(external_id="p", name="P"))
+        stored = (await ingest_batch(conn, brand_id=a, account_id=ids["account_a"], items=[item])).new_ids[0]
+        assert await conn.fetchval("select status from items where id = $1", stored) == "new"
+        assert await conn.fetchval("select count(*) from item_tags where item_id = $1", stored) == 1  # words need no reading
+        # Its first reading is negative: the "neutral" rule never fires on it.
+        await analysis.store_analyses(conn, [stored], [Analysis(lang="fr", sentiment="negative", priority=70)],
+                                      datetime.now(UTC))
+        assert await conn.fetchval("select status from items where id = $1", stored) == "new"
+        other = NewItem(platform="wordpress", external_id="wp-y", kind="comment", created_at=datetime.now(UTC),
+                        body="Ok", author=Author(external_id="q", name="Q"))
+        calm = (await ingest_batch(conn, brand_id=a, account_id=ids["account_a"], items=[other])).new_ids[0]
+        await analysis.store_analyses(conn, [calm], [Analysis(lang="fr", sentiment="neutral", priority=5)], datetime.now(UTC))
+        assert await conn.fetchval("select status from items where id = $1", calm) == "done"
