@@ -12,6 +12,7 @@ staff have since given to someone else, nor raise the alert twice.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,8 @@ from inbox.db import Conn
 from inbox.notify import notify_items
 from inbox.rule_match import LIST_KEYS, matches
 from inbox.workflow import SENTIMENTS, STATUSES
+
+log = logging.getLogger(__name__)
 
 ACTIONS = ("assign", "tag", "status", "spam", "hide", "alert")
 # Conditions on the NLP reading: an item stored unanalysed (the stage off or failing) holds only
@@ -269,27 +272,36 @@ async def apply(conn: Conn, brand_id: int, item_ids: list[int], *, now: datetime
     items = [dict(r) for r in await conn.fetch(_ITEMS + " and i.id = any($2::bigint[]) order by i.id", brand_id, item_ids)]
     if not items:
         return 0
+    try:
+        # A savepoint: a rule that cannot act (a bad stored value, a broken alert) rolls back its
+        # own actions and is logged, and never loses the comments the caller is storing.
+        async with conn.transaction():
+            return await _run(conn, brand_id, rules, items, now or datetime.now(UTC))
+    except Exception:
+        log.exception("automation rules of brand %s failed on items %s; stored without them", brand_id, item_ids[:20])
+        return 0
+
+
+async def _run(conn: Conn, brand_id: int, rules: list[dict[str, Any]], items: list[dict[str, Any]],
+               moment: datetime) -> int:
     done_before = await _done_before(conn, brand_id, [i["id"] for i in items])
-    moment = now or datetime.now(UTC)
     done = 0
     changed: set[int] = set()
-    async with conn.transaction():
-        for rule in rules:
-            waits = any(k in rule["conditions"] for k in READING_KEYS)
-            for item in items:
-                if (waits and item["analyzed_at"] is None) or not matches(rule["conditions"], item):
+    for rule in rules:
+        waits = any(k in rule["conditions"] for k in READING_KEYS)
+        for item in items:
+            if (waits and item["analyzed_at"] is None) or not matches(rule["conditions"], item):
+                continue
+            for action in ACTIONS:
+                if action not in rule["actions"] or (item["id"], rule["id"], action) in done_before:
                     continue
-                for action in ACTIONS:
-                    if action not in rule["actions"] or (item["id"], rule["id"], action) in done_before:
-                        continue
-                    if await _do(conn, brand_id, rule, action, item, moment):
-                        value = rule["actions"].get(action)
-                        await _log(conn, brand_id, rule, action, item["id"], value)
-                        done_before.add((item["id"], rule["id"], action))
-                        changed.add(item["id"])
-                        done += 1
-        if changed:
-            # A tag alone does not touch the row: the live stream resumes from updated_at.
-            await conn.execute("update items set updated_at = now() where id = any($1::bigint[])", sorted(changed))
-            await notify_items(conn, brand_id, [], sorted(changed))
+                if await _do(conn, brand_id, rule, action, item, moment):
+                    await _log(conn, brand_id, rule, action, item["id"], rule["actions"].get(action))
+                    done_before.add((item["id"], rule["id"], action))
+                    changed.add(item["id"])
+                    done += 1
+    if changed:
+        # A tag alone does not touch the row: the live stream resumes from updated_at.
+        await conn.execute("update items set updated_at = now() where id = any($1::bigint[])", sorted(changed))
+        await notify_items(conn, brand_id, [], sorted(changed))
     return done

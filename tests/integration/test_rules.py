@@ -158,3 +158,22 @@ async def test_an_unanalysed_item_waits_for_its_first_reading_for_rules_on_the_r
         calm = (await ingest_batch(conn, brand_id=a, account_id=ids["account_a"], items=[other])).new_ids[0]
         await analysis.store_analyses(conn, [calm], [Analysis(lang="fr", sentiment="neutral", priority=5)], datetime.now(UTC))
         assert await conn.fetchval("select status from items where id = $1", calm) == "done"
+
+
+async def test_a_failing_rule_never_loses_the_comment(pool, monkeypatch) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        await _rule(conn, ids["brand_a"], "Cassée", {}, {"tag": "x", "alert": True})
+        real = rules._do
+
+        async def broken(conn, brand_id, rule, action, item, now):
+            if action == "alert":
+                raise RuntimeError("the alert store is broken")
+            return await real(conn, brand_id, rule, action, item, now)
+
+        monkeypatch.setattr(rules, "_do", broken)
+        item = await ingest(conn, ids["brand_a"], ids["account_a"], "Bonjour")
+        assert await conn.fetchval("select body from items where id = $1", item) == "Bonjour"
+        # The rule's actions roll back together: no tag without its history line.
+        assert await conn.fetchval("select count(*) from item_tags where item_id = $1", item) == 0
+        assert await conn.fetchval("select count(*) from audit_log where target_id = $1", item) == 0
