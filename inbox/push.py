@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid, b64urlencode
 from pywebpush import WebPushException, webpush_async
 
+from inbox.credentials import Vault
 from inbox.db import Conn
 
 # A push service forgets a subscription the browser dropped: 404 or 410 means "never again".
@@ -50,18 +51,26 @@ class Subscription:
     auth: str
 
 
-async def keys(conn: Conn) -> Keys:
-    """The install's key pair, made and stored on first call (concurrent first calls agree)."""
-    row = await conn.fetchrow("select private_key, public_key from web_push_keys where id = 1")
+_KEYS = "select private_key, private_sealed, public_key from web_push_keys where id = 1"
+
+
+async def keys(conn: Conn, vault: Vault) -> Keys:
+    """The install's key pair, made and stored (the private key sealed) on first call; concurrent
+    first calls agree. A key stored in clear by an earlier version is sealed now."""
+    row = await conn.fetchrow(_KEYS)
     if row is None:
         vapid = Vapid()
         vapid.generate_keys()
         public = b64urlencode(vapid.public_key.public_bytes(serialization.Encoding.X962,
                                                             serialization.PublicFormat.UncompressedPoint))
-        await conn.execute("insert into web_push_keys (id, private_key, public_key) values (1, $1, $2)"
-                           " on conflict (id) do nothing", vapid.private_pem().decode("ascii"), public)
-        row = await conn.fetchrow("select private_key, public_key from web_push_keys where id = 1")
+        await conn.execute("insert into web_push_keys (id, private_sealed, public_key) values (1, $1, $2)"
+                           " on conflict (id) do nothing", vault.seal({"pem": vapid.private_pem().decode("ascii")}), public)
+        row = await conn.fetchrow(_KEYS)
     assert row is not None  # inserted just above, by this call or a concurrent one
+    if row["private_sealed"] is not None:
+        return Keys(str(vault.open(row["private_sealed"])["pem"]), row["public_key"])
+    await conn.execute("update web_push_keys set private_sealed = $1, private_key = null where id = 1 and private_sealed is null",
+                       vault.seal({"pem": row["private_key"]}))
     return Keys(row["private_key"], row["public_key"])
 
 

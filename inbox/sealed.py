@@ -22,6 +22,7 @@ from inbox.db import Conn
 SEALED: tuple[tuple[str, str], ...] = (
     ("accounts", "credentials"), ("brands", "secrets"),
     ("oauth_flows", "pending"),  # a sign-in's tokens while the owner picks a Page (minutes)
+    ("web_push_keys", "private_sealed"),  # the VAPID key that signs pushes to the brand's browsers
 )
 # Brand settings earlier versions kept in clear, and now keep sealed in brands.secrets.
 CLEAR_BRAND_SECRETS = ("webhook_url", "webhook_secret")

@@ -41,7 +41,7 @@ async def public_key(request: Request) -> Response:
     """GET /api/push/key: the applicationServerKey browsers subscribe with."""
     await require_member(request)
     async with request.app.state.pool.acquire() as db:
-        keys = await push.keys(db)
+        keys = await push.keys(db, request.app.state.vault)
     return JSONResponse({"public_key": keys.public_key})
 
 

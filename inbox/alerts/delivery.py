@@ -65,7 +65,8 @@ async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_
     if row["channel"] == "push":
         msg = message.render(alert["kind"], details, lang=brand.lang, brand_name=brand.name, base_url=base_url,
                              describe=describe, platform_name=platform_name)
-        await _push(conn, row, alert, msg, session=session, base_url=base_url, sender=smtp.sender, timeout=webhook_timeout)
+        await _push(conn, row, alert, msg, session=session, base_url=base_url, sender=smtp.sender, timeout=webhook_timeout,
+                    vault=vault)
         return
     if row["channel"] == "email":
         lang = await reader_lang(conn, brand, row["target"])
@@ -122,7 +123,9 @@ def _with_words(details: dict[str, Any], lang: str, describe: message.Describe |
 
 
 async def _push(conn: Conn, row: Any, alert: Any, msg: message.Message, *, session: aiohttp.ClientSession,
-                base_url: str, sender: str, timeout: float) -> None:
+                base_url: str, sender: str, timeout: float, vault: Vault | None) -> None:
+    if vault is None:
+        raise push.PushError("no JASETTE_SECRET_KEY: the push signing key cannot be read")
     sub = await push.subscription(conn, int(row["target"]))
     if sub is None:
         raise push.PushError("the browser stopped asking for notifications", gone=True)
@@ -135,7 +138,7 @@ async def _push(conn: Conn, row: Any, alert: Any, msg: message.Message, *, sessi
     # VAPID asks for a way to reach the sender: the install's https address, else its e-mail sender.
     contact = base_url if base_url.startswith("https://") else f"mailto:{sender}"
     try:
-        await push.send(session, await push.keys(conn), sub, payload, contact=contact, timeout=timeout)
+        await push.send(session, await push.keys(conn, vault), sub, payload, contact=contact, timeout=timeout)
     except push.PushError as exc:
         if exc.gone:
             await push.forget(conn, sub.id)

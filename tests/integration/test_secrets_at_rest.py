@@ -25,7 +25,7 @@ from web_app import SECRET, client_for, csrf_of, login, make_app, seed
 from collector import wire
 from collector.base import FetchFailed
 from emulators.base import serve
-from inbox import db, migrate, netguard, sealed
+from inbox import db, migrate, netguard, push, sealed
 from inbox.alerts.delivery import deliver_due
 from inbox.alerts.store import load_brand, raise_test_alert
 from inbox.alerts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -134,6 +134,8 @@ async def test_rotate_reseal_then_drop_the_old_key(pool, brand) -> None:
         "insert into oauth_flows (id, brand_id, user_id, platform, pending, expires_at) values"
         " ('f1', $1, $2, 'facebook', $3, now() + interval '10 minutes') returning id",
         brand["brand_id"], user, Vault(OLD).seal({"access_token": "tok-pick"}))
+    async with pool.acquire() as conn:
+        push_key = (await push.keys(conn, Vault(OLD))).private_pem  # the VAPID key, sealed with the old key
     assert await _opened(pool, rotated) == tokens  # during the rotation, everything still opens
     with pytest.raises(CredentialsUnreadable):
         await _opened(pool, Vault(NEW))
@@ -151,10 +153,14 @@ async def test_rotate_reseal_then_drop_the_old_key(pool, brand) -> None:
         first = await sealed.reseal(conn, rotated, batch=2)
         again = await sealed.reseal(conn, rotated, batch=2)
     counts = {r.column: (r.resealed, r.current, r.unreadable) for r in first}
-    assert counts == {"accounts.credentials": (4, 2, []), "brands.secrets": (1, 0, []), "oauth_flows.pending": (1, 0, [])}
+    assert counts == {"accounts.credentials": (4, 2, []), "brands.secrets": (1, 0, []), "oauth_flows.pending": (1, 0, []),
+                      "web_push_keys.private_sealed": (1, 0, [])}
     assert {r.column: (r.resealed, r.current) for r in again} == {
-        "accounts.credentials": (0, 6), "brands.secrets": (0, 1), "oauth_flows.pending": (0, 1)}
+        "accounts.credentials": (0, 6), "brands.secrets": (0, 1), "oauth_flows.pending": (0, 1),
+        "web_push_keys.private_sealed": (0, 1)}
     assert Vault(NEW).open(await pool.fetchval("select pending from oauth_flows where id = $1", flow)) == {"access_token": "tok-pick"}
+    async with pool.acquire() as conn:
+        assert (await push.keys(conn, Vault(NEW))).private_pem == push_key
 
     new_only = Vault(NEW)  # the old key is gone from the settings
     assert await _opened(pool, new_only) == tokens

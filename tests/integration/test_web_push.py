@@ -15,11 +15,12 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from receivers import free_port
-from web_app import client_for, ingest, login, make_app, seed
+from web_app import SECRET, client_for, ingest, login, make_app, seed
 
 from inbox import netguard, push
 from inbox.alerts.delivery import deliver_due
 from inbox.alerts.evaluate import evaluate_brands
+from inbox.credentials import Vault
 from inbox.smtp import SmtpConfig
 
 
@@ -117,12 +118,13 @@ async def test_alert_reaches_the_brands_browsers_encrypted_and_dead_ones_are_for
                 await push.subscribe(conn, user, browser.endpoint, browser.p256dh, _b64(browser.auth))
             item = await ingest(conn, ids["brand_a"], ids["account_a"], "Il y avait du verre dans ma soupe", author="Nadia Roy",
                                 sentiment="negative", priority=90, reasons=["very_negative", "urgent:safety"])
-            public_key = (await push.keys(conn)).public_key
+            public_key = (await push.keys(conn, Vault(SECRET))).public_key
         await evaluate_brands(pool, None, datetime.now(UTC))
         service.gone.add("/laptop")  # the owner's laptop dropped its subscription meanwhile
         policy = netguard.Policy.parse(f"127.0.0.1:{service.port}")
         async with netguard.client_session(policy) as session:
-            outcomes = await deliver_due(pool, smtp=SmtpConfig(), base_url="https://jasette.cafe-a.test", now=datetime.now(UTC), session=session)
+            outcomes = await deliver_due(pool, smtp=SmtpConfig(), base_url="https://jasette.cafe-a.test", now=datetime.now(UTC), session=session,
+                                        vault=Vault(SECRET))
         pushed = {o.target: o for o in outcomes if o.channel == "push"}
         assert len(pushed) == 2  # brand A's two browsers; never brand B's
         assert sorted(path for path, _, _ in service.received) == ["/laptop", "/phone"]
@@ -143,3 +145,17 @@ async def test_alert_reaches_the_brands_browsers_encrypted_and_dead_ones_are_for
             assert await conn.fetchval("select state from alert_deliveries where id = $1", failed.delivery_id) == "failed"
             endpoints = {r["endpoint"] for r in await conn.fetch("select endpoint from push_subscriptions")}
         assert endpoints == {phone.endpoint, other_brand.endpoint}  # the dead one is gone, nothing retries it
+
+
+async def test_the_signing_key_is_sealed_and_a_clear_one_is_sealed_when_read(pool) -> None:
+    vault = Vault(SECRET)
+    async with pool.acquire() as conn:
+        made = await push.keys(conn, vault)
+        row = await conn.fetchrow("select private_key, private_sealed from web_push_keys")
+        assert row["private_key"] is None and b"PRIVATE KEY" not in bytes(row["private_sealed"])
+        assert (await push.keys(conn, vault)).private_pem == made.private_pem
+        # A key an earlier version stored in clear is sealed the first time it is read.
+        await conn.execute("update web_push_keys set private_key = $1, private_sealed = null", made.private_pem)
+        assert (await push.keys(conn, vault)).private_pem == made.private_pem
+        row = await conn.fetchrow("select private_key, private_sealed from web_push_keys")
+        assert row["private_key"] is None and row["private_sealed"] is not None
