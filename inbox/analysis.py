@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from inbox import rules
 from inbox.db import Conn
 from inbox.notify import notify_items
 from inbox.types import Analysis
@@ -68,5 +69,6 @@ async def store_analyses(conn: Conn, ids: list[int], analyses: list[Analysis], n
         for u in updated:
             by_brand.setdefault(u["brand_id"], []).append(u["id"])
         for brand_id, changed in by_brand.items():
+            await rules.apply(conn, brand_id, changed, now=now)  # a first reading: the rules act now
             await notify_items(conn, brand_id, [], changed)
     return len(updated)

@@ -8,6 +8,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from inbox import rules
 from inbox.db import Conn
 from inbox.normalize import normalize, raw_json
 from inbox.notify import notify_items
@@ -145,6 +146,9 @@ async def ingest_batch(
             rows = await conn.fetch(_UPSERT_ITEMS, brand_id, account_id, *_columns(valid, author_ids))
             result.new_ids = [r["id"] for r in rows if r["inserted"]]
             result.changed_ids = [r["id"] for r in rows if not r["inserted"]]
+            # The brand's automation rules act before anyone is told: the inbox shows the item
+            # already tagged and assigned. Changed items are read again (an edit, a first reading).
+            await rules.apply(conn, brand_id, result.new_ids + result.changed_ids, now=now)
         if cursor is not None:
             await conn.execute(
                 "update accounts set cursor = $2, updated_at = now() where id = $1", account_id, cursor

@@ -271,6 +271,18 @@ async def item_detail(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any]
            order by l.at desc, l.id desc limit 1""",
         brand_id, item_id,
     )
+    # What was done to the item and by whom (a person, or an automation rule named in details).
+    item["activity"] = [dict(r) for r in await conn.fetch(
+        """select l.action, l.details, l.at, l.user_id, u.name as user_name,
+                  case when l.action = 'assign' then (
+                      select coalesce(nullif(p.name, ''), p.email) from users p
+                      where p.id::text = coalesce(l.details->>'value', l.details->>'assignee')) end as assignee_name
+           from audit_log l
+           left join users u on u.id = l.user_id
+           where l.brand_id = $1 and l.target_type = 'item' and l.target_id = $2
+           order by l.at desc, l.id desc limit 50""",
+        brand_id, item_id,
+    )]
     item["loaded_at"] = await conn.fetchval("select now()")
     return item
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from inbox import rules
 from inbox.analysis import DOCUMENT_SELECT
 from inbox.db import Conn
 from inbox.notify import notify_items
@@ -72,5 +73,6 @@ async def store_rescored(conn: Conn, rows: list[dict[str, Any]], analyses: list[
             if u["changed"]:
                 by_brand.setdefault(u["brand_id"], []).append(u["id"])
         for brand_id, changed in by_brand.items():
+            await rules.apply(conn, brand_id, changed)  # the reading changed: the rules look again
             await notify_items(conn, brand_id, [], changed)
     return sum(len(v) for v in by_brand.values())

@@ -101,6 +101,32 @@ def reply(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, An
     }
 
 
+# What each history line says; {value} is the tag, status, or person's name.
+_ACTIVITY = {
+    "assign": "assigned to {value}", "tag": "tagged “{value}”", "untag": "tag “{value}” removed",
+    "status": "status set to “{value}”", "spam": "marked as spam", "hide": "hidden on the platform",
+    "alert": "alert raised", "snooze": "snoozed", "note": "internal note added", "correct": "reading corrected",
+}
+
+
+def activity_line(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any]:
+    """One line of the item's history in the reader's language: who (a person, or the rule that
+    acted), what, when."""
+    details = row.get("details") or {}
+    action = str(row.get("action"))
+    value = details.get("value", details.get("tag", details.get("status", "")))
+    if action == "status":
+        value = i18n.gettext(str(value), lang)
+    elif action == "assign":
+        value = row.get("assignee_name") or i18n.gettext("nobody", lang)
+    said = "marked as not spam" if action == "spam" and details.get("spam") is False else _ACTIVITY.get(action, action)
+    what = i18n.gettext(said, lang, value=value if value is not None else "")
+    who = (i18n.gettext("Rule “{rule}”", lang, rule=details["rule"]) if details.get("rule")
+           else row.get("user_name") or "")
+    return {"action": action, "who": who, "what": what, "rule": details.get("rule"),
+            "when_local": i18n.local_time(row.get("at"), lang, tz)}
+
+
 def detail(row: dict[str, Any], lang: str, tz: str | None = None, *, can_hide: bool = False,
            can_reply: bool = False) -> dict[str, Any]:
     """An item with its context: parent, thread, the author's history, replies and notes."""
@@ -117,6 +143,7 @@ def detail(row: dict[str, Any], lang: str, tz: str | None = None, *, can_hide: b
     mark = row.get("spam_mark")
     out["spam_mark"] = {"spam": bool(mark["spam"]), "user": mark["user_name"] or "",
                         "at_local": i18n.local_time(mark["at"], lang, tz)} if mark else None
+    out["activity"] = [activity_line(a, lang, tz) for a in row.get("activity", [])]
     out["loaded_at"] = _iso(row.get("loaded_at"))
     out["can_hide"] = can_hide
     out["can_reply"] = can_reply

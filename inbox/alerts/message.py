@@ -24,6 +24,7 @@ _WORDS = {
         "sentiment_dip": "Baisse du sentiment",
         "digest": "Résumé du matin",
         "test": "Alerte de test",
+        "automation_rule": "Règle automatique",
         "urgent": "URGENT",
         "open": "Ouvrir dans la boîte de réception",
         "why": "Pourquoi",
@@ -43,6 +44,7 @@ _WORDS = {
         "sentiment_dip": "Sentiment dip",
         "digest": "Morning digest",
         "test": "Test alert",
+        "automation_rule": "Automation rule",
         "urgent": "URGENT",
         "open": "Open in the inbox",
         "why": "Why",
@@ -224,6 +226,7 @@ _GENERIC: dict[str, tuple[str, str]] = {
                        "Une connexion n'est plus autorisée : reconnectez-la dans les réglages."),
     "account_expiring": ("A connection will soon stop working: reconnect it in Settings.",
                          "Une connexion cessera bientôt de fonctionner : reconnectez-la dans les réglages."),
+    "automation_rule": ("An automation rule found a message for you.", "Une règle automatique a repéré un message pour vous."),
     "test": ("This is a test: Jasette can reach you on this channel.",
              "Ceci est un test : Jasette peut vous joindre par ce canal."),
 }
@@ -243,6 +246,9 @@ def _figures_line(kind: str, d: dict[str, Any], lang: str, en: bool) -> str:
                 f"({_pct(d['share'])}, threshold {_pct(d['threshold'])})." if en else
                 f"{d['negative']} messages sur {d['count']} sont négatifs dans les {d['window_minutes']} dernières "
                 f"minutes ({_pct(d['share'])}, seuil {_pct(d['threshold'])}).")
+    if kind == "automation_rule":
+        return (f"The rule “{d['rule']}” found a message for you." if en
+                else f"La règle « {d['rule']} » a repéré un message pour vous.")
     if kind == "digest":
         n = len(d.get("alerts", []))
         return (f"{n} alert(s) held during the quiet hours." if en

@@ -52,9 +52,9 @@ async def test_live_comment_reply_sent_failure_retry_and_english(pool, db_dsn, b
             await expect(reply_box).to_have_value("Bonjour Julie, désolés! L'équipe Café A")
             await reply_box.press("Control+Enter")
             state = page.locator("#replies .reply-state").first
-            await expect(state).to_have_text("en file")
+            await expect(state).to_have_text("en file d’attente")
             await sender.drain()
-            await expect(state).to_have_text("envoyé")
+            await expect(state).to_have_text("envoyée")
             assert "Bonjour Julie, désolés!" in str(site.emulator.replies)  # it reached the platform
             # A failing platform: the reason shows; retry sends it.
             async with pool.acquire() as conn:
@@ -69,16 +69,17 @@ async def test_live_comment_reply_sent_failure_retry_and_english(pool, db_dsn, b
             await page.click("#send")
             await sender.drain()
             failed = page.locator("#replies .reply-state").first
-            await expect(failed).to_contain_text("échec: ")
+            await expect(failed).to_contain_text("échec — ")
             reason = await failed.text_content()
-            assert len(reason) > len("échec: ") + 5, reason
+            assert len(reason) > len("échec — ") + 5, reason
             site.emulator.fault = None
             async with pool.acquire() as conn:  # the owner re-authorised the connection meanwhile
                 await conn.execute("update accounts set health = 'ok', consecutive_failures = 0 where id = $1", ids["wp"])
             await page.click("#replies button.retry")
-            await expect(failed).to_have_text("en file")
+            # Queued again; until the new attempt ends it says why the last one did not go through.
+            await expect(failed).to_contain_text("nouvel essai prévu — ")
             await sender.drain()
-            await expect(page.locator("#replies .reply-state").first).to_have_text("envoyé")
+            await expect(page.locator("#replies .reply-state").first).to_have_text("envoyée")
             await page.screenshot(path=str(tmp_path / "inbox-fr.png"), full_page=True)
             # English, one click away, remembered for the user.
             await page.click("#lang-switch")
@@ -113,7 +114,7 @@ async def test_presence_and_collision_refusal(pool, db_dsn, browser) -> None:
             await expect(owner.locator("#presence")).to_contain_text("Alain Agent écrit une réponse")
             await owner.locator("#reply").fill("Oui, plusieurs!")
             await owner.locator("#reply").press("Control+Enter")
-            await expect(owner.locator("#replies .reply-state").first).to_have_text("en file")
+            await expect(owner.locator("#replies .reply-state").first).to_have_text("en file d’attente")
             # The agent's pane may already know of Odile's reply and ask first; saying yes, the
             # server still refuses: Odile answered after the agent opened the comment.
             agent.on("dialog", lambda dialog: dialog.accept())

@@ -64,15 +64,15 @@ async def test_reply_box_empty_suggestion_by_tone_and_confirm_second_reply(pool,
             await page.click("#suggestion")
             await expect(reply_box).to_have_value("Bonjour Julie, nous sommes vraiment désolés.")
             await reply_box.press("Control+Enter")
-            await expect(page.locator("#replies .reply-state").first).to_have_text("en file")
+            await expect(page.locator("#replies .reply-state").first).to_have_text("en file d’attente")
             await sender.drain()
-            await expect(page.locator("#replies .reply-state").first).to_have_text("envoyé")
+            await expect(page.locator("#replies .reply-state").first).to_have_text("envoyée")
             assert not dialogs, dialogs
             # Answered: reopened, it offers nothing, and Ctrl+Enter asks before a second reply.
             await page.locator(f'#stream li.item[data-id="{praise}"]').click()
             await expect(page.locator("#item-body")).to_have_text("Meilleur café à Montréal, merci!")
             await page.locator(f'#stream li.item[data-id="{complaint}"]').click()
-            await expect(page.locator("#replies .reply-state").first).to_have_text("envoyé")
+            await expect(page.locator("#replies .reply-state").first).to_have_text("envoyée")
             await expect(reply_box).to_have_value("")
             await expect(page.locator("#suggestion")).to_have_count(0)
             await reply_box.fill("Encore désolés!")

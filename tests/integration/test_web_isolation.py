@@ -7,7 +7,7 @@ import uuid
 
 from web_app import client_for, ingest, login, make_app, seed
 
-from inbox import invitations, outbox, saved_replies, sessions
+from inbox import invitations, outbox, rules, saved_replies, sessions
 from web.app import route_paths
 
 
@@ -32,7 +32,9 @@ _NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/
           "/settings/team", "/settings/team/invitations", "/invite/{token}", "/login/code", "/login/forgot",
           "/reset/{token}", "/settings/account/sessions/end-others", "/settings/account/two-step/start",
           "/settings/account/two-step/confirm", "/settings/account/two-step/disable", "/settings/team/two-step", "/settings/account/two-step/codes",
-          "/login/two-step-setup"}
+          "/login/two-step-setup",
+          # Automation rules (web/routes_rules.py): the list and a new rule are the session's brand.
+          "/settings/rules"}
 
 
 async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:
@@ -43,6 +45,7 @@ async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:
                                      idempotency_key=uuid.uuid4().hex)
         await conn.execute("update replies set state = 'failed', error = 'boom' where id = $1", reply["id"])
         saved = await saved_replies.create(conn, ids["brand_a"], "fr", "Merci", "Merci {first_name}")
+        rule = await rules.create(conn, ids["brand_a"], "Règle de A", {"keywords": ["zzz"]}, {"tag": "a"}, ids["owner_a"])
         invitation, _token = await invitations.invite(conn, brand_id=ids["brand_a"], email="new@a.test", role="agent",
                                                       lang="fr", invited_by=ids["owner_a"])
         await sessions.open_session(conn, ids["owner_a"])
@@ -50,7 +53,7 @@ async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:
         before = await conn.fetchrow("select status, assignee_id, lang_override, snoozed_until, updated_at from items where id = $1", item)
     app = make_app(pool, db_dsn)
     values = {"item": item, "reply": reply["id"], "account": ids["account_a"], "saved": saved, "action": "status",
-              "invitation": invitation, "user": ids["agent_a"], "session": session_num}
+              "invitation": invitation, "user": ids["agent_a"], "session": session_num, "rule": rule}
     body = {"status": "done", "user_id": ids["owner_b"], "name": "x", "body": "note", "lang": "en", "sentiment": "positive",
             "until": "2030-01-01T00:00", "idempotency_key": uuid.uuid4().hex, "opened_at": None}
     covered = set()
@@ -102,6 +105,9 @@ async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:
         assert await conn.fetchval("select count(*) from replies") == 1
         assert await conn.fetchval("select state from replies where id = $1", reply["id"]) == "failed"
         assert await conn.fetchval("select count(*) from saved_replies") == 1
+        assert await conn.fetchrow("select name, enabled, position from automation_rules where id = $1", rule) == (
+            "Règle de A", True, 1)
+        assert await conn.fetchval("select count(*) from automation_rules") == 1
         account = await conn.fetchrow("select name, credentials from accounts where id = $1", ids["account_a"])
         assert account["name"] == "" and account["credentials"] is None
         assert await conn.fetchval("select count(*) from invitations where accepted_at is null") == 1

@@ -38,3 +38,14 @@ def test_digest_and_summary_titles_lose_their_codes():
     assert "urgent:" not in shown["alerts"]["recent"][0]["title"]
     assert shown["urgent"][0]["reasons_text"] == ["Commentaire négatif", "Demande de remboursement"]
     assert shown["urgent"][0]["reasons"] == ["negative", "urgent:refund"]  # codes kept for machines
+
+
+def test_an_automation_rules_alert_names_the_rule_in_both_languages():
+    details = {"rule": "Remboursements", "items": [ITEM]}
+    fr = render("automation_rule", details, lang="fr", brand_name="Café", base_url="http://x", describe=describe,
+                platform_name=platform_name)
+    en = render("automation_rule", details, lang="en", brand_name="Café", base_url="http://x", describe=describe,
+                platform_name=platform_name)
+    assert fr.subject == "[Café] Règle automatique — La règle « Remboursements » a repéré un message pour vous."
+    assert en.subject == "[Café] Automation rule — The rule “Remboursements” found a message for you."
+    assert "Je veux être remboursée" in fr.text and "Demande de remboursement" in fr.html

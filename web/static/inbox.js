@@ -370,6 +370,9 @@
         el("textarea", { id: "new-note", placeholder: t("Note for the team (not sent to the customer)"), "aria-label": t("Internal notes") }),
         el("button", { type: "button", id: "add-note", text: t("Add the note") })),
       d.thread.length ? el("section", {}, el("h3", { text: t("Thread") }), el("ul", {}, ...d.thread.map(mini))) : null,
+      (d.activity || []).length ? el("section", {}, el("h3", { text: t("What was done") }),
+        el("ul", { id: "activity", class: "activity" }, ...d.activity.map((a) => el("li", { dataset: { action: a.action } },
+          el("time", { text: a.when_local }), " ", el("strong", { text: a.who }), " ", el("span", { text: a.what }))))) : null,
       el("section", {}, el("h3", { text: t("History with this person") }),
         d.history.length ? el("ul", {}, ...d.history.map(mini)) : el("p", { class: "hint", text: t("First contact.") })),
     ].filter(Boolean));
