@@ -11,9 +11,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
-import httpx
-import websockets
 from alerting import configure, wait_for
+from live_socket import live_socket, next_message
 from polling import Clock, running_site, wordpress_account
 from receivers import SmtpServer, WebhookReceiver
 from web_app import PASSWORD, SECRET, LiveServer, client_for, login, make_app, seed
@@ -40,23 +39,6 @@ def _text(mail) -> str:
     return mail.get_body(("plain",)).get_content()
 
 
-async def _socket(server: LiveServer, email: str, query: str = ""):
-    client = httpx.AsyncClient(base_url=server.url)
-    await login(client, email)
-    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    await client.aclose()
-    ws = await websockets.connect(server.url.replace("http", "ws") + "/ws" + query,
-                                  additional_headers={"Cookie": cookie}, origin=server.url)
-    await _next(ws, lambda m: m["t"] == "hello")
-    return ws
-
-
-async def _next(ws, predicate, timeout: float = 5.0):
-    async with asyncio.timeout(timeout):
-        while True:
-            for message in json.loads(await ws.recv()):
-                if predicate(message):
-                    return message
 
 
 async def _alerts_for(ws, seconds: float) -> list:
@@ -96,7 +78,7 @@ async def test_an_expired_token_tells_every_owner_once_and_the_other_account_kee
         async with http.post(f"{broken.base}/_control/fault", json={"mode": "expired_token"}):
             pass
         with SmtpServer() as smtp, LiveServer(db_dsn) as server:
-            banner_ws = await _socket(server, "olive@a.test")  # the English owner, on the inbox page
+            banner_ws = await live_socket(server, "olive@a.test")  # the English owner, on the inbox page
             async with WebhookReceiver() as hook:
                 # Alerts go to a team address; a connection alert reaches every owner besides.
                 await configure(pool, ids["brand_a"], webhook_url=hook.url, alert_emails=["equipe@cafe-a.test"])
@@ -111,7 +93,7 @@ async def test_an_expired_token_tells_every_owner_once_and_the_other_account_kee
                 outcomes = {o.account_id: o for o in await poller.poll_due()}
                 assert outcomes[blog].health == "reauth" and outcomes[shop].new_items == 3
                 await wait_for(lambda: len(smtp.messages) >= 3 and len(hook.requests) >= 1)
-                banner = await _next(banner_ws, lambda m: m["t"] == "alert")
+                banner = await next_message(banner_ws, lambda m: m["t"] == "alert")
                 # Still broken at the next polls, and flagged again by a refused reply: no second alert.
                 for _ in range(3):
                     clock.advance(3600)
@@ -193,13 +175,13 @@ async def test_banner_and_settings_lead_to_the_reconnect_button(pool, db_dsn) ->
             "insert into accounts (brand_id, platform, name, external_id, base_url) values ($1, 'facebook', 'Page du café', 'p-1', '')"
             " returning id", ids["brand_a"])
     with LiveServer(db_dsn) as server:
-        owner = await _socket(server, "olive@a.test")  # English, the inbox page
-        agent = await _socket(server, "agent@a.test", "?only=alert")
+        owner = await live_socket(server, "olive@a.test")  # English, the inbox page
+        agent = await live_socket(server, "agent@a.test", "?only=alert")
         try:
             await pool.execute("update accounts set health = 'reauth', last_error = 'Facebook refused the token' where id = $1", page_id)
             [alert_id] = await raise_connection_alerts(pool, datetime.now(UTC), platform_name=platform_name)
-            got = await _next(owner, lambda m: m["t"] == "alert")
-            french = await _next(agent, lambda m: m["t"] == "alert")
+            got = await next_message(owner, lambda m: m["t"] == "alert")
+            french = await next_message(agent, lambda m: m["t"] == "alert")
         finally:
             await owner.close()
             await agent.close()

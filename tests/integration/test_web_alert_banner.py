@@ -3,35 +3,13 @@ brand's websockets with its title in each reader's language, and never another b
 
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import UTC, datetime
 
-import httpx
-import websockets
-from web_app import LiveServer, ingest, login, seed
+from live_socket import live_socket, next_message
+from web_app import LiveServer, ingest, seed
 
 from inbox.alerts.store import load_brand, raise_alert
 from inbox.notify import ALERTS_CHANNEL, notify
-
-
-async def _socket(server: LiveServer, email: str, query: str = ""):
-    client = httpx.AsyncClient(base_url=server.url)
-    await login(client, email)
-    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    await client.aclose()
-    ws = await websockets.connect(server.url.replace("http", "ws") + "/ws" + query,
-                                  additional_headers={"Cookie": cookie}, origin=server.url)
-    await _next(ws, lambda m: m["t"] == "hello")
-    return ws
-
-
-async def _next(ws, predicate, timeout: float = 5.0):
-    async with asyncio.timeout(timeout):
-        while True:
-            for message in json.loads(await ws.recv()):
-                if predicate(message):
-                    return message
 
 
 def _alert(m) -> bool:
@@ -53,19 +31,19 @@ async def test_banner_alerts_stay_in_their_brand_and_speak_the_readers_language(
         await conn.execute("update brands set name = $2 where id = $1", ids["brand_a"], "Café <b>A</b>")
         await conn.execute("update users set ui_lang = 'en' where id = $1", ids["owner_a"])
     with LiveServer(db_dsn) as server:
-        agent_a = await _socket(server, "agent@a.test", "?only=alert")   # French, a page other than the inbox
-        owner_a = await _socket(server, "owner@a.test")                  # English, the inbox page
-        owner_b = await _socket(server, "owner@b.test")
+        agent_a = await live_socket(server, "agent@a.test", "?only=alert")   # French, a page other than the inbox
+        owner_a = await live_socket(server, "owner@a.test")                  # English, the inbox page
+        owner_b = await live_socket(server, "owner@b.test")
         b_alert = await _raise(pool, ids["brand_b"], "b-1")
-        got_b = await _next(owner_b, _alert)
+        got_b = await next_message(owner_b, _alert)
         assert (got_b["alert"], got_b["kind"]) == (b_alert, "test")
         assert got_b["title"].startswith("[Boutique B] Test alert")
         # A NOTIFY that names brand A but carries brand B's alert id shows nothing to A.
         async with pool.acquire() as conn:
             await notify(conn, ALERTS_CHANNEL, {"brand": ids["brand_a"], "alert": b_alert, "kind": "test", "title": "forged"})
         a_alert = await _raise(pool, ids["brand_a"], "a-1")
-        fr = await _next(agent_a, _alert)
-        en = await _next(owner_a, _alert)
+        fr = await next_message(agent_a, _alert)
+        en = await next_message(owner_a, _alert)
         assert fr["alert"] == en["alert"] == a_alert  # the first alert either hears is its own brand's
         # Plain JSON text (the page sets textContent), in the brand's French and the owner's English.
         assert fr["title"].startswith("[Café <b>A</b>] Alerte de test — Ceci est un test")
@@ -73,8 +51,8 @@ async def test_banner_alerts_stay_in_their_brand_and_speak_the_readers_language(
         # An alert-only socket hears no items; the inbox socket does.
         async with pool.acquire() as conn:
             item = await ingest(conn, ids["brand_a"], ids["account_a"], "Allô")
-        await _next(owner_a, lambda m: m["t"] == "items" and m["items"][0]["id"] == item)
+        await next_message(owner_a, lambda m: m["t"] == "items" and m["items"][0]["id"] == item)
         second = await _raise(pool, ids["brand_a"], "a-2")
-        assert (await _next(agent_a, lambda m: True))["alert"] == second
+        assert (await next_message(agent_a, lambda m: True))["alert"] == second
         for ws in (agent_a, owner_a, owner_b):
             await ws.close()
