@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from emulators.imap_search import MONTHS, criterion, header_of, uid_set
+from emulators.line_server import LineServer
 from emulators.mail_oauth import Xoauth2Check, error_challenge
 
 MAX_LITERAL = 64 * 2**20
@@ -93,43 +94,19 @@ def tokens(text: bytes, literals: list[bytes]) -> list[bytes]:
 _SECTION = re.compile(rb"(BODY(?:\.PEEK)?)\[([A-Z0-9.]*)\](?:<(\d+)\.(\d+)>)?|(RFC822(?:\.SIZE|\.HEADER)?|UID|FLAGS|INTERNALDATE)", re.IGNORECASE)
 
 
-class ImapServer:
+class ImapServer(LineServer):
     """Serves `mailboxes` to one user; `gate()` names the fault (or None) for each connection."""
 
     def __init__(self, mailboxes: dict[str, Mailbox], user: str, password: str, gate: Callable[[], Any],
                  xoauth2: Xoauth2Check | None = None) -> None:
+        super().__init__()
         self.mailboxes, self.user, self.password, self.gate = mailboxes, user, password, gate
         self.xoauth2 = xoauth2
         self.capabilities = xoauth2.flavour.imap_capabilities if xoauth2 else "IMAP4rev1 UIDPLUS"
-        self.server: asyncio.base_events.Server | None = None
-        self.port = 0
         self.stalled_appends = 0  # APPENDs still to hold unanswered (a filing that stalls)
-        self._conns: set[asyncio.StreamWriter] = set()
 
-    async def start(self, host: str, port: int) -> int:
-        """Listen on host:port (0: any free port); return the port."""
-        self.server = await asyncio.start_server(self._serve, host, port, limit=2**16)
-        self.port = self.server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def stop(self) -> None:
-        """Stop listening and drop every open connection (a held 'timeout' one too)."""
-        if self.server is not None:
-            self.server.close()
-        for writer in list(self._conns):
-            writer.close()
-        if self.server is not None:
-            await self.server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._conns.add(writer)
-        try:
-            await _Session(self, reader, writer, self.gate()).run()
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            pass  # the client went away or sent something unframeable: drop it, as servers do
-        finally:
-            self._conns.discard(writer)
-            writer.close()
+    async def session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _Session(self, reader, writer, self.gate()).run()
 
 
 class _Session:

@@ -9,6 +9,7 @@ import re
 from typing import Any, Protocol
 
 from emulators.base import Fault
+from emulators.line_server import LineServer
 from emulators.mail_oauth import Xoauth2Check, error_challenge
 
 
@@ -22,38 +23,16 @@ class MailHost(Protocol):
     def received(self, sender: str, rcpts: list[str], raw: bytes) -> None: ...
 
 
-class SmtpReceiver:
+class SmtpReceiver(LineServer):
     """A message submission server (RFC 5321 + AUTH PLAIN/LOGIN/XOAUTH2, RFC 4954) that keeps what it gets."""
 
     def __init__(self, emulator: MailHost, address: str, xoauth2: Xoauth2Check) -> None:
+        super().__init__()
         self.emulator, self.address, self.xoauth2 = emulator, address, xoauth2
         self.auth_disabled = False  # authenticated SMTP turned off for the mailbox (Microsoft 365's switch)
-        self.server: asyncio.base_events.Server | None = None
-        self._conns: set[asyncio.StreamWriter] = set()
 
-    async def start(self, host: str, port: int) -> int:
-        """Listen on host:port; return the port."""
-        self.server = await asyncio.start_server(self._serve, host, port, limit=2**16)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def stop(self) -> None:
-        """Stop listening and drop open connections."""
-        if self.server is not None:
-            self.server.close()
-        for writer in list(self._conns):
-            writer.close()
-        if self.server is not None:
-            await self.server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._conns.add(writer)
-        try:
-            await self._session(reader, writer, self.emulator.take_connection_fault("smtp"))
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            pass
-        finally:
-            self._conns.discard(writer)
-            writer.close()
+    async def session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._session(reader, writer, self.emulator.take_connection_fault("smtp"))
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, fault: Fault | None) -> None:
         def say(line: str) -> None:
