@@ -323,6 +323,8 @@
         el("div", { class: "reply-actions" }, el("button", { type: "button", class: "primary", id: "send", text: t("Send") }), savedSelect)]
         : [el("p", { class: "hint", id: "read-only", text: t("Replies to this comment cannot be sent from Jasette.") }), " ",
           link(d.url, t("Answer on the site"))]));
+    // Whoever was in the reply box (typing, or "r" pressed while this item loaded) stays there.
+    const replying = document.activeElement && document.activeElement.id === "reply";
     pane.replaceChildren(...[
       el("button", { type: "button", class: "back", id: "back", text: "← " + t("Back to the list") }),
       el("div", { class: "presence", id: "presence", "aria-live": "polite" }),
@@ -389,6 +391,7 @@
     } else {
       draftKey = crypto.randomUUID();
     }
+    if (replying && d.can_reply) document.getElementById("reply").focus();
     showPresence();
   }
 
