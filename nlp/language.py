@@ -351,8 +351,13 @@ def _py3langid(langs: tuple[str, ...] | None):
     return identifier
 
 
+# Short comments come back word for word ("Merci!", "Love it ❤️", a bot's same line under every
+# post), and lingua is the costliest step for them (~90 us): its reading of the last few thousand
+# distinct short texts is kept. Long texts rarely repeat; they are not kept.
+@lru_cache(maxsize=4096)
 def _lingua_posteriors(words: str, langs: tuple[str, ...]) -> dict[str, float] | None:
-    """Return lingua's probabilities over langs (in langs order), or None without lingua."""
+    """Return lingua's probabilities over langs (in langs order), or None without lingua; the dict is
+    shared between calls with the same text: read it, never change it."""
     detector = _lingua(langs)
     if detector is None:
         return None
@@ -375,6 +380,12 @@ def _lingua(langs: tuple[str, ...]):
         import lingua
     except ImportError:
         return None
+    # lingua spreads each text's n-gram orders over a thread pool the size of the machine; each pool
+    # worker (nlp.pool) is already one process per core, and on 2 busy cores every hand-off to
+    # those threads waited its turn (a short text took 2-9 times its CPU time in wall time). One
+    # thread, set before lingua's pool starts. Its last bits differ from run to run either way
+    # (measured: two runs with the default pool disagree too); 4-digit confidences do not move.
+    os.environ.setdefault("RAYON_NUM_THREADS", "1")
     chosen = [lingua.Language.from_iso_code_639_1(getattr(lingua.IsoCode639_1, lang.upper())) for lang in langs]
     return lingua.LanguageDetectorBuilder.from_languages(*chosen).with_preloaded_language_models().build()
 
