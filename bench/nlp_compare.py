@@ -179,7 +179,7 @@ def instructions(args: argparse.Namespace) -> int:
         full = _instructions(tree, ["--texts", args.texts, "--items", str(args.items)])
         per_item[name] = (full - idle) / args.items
         print(f"{name}: {per_item[name]:,.0f} instructions an item ({args.items} {args.texts} texts)", flush=True)
-    if len(per_item) == 2:
+    if not args.only:
         print(json.dumps({"texts": args.texts, "items": args.items, "old": round(per_item["old"]),
                           "new": round(per_item["new"]), "ratio_new_over_old": round(per_item["new"] / per_item["old"], 3)}))
     return 0

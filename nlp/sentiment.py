@@ -72,7 +72,8 @@ def decide(probs: tuple[float, float, float], verdict: Verdict | None) -> int:
 
 def content_words(features: dict[str, float]) -> int:
     """Return how many distinct words and phrases (punctuation and emoji aside) a comment's features hold."""
-    return sum(1 for name in features if name[:2] in ("w:", "p:") and name[2:3].isalnum())
+    # A list of booleans summed: the same count as a generator's, without its frame per feature.
+    return sum([name[:2] in ("w:", "p:") and name[2:3].isalnum() for name in features])
 
 
 def rules_verdict(reading: Reading, words: int) -> Verdict | None:
