@@ -25,7 +25,7 @@ async def _three(pool, site):
 
 async def test_send_and_done_opens_the_next_item_and_e_does_too(pool, db_dsn, browser) -> None:
     async with running_site() as site, Sender(pool) as sender:
-        ids, first, second, third = await _three(pool, site)
+        _, first, second, third = await _three(pool, site)
         with LiveServer(db_dsn) as server:
             page = await (await browser.new_context(viewport={"width": 1366, "height": 768})).new_page()
             await log_in(page, server.url, "agent@a.test")
@@ -53,7 +53,7 @@ async def test_send_and_done_opens_the_next_item_and_e_does_too(pool, db_dsn, br
 
 async def test_on_a_phone_ctrl_shift_enter_sends_marks_done_and_returns_to_the_list(pool, db_dsn, browser) -> None:
     async with running_site() as site, Sender(pool):
-        ids, first, second, _ = await _three(pool, site)
+        _, first, second, _ = await _three(pool, site)
         with LiveServer(db_dsn) as server:
             page = await (await browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)).new_page()
             await log_in(page, server.url, "agent@a.test")
