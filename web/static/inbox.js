@@ -13,7 +13,10 @@
   let myConn = null;                 // this websocket's id (to ignore our own presence)
   let socket = null;
   let lastTyping = 0;
-  const presence = new Map();        // item id -> Map(conn -> {name, what, at})
+  let viewingId = null;              // the item this page told the server it has open
+  // Who is on which item; one's own other tabs are not news.
+  const presence = window.Jasette.Presence(stream, () => (current ? current.id : null),
+    (p) => p.conn === myConn || p.user === state.user);
 
   // ---- the stream ------------------------------------------------------------------------
   const LEVEL_WORDS = { urgent: t("Urgent"), high: t("Important"), normal: t("Normal"), low: t("Low") };
@@ -99,6 +102,7 @@
   function maybeNotify(item) {
     if (item.level !== "urgent" || item.status === "done" || item.spam || notified.has(item.id)) return;
     notified.add(item.id);
+    window.Jasette.sound.chime();
     window.Jasette.notify(`${LEVEL_WORDS.urgent} · ${item.author.display} (${item.platform_name || item.platform})`, item.body,
       `/items/${Number(item.id)}`, `item-${Number(item.id)}`);
   }
@@ -136,6 +140,7 @@
     if (old && old.classList.contains("current")) row.classList.add("current");
     if (old && old.querySelector(".pick").checked) row.querySelector(".pick").checked = true;
     if (!old) row.classList.add("fresh");
+    presence.markRow(row);
     const next = [...stream.querySelectorAll("li.item")].find((r) => r !== old && before(item, r));
     if (old) old.remove();
     stream.insertBefore(row, next || null);
@@ -208,6 +213,7 @@
       if (event.code === 4401) { window.location.assign("/login"); return; }
       liveState.dataset.state = "offline";
       liveState.textContent = t("Reconnecting…");
+      presence.clear();  // unknown while away; the snapshot after reconnecting says who is there
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
     };
@@ -222,7 +228,9 @@
       myConn = m.conn;
       liveState.dataset.state = "live";
       liveState.textContent = t("Live");
-      if (current) send({ t: "view", item: current.id });
+      if (viewingId !== null) send({ t: "view", item: viewingId });
+    } else if (m.t === "present") {
+      presence.snapshot(m);
     } else if (m.t === "items") {
       m.items.forEach(upsert);
     } else if (m.t === "reply") {
@@ -230,11 +238,7 @@
     } else if (m.t === "alert") {
       window.Jasette.showAlert(m);
     } else if (m.t === "presence") {
-      if (m.conn === myConn) return;
-      const map = presence.get(m.item) || new Map();
-      if (m.what === "left") map.delete(m.conn); else map.set(m.conn, { name: m.name, what: m.what, at: Date.now() });
-      presence.set(m.item, map);
-      showPresence();
+      presence.changed(m);
     } else if (m.t === "resync") {
       // The server's LISTEN connection was lost for a while: reconnecting makes the server
       // send, page by page, everything changed since our newest item (nothing missed).
@@ -244,16 +248,22 @@
     }
   }
 
-  // ---- the pane --------------------------------------------------------------------------
-  function showPresence() {
-    const box = document.getElementById("presence");
-    if (!box || !current) return;
-    const now = Date.now();
-    const people = [...(presence.get(current.id) || new Map()).values()].filter((p) => now - p.at < 40000);
-    box.textContent = people.map((p) => p.what === "typing" ? t("{name} is typing a reply…", { name: p.name })
-                                                            : t("{name} is viewing this comment", { name: p.name })).join(" · ");
+  // ---- presence (web/static/presence.js) and the urgent sound (web/static/chime.js) -------
+  function view(id) {
+    if (viewingId === id) return;
+    viewingId = id;
+    send({ t: "view", item: id });
   }
 
+  function leave() {
+    if (viewingId === null) return;
+    send({ t: "left", item: viewingId });
+    viewingId = null;
+  }
+
+  if (state.urgent_sound) window.Jasette.sound.enable();
+
+  // ---- the pane --------------------------------------------------------------------------
   function canDo(action) {
     return Boolean(current && (action === "reply" ? current.can_reply : current.can_hide));
   }
@@ -394,7 +404,7 @@
       draftKey = crypto.randomUUID();
     }
     if (replying && d.can_reply) document.getElementById("reply").focus();
-    showPresence();
+    presence.show();
   }
 
   // ---- one column (phones): the list, or the item as its own screen -----------------------
@@ -424,6 +434,7 @@
   }
 
   function back() {
+    leave();
     if (history.state && history.state.pushed) { history.back(); return; }  // popstate shows the list
     const q = listQuery();  // opened from a link (/items/N): the list replaces it
     history.replaceState(null, "", q ? `?${q}` : location.pathname);
@@ -433,7 +444,7 @@
   window.addEventListener("popstate", (event) => {
     const id = event.state && event.state.jasetteItem;
     if (id) { showItemScreen(id, "none"); if (!current || current.id !== id) open(id, "none"); }
-    else showList();
+    else { leave(); showList(); }
   });
   narrow.addEventListener("change", () => { if (!narrow.matches) delete document.body.dataset.view; else if (current && state.selected) showItemScreen(current.id, "none"); });
 
@@ -442,13 +453,13 @@
     stream.querySelectorAll("li.item.current").forEach((r) => r.classList.remove("current"));
     if (row) { row.classList.add("current"); if (!narrow.matches) row.scrollIntoView({ block: "nearest" }); }
     showItemScreen(id, how);
+    view(Number(id));  // colleagues learn it now, not after the pane has loaded
     const seq = ++paneSeq;
     opening = Number(id);
     const detail = await api("GET", `/api/items/${Number(id)}`);
     await renderPane(detail, seq, null);
     if (seq !== paneSeq) return;
     opening = null;
-    send({ t: "view", item: detail.id });
     if (narrow.matches && document.body.dataset.view === "item") document.getElementById("pane-title").focus({ preventScroll: true });
   }
 
@@ -518,6 +529,7 @@
     if (!current || current.id !== Number(id)) return;  // the reader already moved on
     if (narrow.matches) { back(); return; }
     if (after !== null && stream.querySelector(`li.item[data-id="${after}"]`)) { open(after); return; }
+    leave();
     current = null;
     paneSeq++;
     pane.replaceChildren(el("p", { class: "hint pane-hint", text: t("Choose a comment on the left, or press j.") }));
@@ -621,7 +633,8 @@
     setTimeout(() => { notice.textContent = ""; }, 8000);
   });
 
-  setInterval(() => { if (current) send({ t: "view", item: current.id }); showPresence(); }, 15000);
+  // Closing the tab closes the socket (the server says "left"); saying it first is quicker.
+  window.addEventListener("pagehide", leave);
   connect();
   if (state.selected) {  // a link to one item (/items/N): its own screen on a phone, the list one step back
     history.replaceState({ jasetteItem: Number(state.selected) }, "", location.href);
