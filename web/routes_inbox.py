@@ -30,7 +30,7 @@ async def inbox_page(request: Request) -> Response:
         spam_count = await queries.spam_count(db, member.brand_id)
         now = await server_now(db)
     items = [api_json.item(r, lang, member.timezone) for r in rows]
-    filtered = any(params.get(k) for k in ("platform", "lang", "sentiment", "status", "assignee", "tag", "from", "to", "q"))
+    filtered = any(params.get(k) for k in ("platform", "lang", "sentiment", "status", "assignee", "tag", "stars", "from", "to", "q"))
     complex_filter = any(params.get(k) for k in ("assignee", "tag", "from", "to", "q"))
     return await render(request, "inbox.html", {
         "complex_filter": complex_filter,
