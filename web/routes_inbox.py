@@ -31,7 +31,7 @@ async def inbox_page(request: Request) -> Response:
         now = await server_now(db)
         sound = await users.urgent_sound(db, member.user_id)
     items = [api_json.item(r, lang, member.timezone) for r in rows]
-    filtered = any(params.get(k) for k in ("platform", "lang", "sentiment", "status", "assignee", "tag", "from", "to", "q"))
+    filtered = any(params.get(k) for k in ("platform", "lang", "sentiment", "status", "assignee", "tag", "stars", "from", "to", "q"))
     complex_filter = any(params.get(k) for k in ("assignee", "tag", "from", "to", "q"))
     return await render(request, "inbox.html", {
         "complex_filter": complex_filter,

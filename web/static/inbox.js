@@ -61,6 +61,10 @@
     if (f.platform && item.platform !== f.platform) return false;
     if (f.lang && item.lang !== f.lang) return false;
     if (f.sentiment && item.sentiment !== f.sentiment) return false;
+    if (f.stars) {  // "1-2" or "5": only reviews rated within
+      const [low, high] = String(f.stars).replace("–", "-").split("-").map(Number);
+      if (item.rating == null || item.rating < low || item.rating > (high || low)) return false;
+    }
     if (f.status === "all") return true;
     if (f.status && f.status !== "snoozed") return item.status === f.status;
     const snoozed = item.snoozed_until && new Date(item.snoozed_until) > new Date();
