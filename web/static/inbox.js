@@ -42,6 +42,7 @@
     const chips = el("div", { class: "chips" },
       el("span", { class: `badge sentiment sentiment-${String(item.sentiment).replace(/[^a-z]/g, "")}`, text: t(item.sentiment) }),
       el("span", { class: "badge status", text: t(item.status) }),
+      item.snoozed_local ? el("span", { class: "badge snoozed", text: t("Snoozed until {when}", { when: item.snoozed_local }) }) : null,
       item.assignee ? el("span", { class: "badge assignee", text: "→ " + item.assignee.name }) : null,
       ...item.tags.map((tag) => el("span", { class: "badge tag", text: "#" + tag })));
     const reasons = el("ul", { class: "reasons" }, ...item.reasons.map((r) => el("li", { dataset: { code: r.code }, text: r.text })));
@@ -175,6 +176,7 @@
     keepInPlace(() => {
       if (fits) place(item, old); else old.remove();
     });
+    showPicked();  // a ticked row that left the view is no longer counted
     if (current && current.id === item.id) {
       const badge = document.getElementById("status");
       if (badge) badge.textContent = t(item.status);  // even while someone types in the pane
@@ -350,6 +352,9 @@
       d.first_response_seconds !== null
         ? el("p", { class: "hint", id: "first-response", text: t("First answered after {minutes} min", { minutes: Math.round(d.first_response_seconds / 60) }) })
         : null,
+      d.snoozed_local ? el("p", { class: "snoozed-note", id: "snoozed" },
+        el("span", { text: t("Snoozed until {when}", { when: d.snoozed_local }) }), " ",
+        el("button", { type: "button", id: "unsnooze", text: t("Cancel snooze") })) : null,
       el("p", { class: "workflow" },
         t("Status"), " ", el("span", { id: "status", class: "badge", text: t(d.status) }), " ",
         ...["new", "open", "pending", "done"].map((s) => el("button", { type: "button", dataset: { status: s }, "aria-pressed": String(d.status === s), text: t(s) })), " ",
@@ -505,7 +510,7 @@
     if (row && event.target === row && event.key === "Enter") { event.preventDefault(); open(row.dataset.id); }
   });
   stream.addEventListener("change", (event) => {
-    if (event.target.matches(".pick")) document.body.classList.toggle("picking", picked().length > 0);
+    if (event.target.matches(".pick")) showPicked();
   });
   pane.addEventListener("click", async (event) => {
     const target = event.target;
@@ -517,6 +522,7 @@
       box.focus();
     }
     else if (target.dataset.status) await act("status", { status: target.dataset.status });
+    else if (target.id === "unsnooze") await act("unsnooze", {});
     else if (target.dataset.untag) await act("untag", { name: target.dataset.untag });
     else if (target.classList.contains("retry")) await api("POST", `/api/replies/${Number(target.dataset.reply)}/retry`, {});
     else if (target.id === "spam") await api("POST", `/api/items/${current.id}/spam`, { spam: !current.spam });
@@ -548,22 +554,71 @@
   });
 
   function picked() { return [...stream.querySelectorAll("li.item")].filter((r) => r.querySelector(".pick").checked).map((r) => Number(r.dataset.id)); }
+  function showPicked() {
+    const n = picked().length;
+    document.body.classList.toggle("picking", n > 0);
+    document.getElementById("bulk-count").textContent = n === 0 ? "" : n === 1 ? t("1 selected") : t("{n} selected", { n });
+  }
   document.getElementById("pick-all").addEventListener("change", (event) => {
     stream.querySelectorAll(".pick").forEach((box) => { box.checked = event.target.checked; });
-    document.body.classList.toggle("picking", event.target.checked);
+    showPicked();
   });
+
+  // What a bulk button asks the server; the ones that take comments out of the list ask first, with the count.
+  function bulkRequest(what, ids) {
+    if (what === "assign-me") return { ids, action: "assign", user_id: state.user };
+    if (what === "spam" || what === "not-spam") return { ids, action: "spam", spam: what === "spam" };
+    if (what === "tag") {
+      const name = document.getElementById("bulk-tag").value.trim();
+      return name ? { ids, action: "tag", name } : null;
+    }
+    return { ids, action: "status", status: what };
+  }
+  const CONFIRM = {
+    done: (n) => n === 1 ? t("Mark 1 comment as done?") : t("Mark {n} comments as done?", { n }),
+    spam: (n) => n === 1 ? t("Mark 1 comment as spam? Its author's next comments will go to Spam too.")
+                         : t("Mark {n} comments as spam? Their authors' next comments will go to Spam too.", { n }),
+  };
+
+  // After a bulk action, « Annuler » for a few seconds: the server kept each comment's previous
+  // state (the browser sends only the token) and skips comments someone changed in between.
+  const UNDO_MS = 8000;
+  const toast = document.getElementById("undo-toast");
+  const undoButton = document.getElementById("undo");
+  let undoTimer = null;
+  function showToast(text, token, ms) {
+    clearTimeout(undoTimer);
+    document.getElementById("undo-text").textContent = text;
+    undoButton.dataset.token = token || "";
+    undoButton.hidden = !token;
+    toast.hidden = false;
+    undoTimer = setTimeout(() => { toast.hidden = true; undoButton.dataset.token = ""; }, ms);
+  }
+  undoButton.addEventListener("click", async () => {
+    const token = undoButton.dataset.token;
+    if (!token) return;
+    undoButton.dataset.token = "";
+    try {
+      const result = await api("POST", "/api/bulk/undo", { token });
+      showToast(result.message, null, 6000);
+    } catch (e) {
+      showToast(e.message, null, 8000);
+    }
+  });
+
   document.getElementById("bulk").addEventListener("click", async (event) => {
     const what = event.target.dataset.bulk;
     if (!what) return;
     const ids = picked();
-    if (!ids.length) return;
-    if (what === "assign-me") await api("POST", "/api/bulk", { ids, action: "assign", user_id: state.user });
-    else if (what === "spam" || what === "not-spam") await api("POST", "/api/bulk", { ids, action: "spam", spam: what === "spam" });
-    else if (what === "tag") {
-      const name = document.getElementById("bulk-tag").value.trim();
-      if (name) await api("POST", "/api/bulk", { ids, action: "tag", name });
-    }
-    else await api("POST", "/api/bulk", { ids, action: "status", status: what });
+    const body = ids.length ? bulkRequest(what, ids) : null;
+    if (!body) return;
+    if (CONFIRM[what] && !window.confirm(CONFIRM[what](ids.length))) return;
+    const result = await api("POST", "/api/bulk", body);
+    stream.querySelectorAll(".pick:checked").forEach((box) => { box.checked = false; });
+    document.getElementById("pick-all").checked = false;
+    showPicked();
+    const n = result.changed.length;
+    if (n) showToast(n === 1 ? t("1 comment changed.") : t("{n} comments changed.", { n }), result.undo, UNDO_MS);
   });
 
   function move(step) {
