@@ -76,6 +76,7 @@
   // urgent one becomes a system notification when this tab is not the one being looked at.
   const notified = new Set();
   const shownAtLoad = new Set([...stream.querySelectorAll("li.item")].map((r) => Number(r.dataset.id)));
+  const seen = new Set(shownAtLoad);  // every item this page has listed, to announce only new ones
   let arrivals = [];
   function arrived(item) {
     arrivals.push(item);
@@ -133,6 +134,7 @@
   }
 
   function place(item, old) {
+    seen.add(Number(item.id));
     const row = rowFor(item);
     if (old && old.classList.contains("current")) row.classList.add("current");
     if (old && old.querySelector(".pick").checked) row.querySelector(".pick").checked = true;
@@ -167,7 +169,7 @@
     if (fresh && item.status === "new") maybeNotify(item);  // urgent: announced at once, even while held
     if (!old) {
       const wasHeld = held.delete(Number(item.id));
-      if (fits && !wasHeld) arrived(item);
+      if (fits && !wasHeld && !seen.has(Number(item.id))) arrived(item);  // not one coming back (an undo, a reopen)
       if (fits && reading()) held.set(Number(item.id), item);
       else if (fits) place(item, null);
       showBar();
@@ -537,7 +539,13 @@
     if (target.id === "saved" && target.value) document.getElementById("reply").value = target.value;
     else if (target.name === "lang" || target.name === "sentiment") await api("POST", `/api/items/${current.id}/correction`, { [target.name]: target.value });
     else if (target.id === "assign") await act("assign", { user_id: target.value ? Number(target.value) : null });
-    else if (target.id === "snooze" && target.value) await act("snooze", { until: target.value });
+    else if (target.id === "snooze" && target.value) {
+      await act("snooze", { until: target.value });
+      // The pane keeps a field with a value while someone works in it: this one is done, show the snooze.
+      target.value = "";
+      target.blur();
+      refreshPane();
+    }
   });
   pane.addEventListener("keydown", async (event) => {
     if (event.target.id === "reply" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); sendReply(); }
@@ -558,6 +566,7 @@
     const n = picked().length;
     document.body.classList.toggle("picking", n > 0);
     document.getElementById("bulk-count").textContent = n === 0 ? "" : n === 1 ? t("1 selected") : t("{n} selected", { n });
+    if (n === 0) document.getElementById("pick-all").checked = false;
   }
   document.getElementById("pick-all").addEventListener("change", (event) => {
     stream.querySelectorAll(".pick").forEach((box) => { box.checked = event.target.checked; });
@@ -613,10 +622,8 @@
     const body = ids.length ? bulkRequest(what, ids) : null;
     if (!body) return;
     if (CONFIRM[what] && !window.confirm(CONFIRM[what](ids.length))) return;
+    // The ticks stay for a next action on the same comments (tag, then done); rows that leave the view leave the count.
     const result = await api("POST", "/api/bulk", body);
-    stream.querySelectorAll(".pick:checked").forEach((box) => { box.checked = false; });
-    document.getElementById("pick-all").checked = false;
-    showPicked();
     const n = result.changed.length;
     if (n) showToast(n === 1 ? t("1 comment changed.") : t("{n} comments changed.", { n }), result.undo, UNDO_MS);
   });
