@@ -76,7 +76,7 @@ async def record(conn: Conn, brand_id: int, user_id: int, action: str, before: S
         return None
     # Marking spam also marks (and "not spam" forgives) the brand's spammers: undo puts back
     # exactly the marks this action made or removed, with who made a removed mark and when.
-    was = {s["author_id"]: s["spammer"] for s in before.values() if s["spammer"]}
+    was = {s["author_id"]: s["spammer"] for i, s in before.items() if i in after and s["spammer"]}
     now = {s["author_id"] for s in after.values() if s["spammer"]}
     spammers = {"added": sorted(now - set(was)),
                 "removed": [{"author_id": a} | m for a, m in sorted(was.items()) if a not in now]}

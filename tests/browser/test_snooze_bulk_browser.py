@@ -14,6 +14,7 @@ from web_app import SECRET, LiveServer, seed
 
 from inbox.credentials import Vault
 
+
 async def _until(check: Any) -> None:
     """Wait (at most 5 s) for something the browser does on its own, like answering a dialog."""
     for _ in range(100):
