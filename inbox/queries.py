@@ -276,7 +276,10 @@ async def item_detail(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any]
         """select l.action, l.details, l.at, l.user_id, u.name as user_name,
                   case when l.action = 'assign' then (
                       select coalesce(nullif(p.name, ''), p.email) from users p
-                      where p.id::text = coalesce(l.details->>'value', l.details->>'assignee')) end as assignee_name
+                      where p.id::text = coalesce(l.details->>'value', l.details->>'assignee')) end as assignee_name,
+                  case when l.action = 'alert' and jsonb_typeof(l.details->'value') = 'number' then (
+                      select coalesce(nullif(p.name, ''), p.email) from users p
+                      where p.id::text = l.details->>'value') end as alerted_name
            from audit_log l
            left join users u on u.id = l.user_id
            where l.brand_id = $1 and l.target_type = 'item' and l.target_id = $2

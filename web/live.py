@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from inbox import queries, sessions
 from inbox.alerts import message as alert_message
+from inbox.alerts import person as alert_person
 from inbox.alerts import store as alert_store
 from inbox.notify import (
     ALERTS_CHANNEL,
@@ -189,6 +190,10 @@ class Hub:
             messages = await self._messages(brand_id, events, {(c.lang, c.tz) for c in group})
             for client in list(group):
                 for kind, message in messages.get((client.lang, client.tz), []):
+                    # "alert@<user>": an alert addressed to one person shows on their pages only.
+                    kind, _, user = kind.partition("@")
+                    if user and user != str(client.user_id):
+                        continue
                     if client.only is None or client.only == kind:
                         client.offer(message)
 
@@ -210,7 +215,8 @@ class Hub:
             for r in replies:
                 encoded.append(("reply", _dumps({"t": "reply", "reply": api_json.reply(r, lang, tz)})))
             for a in alerts:
-                encoded.append(("alert", _dumps(_alert_message(a, lang))))
+                person = alert_person.addressed_to(a["details"])
+                encoded.append((f"alert@{person}" if person else "alert", _dumps(_alert_message(a, lang))))
             for e in events.get(PRESENCE_CHANNEL, []):
                 encoded.append(("presence", _dumps({"t": "presence", "item": e.get("item"), "user": e.get("user"),
                                                     "name": str(e.get("name", "")), "what": e.get("what"), "conn": e.get("conn")})))

@@ -308,6 +308,7 @@
 
   // Only the latest load may draw the pane: an older answer arriving late would show stale states.
   let paneSeq = 0;
+  let opening = null;  // the item whose load is under way, if any
 
   async function renderPane(d, seq, draft) {
     const saved = await api("GET", `/api/items/${d.id}/saved-replies`);
@@ -325,7 +326,8 @@
       ...(d.can_reply ? [
         el("textarea", { id: "reply", "aria-label": t("Reply"), placeholder: t("Write your reply (Ctrl+Enter sends)") }),
         el("p", { class: "error", id: "reply-error", role: "alert" }),
-        el("div", { class: "reply-actions" }, el("button", { type: "button", class: "primary", id: "send", text: t("Send") }), savedSelect)]
+        el("div", { class: "reply-actions" }, el("button", { type: "button", class: "primary", id: "send", text: t("Send") }),
+          el("button", { type: "button", id: "send-done", title: "Ctrl+Shift+Enter", text: t("Send and mark done") }), savedSelect)]
         : [el("p", { class: "hint", id: "read-only", text: t("Replies to this comment cannot be sent from Jasette.") }), " ",
           link(d.url, t("Answer on the site"))]));
     // Whoever was in the reply box (typing, or "r" pressed while this item loaded) stays there.
@@ -449,9 +451,11 @@
     if (row) { row.classList.add("current"); if (!narrow.matches) row.scrollIntoView({ block: "nearest" }); }
     showItemScreen(id, how);
     const seq = ++paneSeq;
+    opening = Number(id);
     const detail = await api("GET", `/api/items/${Number(id)}`);
     await renderPane(detail, seq, null);
     if (seq !== paneSeq) return;
+    opening = null;
     send({ t: "view", item: detail.id });
     if (narrow.matches && document.body.dataset.view === "item") document.getElementById("pane-title").focus({ preventScroll: true });
   }
@@ -460,6 +464,7 @@
     // Never wipe what someone is typing in the pane; the next change refreshes it.
     const active = document.activeElement;
     if (!current || (active && pane.contains(active) && active.matches("textarea, input") && active.value)) return;
+    if (opening !== null && opening !== current.id) return;  // a live change of the item being left must not win over the one opening
     const seq = ++paneSeq;
     const box = document.getElementById("reply");
     const draft = { text: box ? box.value : "", key: draftKey };
@@ -474,18 +479,21 @@
     return d.first_response_seconds !== null || d.replies.some((r) => r.action === "reply" && r.state !== "failed");
   }
 
-  async function sendReply() {
+  async function sendReply(done = false) {
     const box = document.getElementById("reply");
     const error = document.getElementById("reply-error");
     if (!current || !box || !box.value.trim()) return;
+    const sentFor = current.id;
+    const after = done ? neighbour(sentFor) : null;
     // One keystroke must not answer a customer twice: a second reply is sent only once confirmed.
     if (answered(current) && !window.confirm(t("This comment already has a reply. Send another one?"))) return;
     error.textContent = "";
     try {
-      const data = await api("POST", `/api/items/${current.id}/replies`, { body: box.value, idempotency_key: draftKey, opened_at: current.loaded_at });
+      const data = await api("POST", `/api/items/${current.id}/replies`, { body: box.value, idempotency_key: draftKey, opened_at: current.loaded_at, done });
       box.value = "";
       draftKey = crypto.randomUUID();
       showReply(data.reply);
+      if (done) moveOnFrom(sentFor, after);
     } catch (e) {
       error.textContent = e.message;
     }
@@ -500,7 +508,27 @@
   async function act(action, body) {
     const id = currentId();
     if (id === null) return;
+    const after = neighbour(id);  // read now: the live update may take the row away first
     await api("POST", `/api/items/${id}/${action}`, body);
+    if (action === "status" && body.status === "done") moveOnFrom(id, after);
+  }
+
+  // A finished item leaves the screen: the next one opens (the one above at the end of the
+  // list), or the list comes back on a phone, so nobody keeps reading what is already done.
+  function neighbour(id) {
+    const rows = [...stream.querySelectorAll("li.item")];
+    const at = rows.findIndex((r) => Number(r.dataset.id) === Number(id));
+    const next = at < 0 ? null : rows[at + 1] || rows[at - 1];
+    return next ? Number(next.dataset.id) : null;
+  }
+
+  function moveOnFrom(id, after) {
+    if (!current || current.id !== Number(id)) return;  // the reader already moved on
+    if (narrow.matches) { back(); return; }
+    if (after !== null && stream.querySelector(`li.item[data-id="${after}"]`)) { open(after); return; }
+    current = null;
+    paneSeq++;
+    pane.replaceChildren(el("p", { class: "hint pane-hint", text: t("Choose a comment on the left, or press j.") }));
   }
 
   // ---- events ----------------------------------------------------------------------------
@@ -516,6 +544,7 @@
     const target = event.target;
     if (target.id === "back") back();
     else if (target.id === "send") sendReply();
+    else if (target.id === "send-done") sendReply(true);
     else if (target.id === "suggestion") {
       const box = document.getElementById("reply");
       box.value = target.dataset.text;
@@ -546,7 +575,7 @@
     }
   });
   pane.addEventListener("keydown", async (event) => {
-    if (event.target.id === "reply" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); sendReply(); }
+    if (event.target.id === "reply" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); sendReply(event.shiftKey); }
     if (event.target.id === "new-tag" && event.key === "Enter" && event.target.value.trim()) {
       await act("tag", { name: event.target.value.trim() });
       event.target.value = "";
