@@ -19,7 +19,7 @@ from web import i18n
 
 STATIC = Path(__file__).parent / "static"
 # What the service worker keeps from its first start: enough to draw any page offline-fast.
-_CORE = ("style.css", "app.js", "banner.js", "inbox.js", "favicon.svg", "icon-192.png")
+_CORE = ("style.css", "app.js", "banner.js", "bulk.js", "inbox.js", "favicon.svg", "icon-192.png")
 
 
 def _digest() -> str:

@@ -3,6 +3,7 @@
 "use strict";
 (function () {
   const { t, api, el, safeUrl } = window.Jasette;
+  const { picked, showPicked } = window.Jasette.bulk;  // the ticked rows (static/bulk.js)
   const state = JSON.parse(document.getElementById("inbox-state").textContent);
   const stream = document.getElementById("stream");
   const pane = document.getElementById("pane");
@@ -45,6 +46,7 @@
     const chips = el("div", { class: "chips" },
       el("span", { class: `badge sentiment sentiment-${String(item.sentiment).replace(/[^a-z]/g, "")}`, text: t(item.sentiment) }),
       el("span", { class: "badge status", text: t(item.status) }),
+      item.snoozed_local ? el("span", { class: "badge snoozed", text: t("Snoozed until {when}", { when: item.snoozed_local }) }) : null,
       item.assignee ? el("span", { class: "badge assignee", text: "→ " + item.assignee.name }) : null,
       ...item.tags.map((tag) => el("span", { class: "badge tag", text: "#" + tag })));
     const reasons = el("ul", { class: "reasons" }, ...item.reasons.map((r) => el("li", { dataset: { code: r.code }, text: r.text })));
@@ -82,6 +84,7 @@
   // urgent one becomes a system notification when this tab is not the one being looked at.
   const notified = new Set();
   const shownAtLoad = new Set([...stream.querySelectorAll("li.item")].map((r) => Number(r.dataset.id)));
+  const seen = new Set(shownAtLoad);  // every item this page has listed, to announce only new ones
   let arrivals = [];
   function arrived(item) {
     arrivals.push(item);
@@ -140,6 +143,7 @@
   }
 
   function place(item, old) {
+    seen.add(Number(item.id));
     const row = rowFor(item);
     if (old && old.classList.contains("current")) row.classList.add("current");
     if (old && old.querySelector(".pick").checked) row.querySelector(".pick").checked = true;
@@ -175,7 +179,7 @@
     if (fresh && item.status === "new") maybeNotify(item);  // urgent: announced at once, even while held
     if (!old) {
       const wasHeld = held.delete(Number(item.id));
-      if (fits && !wasHeld) arrived(item);
+      if (fits && !wasHeld && !seen.has(Number(item.id))) arrived(item);  // not one coming back (an undo, a reopen)
       if (fits && reading()) held.set(Number(item.id), item);
       else if (fits) place(item, null);
       showBar();
@@ -184,6 +188,7 @@
     keepInPlace(() => {
       if (fits) place(item, old); else old.remove();
     });
+    showPicked();  // a ticked row that left the view is no longer counted
     if (current && current.id === item.id) {
       const badge = document.getElementById("status");
       if (badge) badge.textContent = t(item.status);  // even while someone types in the pane
@@ -366,6 +371,9 @@
       d.first_response_seconds !== null
         ? el("p", { class: "hint", id: "first-response", text: t("First answered after {minutes} min", { minutes: Math.round(d.first_response_seconds / 60) }) })
         : null,
+      d.snoozed_local ? el("p", { class: "snoozed-note", id: "snoozed" },
+        el("span", { text: t("Snoozed until {when}", { when: d.snoozed_local }) }), " ",
+        el("button", { type: "button", id: "unsnooze", text: t("Cancel snooze") })) : null,
       el("p", { class: "workflow" },
         t("Status"), " ", el("span", { id: "status", class: "badge", text: t(d.status) }), " ",
         ...["new", "open", "pending", "done"].map((s) => el("button", { type: "button", dataset: { status: s }, "aria-pressed": String(d.status === s), text: t(s) })), " ",
@@ -548,9 +556,6 @@
     const row = event.target.closest("li.item");
     if (row && event.target === row && event.key === "Enter") { event.preventDefault(); open(row.dataset.id); }
   });
-  stream.addEventListener("change", (event) => {
-    if (event.target.matches(".pick")) document.body.classList.toggle("picking", picked().length > 0);
-  });
   pane.addEventListener("click", async (event) => {
     const target = event.target;
     if (target.id === "back") back();
@@ -562,6 +567,7 @@
       box.focus();
     }
     else if (target.dataset.status) await act("status", { status: target.dataset.status });
+    else if (target.id === "unsnooze") await act("unsnooze", {});
     else if (target.dataset.untag) await act("untag", { name: target.dataset.untag });
     else if (target.classList.contains("retry")) await api("POST", `/api/replies/${Number(target.dataset.reply)}/retry`, {});
     else if (target.id === "spam") await api("POST", `/api/items/${current.id}/spam`, { spam: !current.spam });
@@ -576,7 +582,13 @@
     if (target.id === "saved" && target.value) document.getElementById("reply").value = target.value;
     else if (target.name === "lang" || target.name === "sentiment") await api("POST", `/api/items/${current.id}/correction`, { [target.name]: target.value });
     else if (target.id === "assign") await act("assign", { user_id: target.value ? Number(target.value) : null });
-    else if (target.id === "snooze" && target.value) await act("snooze", { until: target.value });
+    else if (target.id === "snooze" && target.value) {
+      await act("snooze", { until: target.value });
+      // The pane keeps a field with a value while someone works in it: this one is done, show the snooze.
+      target.value = "";
+      target.blur();
+      refreshPane();
+    }
   });
   pane.addEventListener("keydown", async (event) => {
     if (event.target.id === "reply" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); sendReply(event.shiftKey); }
@@ -590,25 +602,6 @@
       lastTyping = Date.now();
       send({ t: "typing", item: current.id });
     }
-  });
-
-  function picked() { return [...stream.querySelectorAll("li.item")].filter((r) => r.querySelector(".pick").checked).map((r) => Number(r.dataset.id)); }
-  document.getElementById("pick-all").addEventListener("change", (event) => {
-    stream.querySelectorAll(".pick").forEach((box) => { box.checked = event.target.checked; });
-    document.body.classList.toggle("picking", event.target.checked);
-  });
-  document.getElementById("bulk").addEventListener("click", async (event) => {
-    const what = event.target.dataset.bulk;
-    if (!what) return;
-    const ids = picked();
-    if (!ids.length) return;
-    if (what === "assign-me") await api("POST", "/api/bulk", { ids, action: "assign", user_id: state.user });
-    else if (what === "spam" || what === "not-spam") await api("POST", "/api/bulk", { ids, action: "spam", spam: what === "spam" });
-    else if (what === "tag") {
-      const name = document.getElementById("bulk-tag").value.trim();
-      if (name) await api("POST", "/api/bulk", { ids, action: "tag", name });
-    }
-    else await api("POST", "/api/bulk", { ids, action: "status", status: what });
   });
 
   function move(step) {
