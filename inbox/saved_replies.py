@@ -1,4 +1,5 @@
-"""Saved replies per language, with {first_name} and {business} filled in for one item."""
+"""Saved replies per language, kept in pairs (a reply and its translation), with {first_name} and
+{business} filled in for one item."""
 
 from __future__ import annotations
 
@@ -11,17 +12,12 @@ LANGS = ("fr", "en")
 _VAR = re.compile(r"\{(first_name|business|prenom|entreprise)\}")
 _GONE = "\x00"
 _GAP_BEFORE_GONE = re.compile(" *\x00")
-# What a saved reply says, read from its own words: an apology suits a complaint, thanks suit
-# praise; anything else (an answer, a policy) is never suggested on its own.
-_APOLOGY = re.compile(r"d[ée]sol[ée]|navr[ée]|excuse|regrett|sorry|apologi", re.IGNORECASE)
-_THANKS = re.compile(r"merci|thank", re.IGNORECASE)
-_TONE_FOR_SENTIMENT = {"negative": "apology", "positive": "thanks"}
 
 
 async def list_for(conn: Conn, brand_id: int, lang_first: str | None = None) -> list[dict[str, Any]]:
     """The brand's saved replies, those in `lang_first` first, then by title."""
     rows = await conn.fetch(
-        "select id, lang, title, body from saved_replies where brand_id = $1"
+        "select id, pair_id, lang, title, body from saved_replies where brand_id = $1"
         " order by (lang = $2) desc, lang, title, id",
         brand_id, lang_first or "",
     )
@@ -29,10 +25,11 @@ async def list_for(conn: Conn, brand_id: int, lang_first: str | None = None) -> 
 
 
 async def item_context(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any] | None:
-    """What fills a saved reply in for one item: its language, author and brand names; None if not the brand's."""
+    """What fills a saved reply in for one item, and what it asks (sentiment, reasons, text); None if not the brand's."""
     row = await conn.fetchrow(
         """select coalesce(i.lang_override, i.lang) as lang, a.name as author_name, b.name as business,
-                  coalesce(i.sentiment_override, i.sentiment) as sentiment,
+                  coalesce(i.sentiment_override, i.sentiment) as sentiment, i.body,
+                  array(select jsonb_array_elements_text(i.reasons)) as reasons,
                   (i.first_response_at is not null or exists (
                       select 1 from replies r where r.item_id = i.id and r.action = 'reply'
                       and r.state <> 'failed')) as answered
@@ -41,33 +38,8 @@ async def item_context(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any
     return dict(row) if row else None
 
 
-def tone(title: str, body: str) -> str | None:
-    """What a saved reply does: "apology", "thanks", or None (an answer, a policy...)."""
-    text = f"{title} {body}"
-    if _APOLOGY.search(text):
-        return "apology"
-    if _THANKS.search(text):
-        return "thanks"
-    return None
-
-
-def suggestion(replies: list[dict[str, Any]], *, lang: str | None, sentiment: str | None,
-               answered: bool) -> int | None:
-    """The id of the one saved reply worth offering for an item, or None.
-
-    Only in the item's language, only a reply whose tone fits the item's sentiment (thanks for
-    praise, an apology for a complaint), and never on an item someone has already answered.
-    """
-    wanted = _TONE_FOR_SENTIMENT.get(sentiment or "")
-    if answered or wanted is None:
-        return None
-    for r in replies:
-        if r["lang"] == lang and tone(r["title"], r["body"]) == wanted:
-            return int(r["id"])
-    return None
-
-
 TITLE_MAX, BODY_MAX = 120, 5000
+Texts = dict[str, tuple[str, str]]  # lang -> (title, body); a language left out has no text
 
 
 class Invalid(ValueError):
@@ -88,33 +60,74 @@ def checked(lang: str, title: str, body: str) -> tuple[str, str, str]:
     return lang, title, body
 
 
-async def create(conn: Conn, brand_id: int, lang: str, title: str, body: str) -> int:
-    """Add a saved reply; its id (Invalid when the fields are not)."""
+def checked_pair(typed: dict[str, tuple[str, str]]) -> Texts:
+    """A pair's texts as stored, by language: a language whose title and text are both blank is
+    left out; Invalid when both are, or when one has a title without a text (or the reverse)."""
+    texts: Texts = {}
+    for lang in LANGS:
+        title, body = typed.get(lang, ("", ""))
+        if title.strip() or body.strip():
+            _, title, body = checked(lang, title, body)
+            texts[lang] = (title, body)
+    if not texts:
+        raise Invalid("Write the French text, the English text, or both.")
+    return texts
+
+
+async def create(conn: Conn, brand_id: int, lang: str, title: str, body: str, pair_id: int | None = None) -> int:
+    """Add a saved reply, alone or as the translation in `pair_id`; its id (Invalid when the fields are not)."""
     lang, title, body = checked(lang, title, body)
     value: int = await conn.fetchval(
-        "insert into saved_replies (brand_id, lang, title, body) values ($1, $2, $3, $4) returning id",
-        brand_id, lang, title, body,
+        """with n as (select nextval(pg_get_serial_sequence('saved_replies', 'id')) as id)
+           insert into saved_replies (id, pair_id, brand_id, lang, title, body)
+           select n.id, coalesce($5, n.id), $1, $2, $3, $4 from n returning id""",
+        brand_id, lang, title, body, pair_id,
     )
     return value
 
 
-async def exists(conn: Conn, brand_id: int, reply_id: int) -> bool:
-    """True when the saved reply is the brand's."""
-    return bool(await conn.fetchval("select 1 from saved_replies where brand_id = $1 and id = $2", brand_id, reply_id))
+async def pairs(conn: Conn, brand_id: int, lang_first: str | None = None) -> list[dict[str, Any]]:
+    """The brand's saved replies as entries {"pair_id", "fr", "en"} (each a row or None), by title."""
+    entries: dict[int, dict[str, Any]] = {}
+    for row in await list_for(conn, brand_id, lang_first):
+        entry = entries.setdefault(row["pair_id"], {"pair_id": row["pair_id"], "fr": None, "en": None})
+        entry[row["lang"]] = row
+    return list(entries.values())
 
 
-async def update(conn: Conn, brand_id: int, reply_id: int, lang: str, title: str, body: str) -> bool:
-    """Change one of the brand's saved replies; False when it is not the brand's (Invalid as create)."""
-    lang, title, body = checked(lang, title, body)
-    done = await conn.execute("update saved_replies set lang = $3, title = $4, body = $5 where brand_id = $1 and id = $2",
-                              brand_id, reply_id, lang, title, body)
-    return done.endswith(" 1")
+async def exists(conn: Conn, brand_id: int, pair_id: int) -> bool:
+    """True when the saved reply (a pair) is the brand's."""
+    return bool(await conn.fetchval("select 1 from saved_replies where brand_id = $1 and pair_id = $2 limit 1", brand_id, pair_id))
 
 
-async def delete(conn: Conn, brand_id: int, reply_id: int) -> bool:
-    """Remove one of the brand's saved replies; False when it is not the brand's."""
-    done = await conn.execute("delete from saved_replies where brand_id = $1 and id = $2", brand_id, reply_id)
-    return done.endswith(" 1")
+async def save_pair(conn: Conn, brand_id: int, pair_id: int | None, texts: Texts) -> int | None:
+    """Keep a pair's texts (a new pair when pair_id is None): each language given is written, each
+    left out removed, in one transaction; the pair's id, None when it is not the brand's."""
+    async with conn.transaction():
+        if pair_id is not None and not await conn.fetchval(
+                "select 1 from saved_replies where brand_id = $1 and pair_id = $2 limit 1 for update", brand_id, pair_id):
+            return None
+        for lang in LANGS:
+            if lang not in texts:
+                if pair_id is not None:
+                    await conn.execute("delete from saved_replies where brand_id = $1 and pair_id = $2 and lang = $3",
+                                       brand_id, pair_id, lang)
+                continue
+            title, body = texts[lang]
+            if pair_id is None:
+                pair_id = await create(conn, brand_id, lang, title, body)
+                continue
+            await conn.execute(
+                """insert into saved_replies (brand_id, pair_id, lang, title, body) values ($1, $2, $3, $4, $5)
+                   on conflict (brand_id, pair_id, lang) do update set title = excluded.title, body = excluded.body""",
+                brand_id, pair_id, lang, title, body)
+    return pair_id
+
+
+async def delete(conn: Conn, brand_id: int, pair_id: int) -> bool:
+    """Remove one of the brand's saved replies, both languages; False when it is not the brand's."""
+    done = await conn.execute("delete from saved_replies where brand_id = $1 and pair_id = $2", brand_id, pair_id)
+    return not done.endswith(" 0")
 
 
 def first_name(author_name: str | None) -> str:
@@ -136,12 +149,10 @@ def render(body: str, *, author_name: str | None, business: str) -> str:
     return _GAP_BEFORE_GONE.sub("", text)
 
 
-async def seed(conn: Conn, brand_id: int, replies: list[tuple[str, str, str]]) -> bool:
-    """Give a brand these (lang, title, body) replies unless it has some already; True when added."""
+async def seed(conn: Conn, brand_id: int, replies: list[Texts]) -> bool:
+    """Give a brand these pairs ({lang: (title, body)}) unless it has saved replies already; True when added."""
     if await conn.fetchval("select exists(select 1 from saved_replies where brand_id = $1)", brand_id):
         return False
-    await conn.executemany(
-        "insert into saved_replies (brand_id, lang, title, body) values ($1, $2, $3, $4)",
-        [(brand_id, lang, title, body) for lang, title, body in replies],
-    )
+    for texts in replies:
+        await save_pair(conn, brand_id, None, checked_pair(texts))
     return True

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from inbox import outbox, queries, saved_replies, workflow
+from inbox import outbox, queries, reply_intent, saved_replies, workflow
 from inbox.db import Conn
 from web import api_json, i18n
 from web import input as web_input
@@ -116,10 +116,11 @@ async def retry(request: Request) -> Response:
 
 
 async def saved_for_item(request: Request) -> Response:
-    """GET /api/items/{item}/saved-replies: saved replies, the item's language first, filled in.
+    """GET /api/items/{item}/saved-replies: saved replies, the item's language first, filled in,
+    and `suggestions`: those worth offering for this item, best first (inbox/reply_intent.py).
 
-    At most one is marked `suggested` (its tone fits the item; see saved_replies.suggestion); the
-    page offers it to insert with one click and never types it into the reply box by itself.
+    The page offers the suggestions to insert with one click or key (1, 2, 3) and never types
+    one into the reply box by itself.
     """
     member = await require_member(request)
     async with request.app.state.pool.acquire() as db:
@@ -127,12 +128,13 @@ async def saved_for_item(request: Request) -> Response:
         if row is None:
             raise HTTPException(404, _("No such item."))
         found = await saved_replies.list_for(db, member.brand_id, row["lang"])
-    suggested = saved_replies.suggestion(found, lang=row["lang"], sentiment=row["sentiment"], answered=row["answered"])
-    return JSONResponse({"saved_replies": [
-        {"id": s["id"], "lang": s["lang"], "title": s["title"], "suggested": s["id"] == suggested,
-         "text": saved_replies.render(s["body"], author_name=row["author_name"], business=row["business"])}
-        for s in found
-    ]})
+    suggested = reply_intent.suggestions(found, lang=row["lang"], sentiment=row["sentiment"], reasons=row["reasons"],
+                                         text=row["body"], answered=row["answered"])
+    listed = {s["id"]: {"id": s["id"], "pair_id": s["pair_id"], "lang": s["lang"], "title": s["title"],
+                        "suggested": s["id"] in suggested,
+                        "text": saved_replies.render(s["body"], author_name=row["author_name"], business=row["business"])}
+              for s in found}
+    return JSONResponse({"saved_replies": list(listed.values()), "suggestions": [listed[i] for i in suggested]})
 
 
 routes = [

@@ -81,7 +81,7 @@ PATHS: dict[str, dict[str, Any]] = {
         more={"201": {"description": "Queued", **_REPLY}, **_CONFLICT})},
     "/api/items/{item}/hide": {"post": _op("Hide the comment on its platform", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}, ["idempotency_key"]), more=_CREATED)},
     "/api/items/{item}/unhide": {"post": _op("Show a hidden comment again", params=[_ITEM_ID], body=_body({"idempotency_key": {"type": "string"}}, ["idempotency_key"]), more=_CREATED)},
-    "/api/items/{item}/saved-replies": {"get": _op("Saved replies filled in for the item, its language first", params=[_ITEM_ID])},
+    "/api/items/{item}/saved-replies": {"get": _op("Saved replies filled in for the item, its language first, and the suggestions for its intent, best first", params=[_ITEM_ID])},
     "/api/items/{item}/notes": {"post": _op("Add an internal note", params=[_ITEM_ID], body=_body({"body": {"type": "string"}}, ["body"]), more=_CREATED)},
     "/api/items/{item}/correction": {"post": _op("Correct the detected language and/or sentiment", params=[_ITEM_ID],
         body=_body({"lang": {"type": "string", "enum": ["fr", "en"]}, "sentiment": {"type": "string", "enum": ["negative", "neutral", "positive"]}}))},

@@ -80,7 +80,7 @@ async def _page(request: Request, member: Any, *, error: str | None = None, erro
                 status_code: int = 200, notice: str | None = None, saved_form: dict[str, Any] | None = None) -> Response:
     async with request.app.state.pool.acquire() as db:
         found = await _accounts(db, member.brand_id)
-        saved = await saved_replies.list_for(db, member.brand_id, member.ui_lang)
+        saved = await saved_replies.pairs(db, member.brand_id, member.ui_lang)
         team = await users.members_of(db, member.brand_id)
     edit = web_input.parse_id(str(request.query_params.get("edit", ""))) if request.method == "GET" else None
     return await render(request, "settings.html", {
@@ -200,27 +200,27 @@ async def poll_account_now(request: Request) -> Response:
     return RedirectResponse("/settings", status_code=303)
 
 
-def _saved_typed(form: Any, saved_id: int | None) -> dict[str, Any]:
-    return {"id": saved_id, "lang": str(form.get("lang", "")), "title": str(form.get("title", "")),
-            "body": str(form.get("body", ""))}
+def _saved_typed(form: Any, pair_id: int | None) -> dict[str, Any]:
+    """What was typed in a saved reply's form: its French and English titles and texts."""
+    return {"id": pair_id, **{lang: {"title": str(form.get(f"title_{lang}", "")), "body": str(form.get(f"body_{lang}", ""))}
+                              for lang in saved_replies.LANGS}}
 
 
-async def _save_reply(request: Request, saved_id: int | None) -> Response:
-    """Add (saved_id None) or change a saved reply; on bad fields the page again, 400, with the
-    error beside the form and what was typed kept."""
+async def _save_reply(request: Request, pair_id: int | None) -> Response:
+    """Add (pair_id None) or change a saved reply, its French and English texts together; on bad
+    fields the page again, 400, with the error beside the form and what was typed kept."""
     member = await require_member(request)
     form = await web_input.form(request)
-    typed = _saved_typed(form, saved_id)
+    typed = _saved_typed(form, pair_id)
     async with request.app.state.pool.acquire() as db:
-        if saved_id is not None and not await saved_replies.exists(db, member.brand_id, saved_id):
+        if pair_id is not None and not await saved_replies.exists(db, member.brand_id, pair_id):
             raise HTTPException(404, _("No such saved reply."))  # before judging the fields: nothing leaks
         try:
-            if saved_id is None:
-                await saved_replies.create(db, member.brand_id, typed["lang"], typed["title"], typed["body"])
-            elif not await saved_replies.update(db, member.brand_id, saved_id, typed["lang"], typed["title"], typed["body"]):
-                raise HTTPException(404, _("No such saved reply."))
+            texts = saved_replies.checked_pair({lang: (typed[lang]["title"], typed[lang]["body"]) for lang in saved_replies.LANGS})
         except saved_replies.Invalid as exc:
             return await _page(request, member, saved_form={**typed, "error": _(str(exc))}, status_code=400)
+        if await saved_replies.save_pair(db, member.brand_id, pair_id, texts) is None:
+            raise HTTPException(404, _("No such saved reply."))
     return RedirectResponse("/settings#saved-replies", status_code=303)
 
 
@@ -230,7 +230,7 @@ async def add_saved_reply(request: Request) -> Response:
 
 
 async def edit_saved_reply(request: Request) -> Response:
-    """POST /settings/saved-replies/{saved}: change its language, title or text."""
+    """POST /settings/saved-replies/{saved}: change its French and English titles and texts."""
     saved_id = web_input.parse_id(request.path_params["saved"])
     if saved_id is None:
         raise HTTPException(404, _("No such saved reply."))

@@ -19,15 +19,19 @@ def test_a_numeric_member_id_is_not_used_as_a_name():
 
 
 def test_suggestion_fits_tone_language_and_never_an_answered_item() -> None:
-    from inbox.saved_replies import suggestion
+    from inbox.reply_intent import suggestions
 
     replies = [{"id": 1, "lang": "fr", "title": "Désolé", "body": "Nous sommes navrés."},
                {"id": 2, "lang": "fr", "title": "Merci", "body": "Merci {first_name}!"},
                {"id": 3, "lang": "en", "title": "Thanks", "body": "Thanks!"},
                {"id": 4, "lang": "fr", "title": "Heures", "body": "Ouvert de 7 h à 18 h."}]
-    assert suggestion(replies, lang="fr", sentiment="positive", answered=False) == 2
-    assert suggestion(replies, lang="fr", sentiment="negative", answered=False) == 1
-    assert suggestion(replies, lang="en", sentiment="positive", answered=False) == 3
-    assert suggestion(replies, lang="en", sentiment="negative", answered=False) is None
-    assert suggestion(replies, lang="fr", sentiment="neutral", answered=False) is None
-    assert suggestion(replies, lang="fr", sentiment="negative", answered=True) is None
+
+    def offered(lang: str, sentiment: str, answered: bool = False) -> list[int]:
+        return suggestions(replies, lang=lang, sentiment=sentiment, reasons=(), text="", answered=answered)
+
+    assert offered("fr", "positive") == [2]
+    assert offered("fr", "negative") == [1]
+    assert offered("en", "positive") == [3]
+    assert offered("en", "negative") == []
+    assert offered("fr", "neutral") == []
+    assert offered("fr", "negative", answered=True) == []

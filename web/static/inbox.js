@@ -132,6 +132,8 @@
     else if (key === "a") await act("assign", { user_id: state.user });
     else if (key === "x") { const row = stream.querySelector("li.item.current"); if (row) row.querySelector(".pick").click(); }
     else if (key === "?") document.getElementById("shortcuts").showModal();
+    // 1, 2, 3: the open item's suggestion, into the reply box to edit (the key is not typed there).
+    else if (["1", "2", "3"].includes(key) && pane.useSuggestion(key)) event.preventDefault();
   });
 
   // A refused action (another brand's item, a bad date...) says why instead of failing silently.

@@ -2,7 +2,7 @@
 // and their states, the reply being written (kept, with its idempotency key, across redraws),
 // and the pane's own buttons and fields. inbox.js makes one with
 //   Jasette.Pane({ presence, send, act, back, neighbour, moveOnFrom })
-//     -> { current, load, showReply, itemChanged, clear }
+//     -> { current, load, showReply, itemChanged, clear, useSuggestion }
 // presence: Jasette.Presence (who else is here); send(message): over the page's websocket;
 // act, back, neighbour, moveOnFrom: the page's navigation (inbox.js), so that an action on the
 // item and "Send and mark done" move on exactly as the keyboard does.
@@ -141,12 +141,13 @@
         el("section", {}, el("h3", { text: t("History with this person") }),
           d.history.length ? el("ul", {}, ...d.history.map(mini)) : el("p", { class: "hint", text: t("First contact.") })),
       ].filter(Boolean));
-      // The reply box starts empty: a suggestion (its tone fits the item, never on one already
-      // answered) is offered beside it, inserted only when someone clicks it.
-      const suggested = d.can_reply && saved.saved_replies.find((s) => s.suggested);
-      if (suggested) {
-        savedSelect.before(el("button", { type: "button", id: "suggestion", class: "suggestion", dataset: { text: suggested.text },
-          title: suggested.text, text: t("Suggested: {title}", { title: suggested.title }) }));
+      // The reply box starts empty: the suggestions (by the item's intent and language, never on
+      // one already answered; inbox/reply_intent.py) are offered beside it, inserted only on a
+      // click or their key (1, 2, 3), to edit before sending.
+      if (d.can_reply && saved.suggestions.length) {
+        savedSelect.before(el("span", { id: "suggestions", class: "suggestions" }, ...saved.suggestions.map((s, i) =>
+          el("button", { type: "button", class: "suggestion", dataset: { n: i + 1, text: s.text }, title: s.text, "aria-keyshortcuts": String(i + 1) },
+            el("kbd", { text: String(i + 1) }), el("span", { text: t("Suggested: {title}", { title: s.title }) })))));
       }
       if (draft && d.can_reply) { // a refresh keeps what was being written, and its idempotency key
         document.getElementById("reply").value = draft.text;
@@ -204,6 +205,24 @@
       return d.first_response_seconds !== null || d.replies.some((r) => r.action === "reply" && r.state !== "failed");
     }
 
+    // A suggestion goes into the reply box to be edited: after what is already written, never
+    // over it, and never sent by itself.
+    function insert(text) {
+      const box = document.getElementById("reply");
+      if (!box) return;
+      box.value = box.value.trim() ? box.value.replace(/\s*$/, "\n\n") + text : text;
+      box.focus();
+      box.setSelectionRange(box.value.length, box.value.length);
+    }
+
+    // The keys 1, 2, 3 (inbox.js): suggestion n, if the open item has one; true when inserted.
+    function useSuggestion(n) {
+      const button = pane.querySelector(`.suggestion[data-n="${Number(n)}"]`);
+      if (!button) return false;
+      insert(button.dataset.text);
+      return true;
+    }
+
     async function sendReply(done = false) {
       const box = document.getElementById("reply");
       const error = document.getElementById("reply-error");
@@ -230,11 +249,7 @@
       if (target.id === "back") back();
       else if (target.id === "send") sendReply();
       else if (target.id === "send-done") sendReply(true);
-      else if (target.id === "suggestion") {
-        const box = document.getElementById("reply");
-        box.value = target.dataset.text;
-        box.focus();
-      }
+      else if (target.closest(".suggestion")) insert(target.closest(".suggestion").dataset.text);
       else if (target.dataset.status) await act("status", { status: target.dataset.status });
       else if (target.id === "unsnooze") await act("unsnooze", {});
       else if (target.dataset.untag) await act("untag", { name: target.dataset.untag });
@@ -273,7 +288,7 @@
       }
     });
 
-    return { current: () => current, load, showReply, itemChanged, clear };
+    return { current: () => current, load, showReply, itemChanged, clear, useSuggestion };
   }
 
   window.Jasette.Pane = Pane;
