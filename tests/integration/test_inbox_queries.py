@@ -21,7 +21,8 @@ async def test_reads_answer_only_for_their_brand(pool) -> None:
         assert await queries.item_exists(conn, ids["brand_a"], item)
         assert not await queries.item_exists(conn, ids["brand_b"], item)
         assert await saved_replies.item_context(conn, ids["brand_a"], item) == {"lang": "fr", "author_name": "Luc Roy", "business": "Café A",
-                                                                                  "sentiment": "neutral", "answered": False}
+                                                                                  "sentiment": "neutral", "answered": False,
+                                                                                  "body": "Bonjour", "reasons": ["negative"]}
         assert await saved_replies.item_context(conn, ids["brand_b"], item) is None
         alert = await alert_store.raise_test_alert(conn, await alert_store.load_brand(conn, ids["brand_a"]),
                                                    datetime.now(UTC))

@@ -119,7 +119,7 @@ def test_every_json_route_has_malformed_cases() -> None:
 
 
 FORMS: list[tuple[str, dict[str, str]]] = [
-    ("/settings/saved-replies", {"lang": "fr", "title": "Merci\u0000", "body": "Merci!"}),
+    ("/settings/saved-replies", {"title_fr": "Merci\u0000", "body_fr": "Merci!"}),
     (f"/settings/saved-replies/{HUGE}/delete", {}),
     ("/settings/saved-replies/١٢/delete", {}),
     ("/brand", {"brand_id": HUGE}),

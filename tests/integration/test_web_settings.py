@@ -46,7 +46,7 @@ async def test_saved_replies_are_managed_in_settings(pool, db_dsn) -> None:
         await seed(conn)
     async with client_for(make_app(pool, db_dsn)) as client:
         token = await login(client, "agent@a.test")
-        await client.post("/settings/saved-replies", data={"csrf": token, "lang": "fr", "title": "Merci", "body": "Merci {first_name}!"})
+        await client.post("/settings/saved-replies", data={"csrf": token, "title_fr": "Merci", "body_fr": "Merci {first_name}!"})
         page = (await client.get("/settings")).text
         assert "Merci {first_name}!" in page
     async with pool.acquire() as conn:
