@@ -27,12 +27,13 @@ async def log_in(page: Any, base: str, email: str) -> None:
 
 
 async def comment(conn: Any, site: Any, brand_id: int, account_id: int, text: str, *, author: str = "Marie Tremblay",
-                  lang: str = "fr", priority: int = 60, sentiment: str = "negative") -> int:
+                  lang: str = "fr", priority: int = 60, sentiment: str = "negative",
+                  reasons: tuple[str, ...] = ("negative",)) -> int:
     """A comment on the emulated site, collected into the inbox (as the poller would); its item id."""
     external_id = site.emulator.inject({"kind": "comment", "text": text, "author_name": author})["external_id"]
     item = NewItem(platform="wordpress", external_id=str(external_id), kind="comment", body=text,
                    created_at=datetime.now(UTC), author=Author(external_id=f"wp-{author}", name=author, followers=42),
-                   analysis=Analysis(lang=lang, lang_confidence=0.99, sentiment=sentiment, priority=priority, reasons=["negative"]))
+                   analysis=Analysis(lang=lang, lang_confidence=0.99, sentiment=sentiment, priority=priority, reasons=list(reasons)))
     result = await ingest_batch(conn, brand_id=brand_id, account_id=account_id, items=[item])
     return (result.new_ids or result.changed_ids)[0]
 

@@ -48,7 +48,7 @@ async def test_live_comment_reply_sent_failure_retry_and_english(pool, db_dsn, b
             # Open it: the French apology is suggested (not typed in), with the first name and business filled in.
             await row.click()
             reply_box = page.locator("#reply")
-            await page.click("#suggestion")
+            await page.locator(".suggestion").first.click()
             await expect(reply_box).to_have_value("Bonjour Julie, désolés! L'équipe Café A")
             await reply_box.press("Control+Enter")
             state = page.locator("#replies .reply-state").first
@@ -63,7 +63,7 @@ async def test_live_comment_reply_sent_failure_retry_and_english(pool, db_dsn, b
             await page.click("#new-bar")
             await page.locator(f'#stream li.item[data-id="{second}"]').click()
             await expect(page.locator("#item-body")).to_have_text("Personne ne répond au téléphone")
-            await page.click("#suggestion")
+            await page.locator(".suggestion").first.click()
             await expect(page.locator("#reply")).to_have_value("Bonjour Paul, désolés! L'équipe Café A")
             site.emulator.fault = __import__("emulators.base", fromlist=["Fault"]).Fault("expired_token", count=5)
             await page.click("#send")

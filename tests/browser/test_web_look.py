@@ -112,7 +112,7 @@ async def test_on_a_phone_the_item_is_its_own_screen_with_a_way_back(pool, db_ds
         await expect(page.locator("#item-body")).to_contain_text("réaction allergique")
         assert page.url.endswith(f"item={ids['urgent']}")
         # The reply box sits in the lower part of the screen, where a thumb reaches.
-        await page.locator("#suggestion").tap()
+        await page.locator(".suggestion").first.tap()
         box = await page.locator("#send").bounding_box()
         assert box is not None and box["y"] + box["height"] <= height and box["y"] > height / 3, box
         assert box["height"] >= 44

@@ -1,6 +1,6 @@
-"""No wrong reply one keystroke away (issue 15, item 1): the reply box starts empty, a suggestion
-fits the item's tone and language and is inserted only on a click, none on an answered item, and
-Ctrl+Enter on an item that already has a reply asks first."""
+"""No wrong reply one keystroke away (issue 15, item 1): the reply box starts empty, suggestions
+fit the item's intent and language and are inserted only on a click, none on an answered item,
+and Ctrl+Enter on an item that already has a reply asks first."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ async def test_reply_box_empty_suggestion_by_tone_and_confirm_second_reply(pool,
             complaint = await comment(conn, site, ids["brand_a"], ids["wp"], "Ma commande est arrivée froide",
                                       author="Julie Gagnon", priority=80)
             question = await comment(conn, site, ids["brand_a"], ids["wp"], "Êtes-vous ouverts lundi?",
-                                     author="Paul Roy", sentiment="neutral", priority=50)
+                                     author="Paul Roy", sentiment="neutral", priority=50, reasons=("question",))
         with LiveServer(db_dsn) as server:
             page = await (await browser.new_context()).new_page()
             dialogs: list[str] = []
@@ -51,17 +51,17 @@ async def test_reply_box_empty_suggestion_by_tone_and_confirm_second_reply(pool,
             await page.locator(f'#stream li.item[data-id="{praise}"]').click()
             await expect(page.locator("#item-body")).to_have_text("Meilleur café à Montréal, merci!")
             await expect(reply_box).to_have_value("")
-            await expect(page.locator("#suggestion")).to_have_text("Suggestion : Merci")
-            # A neutral question: no apology, no thanks pushed forward.
+            await expect(page.locator(".suggestion span")).to_have_text(["Suggestion : Merci"])
+            # A neutral question: no apology, no thanks pushed forward; the answer that matches it.
             await page.locator(f'#stream li.item[data-id="{question}"]').click()
             await expect(page.locator("#item-body")).to_have_text("Êtes-vous ouverts lundi?")
             await expect(reply_box).to_have_value("")
-            await expect(page.locator("#suggestion")).to_have_count(0)
+            await expect(page.locator(".suggestion span")).to_have_text(["Suggestion : Heures"])
             # A complaint: the apology is offered, and inserted on one click, to edit before sending.
             await page.locator(f'#stream li.item[data-id="{complaint}"]').click()
             await expect(page.locator("#item-body")).to_have_text("Ma commande est arrivée froide")
             await expect(reply_box).to_have_value("")
-            await page.click("#suggestion")
+            await page.locator(".suggestion").first.click()
             await expect(reply_box).to_have_value("Bonjour Julie, nous sommes vraiment désolés.")
             await reply_box.press("Control+Enter")
             await expect(page.locator("#replies .reply-state").first).to_have_text("en file d’attente")
@@ -74,7 +74,7 @@ async def test_reply_box_empty_suggestion_by_tone_and_confirm_second_reply(pool,
             await page.locator(f'#stream li.item[data-id="{complaint}"]').click()
             await expect(page.locator("#replies .reply-state").first).to_have_text("envoyée")
             await expect(reply_box).to_have_value("")
-            await expect(page.locator("#suggestion")).to_have_count(0)
+            await expect(page.locator(".suggestion")).to_have_count(0)
             await reply_box.fill("Encore désolés!")
             await reply_box.press("Control+Enter")
             for _ in range(100):  # the dialog event reaches Python a moment after the key
