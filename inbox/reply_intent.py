@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 MAX_SUGGESTIONS = 3
@@ -82,7 +82,7 @@ def matching_answers(question: str, replies: Iterable[Mapping[str, Any]]) -> lis
     return [r for score, r in sorted(scored, key=lambda s: (-s[0], s[1]["title"], s[1]["id"])) if score > 0]
 
 
-def suggestions(replies: list[Mapping[str, Any]], *, lang: str | None, sentiment: str | None,
+def suggestions(replies: Sequence[Mapping[str, Any]], *, lang: str | None, sentiment: str | None,
                 reasons: Iterable[str], text: str, answered: bool) -> list[int]:
     """The ids of the saved replies worth offering for an item, best first, at most three.
 

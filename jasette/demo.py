@@ -35,7 +35,8 @@ SAVED_REPLIES = [
      "en": ("Thanks!", "Thank you so much {first_name}! The whole {business} team appreciates it. 😊")},
     {"fr": ("Désolé", "Bonjour {first_name}, nous sommes vraiment désolés. Écrivez-nous en privé et on règle ça rapidement. — {business}"),
      "en": ("Sorry", "Hi {first_name}, we are truly sorry. Please message us privately and we will make it right. — {business}")},
-    {"fr": ("Heures d'ouverture", "Bonjour {first_name}! Nous sommes ouverts du lundi au vendredi de 7 h à 18 h, et la fin de semaine de 8 h à 17 h. — {business}"),
+    {"fr": ("Heures d'ouverture",
+            "Bonjour {first_name}! Nous sommes ouverts du lundi au vendredi de 7 h à 18 h, et la fin de semaine de 8 h à 17 h. — {business}"),
      "en": ("Opening hours", "Hi {first_name}! We are open Monday to Friday from 7 a.m. to 6 p.m., and weekends from 8 a.m. to 5 p.m. — {business}")},
 ]
 
