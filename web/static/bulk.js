@@ -1,6 +1,6 @@
 // The inbox's selection and bulk actions: how many are ticked, a confirmation with the count before
 // an action that takes comments out of the list, and « Annuler » for a few seconds afterwards.
-// inbox.js reads the selection through window.Jasette.bulk (picked, showPicked).
+// stream.js reads the selection through window.Jasette.bulk (picked, showPicked).
 "use strict";
 (function () {
   const { t, api } = window.Jasette;
