@@ -24,6 +24,14 @@ async def test_one_row_from_1024_px_and_the_account_menu_opens_and_closes_by_key
             for path in PAGES:
                 await page.goto(server.url + path)
                 assert await top_bar_rows(page) == [], (width, path)
+        # An agency's person, with the brand switch in the bar: one row too.
+        agency = await (await browser.new_context(viewport={"width": 1024, "height": 768})).new_page()
+        await log_in(agency, server.url, "agency@x.test")
+        await expect(agency.locator("header .brand-switch select")).to_be_visible()
+        for width in (1024, 1366):
+            await agency.set_viewport_size({"width": width, "height": 768})
+            await agency.goto(server.url + "/reports")
+            assert await top_bar_rows(agency) == [], ("agency", width)
         # The account menu: named for screen readers, opened with Enter, closed with Escape.
         await page.goto(server.url + "/reports")
         summary = page.locator("header .account-menu > summary")
@@ -83,3 +91,9 @@ async def test_on_a_phone_the_sections_are_a_tab_bar_at_the_bottom(pool, db_dsn,
             await expect(page.locator("#reply")).to_be_visible()
             await expect(tabs.first).to_be_hidden()
             await page.context.close()
+        # An agency's person has the brand switch up there too: still nothing wider than the screen.
+        page = await (await browser.new_context(viewport={"width": NARROWEST[0], "height": NARROWEST[1]}, has_touch=True)).new_page()
+        await log_in(page, server.url, "agency@x.test")
+        await expect(page.locator("header .brand-switch select")).to_be_visible()
+        assert await page.evaluate("() => document.documentElement.scrollWidth - innerWidth") <= 0
+        assert await page.evaluate("() => document.querySelector('header.top').scrollWidth - document.querySelector('header.top').clientWidth") <= 0
