@@ -34,9 +34,10 @@ async def _changed(conn: Conn, brand_id: int, user_id: int | None, action: str,
     return ids
 
 
-async def _update(conn: Conn, brand_id: int, ids: list[int], set_sql: str, *args: Any) -> list[int]:
+async def _update(conn: Conn, brand_id: int, ids: list[int], set_sql: str, *args: Any, where_sql: str = "true") -> list[int]:
     rows = await conn.fetch(
-        f"update items set {set_sql}, updated_at = now() where brand_id = $1 and id = any($2::bigint[]) returning id",
+        f"update items set {set_sql}, updated_at = now()"
+        f" where brand_id = $1 and id = any($2::bigint[]) and ({where_sql}) returning id",
         brand_id, ids, *args,
     )
     return [r["id"] for r in rows]
@@ -56,6 +57,20 @@ async def snooze(conn: Conn, brand_id: int, ids: list[int], until: datetime | No
     async with conn.transaction():
         changed = await _update(conn, brand_id, ids, "snoozed_until = $3", until)
         return await _changed(conn, brand_id, user_id, "snooze", changed, {"until": until.isoformat() if until else None})
+
+
+async def unsnooze(conn: Conn, brand_id: int, ids: list[int], user_id: int | None) -> list[int]:
+    """Cancel a snooze: the item is back in the list at once, open (someone snoozed it: it was read).
+
+    Only items still snoozed change (an item whose snooze already ended has nothing to cancel).
+    """
+    async with conn.transaction():
+        rows = await conn.fetch(
+            """update items set snoozed_until = null, updated_at = now(), status = 'open'
+               where brand_id = $1 and id = any($2::bigint[]) and snoozed_until > now() returning id""",
+            brand_id, ids)
+        changed = [r["id"] for r in rows]
+        return await _changed(conn, brand_id, user_id, "unsnooze", changed, {})
 
 
 async def assign(conn: Conn, brand_id: int, ids: list[int], assignee_id: int | None, user_id: int | None) -> list[int]:
@@ -170,3 +185,12 @@ async def open_on_reply(conn: Conn, brand_id: int, item_id: int) -> None:
         changed = await _update(
             conn, brand_id, [item_id], "status = case when status = 'new' then 'open' else status end")
         await notify_items(conn, brand_id, [], changed)
+
+
+async def reopen_after_failed_reply(conn: Conn, brand_id: int, item_id: int) -> list[int]:
+    """A reply given up on brings its item back into the inbox: "send and mark done" (or a
+    teammate closing the item meanwhile) must not bury a customer nobody answered. Written to
+    the history with no person, the reason in `details`."""
+    changed = await _update(conn, brand_id, [item_id],
+                            "status = 'open', snoozed_until = null", where_sql="status = 'done' or snoozed_until is not null")
+    return await _changed(conn, brand_id, None, "status", changed, {"status": "open", "reason": "reply_failed"})

@@ -58,6 +58,18 @@ def local_time(dt: datetime | None, lang: str | None = None, tz: str | None = No
     return format_datetime(dt, "d MMM y HH:mm", tzinfo=zone, locale=_LOCALES[pick(lang or current_lang.get())])
 
 
+def day_and_time(dt: datetime | None, lang: str | None = None, tz: str | None = None) -> str:
+    """A moment as people say it: "mardi 8 décembre, 9 h 00" / "Tuesday, December 8, 9:00 AM"
+    (with the year only when it is not this year's)."""
+    if dt is None:
+        return ""
+    zone = ZoneInfo(tz or current_tz.get())
+    lang = pick(lang or current_lang.get())
+    year = "" if dt.astimezone(zone).year == datetime.now(zone).year else (" y" if lang == "fr" else ", y")
+    pattern = f"EEEE d MMMM{year}, H 'h' mm" if lang == "fr" else f"EEEE, MMMM d{year}, h:mm a"
+    return format_datetime(dt, pattern, tzinfo=zone, locale=_LOCALES[lang])
+
+
 def number(value: float, lang: str | None = None) -> str:
     """A number as the reader writes it: "10 000" in French, "10,000" in English."""
     return format_decimal(value, locale=_LOCALES[pick(lang or current_lang.get())])
