@@ -243,3 +243,21 @@ async def test_a_thread_deleted_while_queued_is_skipped_not_fatal(page, session)
     rest, cursor = await poll(collector, batch.cursor)
     assert sorted((i.external_id, i.deleted) for i in rest) == sorted([(top, True)] + [(r, True) for r in replies])
     assert top not in cursor["sources"] and top not in cursor["counts"]
+
+
+async def test_the_organisations_posts_are_kept_once_as_context_and_again_when_edited(page, session) -> None:
+    emulator, base = page
+    yoga, hiring = emulator.state()["posts"]
+    emulator.posts[yoga]["commentary"] = "Cours avec @[Studio Yoga Verdun](urn:li:organization:2414183) mardi"
+    comment = comments(emulator, 1, yoga)[0]
+    source = collector_for(base, session)
+    items, cursor = await poll_all(source, {})
+    posts = {i.external_id: i for i in items if own_post(i)}
+    assert set(posts) == {yoga, hiring} and posts[yoga].body == "Cours avec @Studio Yoga Verdun mardi"
+    assert posts[yoga].thread_external_id == yoga == [i for i in items if i.external_id == comment][0].thread_external_id
+    items, cursor = await poll_all(source, cursor)
+    assert [i for i in items if own_post(i)] == []  # unchanged: not passed on again
+    emulator.posts[hiring]["commentary"] = "Nous embauchons toujours!"
+    emulator.posts[hiring]["lastModifiedAt"] += 1000
+    items, cursor = await poll_all(source, cursor)
+    assert [(i.external_id, i.body) for i in items if own_post(i)] == [(hiring, "Nous embauchons toujours!")]
