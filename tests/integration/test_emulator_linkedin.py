@@ -254,7 +254,7 @@ async def test_the_organisations_posts_are_kept_once_as_context_and_again_when_e
     items, cursor = await poll_all(source, {})
     posts = {i.external_id: i for i in items if own_post(i)}
     assert set(posts) == {yoga, hiring} and posts[yoga].body == "Cours avec @Studio Yoga Verdun mardi"
-    assert posts[yoga].thread_external_id == yoga == [i for i in items if i.external_id == comment][0].thread_external_id
+    assert posts[yoga].thread_external_id == yoga == next(i for i in items if i.external_id == comment).thread_external_id
     items, cursor = await poll_all(source, cursor)
     assert [i for i in items if own_post(i)] == []  # unchanged: not passed on again
     emulator.posts[hiring]["commentary"] = "Nous embauchons toujours!"
