@@ -98,9 +98,11 @@
           author.followers !== null ? el("span", { text: t("{n} followers", { n: author.followers }) }) : null, " ",
           link(d.url, t("Open on the platform")), " ", link(author.url, t("Profile"))),
         d.post && (!d.parent || d.parent.id !== d.post.id) ? el("blockquote", { class: "parent post", id: "thread-post" },
-          el("small", { text: t("Your post") }), el("p", { class: "body", text: d.post.body })) : null,
+          el("small", { text: t("Your post") }), el("p", { class: "body", text: d.post.body }), link(d.post.url, t("Open on the platform"))) : null,
         d.parent ? el("blockquote", { class: "parent" }, el("small", { text: d.parent.from_business && d.parent.kind === "post" ? t("Your post") : t("In reply to") }),
-          el("p", { class: "body", text: d.parent.body })) : null,
+          el("p", { class: "body", text: d.parent.body }),
+          // The business's post (a video's title and description) links to where it is seen whole.
+          d.parent.from_business && d.parent.kind === "post" ? link(d.parent.url, t("Open on the platform")) : null) : null,
         el("p", { class: "body", id: "item-body", text: d.body }),
         el("ul", { class: "reasons", "aria-label": t("Why this priority") }, ...d.reasons.map((r) => el("li", { dataset: { code: r.code }, text: r.text }))),
         el("p", { class: "detected" },
