@@ -39,8 +39,10 @@ from inbox.types import WorkerAccount
 log = logging.getLogger(__name__)
 
 # A dead worker's accounts are polled again once their lease runs out; a heartbeat renews it
-# every third of a lease while a fetch runs (and the walk between pages), so a live worker keeps
-# its accounts however long the platform takes. The lease is on the database's clock.
+# every third of a lease for the whole poll (fetching, the NLP analysis, storing, the cursor), so
+# a live worker keeps its accounts however long the platform or the analysis takes (a lapse
+# under load let another worker redo the poll later while a busy feed scrolled off). The lease
+# is on the database's clock; every write of the poll carries its token (fencing).
 LEASE_SECONDS = 10.0
 # A page walk (Batch.more) continues within one lease, up to this many pages; then the account
 # is due again at once, so one busy account cannot hold a worker slot for ever.
@@ -145,8 +147,13 @@ class Poller:
         """Poll one leased account until its pages run out; record health and the next poll."""
         outcome = PollOutcome(account_id=row.id)
         try:
-            held = await self._open(row)
-            await self._walk(row, held, outcome)
+            # One heartbeat for the whole poll: a slow analysis or store never lets the lease lapse
+            # while this worker lives; if another worker took the account anyway (this one was
+            # stalled past its lease), the token check of every write stops this poll's.
+            async with heartbeat.kept(lambda: self._renew(row), every=self.heartbeat_seconds, sleep=self.sleep,
+                                      what=f"account {row.id}") as beat:
+                held = await self._open(row)
+                await self._walk(row, held, outcome, beat)
         except _Failure as failure:
             await self._record_failure(row, outcome, failure)
         except pipeline.LeaseLost as exc:
@@ -156,22 +163,23 @@ class Poller:
         except asyncio.CancelledError:
             # Shutdown in the middle of a walk: what was stored stays (cursor included), the
             # page in flight rolls back, and the account goes back to the pool at once.
-            await asyncio.shield(self._release(row.id))
+            await asyncio.shield(self._release(row))
             raise
         return outcome
 
-    async def _renew(self, account_id: int) -> bool:
+    async def _renew(self, row: WorkerAccount) -> bool:
         async with self.pool.acquire() as conn:
             return await accounts.renew_lease(
-                conn, account_id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
+                conn, row.id, worker_id=self.worker_id, lease_token=row.lease_token, now=self.clock(),
+                lease_seconds=self.lease_seconds,
             )
 
-    async def _release(self, account_id: int) -> None:
+    async def _release(self, row: WorkerAccount) -> None:
         try:
             async with self.pool.acquire() as conn:
-                await accounts.release_lease(conn, account_id, worker_id=self.worker_id)
+                await accounts.release_lease(conn, row.id, worker_id=self.worker_id, lease_token=row.lease_token)
         except DB_ERRORS as exc:
-            log.info("account %s: lease not released (%s); it expires by itself", account_id, exc)
+            log.info("account %s: lease not released (%s); it expires by itself", row.id, exc)
 
     # -- the walk ------------------------------------------------------------------------------
     async def _open(self, row: WorkerAccount) -> _Session:
@@ -224,7 +232,7 @@ class Poller:
             )
         return row.base_url, row.credentials
 
-    async def _walk(self, row: WorkerAccount, held: _Session, outcome: PollOutcome) -> None:
+    async def _walk(self, row: WorkerAccount, held: _Session, outcome: PollOutcome, beat: heartbeat.Beat) -> None:
         name = held.name
         proved_for = await self._prove(row, held)
         cursor: dict[str, Any] = dict(row.cursor or {})
@@ -235,6 +243,8 @@ class Poller:
             # saved cursor soon, instead of backing off as if nothing had worked.
             failures = 1 if outcome.pages else row.consecutive_failures + 1
             batch = await self._fetch(row, held, cursor, failures)
+            if beat.lost:  # no analysis for a page this worker may no longer store
+                raise pipeline.LeaseLost(f"lease on account {row.id} taken by another worker during a fetch")
             for problem in batch.problems:
                 log.info("account %s (%s): %s", row.id, name, problem)
             now = self.clock()
@@ -251,11 +261,8 @@ class Poller:
             # slowed-down next poll rather than risk a block (platform-apis.md section 1.6).
             if not more or outcome.pages >= self.max_pages or backoff.usage_pressure(usage) > backoff.PAUSE_ABOVE:
                 break
-            async with self.pool.acquire() as conn:
-                if not await accounts.renew_lease(
-                    conn, row.id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
-                ):
-                    raise pipeline.LeaseLost(f"lease on account {row.id} expired during a page walk")
+            if beat.lost or not await self._renew(row):
+                raise pipeline.LeaseLost(f"lease on account {row.id} taken by another worker during a page walk")
         now = self.clock()
         if more and backoff.usage_pressure(usage) <= backoff.PAUSE_ABOVE:
             delay = 0.0  # pages left: due again at once, under a fresh lease
@@ -264,7 +271,7 @@ class Poller:
         outcome.next_poll_at = now + timedelta(seconds=delay)
         async with self.pool.acquire() as conn:
             previous = await accounts.record_success(
-                conn, row.id, worker_id=self.worker_id, now=now, next_poll_at=outcome.next_poll_at, usage=usage,
+                conn, row.id, worker_id=self.worker_id, lease_token=row.lease_token, now=now, next_poll_at=outcome.next_poll_at, usage=usage,
                 proved_for=proved_for,
             )
         if previous is not None and previous != "ok":
@@ -278,10 +285,8 @@ class Poller:
         failures = row.consecutive_failures + 1 if failures is None else failures
         interval = float(row.poll_interval_seconds)
         try:
-            # Taken over meanwhile: storing the next page notices (pipeline.LeaseLost).
-            async with heartbeat.kept(lambda: self._renew(row.id), every=self.heartbeat_seconds, sleep=self.sleep,
-                                      what=f"account {row.id}"):
-                return await asyncio.wait_for(call, timeout=self.fetch_timeout)
+            # The poll's heartbeat (Poller.poll) keeps the lease meanwhile.
+            return await asyncio.wait_for(call, timeout=self.fetch_timeout)
         except AuthFailed as exc:
             log.info("account %s: auth failed: %s", row.id, exc)
             raise _Failure(f"{name} refused the token: reconnect the account", "reauth", 0.0) from exc
@@ -318,7 +323,7 @@ class Poller:
         outcome.next_poll_at = now + timedelta(seconds=failure.delay)
         async with self.pool.acquire() as conn:
             recorded = await accounts.record_failure(
-                conn, row.id, worker_id=self.worker_id, now=now, error=failure.message,
+                conn, row.id, worker_id=self.worker_id, lease_token=row.lease_token, now=now, error=failure.message,
                 health=failure.health, next_poll_at=outcome.next_poll_at, progressed=outcome.pages > 0,
             )
         if recorded is None:
