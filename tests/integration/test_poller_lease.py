@@ -3,7 +3,8 @@ slower than the lease, so a second worker never takes a live worker's account (u
 lapse let the account be polled again later while a busy feed's entries scrolled off); and a
 poll whose lease was taken over anyway (its worker stalled) stores nothing over the new
 holder's cursor, even when the new holder has the same worker id (another poll of the same
-process). Injected clock and heartbeat: the test says when time passes and beats happen."""
+process); and a page fetched before a database restart is stored once the database is back.
+Injected clock and heartbeat: the test says when time passes and beats happen."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from typing import Any
 
 import asyncpg
 import pytest
+from outage import PgProxy
 from polling import Clock, Site, new_brand, wordpress_account
 from test_poller_worker import wait_for
 
-from collector.poller import Poller
+from collector.poller import STORE_RETRY_EVERY, Poller
+from inbox import db
 from nlp.pool import analyze_docs
 from nlp.types import Document, Result
 
@@ -131,3 +134,37 @@ async def test_a_stalled_poll_whose_lease_was_taken_cannot_move_the_cursor_back(
     assert await stored(pool) == sorted(early + later, key=int)
     row = await pool.fetchrow("select lease_owner, health, consecutive_failures from accounts where id = $1", account_id)
     assert row["lease_owner"] is None and row["health"] == "ok" and row["consecutive_failures"] == 0
+
+
+async def test_a_page_fetched_before_a_database_restart_is_stored_once_it_is_back(
+        pool, db_dsn, vault, site, session, account_id) -> None:
+    ids = site.comments(4)
+    proxy = PgProxy(db_dsn)
+    await proxy.start()
+    worker_pool = await db.create_pool(proxy.dsn, min_size=1, max_size=3)
+    retries: asyncio.Queue[None] = asyncio.Queue()
+
+    async def sleep(seconds: float) -> None:  # the heartbeat's and the store's waits, made short
+        if seconds == STORE_RETRY_EVERY:
+            retries.put_nowait(None)
+        await asyncio.sleep(0.05)
+
+    analyzer = SlowAnalyzer()
+    live = poller(worker_pool, vault, session, Clock(), "live", analyzer=analyzer, sleep=sleep)
+    try:
+        (row,) = await live.lease(1)
+        polling = asyncio.create_task(live.poll(row))
+        await asyncio.wait_for(analyzer.entered.wait(), 10)
+        await proxy.cut()  # PostgreSQL restarts while the page is analysed
+        analyzer.go.set()
+        for _ in range(5):  # the store fails and is tried again, several times
+            await asyncio.wait_for(retries.get(), 10)
+        assert not polling.done()
+        await proxy.start()
+        outcome = await asyncio.wait_for(polling, 30)
+    finally:
+        await proxy.cut()
+        worker_pool.terminate()
+    assert outcome.error is None and outcome.new_items == 4  # the poll went on: nothing redone, nothing lost
+    assert await stored(pool) == ids
+    assert await pool.fetchval("select lease_owner from accounts where id = $1", account_id) is None
