@@ -45,10 +45,9 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import aiohttp
-import aiosmtplib
 
-from collector import imap_wire
-from collector.base import AuthFailed, Batch, Collector, FetchFailed, PermissionMissing, RateLimited, Refused, SentReply, SettingField
+from collector import imap_wire, smtp_send
+from collector.base import AuthFailed, Batch, Collector, FetchFailed, RateLimited, Refused, SentReply, SettingField
 from collector.mail import MONTHS, Reading, decode_header, header_text, read_message, split_mbox, strip_quoted
 from inbox import netguard
 from inbox.types import Author, NewItem
@@ -330,7 +329,10 @@ class ImapCollector(Collector):
         """E-mail `text` to the sender of `parent_external_id` over SMTP (filing is `file_reply`)."""
         headers = await asyncio.to_thread(self._session, lambda imap: self._parent_headers(imap, parent_external_id))
         message = self._compose(headers, parent_external_id, text, idempotency_key)
-        await self._send(message)
+        await smtp_send.send(
+            message, self.smtp_url, user=self.smtp_user, password=self.smtp_password, bearer=self.bearer,
+            policy=self.policy, timeout=self.timeout,
+        )
         self._outgoing[idempotency_key] = message  # filed as sent, not composed again
         return SentReply(external_id=str(message["Message-ID"]))
 
@@ -349,58 +351,6 @@ class ImapCollector(Collector):
             imap_wire.check(imap.append(_quote(self.sent_folder), r"(\Seen)", None, raw), "append")
 
         await asyncio.to_thread(self._session, file)
-
-    async def _send(self, message: EmailMessage) -> None:
-        url = urlsplit(self.smtp_url)
-        if url.scheme not in ("smtp", "smtps") or not url.hostname:
-            raise Refused(f"no smtp:// or smtps:// address in the account's settings ({self.smtp_url!r})")
-        implicit = url.scheme == "smtps"
-        try:
-            # Connect to the checked address ourselves; aiosmtplib keeps the name for TLS.
-            sock = await asyncio.to_thread(netguard.connect, url.hostname, url.port or (465 if implicit else 587),
-                                           self.policy, self.timeout)
-        except netguard.AddressNotAllowed as exc:
-            raise FetchFailed(f"SMTP {url.hostname}: {netguard.NOT_ALLOWED}") from exc
-        except OSError as exc:
-            raise FetchFailed(f"SMTP: {exc!r}") from exc
-        try:
-            if self.bearer is not None:
-                token = self.bearer
-
-                async def bearer() -> str:
-                    return token
-
-                # AUTH XOAUTH2 (RFC 4954 with Google's and Microsoft's SASL string); on a refused
-                # token Gmail sends a JSON challenge first, answered with an empty line by aiosmtplib.
-                await aiosmtplib.send(message, hostname=url.hostname, sock=sock, use_tls=implicit,
-                                      username=self.smtp_user, oauth_token_generator=bearer, timeout=self.timeout)
-            else:
-                await aiosmtplib.send(
-                    message, hostname=url.hostname, sock=sock, use_tls=implicit,
-                    username=self.smtp_user, password=self.smtp_password, timeout=self.timeout,
-                )
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            if "5.7.139" in exc.message:
-                # Microsoft 365 with authenticated SMTP off for the mailbox or the tenant: no token
-                # fixes that, an administrator must allow it; reading the mailbox goes on.
-                raise PermissionMissing(f"SMTP {exc.code} {exc.message}") from exc
-            raise AuthFailed(f"SMTP login refused: {exc.code} {exc.message}") from exc
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            raise Refused(f"SMTP refused the recipient: {exc}") from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            # Providers word their sending limits as 4.7.0 "try again later" or 5.4.5 "limit exceeded".
-            said = exc.message.lower()
-            if "limit" in said or "4.7.0" in said or "5.4.5" in said:
-                raise RateLimited(f"SMTP {exc.code} {exc.message}") from exc
-            if exc.code >= 500:
-                raise Refused(f"SMTP {exc.code} {exc.message}") from exc
-            raise FetchFailed(f"SMTP {exc.code} {exc.message}") from exc
-        except aiosmtplib.SMTPException as exc:
-            if "XOAUTH2" in str(exc):
-                raise Refused(f"the SMTP server {url.hostname} does not take OAuth (XOAUTH2) logins") from exc
-            raise FetchFailed(f"SMTP: {exc!r}") from exc
-        except (OSError, TimeoutError) as exc:
-            raise FetchFailed(f"SMTP: {exc!r}") from exc
 
     async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str) -> SentReply | None:
         """Look in the Sent folder for the Message-ID this idempotency key gives our reply."""

@@ -15,8 +15,7 @@ first poll reads, default 30). Credentials: "access_token".
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -34,8 +33,9 @@ from collector.base import (
     SettingField,
     lookback_field,
 )
+from collector.linkedin_items import COMMENT_URN, epoch_ms_time, map_comment, map_post, version_key
 from collector.wire import Response, check_json, request, retry_after_seconds
-from inbox.types import Author, NewItem
+from inbox.types import NewItem
 
 PLATFORM = "linkedin"
 DEFAULT_BASE_URL = "https://api.linkedin.com"  # paths carry /rest (the versioned API)
@@ -44,107 +44,9 @@ PAGE_SIZE = 100
 DEFAULT_POSTS = 20  # how many recent organisation posts are watched for comments
 OVERLAP_MS = 10 * 60 * 1000  # section 5.6: re-read 10 minutes back
 DEFAULT_LOOKBACK_DAYS = 30  # a first poll brings comments and mentions this far back
-_COMMENT_URN = re.compile(r"^urn:li:comment:\((?P<object>urn:li:[A-Za-z]+:[^,]+),(?P<id>[^)]+)\)$")
-# "little text" mention markup in post commentary: @[Name](urn:li:organization:123)
-_LITTLE_MENTION = re.compile(r"@\[([^\]]*)\]\((urn:li:[^)]+)\)")
-
-
 def urn_in_path(urn: str) -> str:
     """A URN as protocol 2.0.0 wants it in a path or query value: fully percent-encoded."""
     return quote(urn, safe="")
-
-
-def _time(ms: Any) -> datetime:
-    if not isinstance(ms, (int, float)) or isinstance(ms, bool):
-        raise ValueError(f"time {ms!r} is not epoch milliseconds")
-    try:
-        return datetime.fromtimestamp(ms / 1000, tz=UTC)
-    except (OverflowError, OSError) as exc:  # past what the C library can hold: not ValueError
-        raise ValueError(f"time {ms!r} is out of range") from exc
-
-
-def plain_commentary(text: str) -> str:
-    """Post commentary without little-text markup (mentions become @Name)."""
-    return _LITTLE_MENTION.sub(lambda m: "@" + m.group(1), text)
-
-
-def map_comment(raw: dict[str, Any], org: str | None = None) -> NewItem:
-    """One comment element of `socialActions/…/comments` as an inbox item."""
-    urn = raw.get("commentUrn") or raw.get("$URN")
-    if not isinstance(urn, str) or not _COMMENT_URN.match(urn):
-        raise ValueError(f"comment URN {urn!r} is not urn:li:comment:(object,id)")
-    created = raw.get("created")
-    if not isinstance(created, dict):
-        created = {}
-    message = raw.get("message") or {}
-    actor = raw.get("actor") if isinstance(raw.get("actor"), str) else ""
-    parent = raw.get("parentComment")
-    post = raw.get("object") or _COMMENT_URN.match(urn).group("object")  # type: ignore[union-attr]
-    # The API names the actor only by URN (names need other, restricted APIs): a deleted
-    # member shows as no actor at all, which becomes an author without a name either way.
-    author = Author(external_id=actor, handle=actor.rsplit(":", 1)[-1] if actor else "") if actor else Author(external_id="")
-    return NewItem(
-        platform=PLATFORM,
-        external_id=urn,
-        kind="reply" if parent else "comment",
-        body=str(message.get("text", "")) if isinstance(message, dict) else "",
-        created_at=_time(created.get("time")),
-        author=author,
-        parent_external_id=parent or None,
-        thread_external_id=post,
-        url=f"https://www.linkedin.com/feed/update/{post}/",
-        from_business=bool(org) and actor == org,
-        raw=raw,
-    )
-
-
-def map_post(raw: dict[str, Any], org: str | None = None) -> NewItem:
-    """A post that mentions the organisation, as a mention item."""
-    urn = raw["id"]
-    author = str(raw.get("author") or "")
-    return NewItem(
-        platform=PLATFORM,
-        external_id=urn,
-        kind="mention",
-        body=plain_commentary(str(raw.get("commentary", ""))),
-        created_at=_time(raw.get("createdAt") or raw.get("publishedAt")),
-        author=Author(external_id=author, handle=author.rsplit(":", 1)[-1]) if author else Author(external_id=""),
-        thread_external_id=urn,
-        url=f"https://www.linkedin.com/feed/update/{urn}/",
-        from_business=bool(org) and author == org,
-        raw=raw,
-    )
-
-
-def _version_key(item: NewItem, raw: dict[str, Any]) -> tuple[str, int]:
-    # An edit changes lastModified: the pair says which version of a comment we saw. The
-    # comment's own id is enough inside one source and keeps the cursor small.
-    stamp = (raw.get("lastModified") or {}).get("time") or (raw.get("created") or {}).get("time") or 0
-    match = _COMMENT_URN.match(item.external_id)
-    return f"{match.group('id') if match else item.external_id}@{stamp}", int(stamp)
-
-
-def parse(body: bytes | str) -> list[NewItem]:
-    """Map one raw comments (or posts) collection body to items."""
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise ValueError(f"not JSON: {exc}") from exc
-    if isinstance(data, dict) and "elements" not in data and "status" in data and "message" in data:
-        raise ValueError(f"a LinkedIn error body (status {data.get('status')}): {data.get('message')}")
-    if not isinstance(data, dict) or not isinstance(data.get("elements"), list):
-        raise ValueError("not a Rest.li collection (no `elements` list)")
-    items, problems = [], []
-    for raw in data["elements"]:
-        try:
-            if not isinstance(raw, dict):
-                raise ValueError("not an object")
-            items.append(map_post(raw) if "commentary" in raw else map_comment(raw))
-        except (KeyError, TypeError, ValueError) as exc:
-            problems.append(str(exc))
-    if problems and not items:
-        raise ValueError("no element could be read: " + "; ".join(problems[:3]))
-    return items
 
 
 class _Gone(Refused):
@@ -266,7 +168,7 @@ class LinkedInCollector(Collector):
     def _forget_old_posts(self, state: dict[str, Any], watched: set[str]) -> None:
         # Posts that left the watched window take their marks and reply counts with them.
         def kept(urn: str) -> bool:
-            match = _COMMENT_URN.match(urn)
+            match = COMMENT_URN.match(urn)
             return (match.group("object") if match else urn) in watched
 
         state["sources"] = {urn: mark for urn, mark in state["sources"].items() if kept(urn)}
@@ -299,7 +201,7 @@ class LinkedInCollector(Collector):
         for raw in elements:
             try:
                 item = map_comment(raw, self.org)
-                key, stamp = _version_key(item, raw)
+                key, stamp = version_key(item, raw)
             except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
                 problems.append(f"skipped comment on {task['source']}: {exc}")
                 continue
@@ -385,7 +287,7 @@ class LinkedInCollector(Collector):
             urn = raw.get("generatedActivity")
             if not isinstance(urn, str):
                 raise ValueError("COMMENT_DELETE without generatedActivity")
-            return NewItem(platform=PLATFORM, external_id=urn, kind="comment", body="", created_at=_time(stamp), deleted=True, raw=raw)
+            return NewItem(platform=PLATFORM, external_id=urn, kind="comment", body="", created_at=epoch_ms_time(stamp), deleted=True, raw=raw)
         if action == "SHARE_MENTION":
             post_urn = raw.get("generatedActivity") or raw.get("sourcePost")
             post, _ = await self._call("GET", self._url(f"/rest/posts/{urn_in_path(str(post_urn))}"))
@@ -395,7 +297,7 @@ class LinkedInCollector(Collector):
     # -- actions -------------------------------------------------------------------------------
     async def reply(self, parent_external_id: str, text: str, idempotency_key: str) -> SentReply:
         """Comment as the organisation under a comment (a reply) or a post (a mention)."""
-        match = _COMMENT_URN.match(parent_external_id)
+        match = COMMENT_URN.match(parent_external_id)
         body: dict[str, Any] = {"actor": self.org, "message": {"text": text}}
         if match:
             body["object"] = match.group("object")

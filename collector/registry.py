@@ -42,6 +42,7 @@ OAUTH: dict[str, str] = {
 
 # Each parser module offers `parse(body: bytes | str) -> list[NewItem]` for `jasette parse`.
 PARSERS: dict[str, str] = {name: f"collector.{name}:parse" for name in COLLECTORS}
+PARSERS["linkedin"] = "collector.linkedin_items:parse"  # its mapping is a module of its own
 
 
 class UnknownPlatform(ValueError):

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from emulators import facebook_oauth, meta_webhooks
+from emulators import facebook_oauth, facebook_writes, meta_webhooks
 from emulators import meta_graph as graph
 from emulators.instagram import USER_ID as INSTAGRAM_USER_ID
 
@@ -111,7 +111,7 @@ class FacebookEmulator(graph.GraphEmulator):
         self.posts[post_id] = post
         return post
 
-    def _add_comment(
+    def add_comment(
         self, post_id: str, parent_id: str | None, message: str, sender: dict[str, str], created: datetime
     ) -> dict[str, Any]:
         created = created.replace(microsecond=0)
@@ -141,7 +141,7 @@ class FacebookEmulator(graph.GraphEmulator):
     def _children(self) -> Counter[str]:
         return Counter(c["parent_id"] for c in self.comments.values() if c["parent_id"])
 
-    def _comment_view(self, comment: dict[str, Any], children: Counter[str] | None = None) -> dict[str, Any]:
+    def comment_view(self, comment: dict[str, Any], children: Counter[str] | None = None) -> dict[str, Any]:
         view = {
             "id": comment["id"],
             "message": comment["message"],
@@ -193,11 +193,11 @@ class FacebookEmulator(graph.GraphEmulator):
             return {"external_id": post["id"]}
         parent = str(payload.get("parent") or next(reversed(self.posts), ""))
         if parent in self.posts:
-            comment = self._add_comment(parent, None, text, sender, created)
+            comment = self.add_comment(parent, None, text, sender, created)
         elif parent in self.comments:
             top = self.comments[parent]
             top_id = top["parent_id"] or top["id"]
-            comment = self._add_comment(top["post_id"], top_id, text, sender, created)
+            comment = self.add_comment(top["post_id"], top_id, text, sender, created)
         else:
             raise web.HTTPBadRequest(text=f"parent {parent!r} is neither a post nor a comment")
         self.webhooks.change(self.page["id"], "feed", meta_webhooks.feed_comment(comment))
@@ -250,11 +250,11 @@ class FacebookEmulator(graph.GraphEmulator):
         if len(segments) == 2 and segments[1] == "comments" and method == "GET":
             return self._list_comments(request, segments[0])
         if len(segments) == 2 and segments[1] == "comments" and method == "POST":
-            return self._create_comment(segments[0], params)
+            return facebook_writes.create_comment(self, segments[0], params)
         if len(segments) == 1 and method == "GET":
             return self._get_object(request, segments[0])
         if len(segments) == 1 and method == "POST":
-            return self._update_comment(segments[0], params)
+            return facebook_writes.update_comment(self, segments[0], params)
         if len(segments) == 1 and method == "DELETE" and segments[0] in self.comments:
             self.delete(segments[0])
             return web.json_response({"success": True})
@@ -314,7 +314,7 @@ class FacebookEmulator(graph.GraphEmulator):
             last, first = window[-1], window[0]
             paging = {
                 "previous": f"{url}?"
-                + _qs(
+                + urlencode(
                     {
                         **keep,
                         "since": str(int(first["created"].timestamp())),
@@ -324,7 +324,7 @@ class FacebookEmulator(graph.GraphEmulator):
                 )
             }
             if len(selected) > limit:
-                paging["next"] = f"{url}?" + _qs(
+                paging["next"] = f"{url}?" + urlencode(
                     {
                         **keep,
                         **({"since": query["since"]} if since else {}),
@@ -356,7 +356,7 @@ class FacebookEmulator(graph.GraphEmulator):
         fields = graph.parse_fields(query.get("fields"))
         children = self._children()
         body: dict[str, Any] = {
-            "data": [graph.select(self._comment_view(c, children), fields, COMMENT_DEFAULT_FIELDS) for c in window]
+            "data": [graph.select(self.comment_view(c, children), fields, COMMENT_DEFAULT_FIELDS) for c in window]
         }
         if paging:
             body["paging"] = paging
@@ -368,24 +368,6 @@ class FacebookEmulator(graph.GraphEmulator):
             }
         return web.json_response(body)
 
-    def _create_comment(self, object_id: str, params: dict[str, str]) -> web.Response:
-        message = params.get("message", "")
-        if not message and not params.get("attachment_url"):
-            return graph.graph_error(400, 100, "(#100) Missing message or attachment")
-        if object_id in self.posts:
-            comment = self._add_comment(object_id, None, message, self.page, self.clock())
-        elif object_id in self.comments:
-            # Facebook shows one level of replies: a reply to a reply joins its thread (1.4).
-            target = self.comments[object_id]
-            comment = self._add_comment(
-                target["post_id"], target["parent_id"] or target["id"], message, self.page, self.clock()
-            )
-        else:
-            return graph.missing_object(object_id, "post")
-        self.replies.append({"parent": object_id, "text": message, "external_id": comment["id"]})
-        fields = graph.parse_fields(params.get("fields"))
-        return web.json_response(graph.select(self._comment_view(comment), fields, ("id",)))
-
     def _get_object(self, request: web.Request, object_id: str) -> web.Response:
         fields = graph.parse_fields(request.query.get("fields"))
         if object_id == "me":  # a Page access token's /me is its Page
@@ -393,7 +375,7 @@ class FacebookEmulator(graph.GraphEmulator):
             object_id = str(token.extra.get("page_id")) if token is not None else self.page["id"]
         if object_id in self.comments:
             return web.json_response(
-                graph.select(self._comment_view(self.comments[object_id]), fields, COMMENT_DEFAULT_FIELDS)
+                graph.select(self.comment_view(self.comments[object_id]), fields, COMMENT_DEFAULT_FIELDS)
             )
         if object_id in self.posts:
             unknown = sorted(set(fields) - POST_NODE_FIELDS)
@@ -407,26 +389,9 @@ class FacebookEmulator(graph.GraphEmulator):
             return web.json_response(graph.select(page, fields, ("id", "name")))
         return graph.missing_object(object_id)
 
-    def _update_comment(self, object_id: str, params: dict[str, str]) -> web.Response:
-        comment = self.comments.get(object_id)
-        if comment is None:
-            return graph.missing_object(object_id, "post")
-        if "is_hidden" in params:
-            hidden = params["is_hidden"].lower() in ("true", "1")
-            comment["is_hidden"] = hidden
-            (self.hidden.add if hidden else self.hidden.discard)(object_id)
-            self.webhooks.change(self.page["id"], "feed", meta_webhooks.feed_comment(comment, "hide" if hidden else "unhide"))
-        if "message" in params and comment["from"]["id"] == self.page["id"]:
-            comment["message"] = params["message"]
-        return web.json_response({"success": True})
-
 
 def _token(seq: int) -> str:
     return base64.urlsafe_b64encode(str(seq).encode()).decode().rstrip("=")
-
-
-def _qs(params: dict[str, str]) -> str:
-    return urlencode(params)
 
 
 def create_app(**options: Any) -> web.Application:

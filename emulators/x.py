@@ -19,11 +19,12 @@ import re
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
-from emulators import x_oauth
+from emulators import x_oauth, x_writes
 from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
 from emulators.windows import FixedWindow
@@ -98,10 +99,10 @@ class XEmulator(Emulator):
         self.aliases.clear()
         if self.seed:
             now = self.clock()
-            self._add(self.me["id"], "Nouveau menu du printemps ! Spring menu is out 🌷", now - timedelta(days=2))
-            self._add(self.me["id"], "Ouvert dimanche / open Sunday #cafedemo", now - timedelta(days=1))
+            self.add_tweet(self.me["id"], "Nouveau menu du printemps ! Spring menu is out 🌷", now - timedelta(days=2))
+            self.add_tweet(self.me["id"], "Ouvert dimanche / open Sunday #cafedemo", now - timedelta(days=1))
 
-    def _add(
+    def add_tweet(
         self, author_id: str, text: str, created: datetime, reply_to: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         tweet_id = self._new_tweet_id()
@@ -124,7 +125,7 @@ class XEmulator(Emulator):
     def _mentioned(self, text: str) -> set[str]:
         return {self.handles[h.lower()] for h in re.findall(r"@(\w+)", text) if h.lower() in self.handles}
 
-    def _lookup(self, tweet_id: str) -> dict[str, Any] | None:
+    def lookup(self, tweet_id: str) -> dict[str, Any] | None:
         current = self.aliases.get(tweet_id)
         return self.tweets.get(current) if current else None
 
@@ -177,7 +178,7 @@ class XEmulator(Emulator):
     def _inject_one(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Add a post, or edit (a new version id) or delete one (see the module docstring)."""
         if "edit" in payload:
-            tweet = self._lookup(str(payload["edit"]))
+            tweet = self.lookup(str(payload["edit"]))
             if tweet is None:
                 raise web.HTTPNotFound(text=f"no post {payload['edit']}")
             new_id = self._new_tweet_id()
@@ -191,7 +192,7 @@ class XEmulator(Emulator):
                 self.aliases[old] = new_id
             return {"external_id": new_id}
         if "delete" in payload:
-            tweet = self._lookup(str(payload["delete"]))
+            tweet = self.lookup(str(payload["delete"]))
             if tweet is None:
                 raise web.HTTPNotFound(text=f"no post {payload['delete']}")
             del self.tweets[tweet["id"]]
@@ -207,7 +208,7 @@ class XEmulator(Emulator):
         self.handles[handle.lower()] = author_id
         created = datetime.fromisoformat(payload["created_at"]) if payload.get("created_at") else self.clock()
         kind, text = payload.get("kind", "mention"), str(payload.get("text", ""))
-        parent = self._lookup(str(payload["parent"])) if payload.get("parent") else None
+        parent = self.lookup(str(payload["parent"])) if payload.get("parent") else None
         if kind == "mention" and f"@{self.me['username']}".lower() not in text.lower():
             text = f"@{self.me['username']} {text}"
         if kind == "reply" and parent is None:
@@ -218,7 +219,7 @@ class XEmulator(Emulator):
             handles = [self.users[i]["username"] for i in dict.fromkeys(ids) if i in self.users and i != author_id]
             missing = [f"@{h}" for h in handles if f"@{h}".lower() not in text.lower()]
             text = " ".join([*missing, text])
-        tweet = self._add(author_id, text, created, parent)
+        tweet = self.add_tweet(author_id, text, created, parent)
         return {"external_id": tweet["id"]}
 
     def state(self) -> dict[str, Any]:
@@ -267,9 +268,9 @@ class XEmulator(Emulator):
         app.router.add_get("/2/users/{id}/tweets", self._limited(self._user_tweets, "tweet.read"))
         app.router.add_get("/2/tweets/search/recent", self._limited(self._search, "tweet.read"))
         app.router.add_get("/2/tweets/{id}", self._limited(self._get_tweet, "tweet.read"))
-        app.router.add_post("/2/tweets", self._limited(self._create, "tweet.write"))
-        app.router.add_delete("/2/tweets/{id}", self._limited(self._delete, "tweet.write"))
-        app.router.add_put("/2/tweets/{id}/hidden", self._limited(self._hide, "tweet.moderate.write"))
+        app.router.add_post("/2/tweets", self._limited(partial(x_writes.create, self), "tweet.write"))
+        app.router.add_delete("/2/tweets/{id}", self._limited(partial(x_writes.delete, self), "tweet.write"))
+        app.router.add_put("/2/tweets/{id}/hidden", self._limited(partial(x_writes.hide, self), "tweet.moderate.write"))
 
     def _limited(self, handler: Callable[[web.Request], Any], scope: str) -> Callable[[web.Request], Any]:
         async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -350,7 +351,7 @@ class XEmulator(Emulator):
         return render
 
     async def _get_tweet(self, request: web.Request) -> web.Response:
-        tweet = self._lookup(request.match_info["id"])
+        tweet = self.lookup(request.match_info["id"])
         if tweet is None:
             tid = request.match_info["id"]
             return web.json_response(
@@ -370,72 +371,6 @@ class XEmulator(Emulator):
             )
         tweet_fields, _, _ = self._fields(request)
         return web.json_response({"data": self._view(tweet, tweet_fields)})
-
-    async def _create(self, request: web.Request) -> web.Response:
-        try:
-            payload = await request.json()
-        except ValueError:
-            return problem(
-                400,
-                "Invalid Request",
-                "The request body is not valid JSON.",
-                "https://api.x.com/2/problems/invalid-request",
-            )
-        text = payload.get("text") if isinstance(payload, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            return problem(
-                400,
-                "Invalid Request",
-                "One or more parameters to your request was invalid.",
-                "https://api.x.com/2/problems/invalid-request",
-                errors=[{"message": "text is required"}],
-            )
-        if len(text) > 280:
-            return problem(403, "Forbidden", "You are not allowed to create a Tweet with longer length.")
-        reply = payload.get("reply") if isinstance(payload.get("reply"), dict) else None
-        parent = None
-        if reply is not None:
-            parent = self._lookup(str(reply.get("in_reply_to_tweet_id", "")))
-            if parent is None:
-                return problem(
-                    400,
-                    "Invalid Request",
-                    "One or more parameters to your request was invalid.",
-                    "https://api.x.com/2/problems/invalid-request",
-                    errors=[{"message": "The tweet you are replying to does not exist or has been deleted."}],
-                )
-            summoned = parent["author_id"] == self.me["id"] or self.me["id"] in parent["mentions"]
-            if not summoned:
-                return problem(
-                    403,
-                    "Forbidden",
-                    "Reply to this conversation is not allowed because you have not been "
-                    "mentioned or otherwise engaged by the author of the post you are replying to.",
-                )
-        tweet = self._add(self.me["id"], text, self.clock(), parent)
-        self.replies.append({"parent": parent["id"] if parent else None, "text": text, "external_id": tweet["id"]})
-        return web.json_response(
-            {"data": {"id": tweet["id"], "text": text, "edit_history_tweet_ids": [tweet["id"]]}},
-            status=201,
-            headers={"location": f"https://api.x.com/2/tweets/{tweet['id']}"},
-        )
-
-    async def _delete(self, request: web.Request) -> web.Response:
-        tweet = self._lookup(request.match_info["id"])
-        if tweet is None or tweet["author_id"] != self.me["id"]:
-            return problem(403, "Forbidden", "You are not authorized to delete this Tweet.")
-        del self.tweets[tweet["id"]]
-        return web.json_response({"data": {"deleted": True}})
-
-    async def _hide(self, request: web.Request) -> web.Response:
-        tweet = self._lookup(request.match_info["id"])
-        payload = await request.json()
-        if tweet is None:
-            return problem(404, "Not Found Error", "Could not find tweet.")
-        hidden = bool(payload.get("hidden"))
-        tweet["hidden"] = hidden
-        (self.hidden.add if hidden else self.hidden.discard)(tweet["id"])
-        return web.json_response({"data": {"hidden": hidden}})
 
 
 def create_app(**options: Any) -> web.Application:

@@ -21,11 +21,12 @@ import itertools
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
-from emulators import google_oauth
+from emulators import google_oauth, youtube_channels, youtube_writes
 from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
 from emulators.windows import DailyQuota
@@ -39,7 +40,6 @@ INCLUDED_REPLIES = 5  # a thread shows only some of its replies (4.1)
 FILTERS = ("allThreadsRelatedToChannelId", "videoId", "id", "channelId")
 READ_SCOPES = (google_oauth.YOUTUBE_READONLY, google_oauth.YOUTUBE, google_oauth.YOUTUBE_FORCE_SSL)
 WRITE_SCOPES = (google_oauth.YOUTUBE, google_oauth.YOUTUBE_FORCE_SSL)
-CHANNEL_TITLE = "Café Démo"
 
 DEMO_ACCOUNT: dict[str, Any] = {
     "name": "Café Démo (YouTube)",
@@ -76,7 +76,7 @@ class YouTubeEmulator(Emulator):
         self.seed = seed
         self.videos: list[str] = []
         self.comments: dict[str, dict[str, Any]] = {}  # top-level comments and replies
-        self._changes = 0  # bumped on every change of the comments, for the reply index
+        self.changes = 0  # bumped on every change of the comments, for the reply index
         self._index: dict[str, list[dict[str, Any]]] = {}
         self._index_version: tuple[int, int] = (-1, -1)
         # Units per day, starting over at midnight Pacific on the emulator's clock (4.3).
@@ -88,7 +88,7 @@ class YouTubeEmulator(Emulator):
         """Forget everything, then seed two videos."""
         super().reset()
         self.comments.clear()
-        self._changes += 1
+        self.changes += 1
         self.videos = ["dQw4w9WgXcQ", "cafeDemo01A"] if self.seed else []
         self.quota.forget()
 
@@ -101,7 +101,7 @@ class YouTubeEmulator(Emulator):
         """Units spent today (Pacific)."""
         return self.quota.spent()
 
-    def _new_comment(
+    def new_comment(
         self, video: str, parent: str | None, text: str, author: dict[str, str], created: datetime
     ) -> dict[str, Any]:
         suffix = base64.urlsafe_b64encode(secrets.token_bytes(12)).decode().rstrip("=")[:16]
@@ -118,13 +118,13 @@ class YouTubeEmulator(Emulator):
             "seq": next(self._seq),
         }
         self.comments[comment_id] = comment
-        self._changes += 1
+        self.changes += 1
         return comment
 
     def _key(self, comment: dict[str, Any]) -> tuple[float, int]:
         return (comment["created"].timestamp(), comment["seq"])
 
-    def _comment_view(self, comment: dict[str, Any], plain: bool) -> dict[str, Any]:
+    def comment_view(self, comment: dict[str, Any], plain: bool) -> dict[str, Any]:
         author = comment["author"]
         snippet: dict[str, Any] = {
             "channelId": self.channel["id"],
@@ -153,7 +153,7 @@ class YouTubeEmulator(Emulator):
 
     def _reply_index(self) -> dict[str, list[dict[str, Any]]]:
         # Rebuilt only when comments change: paging a 10,000-reply thread stays linear.
-        version = (len(self.comments), self._changes)
+        version = (len(self.comments), self.changes)
         if self._index_version != version:
             index: dict[str, list[dict[str, Any]]] = {}
             for comment in sorted(self.comments.values(), key=self._key):
@@ -171,13 +171,13 @@ class YouTubeEmulator(Emulator):
             view["snippet"] = {
                 "channelId": self.channel["id"],
                 "videoId": top["video"],
-                "topLevelComment": self._comment_view(top, plain),
+                "topLevelComment": self.comment_view(top, plain),
                 "canReply": True,
                 "totalReplyCount": len(replies),
                 "isPublic": True,
             }
         if "replies" in parts and replies:
-            view["replies"] = {"comments": [self._comment_view(r, plain) for r in replies[-INCLUDED_REPLIES:]]}
+            view["replies"] = {"comments": [self.comment_view(r, plain) for r in replies[-INCLUDED_REPLIES:]]}
         return view
 
     # -- control API -----------------------------------------------------------------------------
@@ -194,7 +194,7 @@ class YouTubeEmulator(Emulator):
             if target is None:
                 raise web.HTTPNotFound(text="no such comment")
             if "delete" in payload:
-                self._delete(target["id"])
+                self.delete(target["id"])
             else:
                 target["text"] = str(payload.get("text", ""))
                 target["updated"] = max(self.clock(), target["created"]).replace(microsecond=0)
@@ -214,16 +214,16 @@ class YouTubeEmulator(Emulator):
             if top is None:
                 raise web.HTTPBadRequest(text=f"no comment {parent!r} to reply to")
             top = self.comments[top["parent"]] if top["parent"] else top
-            comment = self._new_comment(top["video"], top["id"], text, author, created)
+            comment = self.new_comment(top["video"], top["id"], text, author, created)
         else:
             video = parent or (self.videos[-1] if self.videos else "cafeDemo01A")
             if video not in self.videos:
                 self.videos.append(video)
-            comment = self._new_comment(video, None, text, author, created)
+            comment = self.new_comment(video, None, text, author, created)
         return {"external_id": comment["id"]}
 
-    def _delete(self, comment_id: str) -> None:
-        self._changes += 1
+    def delete(self, comment_id: str) -> None:
+        self.changes += 1
         self.comments.pop(comment_id, None)
         for reply_id in [c["id"] for c in self.comments.values() if c["parent"] == comment_id]:
             self.comments.pop(reply_id)
@@ -270,12 +270,12 @@ class YouTubeEmulator(Emulator):
     def add_routes(self, app: web.Application) -> None:
         """The comment and channel routes, under /youtube/v3/ and at the root."""
         for prefix in ("/youtube/v3", ""):
-            app.router.add_get(f"{prefix}/channels", self._charged(self._list_channels))
+            app.router.add_get(f"{prefix}/channels", self._charged(partial(youtube_channels.list_channels, self)))
             app.router.add_get(f"{prefix}/commentThreads", self._charged(self._list_threads))
             app.router.add_get(f"{prefix}/comments", self._charged(self._list_comments))
-            app.router.add_post(f"{prefix}/comments", self._charged(self._insert_reply))
-            app.router.add_post(f"{prefix}/comments/setModerationStatus", self._charged(self._moderate))
-            app.router.add_delete(f"{prefix}/comments", self._charged(self._delete_comment))
+            app.router.add_post(f"{prefix}/comments", self._charged(partial(youtube_writes.insert_reply, self)))
+            app.router.add_post(f"{prefix}/comments/setModerationStatus", self._charged(partial(youtube_writes.moderate, self)))
+            app.router.add_delete(f"{prefix}/comments", self._charged(partial(youtube_writes.delete_comment, self)))
 
     def _charged(self, handler: Callable[[web.Request], Any]) -> Callable[[web.Request], Any]:
         async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -286,32 +286,6 @@ class YouTubeEmulator(Emulator):
             return await handler(request)
 
         return wrapped
-
-    async def _list_channels(self, request: web.Request) -> web.Response:
-        """channels.list with mine=true (the token's channel) or id=..."""
-        query = request.query
-        if not query.get("part"):
-            return google_error(400, "missingRequiredParameter", "No filter selected. Expected one of: part",
-                                "youtube.parameter")
-        if query.get("mine") == "true":
-            found = [self.channel["id"]]
-        elif query.get("id"):
-            found = [c for c in query["id"].split(",") if c == self.channel["id"]]
-        else:
-            return google_error(400, "missingRequiredParameter",
-                                "No filter selected. Expected one of: forHandle, forUsername, id, managedByMe, mine",
-                                "youtube.parameter")
-        parts = set(query["part"].split(","))
-        items = []
-        for channel_id in found:
-            item: dict[str, Any] = {"kind": "youtube#channel", "etag": secrets.token_urlsafe(20), "id": channel_id}
-            if "snippet" in parts:
-                item["snippet"] = {"title": CHANNEL_TITLE, "description": "Le café du coin / The corner café",
-                                   "customUrl": self.channel["name"], "publishedAt": "2019-04-02T14:00:00Z",
-                                   "country": "CA"}
-            items.append(item)
-        return web.json_response({"kind": "youtube#channelListResponse", "etag": secrets.token_urlsafe(20),
-                                  "pageInfo": {"totalResults": len(items), "resultsPerPage": 5}, "items": items})
 
     async def _list_threads(self, request: web.Request) -> web.Response:
         query = request.query
@@ -377,7 +351,7 @@ class YouTubeEmulator(Emulator):
                     "kind": "youtube#commentListResponse",
                     "etag": secrets.token_urlsafe(20),
                     "pageInfo": {"totalResults": len(found), "resultsPerPage": len(found)},
-                    "items": [self._comment_view(c, query.get("textFormat") == "plainText") for c in found],
+                    "items": [self.comment_view(c, query.get("textFormat") == "plainText") for c in found],
                 }
             )
         parent = query.get("parentId")
@@ -401,51 +375,9 @@ class YouTubeEmulator(Emulator):
             self._replies_of(parent),
             "youtube#commentListResponse",
             20,
-            self._comment_view,
+            self.comment_view,
             descending=False,
         )
-
-    async def _insert_reply(self, request: web.Request) -> web.Response:
-        try:
-            payload = await request.json()
-        except ValueError:
-            payload = None
-        snippet = payload.get("snippet") if isinstance(payload, dict) else None
-        if not isinstance(snippet, dict) or not snippet.get("textOriginal") or not snippet.get("parentId"):
-            return google_error(400, "invalidCommentMetadata", "The request metadata is invalid.", "youtube.comment")
-        parent = self.comments.get(str(snippet["parentId"]))
-        if parent is None:
-            return google_error(
-                404, "parentCommentNotFound", "The parent comment could not be found.", "youtube.comment"
-            )
-        if parent["parent"]:
-            return google_error(
-                400, "operationNotSupported", "Replies can only answer a top-level comment.", "youtube.comment"
-            )
-        text = str(snippet["textOriginal"])
-        if len(text) > 10_000:
-            return google_error(400, "commentTextTooLong", "The comment text is too long.", "youtube.comment")
-        comment = self._new_comment(parent["video"], parent["id"], text, self.channel, self.clock())
-        self.replies.append({"parent": parent["id"], "text": text, "external_id": comment["id"]})
-        return web.json_response(self._comment_view(comment, False))
-
-    async def _moderate(self, request: web.Request) -> web.StreamResponse:
-        status = request.query.get("moderationStatus")
-        if status not in ("heldForReview", "published", "rejected"):
-            return google_error(400, "invalidModerationStatus", "The moderation status is invalid.", "youtube.comment")
-        for comment_id in request.query.get("id", "").split(","):
-            if comment_id in self.comments:
-                self.comments[comment_id]["status"] = status
-                self._changes += 1
-                (self.hidden.discard if status == "published" else self.hidden.add)(comment_id)
-        return web.Response(status=204)
-
-    async def _delete_comment(self, request: web.Request) -> web.StreamResponse:
-        comment = self.comments.get(request.query.get("id", ""))
-        if comment is None or comment["author"]["id"] != self.channel["id"]:
-            return google_error(403, "forbidden", "The comment could not be deleted.", "youtube.comment")
-        self._delete(comment["id"])
-        return web.Response(status=204)
 
 
 def create_app(**options: Any) -> web.Application:

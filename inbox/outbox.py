@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from inbox import workflow
 from inbox.db import Conn
 from inbox.notify import REPLIES_CHANNEL, notify
 from inbox.types import LeasedReply
@@ -62,6 +63,11 @@ _NOTIFY_STATE = (
 
 async def _notify_state(conn: Conn, row: Any) -> None:
     await conn.execute(_NOTIFY_STATE, REPLIES_CHANNEL, row["brand_id"], row["id"], row["item_id"], row["state"], row["error"])
+
+
+async def _reopen_if_failed(conn: Conn, row: Any) -> None:
+    if row["state"] == "failed" and row["action"] == "reply":
+        await workflow.reopen_after_failed_reply(conn, row["brand_id"], row["item_id"])
 
 
 async def claim_due(
@@ -200,6 +206,7 @@ async def mark_failed(
         )
         if row is not None:
             await _notify_state(conn, row)
+            await _reopen_if_failed(conn, row)
     return dict(row) if row else None
 
 
@@ -227,6 +234,7 @@ async def mark_retry(
         )
         if row is not None:
             await _notify_state(conn, row)
+            await _reopen_if_failed(conn, row)
     return dict(row) if row else None
 
 

@@ -97,6 +97,13 @@ async def brand_subscriptions(conn: Conn, brand_id: int) -> list[Subscription]:
     return [Subscription(**dict(r)) for r in rows]
 
 
+async def user_subscriptions(conn: Conn, user_id: int) -> list[Subscription]:
+    """The browsers of one person."""
+    rows = await conn.fetch(
+        "select id, user_id, endpoint, p256dh, auth from push_subscriptions where user_id = $1 order by id", user_id)
+    return [Subscription(**dict(r)) for r in rows]
+
+
 async def subscription(conn: Conn, sub_id: int) -> Subscription | None:
     """One subscription by id (a delivery's target), None once forgotten."""
     row = await conn.fetchrow("select id, user_id, endpoint, p256dh, auth from push_subscriptions where id = $1", sub_id)

@@ -52,6 +52,7 @@ class Filters:
     until: datetime | None = None
     q: str | None = None
     spam: bool = False  # the Spam view: only what the NLP, a rule or a person marked as spam
+    stars: tuple[int, int] | None = None  # reviews rated from .. to stars (both included)
 
 
 @dataclass(slots=True)
@@ -146,6 +147,11 @@ def _where(brand_id: int, f: Filters, user_id: int | None) -> tuple[list[str], l
             f"exists (select 1 from item_tags it join tags t on t.id = it.tag_id"
             f" where it.item_id = i.id and t.brand_id = $1 and t.name = {arg(f.tag)})"
         )
+    if f.stars:
+        # Only items with stars (reviews) match; the rating is read as the listing reads it.
+        low, high = arg(f.stars[0]), arg(f.stars[1])
+        clauses.append(f"jsonb_typeof(i.raw->'rating') = 'number'"
+                       f" and round((i.raw->>'rating')::numeric) between {low}::int and {high}::int")
     if f.since:
         clauses.append(f"i.created_at >= {arg(f.since)}")
     if f.until:
@@ -276,7 +282,10 @@ async def item_detail(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any]
         """select l.action, l.details, l.at, l.user_id, u.name as user_name,
                   case when l.action = 'assign' then (
                       select coalesce(nullif(p.name, ''), p.email) from users p
-                      where p.id::text = coalesce(l.details->>'value', l.details->>'assignee')) end as assignee_name
+                      where p.id::text = coalesce(l.details->>'value', l.details->>'assignee')) end as assignee_name,
+                  case when l.action = 'alert' and jsonb_typeof(l.details->'value') = 'number' then (
+                      select coalesce(nullif(p.name, ''), p.email) from users p
+                      where p.id::text = l.details->>'value') end as alerted_name
            from audit_log l
            left join users u on u.id = l.user_id
            where l.brand_id = $1 and l.target_type = 'item' and l.target_id = $2

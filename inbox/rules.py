@@ -1,7 +1,8 @@
 """Automation rules (Settings → Règles): a brand's ordered rules, and applying them to items.
 
 A rule is "when these conditions hold (inbox/rule_match.py), do these actions": assign, tag,
-set a status, mark as spam, hide on the platform, raise an alert. The brand's enabled rules run
+set a status, mark as spam, hide on the platform, raise an alert (to the brand's alert channels
+or to one person of the team). The brand's enabled rules run
 in their order on items just stored (ingest) and on items whose reading changed (a late analysis,
 the full re-scoring), inside the caller's transaction, so an item is never seen half-processed.
 
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from inbox import outbox
+from inbox.alerts import person as alert_person
 from inbox.alerts import store as alert_store
 from inbox.db import Conn
 from inbox.notify import notify_items
@@ -81,6 +83,10 @@ def clean_actions(raw: Any) -> dict[str, Any]:
         out["hide_platforms"] = [str(p) for p in raw.get("hide_platforms") or []][:20]
     if raw.get("alert") is True:
         out["alert"] = True
+        # "Alert someone": one member of the team instead of the brand's alert channels.
+        person = raw.get("alert_person")
+        if isinstance(person, int) and not isinstance(person, bool):
+            out["alert_person"] = person
     return out
 
 
@@ -247,14 +253,31 @@ async def _do(conn: Conn, brand_id: int, rule: dict[str, Any], action: str, item
         await outbox.enqueue(conn, brand_id=brand_id, item_id=item_id, user_id=None, body="", action="hide",
                              idempotency_key=f"rule:{rule['id']}:{item_id}:hide")
     elif action == "alert":
-        brand = await alert_store.load_brand(conn, brand_id)
-        details = {"rule": rule["name"], "items": [{
-            "id": item_id, "platform": item["platform"], "author": item["author_name"] or "",
-            "priority": item["priority"], "reasons": list(item["reasons"] or []),
-            "excerpt": " ".join(str(item["body"]).split())[:200]}]}
-        await alert_store.raise_alert(
-            conn, brand=brand, rule_id=None, kind=ALERT_KIND, dedupe_key=f"rule:{rule['id']}:{item_id}",
-            details=details, item_ids=[item_id], channels=["inapp", "email", "webhook"], now=now)
+        return await _alert(conn, brand_id, rule, item, now)
+    return True
+
+
+async def _alert(conn: Conn, brand_id: int, rule: dict[str, Any], item: dict[str, Any], now: datetime) -> bool:
+    """Raise the rule's alert about the item, to the brand's channels or to the chosen person.
+
+    Never held back: no cooldown nor quiet hours (the rule fires once per item, and an urgent
+    message is exactly what the owner asked to hear of at once)."""
+    person = None
+    if (chosen := rule["actions"].get("alert_person")) is not None:
+        person = await alert_person.team_member(conn, brand_id, chosen)
+        if person is None:
+            return False  # removed from the team: the rule shows it broken, nothing is sent
+    brand = await alert_store.load_brand(conn, brand_id)
+    reasons = [str(r) for r in item["reasons"] or []]
+    details: dict[str, Any] = {"rule": rule["name"], "items": [{
+        "id": item["id"], "platform": item["platform"], "author": item["author_name"] or "",
+        "priority": item["priority"], "reasons": reasons, "excerpt": " ".join(str(item["body"]).split())[:200]}]}
+    if any(r.startswith("urgent:") for r in reasons):
+        details["urgent"] = True
+    await alert_store.raise_alert(
+        conn, brand=brand, rule_id=None, kind=ALERT_KIND, dedupe_key=f"rule:{rule['id']}:{item['id']}",
+        details=details, item_ids=[item["id"]], now=now, person=person,
+        channels=["inapp", "email"] if person else ["inapp", "email", "webhook"])
     return True
 
 
@@ -296,7 +319,9 @@ async def _run(conn: Conn, brand_id: int, rules: list[dict[str, Any]], items: li
                 if action not in rule["actions"] or (item["id"], rule["id"], action) in done_before:
                     continue
                 if await _do(conn, brand_id, rule, action, item, moment):
-                    await _log(conn, brand_id, rule, action, item["id"], rule["actions"].get(action))
+                    # The history names whom an alert went to (the person's id, shown by name).
+                    value = rule["actions"].get("alert_person", True) if action == "alert" else rule["actions"].get(action)
+                    await _log(conn, brand_id, rule, action, item["id"], value)
                     done_before.add((item["id"], rule["id"], action))
                     changed.add(item["id"])
                     done += 1

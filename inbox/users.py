@@ -241,3 +241,13 @@ async def set_name(conn: Conn, user_id: int, name: str) -> None:
     await conn.execute("update users set name = $2 where id = $1", user_id, name)
     # Open pages re-read the member: presence shows the new name without a reconnection.
     await notify(conn, SESSIONS_CHANNEL, {"user": user_id})
+
+
+async def urgent_sound(conn: Conn, user_id: int) -> bool:
+    """Whether the user asked for a sound when an urgent item arrives live."""
+    return bool(await conn.fetchval("select urgent_sound from users where id = $1", user_id))
+
+
+async def set_urgent_sound(conn: Conn, user_id: int, on: bool) -> None:
+    """Turn the urgent-item sound on or off for the user (every brand, every browser)."""
+    await conn.execute("update users set urgent_sound = $2 where id = $1", user_id, on)

@@ -34,9 +34,10 @@ async def _changed(conn: Conn, brand_id: int, user_id: int | None, action: str,
     return ids
 
 
-async def _update(conn: Conn, brand_id: int, ids: list[int], set_sql: str, *args: Any) -> list[int]:
+async def _update(conn: Conn, brand_id: int, ids: list[int], set_sql: str, *args: Any, where_sql: str = "true") -> list[int]:
     rows = await conn.fetch(
-        f"update items set {set_sql}, updated_at = now() where brand_id = $1 and id = any($2::bigint[]) returning id",
+        f"update items set {set_sql}, updated_at = now()"
+        f" where brand_id = $1 and id = any($2::bigint[]) and ({where_sql}) returning id",
         brand_id, ids, *args,
     )
     return [r["id"] for r in rows]
@@ -170,3 +171,12 @@ async def open_on_reply(conn: Conn, brand_id: int, item_id: int) -> None:
         changed = await _update(
             conn, brand_id, [item_id], "status = case when status = 'new' then 'open' else status end")
         await notify_items(conn, brand_id, [], changed)
+
+
+async def reopen_after_failed_reply(conn: Conn, brand_id: int, item_id: int) -> list[int]:
+    """A reply given up on brings its item back into the inbox: "send and mark done" (or a
+    teammate closing the item meanwhile) must not bury a customer nobody answered. Written to
+    the history with no person, the reason in `details`."""
+    changed = await _update(conn, brand_id, [item_id],
+                            "status = 'open', snoozed_until = null", where_sql="status = 'done' or snoozed_until is not null")
+    return await _changed(conn, brand_id, None, "status", changed, {"status": "open", "reason": "reply_failed"})

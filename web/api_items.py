@@ -24,6 +24,18 @@ async def body_json(request: Request) -> dict[str, Any]:
     return await web_input.json_body(request)
 
 
+def stars_from(raw: str | None) -> tuple[int, int] | None:
+    """`stars=1-2` (or 1–2), `stars=5`: a range of 1 to 5 stars; 400 with the rule otherwise."""
+    if not raw:
+        return None
+    parts = raw.strip().replace("–", "-").split("-")
+    if len(parts) in (1, 2) and all(p.strip() in ("1", "2", "3", "4", "5") for p in parts):
+        low, high = int(parts[0]), int(parts[-1])
+        if low <= high:
+            return low, high
+    raise HTTPException(400, _("stars is a number of stars from 1 to 5, or a range like 1-2 (the smaller first)."))
+
+
 def filters_from(params: Any, member: Member) -> Filters:
     """Inbox filters from query parameters (shared by the page and the API); 400 on bad ones."""
     for value in params.values():
@@ -40,7 +52,7 @@ def filters_from(params: Any, member: Member) -> Filters:
         assignee=assignee, tag=params.get("tag") or None,
         since=web_input.parse_moment(since, member.timezone) if since else None,
         until=web_input.parse_moment(until, member.timezone, end_of_day=True) if until else None,
-        q=params.get("q") or None, spam=params.get("view") == "spam",
+        q=params.get("q") or None, spam=params.get("view") == "spam", stars=stars_from(params.get("stars")),
     )
 
 

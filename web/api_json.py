@@ -120,9 +120,13 @@ def activity_line(row: dict[str, Any], lang: str, tz: str | None = None) -> dict
     elif action == "assign":
         value = row.get("assignee_name") or i18n.gettext("nobody", lang)
     said = "marked as not spam" if action == "spam" and details.get("spam") is False else _ACTIVITY.get(action, action)
+    if action == "status" and details.get("reason") == "reply_failed":
+        said = "reopened: the reply could not be sent"
+    if action == "alert" and row.get("alerted_name"):
+        said, value = "alert sent to {value}", row["alerted_name"]
     what = i18n.gettext(said, lang, value=value if value is not None else "")
     who = (i18n.gettext("Rule “{rule}”", lang, rule=details["rule"]) if details.get("rule")
-           else row.get("user_name") or "")
+           else row.get("user_name") or ("Jasette" if details.get("reason") else ""))
     return {"action": action, "who": who, "what": what, "rule": details.get("rule"),
             "when_local": i18n.local_time(row.get("at"), lang, tz)}
 

@@ -38,7 +38,8 @@ def _key(data: dict, fallback: str) -> str:
 
 
 async def send_reply(request: Request) -> Response:
-    """POST /api/items/{item}/replies {body, idempotency_key, opened_at}: queue a reply.
+    """POST /api/items/{item}/replies {body, idempotency_key, opened_at, done}: queue a reply;
+    with `done`, the item is marked done at once ("send and mark done").
 
     Refused (409) when someone else replied to the item after `opened_at`, the moment this
     person's view of it was loaded: two people must not answer one customer twice.
@@ -54,6 +55,9 @@ async def send_reply(request: Request) -> Response:
     if len(text) > MAX_REPLY:
         raise HTTPException(400, _("The reply is too long."))
     key = _key(data, f"b{member.brand_id}:u{member.user_id}")
+    done = data.get("done", False)
+    if not isinstance(done, bool):
+        raise HTTPException(400, _("done must be true or false."))
     target = item_id(request)
     async with request.app.state.pool.acquire() as db:
         await _refuse_unless_able(db, member.brand_id, target, "reply")
@@ -68,7 +72,10 @@ async def send_reply(request: Request) -> Response:
                                        body=text, idempotency_key=key, action="reply")
         except LookupError:
             raise HTTPException(404, _("No such item.")) from None
-        await workflow.open_on_reply(db, member.brand_id, target)
+        if done:  # "send and mark done": a reply that later fails reopens the item (outbox)
+            await workflow.set_status(db, member.brand_id, [target], "done", member.user_id)
+        else:
+            await workflow.open_on_reply(db, member.brand_id, target)
         full = await queries.reply_row(db, member.brand_id, row["id"])
     assert full is not None
     return JSONResponse({"reply": api_json.reply(full, i18n.pick(member.ui_lang), member.timezone)}, status_code=201)

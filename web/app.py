@@ -37,6 +37,7 @@ from web import (
     routes_inbox,
     routes_invite,
     routes_push,
+    routes_reports,
     routes_reset,
     routes_rules,
     routes_settings,
@@ -100,7 +101,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
     routes: list[BaseRoute] = [
         *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes,
         *routes_connect.routes, *routes_team.routes, *routes_invite.routes, *routes_reset.routes, *routes_twofactor.routes,
-        *routes_connections.routes, *routes_rules.routes,
+        *routes_connections.routes, *routes_rules.routes, *routes_reports.routes,
         *api_replies.routes, *api_items.routes, *openapi.routes, *routes_app.routes, *routes_push.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),

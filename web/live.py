@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from inbox import queries, sessions
 from inbox.alerts import message as alert_message
+from inbox.alerts import person as alert_person
 from inbox.alerts import store as alert_store
 from inbox.notify import (
     ALERTS_CHANNEL,
@@ -29,11 +30,11 @@ from inbox.notify import (
     REPLIES_CHANNEL,
     SESSIONS_CHANNEL,
     Subscriber,
-    notify,
 )
 from nlp import reasons
 from web import api_json, i18n
 from web.auth import member_of
+from web.presence import Keeper
 from web.security import same_origin
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class Hub:
         self.pool = pool
         self.catch_up_page, self.catch_up_pages = CATCH_UP_PAGE, CATCH_UP_PAGES
         self.clients: dict[int, set[Client]] = defaultdict(set)
+        self.presence = Keeper(pool, self.clients)
         self.events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(100_000)
         self.subscriber = Subscriber(CHANNELS, self._on_notify, dsn=dsn, on_connect=self._on_listen,
                                      name="live", retry_delay=retry_delay)
@@ -113,7 +115,8 @@ class Hub:
 
     async def start(self) -> None:
         """Start listening (reconnecting forever) and dispatching."""
-        self._tasks = [asyncio.create_task(self.subscriber.run()), asyncio.create_task(self._dispatch())]
+        self._tasks = [asyncio.create_task(self.subscriber.run()), asyncio.create_task(self._dispatch()),
+                       asyncio.create_task(self.presence.run())]
 
     async def stop(self) -> None:
         """Stop both tasks."""
@@ -189,6 +192,10 @@ class Hub:
             messages = await self._messages(brand_id, events, {(c.lang, c.tz) for c in group})
             for client in list(group):
                 for kind, message in messages.get((client.lang, client.tz), []):
+                    # "alert@<user>": an alert addressed to one person shows on their pages only.
+                    kind, _, user = kind.partition("@")
+                    if user and user != str(client.user_id):
+                        continue
                     if client.only is None or client.only == kind:
                         client.offer(message)
 
@@ -210,10 +217,12 @@ class Hub:
             for r in replies:
                 encoded.append(("reply", _dumps({"t": "reply", "reply": api_json.reply(r, lang, tz)})))
             for a in alerts:
-                encoded.append(("alert", _dumps(_alert_message(a, lang))))
+                person = alert_person.addressed_to(a["details"])
+                encoded.append((f"alert@{person}" if person else "alert", _dumps(_alert_message(a, lang))))
             for e in events.get(PRESENCE_CHANNEL, []):
                 encoded.append(("presence", _dumps({"t": "presence", "item": e.get("item"), "user": e.get("user"),
-                                                    "name": str(e.get("name", "")), "what": e.get("what"), "conn": e.get("conn")})))
+                                                    "name": str(e.get("name", "")), "what": e.get("what"), "conn": e.get("conn"),
+                                                    "at": e.get("at")})))
             out[(lang, tz)] = encoded
         return out
 
@@ -246,7 +255,9 @@ class Hub:
         try:
             await self._catch_up(client, ws.query_params.get("since"))
             client.offer(_dumps({"t": "hello", "conn": client.id, "user": member.user_id}))
-            receiver = asyncio.create_task(self._receive(ws, member, client))
+            if only is None:  # who is already on which item: a newcomer sees them at once
+                client.offer(await self.presence.snapshot(member.brand_id))
+            receiver = asyncio.create_task(self._receive(ws, client))
             await asyncio.wait({sender, receiver, overflow, revoked}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in (sender, receiver, overflow, revoked):
@@ -258,8 +269,7 @@ class Hub:
                 if not group:
                     del self.clients[member.brand_id]
             try:
-                if client.viewing is not None:
-                    await self._presence(member, client, client.viewing, "left")
+                await self.presence.left(client)
                 # 4401: the session ended (the page goes to log-in); 4000: come back and resume.
                 await ws.close(code=4401 if client.revoked.is_set() else 4000)
             except Exception:  # already closed, or the pool is shutting down: nothing to tell
@@ -286,7 +296,7 @@ class Hub:
             after = queries.ChangeCursor.of(rows[-1])
         client.offer(_dumps({"t": "reload"}))  # away so long that a fresh page is quicker than catching up
 
-    async def _receive(self, ws: WebSocket, member: Any, client: Client) -> None:
+    async def _receive(self, ws: WebSocket, client: Client) -> None:
         """Presence messages from the browser: {"t": "view"|"typing"|"left", "item": id}."""
         try:
             while True:
@@ -294,23 +304,14 @@ class Hub:
                     data = json.loads(await ws.receive_text())
                 except ValueError:
                     continue
-                what, item_id = data.get("t"), data.get("item")
-                if what not in ("view", "typing", "left") or not isinstance(item_id, int):
+                if not isinstance(data, dict):
                     continue
-                previous = client.viewing
-                if previous is not None and previous != item_id and what != "left":
-                    await self._presence(member, client, previous, "left")
-                client.viewing = None if what == "left" else item_id
-                await self._presence(member, client, item_id, "viewing" if what == "view" else what)
+                what, item_id = data.get("t"), data.get("item")
+                if what not in ("view", "typing", "left") or not isinstance(item_id, int) or isinstance(item_id, bool):
+                    continue
+                await self.presence.said(client, what, item_id)
         except WebSocketDisconnect:
             return
-
-    async def _presence(self, member: Any, client: Client, item_id: int, what: str) -> None:
-        async with self.pool.acquire() as conn:
-            if not await queries.item_exists(conn, member.brand_id, item_id):
-                return  # another brand's item: say nothing to anyone
-            await notify(conn, PRESENCE_CHANNEL, {"brand": member.brand_id, "item": item_id, "user": member.user_id,
-                                                  "name": client.name, "what": what, "conn": client.id})
 
 
 def _alert_message(row: Any, lang: str) -> dict[str, Any]:

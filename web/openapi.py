@@ -69,7 +69,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/items": {"get": _op("A page of the inbox stream, by priority then time", params=[
         _q("platform", "platform name"), _q("lang", "fr or en"), _q("sentiment", "negative, neutral, positive"),
         _q("status", "new, open, pending, done, snoozed, all (default: not done, not snoozed)"),
-        _q("assignee", "user id, me, none"), _q("tag", "tag name"), _q("from", "date"), _q("to", "date"),
+        _q("assignee", "user id, me, none"), _q("tag", "tag name"),
+        _q("stars", "reviews rated 1-5 stars: `1-2` or `5`"), _q("from", "date"), _q("to", "date"),
         _q("q", "full-text search (French and English stemming)"), _q("view", "`spam`: the Spam view"), _q("after", "cursor from `next`"), _q("limit", "1-200")])},
     "/api/items/changes": {"get": _op("Items created or changed since a time or a cursor (catch-up); `next` is the cursor to ask again with",
         params=[_q("since", "ISO time"), _q("after", "cursor from `next` (pages on updated_at and id)")])},

@@ -1,4 +1,4 @@
-"""My account: the name colleagues see, changing the password (which ends other sessions), and
+"""My account: the name colleagues see, the sound for urgent comments, changing the password (which ends other sessions), and
 the user's own active sessions, each of which they can end."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from web.pages import render
 _ = i18n.gettext
 DONE = {"name": "Your name is saved.", "password": "Your password is changed. Your other sessions are closed.",
         "session": "That session is closed.", "others": "Your other sessions are closed.",
-        "two-step-off": "Two-step login is off."}
+        "two-step-off": "Two-step login is off.", "sound-on": "A sound will play when an urgent comment arrives.",
+        "sound-off": "No sound for urgent comments."}
 
 
 async def page(request: Request, member: Member, *, error: str | None = None, status_code: int = 200,
@@ -27,10 +28,11 @@ async def page(request: Request, member: Member, *, error: str | None = None, st
         mine = await sessions.list_sessions(db, member.user_id, request.session.get("sid"))
         two_step = await twofactor.secret(db, member.user_id) is not None
         codes_left = await twofactor.recovery_codes_left(db, member.user_id) if two_step else 0
+        sound = await users.urgent_sound(db, member.user_id)
     return await render(request, "account.html", {
         "error": error, "done": _(done) if done else None,
         "sessions": [{**dict(row), "device": devices.describe(row["user_agent"])} for row in mine], "two_step": two_step,
-        "codes_left": codes_left, **(extra or {})}, member=member, status_code=status_code)
+        "codes_left": codes_left, "urgent_sound": sound, **(extra or {})}, member=member, status_code=status_code)
 
 
 async def account_page(request: Request) -> Response:
@@ -49,6 +51,16 @@ async def save_name(request: Request) -> Response:
     async with request.app.state.pool.acquire() as db:
         await users.set_name(db, member.user_id, name)
     return RedirectResponse("/settings/account?done=name", status_code=303)
+
+
+async def save_sound(request: Request) -> Response:
+    """Turn the sound for urgent comments on or off (a checkbox: absent means off)."""
+    member = await require_member(request)
+    form = await request.form()
+    on = form.get("urgent_sound") == "on"
+    async with request.app.state.pool.acquire() as db:
+        await users.set_urgent_sound(db, member.user_id, on)
+    return RedirectResponse(f"/settings/account?done=sound-{'on' if on else 'off'}", status_code=303)
 
 
 async def password_refused(request: Request, member: Member, typed: str) -> Response | None:
@@ -111,6 +123,7 @@ routes = [
     Route("/settings/account", account_page, methods=["GET"]),
     Route("/settings/account/name", save_name, methods=["POST"]),
     Route("/settings/account/password", change_password, methods=["POST"]),
+    Route("/settings/account/sound", save_sound, methods=["POST"]),
     Route("/settings/account/sessions/end-others", end_other_sessions, methods=["POST"]),
     Route("/settings/account/sessions/{session}/end", end_session, methods=["POST"]),
 ]

@@ -29,14 +29,15 @@ async def inbox_page(request: Request) -> Response:
         people = await users.members_of(db, member.brand_id)
         spam_count = await queries.spam_count(db, member.brand_id)
         now = await server_now(db)
+        sound = await users.urgent_sound(db, member.user_id)
     items = [api_json.item(r, lang, member.timezone) for r in rows]
-    filtered = any(params.get(k) for k in ("platform", "lang", "sentiment", "status", "assignee", "tag", "from", "to", "q"))
+    filtered = any(params.get(k) for k in ("platform", "lang", "sentiment", "status", "assignee", "tag", "stars", "from", "to", "q"))
     complex_filter = any(params.get(k) for k in ("assignee", "tag", "from", "to", "q"))
     return await render(request, "inbox.html", {
         "complex_filter": complex_filter,
         "items": items, "next": nxt.encode() if nxt else None, "params": params, "tags": tags,
         "platforms": platforms, "people": people, "filtered": filtered, "server_now": now.isoformat(),
-        "selected": params.get("item", ""), "spam_count": spam_count,
+        "selected": params.get("item", ""), "spam_count": spam_count, "urgent_sound": sound,
     }, member=member)
 
 

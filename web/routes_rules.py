@@ -35,7 +35,7 @@ REASONS = ("urgent", *nlp_reasons.CODES)
 def _empty() -> dict[str, Any]:
     return {"name": "", "platforms": [], "langs": [], "sentiments": [], "reasons": [], "min_priority": "",
             "keywords": "", "author": "", "spam": "", "assign": "", "tag": "", "status": "", "mark_spam": False,
-            "hide": False, "alert": False}
+            "hide": False, "alert": ""}
 
 
 def typed_of(rule: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +46,23 @@ def typed_of(rule: dict[str, Any]) -> dict[str, Any]:
             "min_priority": str(c.get("min_priority", "")), "keywords": ", ".join(c.get("keywords", [])),
             "author": c.get("author", ""), "spam": {True: "yes", False: "no"}.get(c.get("spam"), ""),
             "assign": str(a.get("assign", "")), "tag": a.get("tag", ""), "status": a.get("status", ""),
-            "mark_spam": bool(a.get("spam")), "hide": bool(a.get("hide")), "alert": bool(a.get("alert"))}
+            "mark_spam": bool(a.get("spam")), "hide": bool(a.get("hide")), "alert": _alert_choice(a)}
+
+
+def _alert_choice(actions: dict[str, Any]) -> str:
+    # The form's one "alert" menu: "" (none), "brand" (its alert channels) or a member's id.
+    if not actions.get("alert"):
+        return ""
+    return str(actions["alert_person"]) if "alert_person" in actions else "brand"
+
+
+def broken(rule: dict[str, Any], names: dict[int, str]) -> str | None:
+    """What no longer works in a rule (its alert goes to someone removed from the team), or None."""
+    person = rule["actions"].get("alert_person")
+    if person is not None and person not in names:
+        return _("Broken action: the alert goes to a person removed from the team; nothing is sent to them."
+                 " Choose someone else.")
+    return None
 
 
 def summary(rule: dict[str, Any], names: dict[int, str], lang: str) -> tuple[str, str]:
@@ -85,7 +101,11 @@ def summary(rule: dict[str, Any], names: dict[int, str], lang: str) -> tuple[str
         then.append(_("mark as spam"))
     if a.get("hide"):
         then.append(_("hide on the platform"))
-    if a.get("alert"):
+    if a.get("alert") and "alert_person" in a:
+        person = a["alert_person"]
+        then.append(_("alert {name}", name=names[person]) if person in names
+                    else _("alert: person removed from the team"))
+    elif a.get("alert"):
         then.append(_("send an alert"))
     return " · ".join(when) or _("every message"), " · ".join(then)
 
@@ -101,10 +121,12 @@ def parse(form: FormData, member_ids: set[int]) -> tuple[dict[str, Any], dict[st
     for key, known in (("platforms", registry.platforms()), ("langs", i18n.LANGS), ("sentiments", SENTIMENTS),
                        ("reasons", REASONS)):
         typed[key] = [str(v) for v in form.getlist(key) if str(v) in known]
-    for key in ("min_priority", "keywords", "author", "spam", "assign", "tag", "status"):
+    for key in ("min_priority", "keywords", "author", "spam", "assign", "tag", "status", "alert"):
         typed[key] = str(form.get(key, "")).strip()[:500]
-    for key in ("mark_spam", "hide", "alert"):
+    for key in ("mark_spam", "hide"):
         typed[key] = form.get(key) == "on"
+    if typed["alert"] == "on":
+        typed["alert"] = "brand"  # the checkbox of earlier versions
     conditions: dict[str, Any] = {k: typed[k] for k in ("platforms", "langs", "sentiments", "reasons") if typed[k]}
     keywords = [" ".join(k.split()) for k in typed["keywords"].replace(";", ",").split(",") if k.strip()]
     if keywords:
@@ -118,9 +140,10 @@ def parse(form: FormData, member_ids: set[int]) -> tuple[dict[str, Any], dict[st
         actions["tag"] = typed["tag"]
     if typed["status"] in STATUSES:
         actions["status"] = typed["status"]
-    for key, action in (("mark_spam", "spam"), ("alert", "alert")):
-        if typed[key]:
-            actions[action] = True
+    if typed["mark_spam"]:
+        actions["spam"] = True
+    if typed["alert"] == "brand":
+        actions["alert"] = True
     if typed["hide"]:
         actions.update(hide=True, hide_platforms=_hide_platforms())
 
@@ -145,6 +168,12 @@ def parse(form: FormData, member_ids: set[int]) -> tuple[dict[str, Any], dict[st
         if who is None or who not in member_ids:
             return fail(_("Choose someone who works on this brand."), "assign")
         actions["assign"] = who
+    if typed["alert"] and typed["alert"] != "brand":
+        # Checked here, on the server: a member of another brand is never a recipient.
+        whom = web_input.parse_id(typed["alert"])
+        if whom is None or whom not in member_ids:
+            return fail(_("Choose someone who works on this brand to alert."), "alert")
+        actions.update(alert=True, alert_person=whom)
     if not actions:
         return fail(_("Choose at least one thing for the rule to do."), "actions")
     return typed, conditions, actions, None, None
@@ -160,7 +189,7 @@ async def _page(request: Request, member: Member, *, typed: dict[str, Any] | Non
     done = DONE.get(request.query_params.get("done", ""))
     names = {m["id"]: m["name"] or m["email"] for m in members}
     return await render(request, "rules.html", {
-        "rules": [{**r, "matched": n, "summary": summary(r, names, i18n.current_lang.get())}
+        "rules": [{**r, "matched": n, "summary": summary(r, names, i18n.current_lang.get()), "broken": broken(r, names)}
                   for r, n in zip(found, counts)], "looked": looked, "members": members,
         "names": names, "typed": typed or _empty(), "editing": editing, "error": error, "field": field,
         "preview": preview, "done": _(done) if done else None, "platforms": registry.platforms(),

@@ -17,7 +17,7 @@ import asyncpg
 
 from inbox import push
 from inbox import smtp as email
-from inbox.alerts import message, webhook
+from inbox.alerts import message, person, webhook
 from inbox.alerts.store import Brand, load_brand
 from inbox.credentials import CredentialsUnreadable, Vault
 from inbox.db import Conn
@@ -63,13 +63,17 @@ async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_
     brand = await load_brand(conn, alert["brand_id"])
     details = alert["details"] or {}
     if row["channel"] == "push":
-        msg = message.render(alert["kind"], details, lang=brand.lang, brand_name=brand.name, base_url=base_url,
-                             describe=describe, platform_name=platform_name)
+        # An alert addressed to someone reaches their browsers in their language.
+        reader = await _recipient(conn, alert)
+        msg = message.render(alert["kind"], details, lang=reader.lang if reader else brand.lang, brand_name=brand.name,
+                             base_url=base_url, describe=describe, platform_name=platform_name)
         await _push(conn, row, alert, msg, session=session, base_url=base_url, sender=smtp.sender, timeout=webhook_timeout,
                     vault=vault)
         return
     if row["channel"] == "email":
-        lang = await reader_lang(conn, brand, row["target"])
+        # Someone removed from the team since it was raised gets nothing (RecipientGone).
+        reader = await _recipient(conn, alert)
+        lang = reader.lang if reader else await reader_lang(conn, brand, row["target"])
         msg = message.render(alert["kind"], details, lang=lang, brand_name=brand.name, base_url=base_url,
                              describe=describe, platform_name=platform_name)
         mime = email.build(smtp, to=row["target"], subject=msg.subject, text=msg.text, html=msg.html,
@@ -100,6 +104,22 @@ async def _send_one(conn: Conn, row: Any, alert: Any, *, smtp: SmtpConfig, base_
     await webhook.post(session, url, payload, secret=secret,
                        timestamp=int(now.timestamp()), delivery_id=f"{alert['id']}-{row['id']}",
                        timeout=webhook_timeout)
+
+
+class RecipientGone(Exception):
+    """The person an alert is addressed to left the brand's team since it was raised."""
+
+
+async def _recipient(conn: Conn, alert: Any) -> person.Person | None:
+    """The member an alert is addressed to (None: the brand's channels); RecipientGone when
+    they are no longer on the team: nothing is sent to them."""
+    user_id = person.addressed_to(alert["details"])
+    if user_id is None:
+        return None
+    found = await person.team_member(conn, alert["brand_id"], user_id)
+    if found is None:
+        raise RecipientGone("this person is no longer on the brand's team: nothing sent")
+    return found
 
 
 async def reader_lang(conn: Conn, brand: Brand, address: str) -> str:
@@ -186,6 +206,9 @@ async def deliver_due(pool: asyncpg.Pool, *, smtp: SmtpConfig, base_url: str, no
                                 vault=vault)
             except push.PushError as exc:  # a browser gone for good is not worth retrying
                 outcomes.append(await _failed(conn, row, str(exc), now, final=exc.gone))
+                continue
+            except RecipientGone as exc:  # a fact about the team, not a failure to retry
+                outcomes.append(await _failed(conn, row, str(exc), now, final=True))
                 continue
             except (email.EmailError, webhook.WebhookError) as exc:
                 outcomes.append(await _failed(conn, row, str(exc), now))

@@ -37,6 +37,8 @@ _WORDS = {
         "account_expiring": "Connexion bientôt expirée",
         "reconnect": "Reconnecter dans les réglages",
         "footer_account": "Jasette vous écrit parce qu'une connexion de votre entreprise a besoin de vous. Réglages : ",
+        "footer_person": "Jasette vous écrit parce qu'une règle automatique vous désigne pour ses alertes. Règles : ",
+        "open_item": "Ouvrir le message",
     },
     "en": {
         "negative_mention": "Negative comment",
@@ -57,6 +59,8 @@ _WORDS = {
         "account_expiring": "Connection expiring soon",
         "reconnect": "Reconnect in Settings",
         "footer_account": "Jasette writes because one of your business's connections needs you. Settings: ",
+        "footer_person": "Jasette writes because an automation rule names you for its alerts. Rules: ",
+        "open_item": "Open the message",
     },
 }
 
@@ -148,6 +152,10 @@ def action(kind: str, details: dict[str, Any], base_url: str, lang: str) -> tupl
     path = account_path(details) if kind in ACCOUNT_KINDS else None
     if path is not None:
         return base_url.rstrip("/") + path, words(lang)["reconnect"]
+    items = details.get("items")
+    if kind == "automation_rule" and isinstance(items, list) and len(items) == 1 and isinstance(items[0].get("id"), int):
+        # A rule's alert is about one message: open it, not the list of alerts.
+        return item_link(base_url, items[0]["id"]), words(lang)["open_item"]
     return alerts_link(base_url), words(lang)["open"]
 
 
@@ -286,6 +294,18 @@ _HTML = _ENV.from_string(
 )
 
 
+def _footer(kind: str, details: dict[str, Any], w: dict[str, str]) -> str:
+    if kind in ACCOUNT_KINDS:
+        return w["footer_account"]
+    return w["footer_person"] if "person" in details else w["footer"]
+
+
+def _settings_url(kind: str, details: dict[str, Any], base_url: str) -> str:
+    # Where the reader changes what wrote to them: the connections, the rules, or the alert settings.
+    page = "" if kind in ACCOUNT_KINDS else "/rules" if "person" in details else "/alerts"
+    return f"{base_url.rstrip('/')}/settings{page}"
+
+
 def render(kind: str, details: dict[str, Any], *, lang: str, brand_name: str, base_url: str,
            describe: Describe | None = None, platform_name: Describe | None = None) -> Message:
     """Subject, plain text and HTML of an alert for one reader's language, reasons in words and
@@ -318,7 +338,6 @@ def render(kind: str, details: dict[str, Any], *, lang: str, brand_name: str, ba
         lang=lang, subject=subject, label=w.get(kind, kind), brand=brand_name, w=w, reason=reason,
         terms=terms, items=items, alerts=held, link=lambda i: item_link(base_url, i),
         alerts_url=link, link_label=link_label,
-        footer=w["footer_account"] if kind in ACCOUNT_KINDS else w["footer"],
-        settings_url=f"{base_url.rstrip('/')}/settings" + ("" if kind in ACCOUNT_KINDS else "/alerts"),
+        footer=_footer(kind, details, w), settings_url=_settings_url(kind, details, base_url),
     )
     return Message(subject=subject, text="\n".join(lines) + "\n", html=html)

@@ -9,6 +9,8 @@ from typing import Any
 from inbox import push as push_store
 from inbox import sealed
 from inbox.alerts import message
+from inbox.alerts.person import Person
+from inbox.alerts.person import targets as person_targets
 from inbox.credentials import Vault
 from inbox.db import Conn
 from inbox.notify import ALERTS_CHANNEL, notify
@@ -65,15 +67,19 @@ async def email_targets(conn: Conn, brand: Brand, *, owners_too: bool = False) -
 
 
 async def _queue(conn: Conn, alert_id: int, brand: Brand, channels: list[str], now: datetime, *,
-                 owners_too: bool = False, push: bool = True) -> None:
+                 owners_too: bool = False, push: bool = True, person: Person | None = None) -> None:
     targets: list[tuple[str, str]] = []
-    if push and "inapp" in channels:
+    if person is not None:
+        # Addressed to one person: their browsers and their address only, never the brand's
+        # alert e-mails nor its webhook.
+        targets = await person_targets(conn, person, channels, push=push)
+    elif push and "inapp" in channels:
         # The in-app alert also reaches the phones and browsers that asked for notifications
         # (Web Push), one delivery each, retried like an e-mail; never in quiet hours.
         targets += [("push", str(sub.id)) for sub in await push_store.brand_subscriptions(conn, brand.id)]
-    if "email" in channels:
+    if "email" in channels and person is None:
         targets += [("email", t) for t in await email_targets(conn, brand, owners_too=owners_too)]
-    if "webhook" in channels and brand.webhook_host:
+    if "webhook" in channels and brand.webhook_host and person is None:
         # Its host only: the address may carry a token, and is read (sealed) when sending.
         targets.append(("webhook", brand.webhook_host))
     if targets:
@@ -104,8 +110,13 @@ async def raise_alert(
     channels: list[str],
     now: datetime,
     held_until: datetime | None = None,
+    person: Person | None = None,
 ) -> int | None:
-    """Insert the alert and queue its deliveries (call inside a transaction); None if it existed."""
+    """Insert the alert and queue its deliveries (call inside a transaction); None if it existed.
+
+    With `person`, the alert is addressed to that member alone (details name them)."""
+    if person is not None:
+        details = {**details, "person": person.id}
     title = message.title(kind, details, brand.lang, brand.name)
     alert_id: int | None = await conn.fetchval(
         "insert into alerts (brand_id, rule_id, kind, dedupe_key, title, details, item_ids, created_at, held_until)"
@@ -118,8 +129,10 @@ async def raise_alert(
     # Only an owner can reconnect an account: connection alerts reach every owner, besides the
     # addresses the alerts go to. Push notifications never go out in quiet hours.
     await _queue(conn, alert_id, brand, ["inapp"] if held_until else channels, now,
-                 owners_too=kind in message.ACCOUNT_KINDS, push=held_until is None)
+                 owners_too=kind in message.ACCOUNT_KINDS, push=held_until is None, person=person)
     if "inapp" in channels:
+        # An alert addressed to one person shows on their pages only: web/live.py reads whom
+        # from the alert's details, never from the payload.
         await notify(conn, ALERTS_CHANNEL, {"brand": brand.id, "alert": alert_id, "kind": kind, "title": title[:500]})
     return alert_id
 

@@ -1,7 +1,7 @@
 """Issue 15's done-when for automation rules, in Chromium: the owner writes a rule in French in
-Settings → Règles (tag and assign on « remboursement »), previews it, saves it; a new comment read
-by the real NLP stage and stored as the poller does is tagged and assigned at once, and its
-history in the item pane names the rule."""
+Settings → Règles (tag, assign and alert a person of the team on « remboursement »), previews it,
+saves it; a new comment read by the real NLP stage and stored as the poller does is tagged and
+assigned at once, its alert goes to the chosen person, and its history in the item pane names the rule."""
 
 from __future__ import annotations
 
@@ -36,6 +36,11 @@ async def test_a_rule_tags_and_assigns_a_new_comment_and_shows_in_its_history(po
         await page.fill("input[name=keywords]", "remboursement")
         await page.fill("input[name=tag]", "remboursement")
         await page.select_option("select[name=assign]", label="Alain Agent")
+        # « envoyer une alerte à »: the brand's channels, or one person of the team.
+        await expect(page.locator("#rule-alert option[value=brand]")).to_have_text(
+            "les canaux d'alerte de l'entreprise (dans Jasette, les courriels d'alerte, le webhook)")
+        await expect(page.locator(f'#rule-alert option[value="{ids["owner_b"]}"]')).to_have_count(0)
+        await page.select_option("#rule-alert", label="Odile Owner")
         await page.click("#rule-preview-button")
         await expect(page.locator("#rule-preview")).to_have_text("Cette règle aurait touché 1 des 2 derniers messages.")
         # The preview keeps what was typed; saving it is one more click.
@@ -43,6 +48,7 @@ async def test_a_rule_tags_and_assigns_a_new_comment_and_shows_in_its_history(po
         await page.get_by_role("button", name="Enregistrer la règle").click()
         await expect(page.locator("p.done")).to_contain_text("La règle est enregistrée")
         await expect(page.locator('tr[data-rule="Remboursements"] .rule-matched')).to_have_text("1 des 2 derniers messages")
+        await expect(page.locator('tr[data-rule="Remboursements"] .rule-summary')).to_contain_text("alerter Odile Owner")
 
         await page.goto(server.url + "/")
         await page.wait_for_selector("#live-state[data-state=live]")
@@ -60,5 +66,9 @@ async def test_a_rule_tags_and_assigns_a_new_comment_and_shows_in_its_history(po
         await expect(activity).to_contain_text("Règle « Remboursements »")
         await expect(activity).to_contain_text("étiqueté « remboursement »")
         await expect(activity).to_contain_text("attribué à Alain Agent")
+        await expect(activity).to_contain_text("alerte envoyée à Odile Owner")
+        async with pool.acquire() as conn:
+            targets = await conn.fetch("select target from alert_deliveries where channel = 'email'")
+        assert [t["target"] for t in targets] == ["owner@a.test"]
         await expect(page.locator("#tags")).to_contain_text("#remboursement")
         assert errors == []

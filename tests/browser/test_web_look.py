@@ -15,7 +15,7 @@ from playwright.async_api import expect
 from web_app import PASSWORD, LiveServer, ingest
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-PAGES = ["/", "/settings", "/settings/alerts", "/alerts", "/summaries", "/settings/account"]
+PAGES = ["/", "/settings", "/settings/alerts", "/alerts", "/summaries", "/reports", "/settings/account"]
 
 
 async def _log_in(page, base: str, email: str = "owner@a.test") -> None:

@@ -177,3 +177,14 @@ async def test_our_reply_with_a_link_is_found_although_x_shows_the_link_shortene
     found = await source.find_reply(mention, "k", text)
     assert found is not None and found.external_id == sent.external_id
     assert await source.find_reply(mention, "k", "Tout est ici: https://ailleurs.example à demain") is None
+
+
+async def test_hiding_with_a_malformed_body_is_a_400_problem_and_hides_nothing(running: Running) -> None:
+    url, control, session = running
+    mention = await control.inject(kind="mention", text="allo")
+    headers = {"authorization": "Bearer demo-token"}
+    for body in (b"{not json", b'{"hidden": "yes"}', b"[]"):
+        async with session.put(f"{url}/2/tweets/{mention}/hidden", data=body, headers=headers) as resp:
+            assert resp.status == 400 and (await resp.json())["title"] == "Invalid Request"
+    async with session.put(f"{url}/2/tweets/{mention}/hidden", json={"hidden": True}, headers=headers) as resp:
+        assert resp.status == 200 and (await resp.json()) == {"data": {"hidden": True}}

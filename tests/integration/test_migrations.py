@@ -58,7 +58,7 @@ async def test_schema_has_every_table_of_the_product(pool):
     expected = {
         "brands", "users", "memberships", "accounts", "authors", "items", "item_revisions", "replies",
         "tags", "item_tags", "notes", "saved_replies", "alert_rules", "alerts", "alert_items",
-        "alert_deliveries", "weekly_summaries", "audit_log", "schema_migrations",
+        "alert_deliveries", "weekly_summaries", "audit_log", "schema_migrations", "presence",
     }
     assert expected <= tables
 

@@ -18,7 +18,7 @@ def _mine(route) -> bool:
 
 
 _NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/settings/accounts", "/settings/saved-replies",
-          "/settings/account", "/settings/account/name", "/settings/account/password",
+          "/settings/account", "/settings/account/name", "/settings/account/password", "/settings/account/sound",
           "/api/items", "/api/items/changes", "/api/bulk", "/api/members", "/api/openapi.json", "/healthz", "/favicon.ico",
           "/sw.js", "/manifest.webmanifest",  # the installable app: the same files for everyone, no data
           # Web Push: the install's public key, and the session's own browser (tests/integration/test_web_push.py).

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from web_app import client_for, login, make_app, seed
 
-PAGES = ["/", "/settings", "/settings/account", "/settings/team", "/settings/alerts", "/settings/rules", "/alerts", "/summaries"]
+PAGES = ["/", "/settings", "/settings/account", "/settings/team", "/settings/alerts", "/settings/rules", "/alerts", "/summaries", "/reports"]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 # Elements HTML lets a page leave open; every other one must be closed in order.
 OPTIONAL_END = {"p", "li", "tr", "td", "th", "thead", "tbody", "option", "dt", "dd"}

@@ -45,6 +45,7 @@ def run(platform: str, path: str) -> tuple[int, str, str]:
         ("instagram", "instagram/comments_with_replies.json", 3),
         ("x", "x/mentions_expanded.json", 2),
         ("youtube", "youtube/threads_with_replies.json", 3),
+        ("linkedin", "linkedin/comments_on_post.json", 3),
     ],
 )
 def test_prints_one_json_object_per_item(platform: str, name: str, count: int) -> None:
@@ -56,6 +57,11 @@ def test_prints_one_json_object_per_item(platform: str, name: str, count: int) -
         assert REQUIRED <= set(record)
         assert record["platform"] == platform
         assert datetime.fromisoformat(record["created_at"]).tzinfo is not None
+
+
+def test_every_platform_has_a_parser_the_command_can_load() -> None:
+    for platform in registry.platforms():
+        assert callable(registry.parser(platform)), platform
 
 
 def test_text_keeps_emoji_and_right_to_left_script() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from collector import linkedin
+from collector import linkedin, linkedin_items
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "linkedin"
 POST = "urn:li:activity:7300000000000000009"
@@ -15,7 +15,7 @@ TOP = f"urn:li:comment:({POST},7300000000000000100)"
 
 
 def _items(name: str) -> list:
-    return linkedin.parse((FIXTURES / name).read_bytes())
+    return linkedin_items.parse((FIXTURES / name).read_bytes())
 
 
 def test_comment_urns_kinds_parents_and_threads() -> None:
@@ -42,8 +42,8 @@ def test_texts_times_and_authors() -> None:
 
 def test_the_organisation_own_comments_are_from_the_business() -> None:
     raw = _items("comments_on_post.json")[1].raw
-    assert linkedin.map_comment(raw, "urn:li:organization:123").from_business
-    assert not linkedin.map_comment(raw, "urn:li:organization:999").from_business
+    assert linkedin_items.map_comment(raw, "urn:li:organization:123").from_business
+    assert not linkedin_items.map_comment(raw, "urn:li:organization:999").from_business
 
 
 def test_mentioning_posts_become_mentions_with_plain_text() -> None:
@@ -74,7 +74,7 @@ def test_bodies_it_does_not_understand_raise_a_clear_value_error(name: str, reas
 @pytest.mark.parametrize(("body", "reason"), [(b"{oops", "not JSON"), (b"[]", "Rest.li collection")])
 def test_non_collections(body: bytes, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
-        linkedin.parse(body)
+        linkedin_items.parse(body)
 
 
 def test_a_time_past_any_calendar_skips_that_element_only() -> None:
@@ -85,7 +85,7 @@ def test_a_time_past_any_calendar_skips_that_element_only() -> None:
     good = json.loads((FIXTURES / "comments_on_post.json").read_text())["elements"][0]
     odd = [dict(good, commentUrn=f"urn:li:comment:({POST},{n})", created={"time": t})
            for n, t in ((1, 1e30), (2, 1e20), (3, float("inf")))]
-    items = linkedin.parse(json.dumps({"elements": odd + [good]}))
+    items = linkedin_items.parse(json.dumps({"elements": odd + [good]}))
     assert [i.external_id for i in items] == [good["commentUrn"]]
 
 
@@ -96,4 +96,4 @@ def test_fields_of_the_wrong_type_skip_or_blank_that_element_only(field: str, va
     data = json.loads((FIXTURES / "comments_on_post.json").read_text())
     data["elements"][0][field] = value
     others = {i.external_id for i in _items("comments_on_post.json")} - {data["elements"][0]["commentUrn"]}
-    assert {i.external_id for i in linkedin.parse(json.dumps(data))} >= others
+    assert {i.external_id for i in linkedin_items.parse(json.dumps(data))} >= others

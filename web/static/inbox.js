@@ -13,7 +13,10 @@
   let myConn = null;                 // this websocket's id (to ignore our own presence)
   let socket = null;
   let lastTyping = 0;
-  const presence = new Map();        // item id -> Map(conn -> {name, what, at})
+  let viewingId = null;              // the item this page told the server it has open
+  // Who is on which item; one's own other tabs are not news.
+  const presence = window.Jasette.Presence(stream, () => (current ? current.id : null),
+    (p) => p.conn === myConn || p.user === state.user);
 
   // ---- the stream ------------------------------------------------------------------------
   const LEVEL_WORDS = { urgent: t("Urgent"), high: t("Important"), normal: t("Normal"), low: t("Low") };
@@ -58,6 +61,10 @@
     if (f.platform && item.platform !== f.platform) return false;
     if (f.lang && item.lang !== f.lang) return false;
     if (f.sentiment && item.sentiment !== f.sentiment) return false;
+    if (f.stars) {  // "1-2" or "5": only reviews rated within
+      const [low, high] = String(f.stars).replace("–", "-").split("-").map(Number);
+      if (item.rating == null || item.rating < low || item.rating > (high || low)) return false;
+    }
     if (f.status === "all") return true;
     if (f.status && f.status !== "snoozed") return item.status === f.status;
     const snoozed = item.snoozed_until && new Date(item.snoozed_until) > new Date();
@@ -99,6 +106,7 @@
   function maybeNotify(item) {
     if (item.level !== "urgent" || item.status === "done" || item.spam || notified.has(item.id)) return;
     notified.add(item.id);
+    window.Jasette.sound.chime();
     window.Jasette.notify(`${LEVEL_WORDS.urgent} · ${item.author.display} (${item.platform_name || item.platform})`, item.body,
       `/items/${Number(item.id)}`, `item-${Number(item.id)}`);
   }
@@ -136,6 +144,7 @@
     if (old && old.classList.contains("current")) row.classList.add("current");
     if (old && old.querySelector(".pick").checked) row.querySelector(".pick").checked = true;
     if (!old) row.classList.add("fresh");
+    presence.markRow(row);
     const next = [...stream.querySelectorAll("li.item")].find((r) => r !== old && before(item, r));
     if (old) old.remove();
     stream.insertBefore(row, next || null);
@@ -208,6 +217,7 @@
       if (event.code === 4401) { window.location.assign("/login"); return; }
       liveState.dataset.state = "offline";
       liveState.textContent = t("Reconnecting…");
+      presence.clear();  // unknown while away; the snapshot after reconnecting says who is there
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
     };
@@ -222,7 +232,9 @@
       myConn = m.conn;
       liveState.dataset.state = "live";
       liveState.textContent = t("Live");
-      if (current) send({ t: "view", item: current.id });
+      if (viewingId !== null) send({ t: "view", item: viewingId });
+    } else if (m.t === "present") {
+      presence.snapshot(m);
     } else if (m.t === "items") {
       m.items.forEach(upsert);
     } else if (m.t === "reply") {
@@ -230,11 +242,7 @@
     } else if (m.t === "alert") {
       window.Jasette.showAlert(m);
     } else if (m.t === "presence") {
-      if (m.conn === myConn) return;
-      const map = presence.get(m.item) || new Map();
-      if (m.what === "left") map.delete(m.conn); else map.set(m.conn, { name: m.name, what: m.what, at: Date.now() });
-      presence.set(m.item, map);
-      showPresence();
+      presence.changed(m);
     } else if (m.t === "resync") {
       // The server's LISTEN connection was lost for a while: reconnecting makes the server
       // send, page by page, everything changed since our newest item (nothing missed).
@@ -244,16 +252,22 @@
     }
   }
 
-  // ---- the pane --------------------------------------------------------------------------
-  function showPresence() {
-    const box = document.getElementById("presence");
-    if (!box || !current) return;
-    const now = Date.now();
-    const people = [...(presence.get(current.id) || new Map()).values()].filter((p) => now - p.at < 40000);
-    box.textContent = people.map((p) => p.what === "typing" ? t("{name} is typing a reply…", { name: p.name })
-                                                            : t("{name} is viewing this comment", { name: p.name })).join(" · ");
+  // ---- presence (web/static/presence.js) and the urgent sound (web/static/chime.js) -------
+  function view(id) {
+    if (viewingId === id) return;
+    viewingId = id;
+    send({ t: "view", item: id });
   }
 
+  function leave() {
+    if (viewingId === null) return;
+    send({ t: "left", item: viewingId });
+    viewingId = null;
+  }
+
+  if (state.urgent_sound) window.Jasette.sound.enable();
+
+  // ---- the pane --------------------------------------------------------------------------
   function canDo(action) {
     return Boolean(current && (action === "reply" ? current.can_reply : current.can_hide));
   }
@@ -303,6 +317,7 @@
 
   // Only the latest load may draw the pane: an older answer arriving late would show stale states.
   let paneSeq = 0;
+  let opening = null;  // the item whose load is under way, if any
 
   async function renderPane(d, seq, draft) {
     const saved = await api("GET", `/api/items/${d.id}/saved-replies`);
@@ -320,7 +335,8 @@
       ...(d.can_reply ? [
         el("textarea", { id: "reply", "aria-label": t("Reply"), placeholder: t("Write your reply (Ctrl+Enter sends)") }),
         el("p", { class: "error", id: "reply-error", role: "alert" }),
-        el("div", { class: "reply-actions" }, el("button", { type: "button", class: "primary", id: "send", text: t("Send") }), savedSelect)]
+        el("div", { class: "reply-actions" }, el("button", { type: "button", class: "primary", id: "send", text: t("Send") }),
+          el("button", { type: "button", id: "send-done", title: "Ctrl+Shift+Enter", text: t("Send and mark done") }), savedSelect)]
         : [el("p", { class: "hint", id: "read-only", text: t("Replies to this comment cannot be sent from Jasette.") }), " ",
           link(d.url, t("Answer on the site"))]));
     // Whoever was in the reply box (typing, or "r" pressed while this item loaded) stays there.
@@ -392,7 +408,7 @@
       draftKey = crypto.randomUUID();
     }
     if (replying && d.can_reply) document.getElementById("reply").focus();
-    showPresence();
+    presence.show();
   }
 
   // ---- one column (phones): the list, or the item as its own screen -----------------------
@@ -422,6 +438,7 @@
   }
 
   function back() {
+    leave();
     if (history.state && history.state.pushed) { history.back(); return; }  // popstate shows the list
     const q = listQuery();  // opened from a link (/items/N): the list replaces it
     history.replaceState(null, "", q ? `?${q}` : location.pathname);
@@ -431,7 +448,7 @@
   window.addEventListener("popstate", (event) => {
     const id = event.state && event.state.jasetteItem;
     if (id) { showItemScreen(id, "none"); if (!current || current.id !== id) open(id, "none"); }
-    else showList();
+    else { leave(); showList(); }
   });
   narrow.addEventListener("change", () => { if (!narrow.matches) delete document.body.dataset.view; else if (current && state.selected) showItemScreen(current.id, "none"); });
 
@@ -440,11 +457,13 @@
     stream.querySelectorAll("li.item.current").forEach((r) => r.classList.remove("current"));
     if (row) { row.classList.add("current"); if (!narrow.matches) row.scrollIntoView({ block: "nearest" }); }
     showItemScreen(id, how);
+    view(Number(id));  // colleagues learn it now, not after the pane has loaded
     const seq = ++paneSeq;
+    opening = Number(id);
     const detail = await api("GET", `/api/items/${Number(id)}`);
     await renderPane(detail, seq, null);
     if (seq !== paneSeq) return;
-    send({ t: "view", item: detail.id });
+    opening = null;
     if (narrow.matches && document.body.dataset.view === "item") document.getElementById("pane-title").focus({ preventScroll: true });
   }
 
@@ -452,6 +471,7 @@
     // Never wipe what someone is typing in the pane; the next change refreshes it.
     const active = document.activeElement;
     if (!current || (active && pane.contains(active) && active.matches("textarea, input") && active.value)) return;
+    if (opening !== null && opening !== current.id) return;  // a live change of the item being left must not win over the one opening
     const seq = ++paneSeq;
     const box = document.getElementById("reply");
     const draft = { text: box ? box.value : "", key: draftKey };
@@ -466,18 +486,21 @@
     return d.first_response_seconds !== null || d.replies.some((r) => r.action === "reply" && r.state !== "failed");
   }
 
-  async function sendReply() {
+  async function sendReply(done = false) {
     const box = document.getElementById("reply");
     const error = document.getElementById("reply-error");
     if (!current || !box || !box.value.trim()) return;
+    const sentFor = current.id;
+    const after = done ? neighbour(sentFor) : null;
     // One keystroke must not answer a customer twice: a second reply is sent only once confirmed.
     if (answered(current) && !window.confirm(t("This comment already has a reply. Send another one?"))) return;
     error.textContent = "";
     try {
-      const data = await api("POST", `/api/items/${current.id}/replies`, { body: box.value, idempotency_key: draftKey, opened_at: current.loaded_at });
+      const data = await api("POST", `/api/items/${current.id}/replies`, { body: box.value, idempotency_key: draftKey, opened_at: current.loaded_at, done });
       box.value = "";
       draftKey = crypto.randomUUID();
       showReply(data.reply);
+      if (done) moveOnFrom(sentFor, after);
     } catch (e) {
       error.textContent = e.message;
     }
@@ -492,7 +515,28 @@
   async function act(action, body) {
     const id = currentId();
     if (id === null) return;
+    const after = neighbour(id);  // read now: the live update may take the row away first
     await api("POST", `/api/items/${id}/${action}`, body);
+    if (action === "status" && body.status === "done") moveOnFrom(id, after);
+  }
+
+  // A finished item leaves the screen: the next one opens (the one above at the end of the
+  // list), or the list comes back on a phone, so nobody keeps reading what is already done.
+  function neighbour(id) {
+    const rows = [...stream.querySelectorAll("li.item")];
+    const at = rows.findIndex((r) => Number(r.dataset.id) === Number(id));
+    const next = at < 0 ? null : rows[at + 1] || rows[at - 1];
+    return next ? Number(next.dataset.id) : null;
+  }
+
+  function moveOnFrom(id, after) {
+    if (!current || current.id !== Number(id)) return;  // the reader already moved on
+    if (narrow.matches) { back(); return; }
+    if (after !== null && stream.querySelector(`li.item[data-id="${after}"]`)) { open(after); return; }
+    leave();
+    current = null;
+    paneSeq++;
+    pane.replaceChildren(el("p", { class: "hint pane-hint", text: t("Choose a comment on the left, or press j.") }));
   }
 
   // ---- events ----------------------------------------------------------------------------
@@ -511,6 +555,7 @@
     const target = event.target;
     if (target.id === "back") back();
     else if (target.id === "send") sendReply();
+    else if (target.id === "send-done") sendReply(true);
     else if (target.id === "suggestion") {
       const box = document.getElementById("reply");
       box.value = target.dataset.text;
@@ -534,7 +579,7 @@
     else if (target.id === "snooze" && target.value) await act("snooze", { until: target.value });
   });
   pane.addEventListener("keydown", async (event) => {
-    if (event.target.id === "reply" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); sendReply(); }
+    if (event.target.id === "reply" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); sendReply(event.shiftKey); }
     if (event.target.id === "new-tag" && event.key === "Enter" && event.target.value.trim()) {
       await act("tag", { name: event.target.value.trim() });
       event.target.value = "";
@@ -592,7 +637,8 @@
     setTimeout(() => { notice.textContent = ""; }, 8000);
   });
 
-  setInterval(() => { if (current) send({ t: "view", item: current.id }); showPresence(); }, 15000);
+  // Closing the tab closes the socket (the server says "left"); saying it first is quicker.
+  window.addEventListener("pagehide", leave);
   connect();
   if (state.selected) {  // a link to one item (/items/N): its own screen on a phone, the list one step back
     history.replaceState({ jasetteItem: Number(state.selected) }, "", location.href);
