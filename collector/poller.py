@@ -50,7 +50,10 @@ MAX_PAGES_PER_LEASE = 50
 # A fetch of an account polled at least this often (a busy feed) that is still unanswered after
 # one poll interval gets a twin, the first answer winning: a request hanging until the 20 s time
 # limit would let a feed that keeps its newest 100 entries scroll past unread (chaos run: 5 a
-# second). Reads only, and only for such accounts: a platform counting requests sees few extra.
+# second). A read of such an account that fails outright (an error, a body cut short: not a
+# refusal, nor a request to slow down) is made once more at once: two failed polls in a row,
+# each followed by a backoff, left the feed unread for 20 s and more. Reads only, and only for
+# such accounts: a platform counting requests sees few extra.
 HEDGE_UP_TO_INTERVAL = 30.0
 HEDGE_MIN_SECONDS = 5.0
 # A page fetched and analysed is stored once the database is back when it went away meanwhile (a
@@ -307,7 +310,15 @@ class Poller:
         if interval > HEDGE_UP_TO_INTERVAL:
             return await self._platform(row, held, lambda c: c.fetch(dict(cursor)), failures)
         after = max(self.hedge_seconds, interval)
-        return await self._platform(row, held, lambda c: _hedged(lambda: c.fetch(dict(cursor)), after, row.id), failures)
+
+        async def read(c: Collector) -> Any:
+            try:
+                return await _hedged(lambda: c.fetch(dict(cursor)), after, row.id)
+            except (FetchFailed, aiohttp.ClientError, TimeoutError) as exc:
+                log.info("account %s: read failed (%r); reading once more at once", row.id, exc)
+                return await _hedged(lambda: c.fetch(dict(cursor)), after, row.id)
+
+        return await self._platform(row, held, read, failures)
 
     async def _call(self, row: WorkerAccount, name: str, call: Awaitable[Any], failures: int | None = None) -> Any:
         """One call to the platform, its errors turned into the account's health and next try."""
