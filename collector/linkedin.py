@@ -33,7 +33,7 @@ from collector.base import (
     SettingField,
     lookback_field,
 )
-from collector.linkedin_items import COMMENT_URN, epoch_ms_time, map_comment, map_post, version_key
+from collector.linkedin_items import COMMENT_URN, epoch_ms_time, map_comment, map_own_post, map_post, version_key
 from collector.wire import Response, check_json, request, retry_after_seconds
 from inbox.types import NewItem
 
@@ -144,8 +144,10 @@ class LinkedInCollector(Collector):
         items: list[NewItem] = []
         problems: list[str] = []
         if task["read"] == "posts":
-            queue = await self._read_posts() + [{"read": "notifications"}]
-            self._forget_old_posts(state, {t["source"] for t in queue if "source" in t})
+            posts = await self._read_posts()
+            queue = [{"read": "comments", "source": p["id"], "start": 0} for p in posts] + [{"read": "notifications"}]
+            self._forget_old_posts(state, {p["id"] for p in posts})
+            items = self._own_posts(posts, state, problems)
         elif task["read"] == "comments":
             done = await self._read_comments(task, state, queue, items, problems)
             queue = queue[1:] if done else queue
@@ -163,7 +165,24 @@ class LinkedInCollector(Collector):
         elements = data.get("elements") if isinstance(data, dict) else None
         if not isinstance(elements, list):
             raise FetchFailed("malformed posts page: no `elements` list")
-        return [{"read": "comments", "source": e["id"], "start": 0} for e in elements if isinstance(e, dict) and isinstance(e.get("id"), str)]
+        return [e for e in elements if isinstance(e, dict) and isinstance(e.get("id"), str)]
+
+    def _own_posts(self, posts: list[dict[str, Any]], state: dict[str, Any], problems: list[str]) -> list[NewItem]:
+        # The watched posts become context items (the pane shows the post a comment answers),
+        # passed on when new or edited only: "posted" keeps each one's lastModifiedAt.
+        before: dict[str, Any] = state.get("posted") or {}
+        state["posted"] = {}
+        items = []
+        for raw in posts:
+            stamp = raw.get("lastModifiedAt") or raw.get("createdAt")
+            state["posted"][raw["id"]] = stamp
+            if before.get(raw["id"]) == stamp:
+                continue
+            try:
+                items.append(map_own_post(raw, self.org))
+            except (KeyError, TypeError, ValueError) as exc:
+                problems.append(f"skipped post {raw['id']}: {exc}")
+        return items
 
     def _forget_old_posts(self, state: dict[str, Any], watched: set[str]) -> None:
         # Posts that left the watched window take their marks and reply counts with them.

@@ -80,6 +80,15 @@ def map_post(raw: dict[str, Any], org: str | None = None) -> NewItem:
     )
 
 
+def map_own_post(raw: dict[str, Any], org: str) -> NewItem:
+    """One of the organisation's own posts, kept as the context its comments answer: the item
+    pane shows its commentary above them; from_business keeps it out of the list and alerts."""
+    item = map_post(raw, org)
+    item.kind = "post"
+    item.from_business = True
+    return item
+
+
 def version_key(item: NewItem, raw: dict[str, Any]) -> tuple[str, int]:
     # An edit changes lastModified: the pair says which version of a comment we saw. The
     # comment's own id is enough inside one source and keeps the cursor small.

@@ -7,6 +7,7 @@ An edited or deleted reply leaves the count as it was, so each round also re-rea
 of a few watched threads (collector/youtube_rereads.py) not re-read for "reply_reread_minutes" (default 30;
 0 turns it off), oldest first, while less than half the day's quota is spent: 1 unit a page,
 counted in the usage like every call.
+The videos the comments answer are read once each, as the pane's context posts (youtube_videos).
 Every call's quota cost is counted per Pacific day and reported in `Batch.usage` (4.3);
 `quotaExceeded` becomes RateLimited until midnight Pacific.
 Credentials: {"access_token"} (OAuth, needed to reply) or {"api_key"}.
@@ -35,6 +36,7 @@ from collector.wire import (
     retry_after_seconds,
 )
 from collector.youtube_rereads import due_rereads, note_listed
+from collector.youtube_videos import fetch_videos
 from inbox.types import Author, NewItem
 
 PLATFORM = "youtube"
@@ -135,8 +137,10 @@ class YouTubeCollector(ScanningCollector):
         }
 
     async def fetch(self, cursor: dict[str, Any]) -> Any:
-        """As ScanningCollector.fetch, with the quota spent today and by this batch in `usage`."""
+        """As ScanningCollector.fetch, then the videos its comments answer (collector/youtube_videos.py),
+        with the quota spent today and by this batch in `usage`."""
         batch = await super().fetch(cursor)
+        batch.items[:0] = await fetch_videos(self._call, batch.items, batch.cursor, self.channel_id, batch.problems)
         batch.usage = self._usage(batch.cursor)
         return batch
 
@@ -145,13 +149,8 @@ class YouTubeCollector(ScanningCollector):
         threads: dict[str, dict[str, Any]] = cursor.setdefault("threads", {})
         problems: list[str] = []
         if source == "threads":
-            params = {
-                "part": "snippet",
-                "allThreadsRelatedToChannelId": self.channel_id,
-                "order": "time",
-                "maxResults": "100",
-                "textFormat": "plainText",
-            }
+            params = {"part": "snippet", "allThreadsRelatedToChannelId": self.channel_id, "order": "time",
+                      "maxResults": "100", "textFormat": "plainText"}
             if scan["token"]:
                 params["pageToken"] = scan["token"]
             body = await self._call("GET", "commentThreads", params)
@@ -221,25 +220,16 @@ class YouTubeCollector(ScanningCollector):
     async def reply(self, parent_external_id: str, text: str, idempotency_key: str) -> SentReply:
         """Reply with comments.insert (4.2); a reply to a reply goes to its thread."""
         thread_id = parent_external_id.split(".")[0]
-        body = await self._call(
-            "POST",
-            "comments",
-            {"part": "snippet"},
-            json_body={"snippet": {"parentId": thread_id, "textOriginal": text}},
-            writing=True,
-        )
+        body = await self._call("POST", "comments", {"part": "snippet"},
+                                json_body={"snippet": {"parentId": thread_id, "textOriginal": text}}, writing=True)
         if not isinstance(body, dict) or not body.get("id"):
             raise Refused(f"YouTube answered the reply without an id: {body!r:.200}")
         return SentReply(str(body["id"]), _url(body.get("snippet") or {}, str(body["id"])))
 
     async def find_reply(self, parent_external_id: str, idempotency_key: str, text: str) -> SentReply | None:
         """Look through the thread's replies for one of the channel with this text."""
-        params = {
-            "part": "snippet",
-            "parentId": parent_external_id.split(".")[0],
-            "maxResults": "100",
-            "textFormat": "plainText",
-        }
+        params = {"part": "snippet", "parentId": parent_external_id.split(".")[0], "maxResults": "100",
+                  "textFormat": "plainText"}
         for _ in range(20):
             try:
                 body = await self._call("GET", "comments", params)

@@ -6,7 +6,8 @@ newest first, `pageToken`/`nextPageToken`, a few replies inside each thread, `co
 ?parentId`, one level of replies on insert, HTML-escaped `textDisplay` unless plainText, quota
 units charged per call (failed calls too) with `quotaExceeded` at the limit and a reset at
 midnight Pacific, and Google's error bodies. Served under /youtube/v3/ and at the root.
-Google's OAuth server (emulators/google_oauth.py) and `channels?mine=true` for discovery; an
+Google's OAuth server (emulators/google_oauth.py), `channels?mine=true` for discovery and
+`videos?id=` for the videos' titles (emulators/youtube_videos.py); an
 issued token reads with youtube.readonly, youtube or youtube.force-ssl, and writes (reply,
 moderate, delete) only with youtube or youtube.force-ssl (403 insufficient scopes otherwise).
 Inject kinds: "comment" (parent: a video id; default the newest video), "reply" (parent: a
@@ -26,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulators import google_oauth, youtube_channels, youtube_writes
+from emulators import google_oauth, youtube_channels, youtube_videos, youtube_writes
 from emulators.base import Emulator, Fault
 from emulators.bulk import inject_many
 from emulators.windows import DailyQuota
@@ -271,6 +272,7 @@ class YouTubeEmulator(Emulator):
         """The comment and channel routes, under /youtube/v3/ and at the root."""
         for prefix in ("/youtube/v3", ""):
             app.router.add_get(f"{prefix}/channels", self._charged(partial(youtube_channels.list_channels, self)))
+            app.router.add_get(f"{prefix}/videos", self._charged(partial(youtube_videos.list_videos, self)))
             app.router.add_get(f"{prefix}/commentThreads", self._charged(self._list_threads))
             app.router.add_get(f"{prefix}/comments", self._charged(self._list_comments))
             app.router.add_post(f"{prefix}/comments", self._charged(partial(youtube_writes.insert_reply, self)))

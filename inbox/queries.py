@@ -240,12 +240,16 @@ async def item_detail(conn: Conn, brand_id: int, item_id: int) -> dict[str, Any]
             brand_id, item["account_id"], thread_key, item_id,
         )]
     # The business's own post the thread hangs from (its caption or text), when the collector
-    # keeps it; the parent already shows it for a top-level comment.
+    # keeps it: the thread's key itself (Facebook, Instagram, LinkedIn), or the post the thread's
+    # first comment answers when each comment is its own thread (YouTube: the video).
     item["post"] = None
-    if thread_key and item["external_id"] != thread_key:
+    if thread_key:
         post = await conn.fetchrow(
-            f"{_SELECT} where i.brand_id = $1 and i.account_id = $2 and i.external_id = $3 and i.from_business",
-            brand_id, item["account_id"], thread_key,
+            f"{_SELECT} where i.brand_id = $1 and i.account_id = $2 and i.from_business and i.external_id <> $4"
+            " and (i.external_id = $3 or (i.kind = 'post' and i.external_id = (select r.parent_external_id"
+            " from items r where r.brand_id = $1 and r.account_id = $2 and r.external_id = $3"
+            " and r.kind <> 'post' limit 1))) limit 1",
+            brand_id, item["account_id"], thread_key, item["external_id"],
         )
         item["post"] = dict(post) if post else None
     item["history"] = []

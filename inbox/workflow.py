@@ -59,6 +59,20 @@ async def snooze(conn: Conn, brand_id: int, ids: list[int], until: datetime | No
         return await _changed(conn, brand_id, user_id, "snooze", changed, {"until": until.isoformat() if until else None})
 
 
+async def unsnooze(conn: Conn, brand_id: int, ids: list[int], user_id: int | None) -> list[int]:
+    """Cancel a snooze: the item is back in the list at once, open (someone snoozed it: it was read).
+
+    Only items still snoozed change (an item whose snooze already ended has nothing to cancel).
+    """
+    async with conn.transaction():
+        rows = await conn.fetch(
+            """update items set snoozed_until = null, updated_at = now(), status = 'open'
+               where brand_id = $1 and id = any($2::bigint[]) and snoozed_until > now() returning id""",
+            brand_id, ids)
+        changed = [r["id"] for r in rows]
+        return await _changed(conn, brand_id, user_id, "unsnooze", changed, {})
+
+
 async def assign(conn: Conn, brand_id: int, ids: list[int], assignee_id: int | None, user_id: int | None) -> list[int]:
     """Give items to a member of the brand (None: unassign)."""
     async with conn.transaction():

@@ -59,27 +59,33 @@ def analyze(
     cleaned = clean(text)
     lang, confidence = language.detect(cleaned, langs)
     tokens = tokenize(cleaned)
+    lowered = cleaned.lower()
     # Quebec praise slang ("malade!") read once: the rules score it as praise, and the sickness
     # signal leaves it out.
-    senses = slang.senses(tokens, lexicon.get(lang), cleaned.lower())
+    senses = slang.senses(tokens, lexicon.get(lang), lowered)
     if lang in _SENTIMENT_LANGS:
         encoded = None
         if vector is not None:
             head = encoder.head_probabilities(vector, lang)
             encoded = None if head is None else (head, encoder.blend_weight())
-        label, polarity, evidence = sentiment.analyze(cleaned, lang, tokens=tokens, senses=senses, encoded=encoded)
+        label, polarity, evidence = sentiment.analyze(
+            cleaned, lang, tokens=tokens, senses=senses, encoded=encoded, lowered=lowered
+        )
         if encoded is not None:
             evidence = evidence + ["encoder"]
     else:
         # Undetermined or another language: a short "meh" or "merci 🙏" is still read, with the
         # rules of whichever of French and English finds more in it (emoji count in both).
-        readings = [sentiment.analyze(cleaned, x, learned=False, tokens=tokens) for x in _SENTIMENT_LANGS]
+        readings = [
+            sentiment.analyze(cleaned, x, learned=False, tokens=tokens, lowered=lowered) for x in _SENTIMENT_LANGS
+        ]
         label, polarity, evidence = max(readings, key=lambda r: (len(r[2]), abs(r[1])))
-    is_spam, spam_markers = spam.check(cleaned)
-    urgent = signals.urgent(tokens, senses)
+    is_spam, spam_markers = spam.check(cleaned, lowered)
+    words = signals.folded(tokens)
+    urgent = signals.urgent(tokens, senses, words)
     question = signals.is_question(tokens)
     if "deadline" not in urgent and (question or any(t.norm in _REQUEST for t in tokens)):
-        term = signals.deadline(tokens)
+        term = signals.deadline(tokens, words)
         if term is not None:
             urgent["deadline"] = term
     if label == "negative" and question and urgent and set(urgent) <= _ASKED_ABOUT and not _complains(evidence):

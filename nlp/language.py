@@ -256,15 +256,16 @@ def _by_function_words(words: str, expected: tuple[str, ...], lang: str, confide
     return lang, confidence
 
 
-def _priors(langs: tuple[str, ...], expected: tuple[str, ...]) -> list[float]:
+@lru_cache(maxsize=64)
+def _priors(langs: tuple[str, ...], expected: tuple[str, ...]) -> tuple[float, ...]:
     n_expected = sum(1 for lang in expected if lang in langs) or 1
     n_other = max(len(langs) - n_expected, 1)
-    return [
+    return tuple(
         EXPECTED_PRIOR / n_expected if i < n_expected else (1 - EXPECTED_PRIOR) / n_other for i in range(len(langs))
-    ]
+    )
 
 
-def _best(posteriors: dict[str, float], priors: list[float] | None) -> tuple[str, float]:
+def _best(posteriors: dict[str, float], priors: tuple[float, ...] | None) -> tuple[str, float]:
     """Return the most probable language and its probability, after priors when given."""
     if priors is not None:
         posteriors = {lang: p * priors[i] for i, (lang, p) in enumerate(posteriors.items())}
@@ -276,15 +277,45 @@ def _best(posteriors: dict[str, float], priors: list[float] | None) -> tuple[str
     return lang, round(posteriors[lang] / total, 4)
 
 
-def _nb_posteriors(words: str, langs: tuple[str, ...], priors: list[float]) -> dict[str, float]:
+def _nb_posteriors(words: str, langs: tuple[str, ...], priors: tuple[float, ...]) -> dict[str, float]:
     """Naive Bayes over langdetect's profiles: log prior plus the sum of log n-gram probabilities."""
-    table, floor_row = _table(langs)
-    rows = [table.get(g, floor_row) for g in _grams(words, GRAM_SIZES)]
+    rows = _rows(words, langs) if GRAM_SIZES == (3,) else _rows_of_grams(words, langs)
     # zip(*rows) sums each language's column at C speed: one pass over the n-grams for all.
     sums = [sum(col) for col in zip(*rows)] if rows else [0.0] * len(langs)
     scores = [math.log(p) + s for p, s in zip(priors, sums)]
     top = max(scores)
     return {lang: math.exp(s - top) for lang, s in zip(langs, scores)}
+
+
+def _rows_of_grams(words: str, langs: tuple[str, ...]) -> list[tuple[float, ...]]:
+    table, floor_row = _table(langs)
+    return [table.get(g, floor_row) for g in _grams(words, GRAM_SIZES)]
+
+
+# Per candidate set: word -> its 3-grams' rows. Words repeat from comment to comment, so most are
+# looked up once per process; bounded, since every typo is a new word.
+_WORD_ROWS: dict[tuple[str, ...], dict[str, list[tuple[float, ...]]]] = {}
+_WORD_ROWS_MAX = 50_000
+
+
+def _rows(words: str, langs: tuple[str, ...]) -> list[tuple[float, ...]]:
+    """Return _rows_of_grams(words, langs) for 3-grams, word by word: the same rows in the same order."""
+    # words holds single spaces only (text.for_language), so the 3-grams of " w1  w2 " that hold
+    # no double space are those of " w1 ", then of " w2 ": one word's never depend on another's.
+    cache = _WORD_ROWS.get(langs)
+    if cache is None or len(cache) > _WORD_ROWS_MAX:
+        cache = _WORD_ROWS[langs] = {}
+    rows: list[tuple[float, ...]] = []
+    for word in words.lower().split(" "):
+        found = cache.get(word)
+        if found is None:
+            table, floor_row = _table(langs)
+            padded = f" {word} "
+            found = cache[word] = [
+                table.get(g, floor_row) for g in (padded[i : i + 3] for i in range(len(padded) - 2)) if g.strip()
+            ]
+        rows += found
+    return rows
 
 
 @lru_cache(maxsize=8)
@@ -320,15 +351,27 @@ def _py3langid(langs: tuple[str, ...] | None):
     return identifier
 
 
+# Short comments come back word for word ("Merci!", "Love it ❤️", a bot's same line under every
+# post), and lingua is the costliest step for them (~90 us): its reading of the last few thousand
+# distinct short texts is kept. Long texts rarely repeat; they are not kept.
+@lru_cache(maxsize=4096)
 def _lingua_posteriors(words: str, langs: tuple[str, ...]) -> dict[str, float] | None:
-    """Return lingua's probabilities over langs (in langs order), or None without lingua."""
+    """Return lingua's probabilities over langs (in langs order), or None without lingua; the dict is
+    shared between calls with the same text: read it, never change it."""
     detector = _lingua(langs)
     if detector is None:
         return None
-    values = {
-        v.language.iso_code_639_1.name.lower(): v.value for v in detector.compute_language_confidence_values(words)
-    }
+    codes = _lingua_codes()
+    values = {codes[v.language]: v.value for v in detector.compute_language_confidence_values(words)}
     return {lang: values.get(lang, 0.0) for lang in langs}
+
+
+@cache
+def _lingua_codes() -> dict:
+    """lingua's Language -> its ISO 639-1 code, lower case (read once, not per comment)."""
+    import lingua
+
+    return {language: language.iso_code_639_1.name.lower() for language in lingua.Language.all()}
 
 
 @lru_cache(maxsize=8)
@@ -337,6 +380,12 @@ def _lingua(langs: tuple[str, ...]):
         import lingua
     except ImportError:
         return None
+    # lingua spreads each text's n-gram orders over a thread pool the size of the machine; each pool
+    # worker (nlp.pool) is already one process per core, and on 2 busy cores every hand-off to
+    # those threads waited its turn (a short text took 2-9 times its CPU time in wall time). One
+    # thread, set before lingua's pool starts. Its last bits differ from run to run either way
+    # (measured: two runs with the default pool disagree too); 4-digit confidences do not move.
+    os.environ.setdefault("RAYON_NUM_THREADS", "1")
     chosen = [lingua.Language.from_iso_code_639_1(getattr(lingua.IsoCode639_1, lang.upper())) for lang in langs]
     return lingua.LanguageDetectorBuilder.from_languages(*chosen).with_preloaded_language_models().build()
 

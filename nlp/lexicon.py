@@ -252,9 +252,28 @@ class Lexicon:
     amplifiers: set[str] = field(default_factory=set)
     sarcasm: tuple[str, ...] = ()
     sarcasm_if_complaint: tuple[str, ...] = ()
+    # Token -> score_of(token), filled as comments are read (every comment's "the", "merci" once).
+    _scores: dict[str, float | None] = field(default_factory=dict, repr=False, compare=False)
+
+    def score_of(self, norm: str) -> float | None:
+        """Return the score of one token: as written, accent-less, or the plural of a listed word."""
+        try:
+            return self._scores[norm]
+        except KeyError:
+            pass
+        single = self.words.get(norm)
+        if single is None:
+            single = self.words.get(fold_accents(norm))
+        if single is None and len(norm) > 3 and norm.endswith("s"):
+            single = self.words.get(norm[:-1])  # plural of a listed word
+        if len(self._scores) > 100_000:
+            self._scores.clear()  # bounded: every typo is a new token
+        self._scores[norm] = single
+        return single
 
     def add(self, tokens: list[str], score: float) -> None:
         """Add one word or phrase, under its own spelling and its accent-less one."""
+        self._scores.clear()
         # Own spelling first, in a fixed order: a set's order changes with each process's hash
         # seed, and with it which spelling the evidence shows (pool workers would disagree).
         for variant in dict.fromkeys((tuple(tokens), tuple(fold_accents(t) for t in tokens))):

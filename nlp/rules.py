@@ -57,18 +57,15 @@ def _lookup(lex: Lexicon, tokens: list[Token], i: int) -> tuple[float | None, in
     """Return (score, tokens used, matched term) for the longest entry starting at tokens[i]."""
     norm = tokens[i].norm
     # Phrases are stored under their accented and accent-less spellings, so one key suffices.
-    for phrase, score in lex.phrases.get(norm, ()):
-        n = len(phrase)
-        if i + n <= len(tokens):
-            window = tuple(t.norm for t in tokens[i : i + n])
-            if window == phrase or tuple(fold_accents(w) for w in window) == phrase:
-                return score, n, " ".join(phrase).replace("' ", "'")
-    single: float | None = lex.words.get(norm)
-    if single is None:
-        single = lex.words.get(fold_accents(norm))
-    if single is None and len(norm) > 3 and norm.endswith("s"):
-        single = lex.words.get(norm[:-1])  # plural of a listed word
-    return single, 1, norm
+    entries = lex.phrases.get(norm)
+    if entries:
+        for phrase, score in entries:
+            n = len(phrase)
+            if i + n <= len(tokens):
+                window = tuple(t.norm for t in tokens[i : i + n])
+                if window == phrase or tuple(fold_accents(w) for w in window) == phrase:
+                    return score, n, " ".join(phrase).replace("' ", "'")
+    return lex.score_of(norm), 1, norm
 
 
 # A complaint cue beside an ambiguous sarcasm marker: a wait counted in time, "another",
@@ -114,8 +111,12 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str, senses: dict[int, str]
     amplified: list[str] = []
     if senses is None:
         senses = slang.senses(tokens, lex, lowered)
+    # The lexicon's sets in locals: this loop runs once per token of every comment.
+    contrast, amplifiers, intensifiers, negators = lex.contrast, lex.amplifiers, lex.intensifiers, lex.negators
+    phrases, score_of = lex.phrases, lex.score_of
+    n_tokens = len(tokens)
     i = 0
-    while i < len(tokens):
+    while i < n_tokens:
         tok = tokens[i]
         norm = tok.norm
         if norm[0] == "!":
@@ -138,7 +139,7 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str, senses: dict[int, str]
             contributions.append((clause, score, norm))
             i += 1
             continue
-        if norm in lex.contrast:
+        if norm in contrast:
             clause += 1
             r.contrast = True
             r.evidence.append(f"contrast:{norm}")
@@ -148,9 +149,12 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str, senses: dict[int, str]
             last_negator = -10
             i += 1
             continue
-        if norm in lex.amplifiers:
+        if norm in amplifiers:
             amplified.append(norm)
-        found, used, term = _lookup(lex, tokens, i)
+        if norm in phrases:
+            found, used, term = _lookup(lex, tokens, i)
+        else:
+            found, used, term = score_of(norm), 1, norm  # what _lookup returns for a word no phrase starts with
         praised = False
         if senses:
             if senses.get(i) == slang.PRAISE:
@@ -166,15 +170,15 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str, senses: dict[int, str]
                 found, used, term = _lookup(lex, tokens[i : i + 1], 0)
         if (
             used == 1
-            and norm in lex.intensifiers
-            and i + 1 < len(tokens)
+            and norm in intensifiers
+            and i + 1 < n_tokens
             and _lookup(lex, tokens, i + 1)[0] is not None
         ):
             # "super lent", "trop bon": the intensifier scales the next word, it is not praise itself.
             i += 1
             continue
         if found is None:
-            if norm in lex.negators:
+            if norm in negators:
                 last_negator = i
                 # "Avez-vous des options sans gluten?", "without onions": a negator that
                 # negates no rated word here asks for something, it refuses nothing.
@@ -185,11 +189,11 @@ def read(tokens: list[Token], lex: Lexicon, lowered: str, senses: dict[int, str]
         # Modifiers come before the word: intensifiers up to two back, negators up to three.
         for back in (1, 2):
             j = i - back
-            if j >= 0 and tokens[j].norm in lex.intensifiers:
-                score *= lex.intensifiers[tokens[j].norm]
+            if j >= 0 and tokens[j].norm in intensifiers:
+                score *= intensifiers[tokens[j].norm]
                 break
         negated = i - last_negator <= 3
-        if not negated and lex.lang == "fr" and term in POST_NEGATED and i + used < len(tokens):
+        if not negated and lex.lang == "fr" and term in POST_NEGATED and i + used < n_tokens:
             negated = tokens[i + used].norm in ("pas", "jamais", "plus", "rien")
         if negated:
             score *= _NEGATION_SCALE

@@ -378,9 +378,18 @@ def _index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     return index
 
 
-def urgent(tokens: list[Token], senses: dict[int, str] | None = None) -> dict[str, str]:
-    """Return category -> the first term that signalled it; senses: nlp/slang.senses of the tokens."""
-    words = [fold_accents(t.norm) for t in tokens]
+def folded(tokens: list[Token]) -> list[str]:
+    """Return the accent-less lookup forms of tokens, what every signal here matches on."""
+    return [fold_accents(t.norm) for t in tokens]
+
+
+def urgent(
+    tokens: list[Token], senses: dict[int, str] | None = None, words: list[str] | None = None
+) -> dict[str, str]:
+    """Return category -> the first term that signalled it; senses: nlp/slang.senses of the tokens;
+    words: folded(tokens), when the caller has them already."""
+    if words is None:
+        words = folded(tokens)
     index = _index()
     found: dict[str, str] = {}
     for i, w in enumerate(words):
@@ -403,20 +412,32 @@ def _phrases(terms: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(fold_accents(w) for w in words_of(t)) for t in terms)
 
 
-def _first(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> str | None:
-    for i in range(len(words)):
-        for phrase in phrases:
+@lru_cache(maxsize=4)
+def _by_first_word(terms: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Return first word -> the phrases of terms that start with it, in the order of terms."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in _phrases(terms):
+        index.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(phrases) for first, phrases in index.items()}
+
+
+def _first(words: list[str], terms: tuple[str, ...]) -> str | None:
+    """Return the first of terms found in words (earliest position, then order of terms), or None."""
+    index = _by_first_word(terms)
+    for i, word in enumerate(words):
+        for phrase in index.get(word, ()):
             if tuple(words[i : i + len(phrase)]) == phrase:
                 return " ".join(phrase)
     return None
 
 
-def deadline(tokens: list[Token]) -> str | None:
+def deadline(tokens: list[Token], words: list[str] | None = None) -> str | None:
     """Return the same-day term of a comment that needs something by then ("Can someone come
-    today?"), else None; the caller asks only of questions and requests."""
-    words = [fold_accents(t.norm) for t in tokens]
-    term = _first(words, _phrases(DEADLINE_TERMS))
-    if term is None or _first(words, _phrases(DEADLINE_NEEDS)) is None:
+    today?"), else None; the caller asks only of questions and requests. words: folded(tokens)."""
+    if words is None:
+        words = folded(tokens)
+    term = _first(words, DEADLINE_TERMS)
+    if term is None or _first(words, DEADLINE_NEEDS) is None:
         return None
     return term
 

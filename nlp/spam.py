@@ -121,15 +121,21 @@ _GATED: tuple[tuple[tuple[str, ...], re.Pattern[str], float, str], ...] = tuple(
     )
 )
 _THRESHOLD = 1.0
+# Any gate at all, in one pass: most comments hold none, and then no marker of _GATED is tried.
+_ANY_GATE = re.compile("|".join(re.escape(g) for gates, _, _, _ in _GATED for g in gates))
 # One pass over the text decides whether any marker can be there (almost never): only then
 # are the markers tried one by one.
 _ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _MARKERS))
 
 
-def check(text: str) -> tuple[bool, list[str]]:
-    """Return (is spam, names of the markers found) for cleaned comment text."""
-    lowered = fold_accents(text.lower())
-    gated = [(p, w, name) for gates, p, w, name in _GATED if any(g in lowered for g in gates)]
+def check(text: str, lowered: str | None = None) -> tuple[bool, list[str]]:
+    """Return (is spam, names of the markers found) for cleaned comment text (lowered: text.lower(), if known)."""
+    lowered = fold_accents(text.lower() if lowered is None else lowered)
+    gated = (
+        [(p, w, name) for gates, p, w, name in _GATED if any(g in lowered for g in gates)]
+        if _ANY_GATE.search(lowered)
+        else []
+    )
     if not gated and not _ANY.search(lowered):
         return False, []
     score = 0.0

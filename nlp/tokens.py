@@ -22,7 +22,7 @@ _TOKEN_RE = re.compile(
 _REPEAT_RE = re.compile(r"(\w)\1{2,}")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     """One token: its lookup form, and what its surface said (capitals, stretched letters)."""
 
@@ -31,29 +31,49 @@ class Token:
     stretched: bool
 
 
+# Raw token -> its Token: a token's reading depends on its own characters alone (a stretched
+# letter in it is one in the comment too), and the same words come back comment after comment.
+# Tokens are never changed after they are made, so comments share them. Bounded: every typo is new.
+_KNOWN: dict[str, Token | None] = {}
+_KNOWN_MAX = 100_000
+_JOINERS = ("\ufe0f", "\u200d", "\u20e3")
+
+
+def _token(raw: str) -> Token | None:
+    """Return the Token of one raw match of _TOKEN_RE, or None for an emoji joiner."""
+    if raw in _JOINERS:
+        return None
+    stretched = False
+    norm = raw
+    if raw[0].isalpha() and _REPEAT_RE.search(raw):
+        # "soooo goooood" -> "so good": stretched letters read as emphasis.
+        norm = _REPEAT_RE.sub(r"\1", raw)
+        stretched = True
+    caps = len(raw) > 1 and raw.isupper() and raw.isalpha()
+    if not (raw.startswith((":", ";", "<", ">", "^", "x", "X", "D")) and not raw.isalpha()):
+        norm = norm.lower()
+    if raw in ("xD", "XD", "xd", "Xd"):
+        norm = "xD"
+    return Token(norm, caps, stretched)
+
+
 def tokenize(text: str) -> list[Token]:
     """Return the tokens of cleaned text; URLs and @mentions dropped, hashtags kept as words."""
     if "." in text or "www" in text:
         text = URL_RE.sub(" ", text)
     if "@" in text:
         text = MENTION_RE.sub(" ", text)
-    stretchy = _REPEAT_RE.search(text) is not None
+    known = _KNOWN
+    if len(known) > _KNOWN_MAX:
+        known.clear()
     out: list[Token] = []
     for raw in _TOKEN_RE.findall(text.replace("#", " ")):
-        if raw in ("\ufe0f", "\u200d", "\u20e3"):
-            continue
-        stretched = False
-        norm = raw
-        if stretchy and raw[0].isalpha() and _REPEAT_RE.search(raw):
-            # "soooo goooood" -> "so good": stretched letters read as emphasis.
-            norm = _REPEAT_RE.sub(r"\1", raw)
-            stretched = True
-        caps = len(raw) > 1 and raw.isupper() and raw.isalpha()
-        if not (raw.startswith((":", ";", "<", ">", "^", "x", "X", "D")) and not raw.isalpha()):
-            norm = norm.lower()
-        if raw in ("xD", "XD", "xd", "Xd"):
-            norm = "xD"
-        out.append(Token(norm, caps, stretched))
+        try:
+            token = known[raw]
+        except KeyError:
+            token = known[raw] = _token(raw)
+        if token is not None:
+            out.append(token)
     return out
 
 

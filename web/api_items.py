@@ -1,4 +1,4 @@
-"""JSON API: the inbox stream, one item, and the team workflow on items (single and bulk)."""
+"""JSON API: the inbox stream, one item, and the team workflow on items (web/api_bulk.py: on a selection)."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ async def get_item(request: Request) -> Response:
                                          can_reply=can(row["platform"], "reply")))
 
 
-async def _act(member: Member, db: Any, ids: list[int], action: str, data: dict[str, Any]) -> list[int]:
+async def act(member: Member, db: Any, ids: list[int], action: str, data: dict[str, Any]) -> list[int]:
     """Apply one workflow action to the brand's items; the ids it changed."""
     try:
         if action == "status":
@@ -147,6 +147,8 @@ async def _act(member: Member, db: Any, ids: list[int], action: str, data: dict[
                 raise HTTPException(400, _("until must be a date and time, or null."))
             moment = web_input.parse_moment(until, member.timezone) if until else None
             return await workflow.snooze(db, member.brand_id, ids, moment, member.user_id)
+        if action == "unsnooze":
+            return await workflow.unsnooze(db, member.brand_id, ids, member.user_id)
         if action == "assign":
             who = data.get("user_id")
             if who is not None and (who := web_input.parse_id(who)) is None:
@@ -168,25 +170,16 @@ async def _act(member: Member, db: Any, ids: list[int], action: str, data: dict[
 
 
 async def item_action(request: Request) -> Response:
-    """POST /api/items/{item}/{action}: status, snooze, assign, tag, untag, spam."""
+    """POST /api/items/{item}/{action}: status, snooze, unsnooze, assign, tag, untag, spam."""
     member = await require_member(request)
     data = await body_json(request)
+    action = request.path_params["action"]
     async with request.app.state.pool.acquire() as db:
-        changed = await _act(member, db, [item_id(request)], request.path_params["action"], data)
+        changed = await act(member, db, [item_id(request)], action, data)
+        if not changed and action == "unsnooze" and await queries.item_exists(db, member.brand_id, item_id(request)):
+            raise HTTPException(409, _("This comment is not snoozed."))
     if not changed:
         raise HTTPException(404, _("No such item."))
-    return JSONResponse({"changed": changed})
-
-
-async def bulk(request: Request) -> Response:
-    """POST /api/bulk {ids, action, ...}: one action on a selection."""
-    member = await require_member(request)
-    data = await body_json(request)
-    ids = data.get("ids")
-    if not isinstance(ids, list) or not ids or len(ids) > 500 or any(web_input.parse_id(i) is None for i in ids):
-        raise HTTPException(400, _("ids must be a list of 1 to 500 item numbers."))
-    async with request.app.state.pool.acquire() as db:
-        changed = await _act(member, db, ids, str(data.get("action")), data)
     return JSONResponse({"changed": changed})
 
 
@@ -239,6 +232,5 @@ routes = [
     Route("/api/items/{item}/notes", add_note, methods=["POST"]),
     Route("/api/items/{item}/correction", correct, methods=["POST"]),
     Route("/api/items/{item}/{action:str}", item_action, methods=["POST"]),
-    Route("/api/bulk", bulk, methods=["POST"]),
     Route("/api/members", members, methods=["GET"]),
 ]

@@ -6,7 +6,7 @@ validated here so no `javascript:` link ever reaches a browser.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from nlp import reasons as reasons_text
@@ -58,6 +58,9 @@ def item(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, Any
         "status": row["status"],
         "assignee": {"id": row["assignee_id"], "name": row["assignee_name"]} if row["assignee_id"] else None,
         "snoozed_until": _iso(row["snoozed_until"]),
+        # Only while the snooze runs: "Reporté jusqu'au mardi 8 décembre, 9 h 00" in the list and pane.
+        "snoozed_local": i18n.day_and_time(row["snoozed_until"], lang, tz)
+        if row["snoozed_until"] and row["snoozed_until"] > datetime.now(UTC) else None,
         "hidden": row["hidden"],
         "spam": bool(row.get("spam")),
         "deleted": row["deleted_at"] is not None,
@@ -105,7 +108,8 @@ def reply(row: dict[str, Any], lang: str, tz: str | None = None) -> dict[str, An
 _ACTIVITY = {
     "assign": "assigned to {value}", "tag": "tagged “{value}”", "untag": "tag “{value}” removed",
     "status": "status set to “{value}”", "spam": "marked as spam", "hide": "hidden on the platform",
-    "alert": "alert raised", "snooze": "snoozed", "note": "internal note added", "correct": "reading corrected",
+    "alert": "alert raised", "snooze": "snoozed", "unsnooze": "snooze cancelled", "undo": "bulk action undone",
+    "note": "internal note added", "correct": "reading corrected",
 }
 
 

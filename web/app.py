@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from inbox import sessions
 from inbox.credentials import Vault, session_key
 from web import (
+    api_bulk,
     api_items,
     api_replies,
     export,
@@ -102,7 +103,7 @@ def create_app(settings: Settings, pool: asyncpg.Pool, vault: Vault, *, dsn: str
         *routes_auth.routes, *routes_setup.routes, *routes_inbox.routes, *routes_account.routes, *routes_settings.routes,
         *routes_connect.routes, *routes_team.routes, *routes_invite.routes, *routes_reset.routes, *routes_twofactor.routes,
         *routes_connections.routes, *routes_rules.routes, *routes_reports.routes,
-        *api_replies.routes, *api_items.routes, *openapi.routes, *routes_app.routes, *routes_push.routes,
+        *api_replies.routes, *api_bulk.routes, *api_items.routes, *openapi.routes, *routes_app.routes, *routes_push.routes,
         WebSocketRoute("/ws", hub.serve),
         Route("/healthz", lambda request: PlainTextResponse("ok")),
         # Browsers and feed readers ask for /favicon.ico whatever the page links: point them at the SVG.

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextvars
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -56,6 +56,48 @@ def local_time(dt: datetime | None, lang: str | None = None, tz: str | None = No
         return ""
     zone = ZoneInfo(tz or current_tz.get())
     return format_datetime(dt, "d MMM y HH:mm", tzinfo=zone, locale=_LOCALES[pick(lang or current_lang.get())])
+
+
+def day_and_time(dt: datetime | None, lang: str | None = None, tz: str | None = None) -> str:
+    """A moment as people say it: "mardi 8 décembre, 9 h 00" / "Tuesday, December 8, 9:00 AM"
+    (with the year only when it is not this year's)."""
+    if dt is None:
+        return ""
+    zone = ZoneInfo(tz or current_tz.get())
+    lang = pick(lang or current_lang.get())
+    year = "" if dt.astimezone(zone).year == datetime.now(zone).year else (" y" if lang == "fr" else ", y")
+    pattern = f"EEEE d MMMM{year}, H 'h' mm" if lang == "fr" else f"EEEE, MMMM d{year}, h:mm a"
+    return format_datetime(dt, pattern, tzinfo=zone, locale=_LOCALES[lang])
+
+
+def _day(day: date, lang: str, year: bool = True, month: bool = True) -> str:
+    locale = _LOCALES[lang]
+    if lang == "fr":  # « 1er novembre », as Quebec writes the first of the month
+        text = "1er" if day.day == 1 else str(day.day)
+        text += format_date(day, " MMMM", locale=locale) if month else ""
+        return f"{text} {day.year}" if year else text
+    if not month:
+        return f"{day.day}, {day.year}" if year else str(day.day)
+    return format_date(day, "MMMM d, y" if year else "MMMM d", locale=locale)
+
+
+def day_span(first: date, last: date, lang: str | None = None) -> str:
+    """Days `first` to `last` (both included) in words, the year and month said once when shared:
+    "Du 6 novembre au 5 décembre 2026 (30 jours)" / "November 6 to December 5, 2026 (30 days)",
+    "Du 5 au 11 octobre 2026 (7 jours)" / "October 5 to 11, 2026 (7 days)"."""
+    lang = pick(lang or current_lang.get())
+    if first == last:
+        return gettext("{day} (1 day)", lang, day=_day(first, lang))
+    same_year = first.year == last.year
+    same_month = same_year and first.month == last.month
+    if lang == "fr":  # « Du 5 au 11 octobre »: the month goes with the last day
+        start = _day(first, lang, year=not same_year, month=not same_month)
+        end = _day(last, lang)
+    else:  # "October 5 to 11, 2026": the month goes with the first day
+        start = _day(first, lang, year=not same_year)
+        end = _day(last, lang, month=not same_month)
+    span = gettext("{first} to {last}", lang, first=start, last=end)
+    return gettext("{span} ({days} days)", lang, span=span, days=number((last - first).days + 1, lang))
 
 
 def number(value: float, lang: str | None = None) -> str:

@@ -43,6 +43,7 @@ REPLY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
 _REPLY = {"content": {"application/json": {"schema": {"type": "object", "properties": {
     "reply": {"$ref": "#/components/schemas/Reply"}}}}}}
 _CONFLICT = {"409": {"description": "Conflict: `error` says with what", **_ERROR}}
+_GONE = {"410": {"description": "Too late: `error` says what to do instead", **_ERROR}}
 
 
 def _body(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
@@ -84,11 +85,14 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/items/{item}/notes": {"post": _op("Add an internal note", params=[_ITEM_ID], body=_body({"body": {"type": "string"}}, ["body"]), more=_CREATED)},
     "/api/items/{item}/correction": {"post": _op("Correct the detected language and/or sentiment", params=[_ITEM_ID],
         body=_body({"lang": {"type": "string", "enum": ["fr", "en"]}, "sentiment": {"type": "string", "enum": ["negative", "neutral", "positive"]}}))},
-    "/api/items/{item}/{action}": {"post": _op("Workflow action: status, snooze, assign, tag, untag, spam", params=[
-        _ITEM_ID, {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": ["status", "snooze", "assign", "tag", "untag", "spam"]}}],
+    "/api/items/{item}/{action}": {"post": _op("Workflow action: status, snooze, unsnooze (409 when not snoozed), assign, tag, untag, spam", params=[
+        _ITEM_ID, {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": ["status", "snooze", "unsnooze", "assign", "tag", "untag", "spam"]}}],
         body=_body({"status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 2**63 - 1}, "name": {"type": "string"},
-                    "spam": {"type": "boolean"}}))},
-    "/api/bulk": {"post": _op("One workflow action on a selection of items", body=_body(
+                    "spam": {"type": "boolean"}}), more=_CONFLICT)},
+    "/api/bulk/undo": {"post": _op("Undo a bulk action with its token (404 not yours or not this brand's, 410 expired, 409 already undone);"
+                                   " items changed by someone else since are skipped", body=_body({"token": {"type": "string"}}, ["token"]),
+                                   more={**_CONFLICT, **_GONE})},
+    "/api/bulk": {"post": _op("One workflow action on a selection of items; `undo` is a token for /api/bulk/undo (kept 30 s)", body=_body(
         {"ids": {"type": "array", "items": _ID, "minItems": 1, "maxItems": 500}, "action": {"type": "string"},
          "status": {"type": "string"}, "until": {"type": "string"}, "user_id": {"type": ["integer", "null"]}, "name": {"type": "string"},
          "spam": {"type": "boolean"}},

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from inbox import accounts, users
-from web import csrf, i18n
+from web import badges, csrf, i18n
 from web.auth import Member
 from web.routes_app import asset
 from web.security import safe_url
@@ -20,7 +20,8 @@ from web.security import safe_url
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")), autoescape=True)
 templates = Jinja2Templates(env=_env)
 templates.env.globals.update(_=i18n.gettext, said=i18n.said, local_time=i18n.local_time, safe_url=safe_url,
-                             platform_name=i18n.platform_name, asset=asset)
+                             platform_name=i18n.platform_name, asset=asset,
+                             initials=badges.initials, avatar_colour=badges.avatar_colour)
 
 
 async def render(request: Request, name: str, context: dict[str, Any] | None = None, *,

@@ -19,7 +19,8 @@ from web import i18n
 
 STATIC = Path(__file__).parent / "static"
 # What the service worker keeps from its first start: enough to draw any page offline-fast.
-_CORE = ("style.css", "app.js", "banner.js", "inbox.js", "favicon.svg", "icon-192.png")
+_CORE = ("style.css", "app.js", "banner.js", "presence.js", "chime.js", "bulk.js", "rows.js", "stream.js", "pane.js",
+         "live.js", "inbox.js", "favicon.svg", "icon-192.png")
 
 
 def _digest() -> str:

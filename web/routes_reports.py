@@ -69,6 +69,7 @@ async def reports_page(request: Request) -> Response:
         "report": report, "range": chosen, "error": error, "typed": typed, "timezone": str(brand["timezone"]),
         "picks": [(label, first.isoformat(), last.isoformat()) for label, first, last in quick_picks(today)],
         "staff": _named_staff(report) if report else [], "columns": _COLUMNS,
+        "period": i18n.day_span(chosen.first, chosen.last, lang) if chosen else "",
         "duration": lambda seconds: in_words(seconds, lang), "number": lambda n: i18n.number(n, lang),
     }, member=member, status_code=200 if error is None else 400)
 

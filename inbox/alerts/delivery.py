@@ -151,7 +151,7 @@ async def _push(conn: Conn, row: Any, alert: Any, msg: message.Message, *, sessi
         raise push.PushError("the browser stopped asking for notifications", gone=True)
     items = list(alert["item_ids"] or [])
     # A tap opens the comment itself when the alert is about one, else the alerts page.
-    # The tag is the one an open inbox tab gives the same news (static/inbox.js, banner.js): one notification, not two.
+    # The tag is the one an open inbox tab gives the same news (static/stream.js, banner.js): one notification, not two.
     payload = {"title": msg.subject, "body": " ".join(msg.text.split())[:200],
                "tag": f"item-{items[0]}" if len(items) == 1 else f"alert-{alert['id']}",
                "url": f"/items/{items[0]}" if len(items) == 1 else "/alerts"}

@@ -68,3 +68,15 @@ async def serious_violations(page: Any) -> list[str]:
             targets = [" ".join(n["target"]) for n in v["nodes"][:3]]
             out.append(f"{v['id']} ({v['impact']}): {v['help']} at {targets}")
     return out
+
+
+async def top_bar_rows(page: Any) -> list[str]:
+    """What in the top bar sits off the logo's row (empty: the bar is one row)."""
+    off: list[str] = await page.evaluate("""() => {
+        const logo = document.querySelector('header.top .logo').getBoundingClientRect();
+        const middle = logo.top + logo.height / 2;
+        return [...document.querySelectorAll('header.top > *')].filter(e => e.getClientRects().length)
+            .filter(e => { const r = e.getBoundingClientRect(); return r.top > middle || r.bottom < middle; })
+            .map(e => e.tagName.toLowerCase() + '.' + e.className + ' at y=' + Math.round(e.getBoundingClientRect().top));
+    }""")
+    return off

@@ -63,7 +63,8 @@ async def test_two_step_enrolment_then_code_then_recovery_code(pool, db_dsn, bro
         _watch(page, errors)
         await _log_in(page, server.url)
         await page.wait_for_url(server.url + "/")
-        await page.click(".who")
+        await page.click("header .account-menu summary")  # the account menu: « Mon compte »
+        await page.click("header a:has-text('Mon compte')")
         await page.click("#two-step-on button")
         await expect(page.locator(".qr-code svg")).to_be_visible()
         key = (await page.locator("#totp-key").inner_text()).replace(" ", "")
@@ -73,6 +74,7 @@ async def test_two_step_enrolment_then_code_then_recovery_code(pool, db_dsn, bro
         codes = [c.strip() for c in await page.locator("#recovery-codes code").all_inner_texts()]
         await page.click("text=Terminé : retour à mon compte")
         await expect(page.locator("#two-step")).to_contain_text("Codes de récupération restants : 10.")
+        await page.click("header .account-menu summary")  # « Se déconnecter » is in the account menu
         await page.click("header button:has-text('Se déconnecter')")
 
         await _log_in(page, server.url)
@@ -81,6 +83,7 @@ async def test_two_step_enrolment_then_code_then_recovery_code(pool, db_dsn, bro
         await page.click("button[type=submit]")
         await page.wait_for_url(server.url + "/")
         await page.wait_for_selector("#live-state[data-state=live]")
+        await page.click("header .account-menu summary")  # « Se déconnecter » is in the account menu
         await page.click("header button:has-text('Se déconnecter')")
 
         await _log_in(page, server.url)

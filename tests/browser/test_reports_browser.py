@@ -36,7 +36,7 @@ async def test_a_custom_range_shows_response_times_per_person(pool, db_dsn, brow
         await page.fill("#report-from", FIRST)
         await page.fill("#report-to", LAST)
         await page.get_by_role("button", name="Afficher").click()
-        await expect(page.locator("#report-period")).to_have_text(f"Du {FIRST} au {LAST} : 7 jours.")
+        await expect(page.locator("#report-period")).to_have_text("Du 5 au 11 octobre 2026 (7 jours)")
         odile = page.locator('#report-staff tr[data-person="Odile Owner"]')
         await expect(odile.locator(".median")).to_have_text("1 h 2 min")
         await expect(odile.locator(".p90")).to_have_text("1 h 28 min")
@@ -45,7 +45,7 @@ async def test_a_custom_range_shows_response_times_per_person(pool, db_dsn, brow
         await expect(page.locator("#report-replies")).to_have_text("4")
         # A quick pick is one click.
         await page.get_by_role("link", name="7 derniers jours").click()
-        await expect(page.locator("#report-period")).to_contain_text(": 7 jours.")
+        await expect(page.locator("#report-period")).to_contain_text("(7 jours)")
         await expect(page.get_by_role("link", name="7 derniers jours")).to_have_attribute("aria-current", "true")
         assert errors == []
 

@@ -178,6 +178,7 @@ async def test_bulk_tags_and_notes(pool, db_dsn, browser) -> None:
             await page.click("button[data-bulk=tag]")
             for item in (first, second):
                 await expect(page.locator(f'#stream li.item[data-id="{item}"] .tag')).to_have_text("#livraison")
+            page.on("dialog", lambda dialog: dialog.accept())  # « Marquer 2 commentaires comme traités? »
             await page.click("button[data-bulk=done]")
             await expect(page.locator("#stream li.item")).to_have_count(0)
             await page.goto(server.url + "/?status=done&tag=livraison")

@@ -9,7 +9,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from collecting import arm_fault, demo_account, inject, on_loopback, poll, stalled
+from collecting import arm_fault, demo_account, inject, on_loopback, stalled
+from collecting import poll as poll_all
 from yarl import URL
 
 from collector.base import AuthFailed, FetchFailed, RateLimited, Refused
@@ -24,6 +25,16 @@ async def page() -> AsyncIterator[tuple[LinkedInEmulator, str]]:
         yield served
 
 
+def own_post(item: Any) -> bool:
+    return item.from_business and item.kind == "post"
+
+
+async def poll(source: Any, cursor: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """The customers' items of a poll (the organisation's own posts, kept as context, are tested apart)."""
+    items, cursor = await poll_all(source, cursor)
+    return [i for i in items if not own_post(i)], cursor
+
+
 def collector_for(base: str, session: aiohttp.ClientSession, **settings: Any) -> LinkedInCollector:
     return LinkedInCollector(demo_account("linkedin", DEMO_ACCOUNT, base, **settings), session)
 
@@ -34,7 +45,7 @@ def comments(emulator: LinkedInEmulator, count: int, parent: str | None = None) 
 
 
 def ids(items: list[Any]) -> list[str]:
-    return [i.external_id for i in items]
+    return [i.external_id for i in items if not own_post(i)]
 
 
 async def test_the_emulator_refuses_requests_without_version_headers_or_encoded_urns(page, session) -> None:
@@ -232,3 +243,21 @@ async def test_a_thread_deleted_while_queued_is_skipped_not_fatal(page, session)
     rest, cursor = await poll(collector, batch.cursor)
     assert sorted((i.external_id, i.deleted) for i in rest) == sorted([(top, True)] + [(r, True) for r in replies])
     assert top not in cursor["sources"] and top not in cursor["counts"]
+
+
+async def test_the_organisations_posts_are_kept_once_as_context_and_again_when_edited(page, session) -> None:
+    emulator, base = page
+    yoga, hiring = emulator.state()["posts"]
+    emulator.posts[yoga]["commentary"] = "Cours avec @[Studio Yoga Verdun](urn:li:organization:2414183) mardi"
+    comment = comments(emulator, 1, yoga)[0]
+    source = collector_for(base, session)
+    items, cursor = await poll_all(source, {})
+    posts = {i.external_id: i for i in items if own_post(i)}
+    assert set(posts) == {yoga, hiring} and posts[yoga].body == "Cours avec @Studio Yoga Verdun mardi"
+    assert posts[yoga].thread_external_id == yoga == next(i for i in items if i.external_id == comment).thread_external_id
+    items, cursor = await poll_all(source, cursor)
+    assert [i for i in items if own_post(i)] == []  # unchanged: not passed on again
+    emulator.posts[hiring]["commentary"] = "Nous embauchons toujours!"
+    emulator.posts[hiring]["lastModifiedAt"] += 1000
+    items, cursor = await poll_all(source, cursor)
+    assert [(i.external_id, i.body) for i in items if own_post(i)] == [(hiring, "Nous embauchons toujours!")]

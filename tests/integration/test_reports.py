@@ -21,7 +21,7 @@ MONTREAL = ZoneInfo("America/Montreal")
 
 def cells(html: str, person: str) -> list[str]:
     """The text of a row of the staff table, by the person's name."""
-    row = re.search(rf'<tr data-person="{re.escape(person)}">(.*?)</tr>', html, re.S)
+    row = re.search(rf'<tr data-person="{re.escape(person)}"[^>]*>(.*?)</tr>', html, re.S)
     assert row, f"no row for {person}"
     return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row.group(1), re.S)]
 
@@ -55,12 +55,13 @@ async def test_reports_page_shows_a_custom_range_in_words(pool, db_dsn):
         page = await client.get(f"/reports?from={FIRST}&to={LAST}")
         assert page.status_code == 200
         html = page.text
-        assert "<h1>Rapports</h1>" in html and 'aria-current="page">Rapports<' in html
+        assert "<h1>Rapports</h1>" in html and re.search(r'href="/reports" aria-current="page">.*?<span>Rapports</span>', html, re.S)
         assert cells(html, "Odile Owner") == ["Odile Owner", "2", "2", "1 h 2 min", "1 h 28 min"]
         assert cells(html, "Alain Agent") == ["Alain Agent", "2", "1", "2 h", "2 h"]
         assert cells(html, "overall") == ["Toute la marque", "4", "3", "1 h 35 min", "1 h 55 min"]
         assert 'id="report-received">4<' in html and "Indésirables (non comptés) : 1" in html
-        assert "Du 2026-10-05 au 2026-10-11 : 7 jours." in html
+        # The range in words, in the reader's language (their locale's month names and order).
+        assert '<p id="report-period" class="report-period">Du 5 au 11 octobre 2026 (7 jours)</p>' in html
         assert f'href="/reports.csv?from={FIRST}&amp;to={LAST}"' in html
         # Quick picks are links with their dates; the default is the last 30 days.
         default = await client.get("/reports")
@@ -71,6 +72,7 @@ async def test_reports_page_shows_a_custom_range_in_words(pool, db_dsn):
         await login(client, "owner@b.test")
         other = await client.get(f"/reports?from={FIRST}&to={LAST}")
         assert "Odile Owner" not in other.text and "Replies sent" in other.text
+        assert '<p id="report-period" class="report-period">October 5 to 11, 2026 (7 days)</p>' in other.text
 
 
 async def test_bad_ranges_are_explained_in_the_form_with_what_was_typed(pool, db_dsn):

@@ -93,3 +93,48 @@ async def test_the_business_own_words_never_reach_the_live_list(pool, db_dsn):
                             shown += [i["body"] for i in message["items"]]
         await client.aclose()
     assert shown == ["Miam"]
+
+
+async def test_a_youtube_thread_shows_its_video_and_a_linkedin_comment_its_post(pool, db_dsn):
+    """Each YouTube comment is its own thread: the post is the video its first comment answers."""
+    from collector.youtube_videos import map_video
+    from inbox import reports
+
+    at = datetime.now(UTC) - timedelta(hours=1)
+    video = map_video({"id": "vid1", "snippet": {"title": "Soupe à la courge", "description": "La recette complète.",
+                                                 "publishedAt": "2026-01-15T14:00:00Z", "channelId": "UCcafe"}}, "UCcafe")
+    assert video is not None
+    fan = Author(external_id="UCfan", name="@fan")
+    youtube = [video,
+               NewItem(platform="youtube", external_id="Ugz1", kind="comment", body="Elle est végane?", created_at=at,
+                       author=fan, parent_external_id="vid1", thread_external_id="Ugz1"),
+               NewItem(platform="youtube", external_id="Ugz1.9a", kind="reply", body="Moi aussi je me demande",
+                       created_at=at, author=Author(external_id="UCbob", name="@bob"), parent_external_id="Ugz1",
+                       thread_external_id="Ugz1")]
+    post_urn, comment_urn = "urn:li:share:7", "urn:li:comment:(urn:li:share:7,9)"
+    linkedin = [NewItem(platform="linkedin", external_id=post_urn, kind="post", body="Yoga prénatal les mardis",
+                        created_at=at, author=Author(external_id="urn:li:organization:1"), thread_external_id=post_urn,
+                        from_business=True),
+                NewItem(platform="linkedin", external_id=comment_urn, kind="comment", body="Quelle heure?",
+                        created_at=at, author=Author(external_id="urn:li:person:a"), thread_external_id=post_urn)]
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        for platform, external, items in (("youtube", "UCcafe", youtube), ("linkedin", "urn:li:organization:1", linkedin)):
+            account = await conn.fetchval("insert into accounts (brand_id, platform, external_id, base_url)"
+                                          " values ($1, $2, $3, 'http://127.0.0.1:9') returning id",
+                                          ids["brand_a"], platform, external)
+            await ingest_batch(conn, brand_id=ids["brand_a"], account_id=account, items=items)
+        top, reply, answer = [await conn.fetchval("select id from items where external_id = $1", e)
+                              for e in ("Ugz1", "Ugz1.9a", comment_urn)]
+        report = await reports.compute(conn, ids["brand_a"], at - timedelta(days=1), at + timedelta(days=1))
+    async with client_for(make_app(pool, db_dsn)) as client:
+        await login(client, "owner@a.test")
+        listed = (await client.get("/api/items")).json()["items"]
+        details = [(await client.get(f"/api/items/{i}")).json() for i in (top, reply, answer)]
+    for detail in details[:2]:
+        assert detail["post"]["body"] == "Soupe à la courge\n\nLa recette complète."
+        assert detail["post"]["url"] == "https://www.youtube.com/watch?v=vid1" and detail["post"]["from_business"]
+    assert details[2]["post"]["body"] == "Yoga prénatal les mardis"
+    # The videos and posts are context only: never listed, never counted.
+    assert sorted(i["body"] for i in listed) == ["Elle est végane?", "Moi aussi je me demande", "Quelle heure?"]
+    assert report["received"]["totals"]["total"] == 3

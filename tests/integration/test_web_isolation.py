@@ -27,6 +27,8 @@ _NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/
           # are tried across brands in tests/integration/test_alerts_web.py.
           "/alerts", "/alerts.css", "/alerts/test", "/settings/alerts", "/settings/alerts/channels",
           "/summaries", "/summaries.csv", "/items.csv",
+          # Reports (web/routes_reports.py): the session's brand, no id (test_reports.py checks brand B's figures).
+          "/reports", "/reports.csv",
           # The team (web/routes_team.py) is the session's brand; links carry a token, not a brand id
           # (their own tests: test_web_team.py, test_web_password_reset.py, test_web_two_step.py).
           "/settings/team", "/settings/team/invitations", "/invite/{token}", "/login/code", "/login/forgot",
@@ -34,7 +36,9 @@ _NO_ID = {"/login", "/setup", "/logout", "/brand", "/lang", "/", "/settings", "/
           "/settings/account/two-step/confirm", "/settings/account/two-step/disable", "/settings/team/two-step", "/settings/account/two-step/codes",
           "/login/two-step-setup",
           # Automation rules (web/routes_rules.py): the list and a new rule are the session's brand.
-          "/settings/rules"}
+          "/settings/rules",
+          # Undo of a bulk action carries a token, not an id: refused across brands in test_bulk_undo.py.
+          "/api/bulk/undo"}
 
 
 async def test_every_route_refuses_another_brands_ids(pool, db_dsn) -> None:

@@ -63,3 +63,12 @@ def test_the_full_path_reads_with_the_encoder_and_keeps_the_customer_cases() -> 
     assert [r.sentiment for r in full] == ["positive", "negative", "neutral", "positive"]
     assert all("encoder" in r.evidence for r in full)
     assert not any("encoder" in r.evidence for r in analyze_docs(docs, "fast"))
+
+
+def test_the_shipped_head_blends_with_the_share_its_training_chose() -> None:
+    # The share lives in the head's file: a head rebuilt with a new share by nlp.train_head and
+    # the file that ships must agree, or the full path reads with a share nobody measured.
+    from nlp import train_head
+
+    assert encoder.blend_weight() == pytest.approx(train_head.BLEND)
+    assert 0.0 < encoder.blend_weight() < 1.0

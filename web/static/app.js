@@ -94,7 +94,7 @@
 
   // A wide table scrolls inside its own box on a phone; keyboard users must reach that box too.
   function scrollableTables() {
-    for (const table of document.querySelectorAll("main table")) {
+    for (const table of document.querySelectorAll("main table, main .table-scroll")) {
       if (table.scrollWidth > table.clientWidth + 1) table.setAttribute("tabindex", "0");
       else table.removeAttribute("tabindex");
     }
@@ -113,6 +113,19 @@
 
   document.addEventListener("change", (event) => {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+  });
+
+  // The account menu (a <details>) closes like a menu: Escape (focus back on its button) or a
+  // click elsewhere on the page.
+  document.addEventListener("keydown", (event) => {
+    const open = event.key === "Escape" && document.querySelector("details.account-menu[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+  document.addEventListener("click", (event) => {
+    const open = document.querySelector("details.account-menu[open]");
+    if (open && !open.contains(event.target)) open.open = false;
   });
 
   // The add-connection form holds every platform's settings: show (and send) only the chosen

@@ -32,7 +32,7 @@
       el("button", { type: "button", class: "alert-banner-dismiss", "aria-label": t("Dismiss"), title: t("Dismiss"), text: "×" }));
     banner.querySelector("button").addEventListener("click", () => dismiss(id, banner));
     box.prepend(banner);
-    // On the inbox page, inbox.js already notifies of each urgent comment itself.
+    // On the inbox page, stream.js already notifies of each urgent comment itself.
     if (!(m.kind === "negative_mention" && document.getElementById("inbox-state"))) {
       window.Jasette.notify(String(m.title || m.label || ""), t("See the alerts"), "/alerts", `alert-${id}`);
     }
@@ -40,7 +40,7 @@
   }
 
   window.Jasette.showAlert = show;
-  if (document.getElementById("inbox-state")) return;  // inbox.js owns the page's websocket
+  if (document.getElementById("inbox-state")) return;  // live.js owns the inbox page's websocket
 
   let retry = 500;
   const decoder = new TextDecoder("utf-8");
