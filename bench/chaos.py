@@ -59,11 +59,16 @@ def table(chaos: Figures, baseline: Figures | None) -> str:
         ("lost, by platform", "lost_by_platform"), ("duplicated", "duplicated"), ("stale edits", "stale"),
         ("replies queued", "replies_queued"), ("replies sent", "replies_sent"), ("replies failed (in words)", "replies_failed"),
         ("double replies", "double_replies"), ("replies silently lost", "silently_lost_replies"),
-        ("replies unfinished", "unfinished_replies"), ("converged after faults stop (s)", "converged_seconds"),
+        ("replies unfinished", "unfinished_replies"),
+        ("converged excl. X write window (s)", "converged_excluding_x_window_seconds"),
+        ("X replies held by X's window", "x_window_replies"), ("... delivered after faults stop (s)", "x_window_delivered_seconds"),
+        ("... X's window reopened at (s)", "x_window_reopened_seconds"),
+        ("converged after faults stop (s)", "converged_seconds"),
         ("last change after faults stop (s)", "last_change_seconds"),
         ("re-poll after kill: taken (s)", "repoll_seconds"), ("re-poll after kill: finished (s)", "repoll_done_seconds"),
         ("leases held at kill (accounts)", "leases_held_at_kill"), ("leases held at kill (replies)", "reply_leases_at_kill"),
-        ("orphan processes", "orphans"), ("faulty share of API requests", "faulty_share"), ("faults", "faults"),
+        ("lost in spans [from s, to s, n]", "lost_spans"), ("orphan processes", "orphans"),
+        ("faulty share of API requests", "faulty_share"), ("faults", "faults"),
         ("reply outcomes", "phases"), ("workers restarted on their own", "worker_restarts"), ("wall time (s)", "wall_seconds"),
     ]
     out = [f"{'':36} {'chaos':>28} {'baseline':>28}"]
@@ -72,6 +77,22 @@ def table(chaos: Figures, baseline: Figures | None) -> str:
         base = getattr(baseline, key) if baseline else ""
         out.append(f"{label:36} {json.dumps(value, default=str):>28} {json.dumps(base, default=str):>28}")
     return "\n".join(out)
+
+
+def seconds(value: float | None) -> str:
+    return "not within the run's wait" if value is None else f"{value:g} s"
+
+
+def summary(f: Figures) -> str:
+    """The two convergence figures in words: what Jasette controls, and what waited on X's own
+    documented 15-minute write window (never folded in, never left out)."""
+    ours = "did not converge" if f.converged_excluding_x_window_seconds is None else (
+        f"converged (excluding X write window) in {f.converged_excluding_x_window_seconds:g} s")
+    x = f"X replies waiting on X's 15-min window: {f.x_window_replies}"
+    if f.x_window_replies:
+        x += (f", delivered after {seconds(f.x_window_delivered_seconds)}"
+              f" (X's window reopened at {seconds(f.x_window_reopened_seconds)}; both after faults stop)")
+    return f"{ours} after faults stop (lost {f.lost}, of which RSS {f.lost_by_platform.get('rss', 0)})\n{x}"
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
@@ -87,6 +108,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         quiet = replace(scale, fault_rate=0.0, kills=0, outage_seconds=0.0)
         baseline = await one_run(quiet, args.seed, None)
     print(table(chaos, baseline), file=sys.stderr)
+    print(summary(chaos), file=sys.stderr)
     return {"scale": scale.__dict__, "chaos": chaos.as_dict(), "baseline": baseline.as_dict() if baseline else None,
             "worker_logs": logs}
 

@@ -128,10 +128,11 @@ async def store(
         response_target_minutes=account.response_target_minutes,
     )
     async with pool.acquire() as conn, conn.transaction():
-        # Locking the account row and checking the lease in the ingest's transaction means a
-        # worker whose lease ran out can never overwrite the cursor of the worker that took over.
-        if not await accounts.holds_lease(conn, account.id, worker_id=worker_id, now=now):
-            raise LeaseLost(f"lease on account {account.id} expired before its batch was stored")
+        # Locking the account row and checking the lease's token in the ingest's transaction
+        # (fencing) means a worker whose lease was taken over, by another worker or by another
+        # poll of its own, can never overwrite the cursor of the poll that holds it now.
+        if not await accounts.holds_lease(conn, account.id, worker_id=worker_id, lease_token=account.lease_token):
+            raise LeaseLost(f"lease on account {account.id} taken by another worker before its batch was stored")
         return await ingest_batch(
             conn, brand_id=account.brand_id, account_id=account.id, items=batch.items,
             cursor=batch.cursor, now=now,

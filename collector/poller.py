@@ -33,18 +33,34 @@ from collector.registry import collector_class, display_name
 from collector.token_keeper import TokenKeeper
 from inbox import accounts
 from inbox.credentials import CredentialsUnreadable, Vault
-from inbox.db import DB_ERRORS
+from inbox.db import CONNECTION_ERRORS, DB_ERRORS
 from inbox.types import WorkerAccount
 
 log = logging.getLogger(__name__)
 
 # A dead worker's accounts are polled again once their lease runs out; a heartbeat renews it
-# every third of a lease while a fetch runs (and the walk between pages), so a live worker keeps
-# its accounts however long the platform takes. The lease is on the database's clock.
+# every third of a lease for the whole poll (fetching, the NLP analysis, storing, the cursor), so
+# a live worker keeps its accounts however long the platform or the analysis takes (a lapse
+# under load let another worker redo the poll later while a busy feed scrolled off). The lease
+# is on the database's clock; every write of the poll carries its token (fencing).
 LEASE_SECONDS = 10.0
 # A page walk (Batch.more) continues within one lease, up to this many pages; then the account
 # is due again at once, so one busy account cannot hold a worker slot for ever.
 MAX_PAGES_PER_LEASE = 50
+# A fetch of an account polled at least this often (a busy feed) that is still unanswered after
+# one poll interval gets a twin, the first answer winning: a request hanging until the 20 s time
+# limit would let a feed that keeps its newest 100 entries scroll past unread (chaos run: 5 a
+# second). A read of such an account that fails outright (an error, a body cut short: not a
+# refusal, nor a request to slow down) is made once more at once: two failed polls in a row,
+# each followed by a backoff, left the feed unread for 20 s and more. Reads only, and only for
+# such accounts: a platform counting requests sees few extra.
+HEDGE_UP_TO_INTERVAL = 30.0
+HEDGE_MIN_SECONDS = 5.0
+# A page fetched and analysed is stored once the database is back when it went away meanwhile (a
+# restart): the heartbeat keeps trying to renew the lease, whose token still says it is ours
+# unless another worker took the account, so an outage costs its own length, not a redone poll.
+STORE_RETRY_SECONDS = 30.0
+STORE_RETRY_EVERY = 1.0
 # Transient failures in a row before the UI shows the account as failing: one blip is noise.
 FAILING_AFTER = 2
 RATE_LIMITS_BEFORE_FAILING = 3
@@ -110,6 +126,7 @@ class Poller:
         lease_seconds: float = LEASE_SECONDS,
         fetch_timeout: float = 60.0,
         max_pages: int = MAX_PAGES_PER_LEASE,
+        hedge_seconds: float = HEDGE_MIN_SECONDS,
         collector_for: Callable[[str], Any] = collector_class,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         tokens: TokenKeeper | None = None,
@@ -128,6 +145,7 @@ class Poller:
         # heartbeat keeps the lease ahead of it, this bounds how long one slot stays taken.
         self.fetch_timeout = fetch_timeout
         self.max_pages = max_pages
+        self.hedge_seconds = hedge_seconds
         self.collector_for = collector_for
 
     async def lease(self, limit: int) -> list[WorkerAccount]:
@@ -145,8 +163,13 @@ class Poller:
         """Poll one leased account until its pages run out; record health and the next poll."""
         outcome = PollOutcome(account_id=row.id)
         try:
-            held = await self._open(row)
-            await self._walk(row, held, outcome)
+            # One heartbeat for the whole poll: a slow analysis or store never lets the lease lapse
+            # while this worker lives; if another worker took the account anyway (this one was
+            # stalled past its lease), the token check of every write stops this poll's.
+            async with heartbeat.kept(lambda: self._renew(row), every=self.heartbeat_seconds, sleep=self.sleep,
+                                      what=f"account {row.id}") as beat:
+                held = await self._open(row)
+                await self._walk(row, held, outcome, beat)
         except _Failure as failure:
             await self._record_failure(row, outcome, failure)
         except pipeline.LeaseLost as exc:
@@ -156,22 +179,23 @@ class Poller:
         except asyncio.CancelledError:
             # Shutdown in the middle of a walk: what was stored stays (cursor included), the
             # page in flight rolls back, and the account goes back to the pool at once.
-            await asyncio.shield(self._release(row.id))
+            await asyncio.shield(self._release(row))
             raise
         return outcome
 
-    async def _renew(self, account_id: int) -> bool:
+    async def _renew(self, row: WorkerAccount) -> bool:
         async with self.pool.acquire() as conn:
             return await accounts.renew_lease(
-                conn, account_id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
+                conn, row.id, worker_id=self.worker_id, lease_token=row.lease_token, now=self.clock(),
+                lease_seconds=self.lease_seconds,
             )
 
-    async def _release(self, account_id: int) -> None:
+    async def _release(self, row: WorkerAccount) -> None:
         try:
             async with self.pool.acquire() as conn:
-                await accounts.release_lease(conn, account_id, worker_id=self.worker_id)
+                await accounts.release_lease(conn, row.id, worker_id=self.worker_id, lease_token=row.lease_token)
         except DB_ERRORS as exc:
-            log.info("account %s: lease not released (%s); it expires by itself", account_id, exc)
+            log.info("account %s: lease not released (%s); it expires by itself", row.id, exc)
 
     # -- the walk ------------------------------------------------------------------------------
     async def _open(self, row: WorkerAccount) -> _Session:
@@ -224,7 +248,7 @@ class Poller:
             )
         return row.base_url, row.credentials
 
-    async def _walk(self, row: WorkerAccount, held: _Session, outcome: PollOutcome) -> None:
+    async def _walk(self, row: WorkerAccount, held: _Session, outcome: PollOutcome, beat: heartbeat.Beat) -> None:
         name = held.name
         proved_for = await self._prove(row, held)
         cursor: dict[str, Any] = dict(row.cursor or {})
@@ -235,12 +259,11 @@ class Poller:
             # saved cursor soon, instead of backing off as if nothing had worked.
             failures = 1 if outcome.pages else row.consecutive_failures + 1
             batch = await self._fetch(row, held, cursor, failures)
+            if beat.lost:  # no analysis for a page this worker may no longer store
+                raise pipeline.LeaseLost(f"lease on account {row.id} taken by another worker during a fetch")
             for problem in batch.problems:
                 log.info("account %s (%s): %s", row.id, name, problem)
-            now = self.clock()
-            result = await pipeline.store(
-                self.pool, account=row, batch=batch, worker_id=self.worker_id, now=now, analyzer=self.analyzer
-            )
+            result = await self._store(row, batch)
             outcome.pages += 1
             outcome.new_items += len(result.new_ids)
             outcome.changed_items += len(result.changed_ids)
@@ -251,11 +274,8 @@ class Poller:
             # slowed-down next poll rather than risk a block (platform-apis.md section 1.6).
             if not more or outcome.pages >= self.max_pages or backoff.usage_pressure(usage) > backoff.PAUSE_ABOVE:
                 break
-            async with self.pool.acquire() as conn:
-                if not await accounts.renew_lease(
-                    conn, row.id, worker_id=self.worker_id, now=self.clock(), lease_seconds=self.lease_seconds
-                ):
-                    raise pipeline.LeaseLost(f"lease on account {row.id} expired during a page walk")
+            if beat.lost or not await self._renew(row):
+                raise pipeline.LeaseLost(f"lease on account {row.id} taken by another worker during a page walk")
         now = self.clock()
         if more and backoff.usage_pressure(usage) <= backoff.PAUSE_ABOVE:
             delay = 0.0  # pages left: due again at once, under a fresh lease
@@ -264,24 +284,49 @@ class Poller:
         outcome.next_poll_at = now + timedelta(seconds=delay)
         async with self.pool.acquire() as conn:
             previous = await accounts.record_success(
-                conn, row.id, worker_id=self.worker_id, now=now, next_poll_at=outcome.next_poll_at, usage=usage,
+                conn, row.id, worker_id=self.worker_id, lease_token=row.lease_token, now=now, next_poll_at=outcome.next_poll_at, usage=usage,
                 proved_for=proved_for,
             )
         if previous is not None and previous != "ok":
             log.warning("account %s (%s): healthy again", row.id, name)
 
+    async def _store(self, row: WorkerAccount, batch: Any) -> Any:
+        waited = 0.0
+        while True:
+            try:
+                return await pipeline.store(
+                    self.pool, account=row, batch=batch, worker_id=self.worker_id, now=self.clock(),
+                    analyzer=self.analyzer,
+                )
+            except CONNECTION_ERRORS as exc:
+                if waited >= STORE_RETRY_SECONDS:
+                    raise
+                log.info("account %s: page not stored (%s); trying again once the database is back", row.id, exc)
+            await self.sleep(STORE_RETRY_EVERY)
+            waited += STORE_RETRY_EVERY
+
     async def _fetch(self, row: WorkerAccount, held: _Session, cursor: dict[str, Any], failures: int) -> Any:
-        return await self._platform(row, held, lambda c: c.fetch(dict(cursor)), failures)
+        interval = float(row.poll_interval_seconds)
+        if interval > HEDGE_UP_TO_INTERVAL:
+            return await self._platform(row, held, lambda c: c.fetch(dict(cursor)), failures)
+        after = max(self.hedge_seconds, interval)
+
+        async def read(c: Collector) -> Any:
+            try:
+                return await _hedged(lambda: c.fetch(dict(cursor)), after, row.id)
+            except (FetchFailed, aiohttp.ClientError, TimeoutError) as exc:
+                log.info("account %s: read failed (%r); reading once more at once", row.id, exc)
+                return await _hedged(lambda: c.fetch(dict(cursor)), after, row.id)
+
+        return await self._platform(row, held, read, failures)
 
     async def _call(self, row: WorkerAccount, name: str, call: Awaitable[Any], failures: int | None = None) -> Any:
         """One call to the platform, its errors turned into the account's health and next try."""
         failures = row.consecutive_failures + 1 if failures is None else failures
         interval = float(row.poll_interval_seconds)
         try:
-            # Taken over meanwhile: storing the next page notices (pipeline.LeaseLost).
-            async with heartbeat.kept(lambda: self._renew(row.id), every=self.heartbeat_seconds, sleep=self.sleep,
-                                      what=f"account {row.id}"):
-                return await asyncio.wait_for(call, timeout=self.fetch_timeout)
+            # The poll's heartbeat (Poller.poll) keeps the lease meanwhile.
+            return await asyncio.wait_for(call, timeout=self.fetch_timeout)
         except AuthFailed as exc:
             log.info("account %s: auth failed: %s", row.id, exc)
             raise _Failure(f"{name} refused the token: reconnect the account", "reauth", 0.0) from exc
@@ -318,7 +363,7 @@ class Poller:
         outcome.next_poll_at = now + timedelta(seconds=failure.delay)
         async with self.pool.acquire() as conn:
             recorded = await accounts.record_failure(
-                conn, row.id, worker_id=self.worker_id, now=now, error=failure.message,
+                conn, row.id, worker_id=self.worker_id, lease_token=row.lease_token, now=now, error=failure.message,
                 health=failure.health, next_poll_at=outcome.next_poll_at, progressed=outcome.pages > 0,
             )
         if recorded is None:
@@ -327,6 +372,31 @@ class Poller:
         previous, _ = recorded
         if previous != failure.health:
             log.warning("account %s: health %s -> %s: %s", row.id, previous, failure.health, failure.message)
+
+
+async def _hedged(read: Callable[[], Awaitable[Any]], after: float, account_id: int) -> Any:
+    """`read()`, and once more if the first has not answered within `after` seconds: the first
+    success wins (the other is cancelled); when both fail, the first failure is raised."""
+    tasks = [asyncio.ensure_future(read())]
+    try:
+        done, _ = await asyncio.wait(tasks, timeout=after)
+        if done:
+            return tasks[0].result()
+        log.info("account %s: no answer after %.0f s; reading once more beside it", account_id, after)
+        tasks.append(asyncio.ensure_future(read()))
+        pending, failure = set(tasks), None
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in sorted(done, key=tasks.index):
+                if task.exception() is None:
+                    return task.result()
+                failure = failure or task.exception()
+        assert failure is not None
+        raise failure
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:

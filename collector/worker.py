@@ -29,7 +29,7 @@ from collector.registry import collector_class
 from collector.token_keeper import TokenKeeper
 from inbox import accounts, netguard, outbox
 from inbox.credentials import Vault
-from inbox.db import DB_ERRORS
+from inbox.db import CONNECTION_ERRORS, DB_ERRORS
 from inbox.notify import REPLIES_CHANNEL, Subscriber
 
 log = logging.getLogger(__name__)
@@ -47,11 +47,7 @@ DB_RETRY_SECONDS = 2.0
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 _DB_ERRORS = DB_ERRORS + (asyncio.TimeoutError,)
-# The errors of a database that is down or restarting, as opposed to one refusing a statement.
-_CONNECTION_ERRORS = (
-    asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError,
-    asyncpg.exceptions.OperatorInterventionError, OSError, asyncio.TimeoutError,
-)
+_CONNECTION_ERRORS = CONNECTION_ERRORS
 
 
 class _DatabaseWatch:

@@ -2,7 +2,9 @@
 to a worker, and record how each poll went (health, last error, next poll).
 
 Leases make several worker processes share the accounts without polling one twice: a worker
-takes due rows with `FOR UPDATE SKIP LOCKED` and owns them until `lease_until`.
+takes due rows with `FOR UPDATE SKIP LOCKED` and owns them until `lease_until`. Each lease taken
+bumps the account's `lease_token`; renewing, storing a page and recording the outcome all check
+that token (fencing), so a holder that lost its lease writes nothing over the next holder's work.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ _PUBLIC_COLUMNS = """
 _WORKER_COLUMNS = """
     a.id, a.brand_id, a.platform, a.external_id, a.base_url, a.credentials, a.settings, a.cursor,
     a.poll_interval_seconds, a.health, a.consecutive_failures, b.expected_langs, b.response_target_minutes,
-    a.verified_at is not null as verified
+    a.verified_at is not null as verified, a.lease_token
 """
 
 
@@ -219,7 +221,7 @@ async def lease_due(
             limit $4
             for update skip locked
         )
-        update accounts a set lease_owner = $1, lease_until = $3
+        update accounts a set lease_owner = $1, lease_until = $3, lease_token = a.lease_token + 1
         from due, brands b
         where a.id = due.id and b.id = a.brand_id
         returning {_WORKER_COLUMNS}
@@ -230,24 +232,28 @@ async def lease_due(
 
 
 async def renew_lease(
-    conn: Conn, account_id: int, *, worker_id: str, now: datetime, lease_seconds: float
+    conn: Conn, account_id: int, *, worker_id: str, lease_token: int, now: datetime, lease_seconds: float
 ) -> bool:
-    """Extend our lease; False when it expired and another worker may own the account now."""
+    """Extend our lease to now + lease_seconds; False when another lease was taken since ours.
+
+    The token, not the time, says whose the account is: a lease that ran out while nobody took
+    the account (a database restart longer than a lease) is still ours to renew and use."""
     status = await conn.execute(
         """
         update accounts set lease_until = $4
-        where id = $1 and lease_owner = $2 and lease_until >= $3
+        where id = $1 and lease_owner = $2 and lease_token = $3
         """,
-        account_id, worker_id, now, now + timedelta(seconds=lease_seconds),
+        account_id, worker_id, lease_token, now + timedelta(seconds=lease_seconds),
     )
     return status.endswith(" 1")
 
 
-async def holds_lease(conn: Conn, account_id: int, *, worker_id: str, now: datetime) -> bool:
-    """Lock the account row and say whether `worker_id` still owns it (call inside a transaction)."""
+async def holds_lease(conn: Conn, account_id: int, *, worker_id: str, lease_token: int) -> bool:
+    """Lock the account row and say whether our lease (its token) is still the account's: call
+    inside the transaction that stores a page, so no one takes the account before it commits."""
     found = await conn.fetchval(
-        "select 1 from accounts where id = $1 and lease_owner = $2 and lease_until >= $3 for update",
-        account_id, worker_id, now,
+        "select 1 from accounts where id = $1 and lease_owner = $2 and lease_token = $3 for update",
+        account_id, worker_id, lease_token,
     )
     return found is not None
 
@@ -257,6 +263,7 @@ async def record_success(
     account_id: int,
     *,
     worker_id: str,
+    lease_token: int,
     now: datetime,
     next_poll_at: datetime,
     usage: dict[str, Any] | None,
@@ -276,10 +283,10 @@ async def record_success(
                lease_owner = null, lease_until = null, updated_at = now(),
                verified_at = case when $6 and a.base_url = $7 and a.credentials is not distinct from $8
                                   then coalesce(a.verified_at, $3) else a.verified_at end
-        from old where a.id = old.id and a.lease_owner = $2
+        from old where a.id = old.id and a.lease_owner = $2 and a.lease_token = $9
         returning old.health
         """,
-        account_id, worker_id, now, next_poll_at, usage or {}, proved_for is not None, base_url, sealed,
+        account_id, worker_id, now, next_poll_at, usage or {}, proved_for is not None, base_url, sealed, lease_token,
     )
     return value
 
@@ -289,6 +296,7 @@ async def record_failure(
     account_id: int,
     *,
     worker_id: str,
+    lease_token: int,
     now: datetime,
     error: str,
     health: str,
@@ -306,10 +314,10 @@ async def record_failure(
         update accounts a set health = $4, last_error = $5, last_error_at = $3,
                consecutive_failures = case when $7 then 1 else a.consecutive_failures + 1 end,
                next_poll_at = $6, lease_owner = null, lease_until = null, updated_at = now()
-        from old where a.id = old.id and a.lease_owner = $2
+        from old where a.id = old.id and a.lease_owner = $2 and a.lease_token = $8
         returning old.health, a.consecutive_failures
         """,
-        account_id, worker_id, now, health, error, next_poll_at, progressed,
+        account_id, worker_id, now, health, error, next_poll_at, progressed, lease_token,
     )
     return (row["health"], row["consecutive_failures"]) if row else None
 
@@ -329,11 +337,12 @@ async def flag_reauth(conn: Conn, account_id: int, *, error: str, now: datetime)
     return value
 
 
-async def release_lease(conn: Conn, account_id: int, *, worker_id: str) -> None:
+async def release_lease(conn: Conn, account_id: int, *, worker_id: str, lease_token: int) -> None:
     """Give an account back without touching its schedule (shutdown in the middle of a poll)."""
     await conn.execute(
-        "update accounts set lease_owner = null, lease_until = null where id = $1 and lease_owner = $2",
-        account_id, worker_id,
+        "update accounts set lease_owner = null, lease_until = null"
+        " where id = $1 and lease_owner = $2 and lease_token = $3",
+        account_id, worker_id, lease_token,
     )
 
 

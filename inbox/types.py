@@ -94,6 +94,9 @@ class WorkerAccount:
     response_target_minutes: int
     # True once the account proved access to the platform account it names (see collector.base).
     verified: bool = False
+    # The number of the lease this row was taken under (migration 1840): the fencing token every
+    # write of the poll carries, so a holder that lost the account writes nothing.
+    lease_token: int = 0
 
 
 @dataclass(frozen=True, slots=True)

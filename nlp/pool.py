@@ -141,6 +141,8 @@ class Analyzer:
             encoder.check()
         self.workers = max(0, int(workers))
         self._pool: ProcessPoolExecutor | None = None
+        self._started = False
+        self._starting = asyncio.Lock()
         if self.workers:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
                                              initializer=_init_worker, initargs=(os.getpid(), model))
@@ -151,11 +153,23 @@ class Analyzer:
             return []
         if self._pool is None:
             return analyze_docs(docs, self.model)
+        if not self._started:
+            await self._start()
         size = max(_MIN_CHUNK, -(-len(docs) // (self.workers * _CHUNKS_PER_WORKER)))
         loop = asyncio.get_running_loop()
         chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
         parts = await asyncio.gather(*(loop.run_in_executor(self._pool, analyze_docs, c, self.model) for c in chunks))
         return [result for part in parts for result in part]
+
+    async def _start(self) -> None:
+        """Start the first worker process in a thread: the forkserver imports the NLP modules before
+        it forks, and the caller waits on it for seconds (more on a busy machine). On the event
+        loop, that wait froze everything else, among it the heartbeats keeping a poll's lease."""
+        async with self._starting:
+            if not self._started and self._pool is not None:
+                pool = self._pool
+                await asyncio.to_thread(lambda: pool.submit(os.getpid).result())
+                self._started = True
 
     async def close(self) -> None:
         """Stop the worker processes (waiting for batches under way)."""

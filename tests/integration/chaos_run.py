@@ -87,6 +87,8 @@ class ChaosRun:
         self.pool: asyncpg.Pool | None = None
         self.figures = Figures()
         self.tokens = 0
+        self.injected_at: dict[int, float] = {}  # token -> seconds into the run
+        self.started = time.monotonic()
         self.edited: set[int] = set()
         self.reply_tokens: dict[int, int] = {}  # reply token -> outbox row id
         self.replied_items: set[int] = set()
@@ -195,33 +197,13 @@ class ChaosRun:
         self.figures.reply_leases_at_kill.append(len(replies))
         asyncio.get_running_loop().create_task(self._orphans_after(children))
         if held:
-            retaken, finished = await self._repolled(held, victim, killed_at)
+            retaken, finished = await chaos_figures.repolled(self.pool, held, victim, killed_at)
             self.figures.repoll_seconds.append(round(retaken, 1))
             self.figures.repoll_done_seconds.append(round(finished, 1))
 
     async def _orphans_after(self, children: list[int]) -> None:
         await asyncio.sleep(3)
         self.figures.orphans += sum(1 for pid in children if chaos_figures.alive(pid))
-
-    async def _repolled(self, account_ids: list[int], victim: str, since: Any, limit: float = 60.0) -> tuple[float, float]:
-        """Seconds from `since` until every account was taken by another worker (its poll began),
-        and until that poll had finished (a success or a failure), on the database's clock."""
-        assert self.pool is not None
-        taken: float | None = None
-        start = time.monotonic()
-        while time.monotonic() - start < limit:
-            row = await self.pool.fetchrow(
-                "select count(*) filter (where (lease_owner is not null and lease_owner <> $3)"
-                "   or greatest(last_success_at, last_error_at) > $2) as taken,"
-                " count(*) filter (where greatest(last_success_at, last_error_at) > $2) as done,"
-                " max(greatest(last_success_at, last_error_at)) as at, clock_timestamp() - $2 as waited"
-                " from accounts where id = any($1::bigint[])", account_ids, since, victim)
-            if taken is None and row["taken"] == len(account_ids):
-                taken = row["waited"].total_seconds()
-            if row["done"] == len(account_ids):
-                return float(min(taken or 1e9, (row["at"] - since).total_seconds())), float((row["at"] - since).total_seconds())
-            await asyncio.sleep(0.05)
-        return float(taken if taken is not None else "inf"), float("inf")
 
     # -- the outside world ---------------------------------------------------------------------
     def inject(self) -> None:
@@ -230,6 +212,7 @@ class ChaosRun:
         site = self.sites[platforms[self.tokens % len(platforms)]]
         self.tokens += 1
         token = self.tokens
+        self.injected_at[token] = time.monotonic() - self.started
         kinds = site.emulator.state()["kinds"]
         text = f"ch{token:06d}x {self.rng.choice(TEXTS)}"
         payload: dict[str, Any] = {"kind": kinds[0], "text": text, "author_name": f"Client {token % 97}",
@@ -287,7 +270,7 @@ class ChaosRun:
     async def play(self) -> Figures:
         """Run the whole scenario; the figures once converged (or after the settle timeout)."""
         assert self.pool is not None
-        started = time.monotonic()
+        started = self.started = time.monotonic()
         scale = self.scale
         self.start_worker()
         self.start_worker()
@@ -337,9 +320,25 @@ class ChaosRun:
         self.faults(False)
         faults_off = time.monotonic()
         faults_off_db = await self.pool.fetchval("select clock_timestamp()")
-        converged = await self._until(self._converged, scale.settle_timeout)
-        if converged:
-            self.figures.converged_seconds = round(time.monotonic() - faults_off, 1)
+        f = self.figures
+        ours = await self._until(lambda: self._converged(x_window=True), scale.settle_timeout)
+        if ours:
+            f.converged_excluding_x_window_seconds = round(time.monotonic() - faults_off, 1)
+        held = await chaos_figures.x_window_waiting(self)
+        f.x_window_replies = len(held)
+        if held:
+            # Replies X holds until its write window reopens wait for it, as they would on X; so
+            # does the run (to the window's end and two minutes more): their delivery is measured.
+            left = chaos_figures.x_window_left(self)
+            f.x_window_reopened_seconds = round(time.monotonic() - faults_off + left, 1)
+
+            async def delivered() -> bool:
+                return await chaos_figures.settled_after(self.pool, held, faults_off_db) is not None
+
+            await self._until(delivered, left + 120)
+            f.x_window_delivered_seconds = await chaos_figures.settled_after(self.pool, held, faults_off_db)
+        if ours and await self._until(self._converged, 30):
+            f.converged_seconds = round(time.monotonic() - faults_off, 1)
         stop_supervising.set()
         await supervisor
         last = await self.pool.fetchval(
@@ -365,12 +364,15 @@ class ChaosRun:
             await asyncio.sleep(0.5)
         return False
 
-    async def _converged(self) -> bool:
+    async def _converged(self, x_window: bool = False) -> bool:
+        """Everything stored, edits fresh, every reply settled (`x_window`: apart from those X's
+        write window holds, chaos_figures.x_window_waiting)."""
         stored = await chaos_figures.stored_tokens(self.pool)
         if len(stored) < self.tokens or any(" v2 " not in stored.get(t, [""])[0] for t in self.edited):
             return False
         assert self.pool is not None
-        return not await self.pool.fetchval("select count(*) from replies where state in ('queued', 'sending')")
+        waiting = await self.pool.fetchval("select count(*) from replies where state in ('queued', 'sending')")
+        return waiting <= (len(await chaos_figures.x_window_waiting(self)) if x_window else 0)
 
     async def measure(self) -> None:
         """Lost, duplicated, stale; replies sent, doubled, silently lost; faults injected."""

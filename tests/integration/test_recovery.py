@@ -67,6 +67,33 @@ async def test_a_long_poll_keeps_its_lease_through_the_heartbeat(pool, vault, si
         await asyncio.gather(polling, return_exceptions=True)
 
 
+async def test_a_busy_feed_whose_request_hangs_is_read_again_beside_it(pool, vault, site, session) -> None:
+    async with pool.acquire() as conn:
+        brand_id = await new_brand(conn)
+        await wordpress_account(conn, vault, brand_id, site, poll_interval_seconds=1)  # polled every second
+    ids = site.comments(3)
+    await arm_fault(session, site.base, mode="timeout", count=1)  # the first request hangs (for an hour)
+    (outcome,) = await poller(pool, vault, session, Clock(), hedge_seconds=0.2).poll_due()
+    # Read again after one interval beside the hanging request, instead of failing at the time
+    # limit while a busy feed scrolls past: the comments are in, the poll counts as a success.
+    assert outcome.error is None and outcome.new_items == 3
+    stored = await pool.fetch("select external_id from items order by external_id::bigint")
+    assert [r["external_id"] for r in stored] == ids
+
+
+async def test_a_busy_feed_whose_read_fails_is_read_once_more_at_once(pool, vault, site, session) -> None:
+    async with pool.acquire() as conn:
+        brand_id = await new_brand(conn)
+        await wordpress_account(conn, vault, brand_id, site, poll_interval_seconds=5)
+    ids = site.comments(3)
+    site.failing = {1}  # the first request is answered 500
+    (outcome,) = await poller(pool, vault, session, Clock()).poll_due()
+    # Not a failed poll followed by a backoff while the feed scrolls: read again at once.
+    assert outcome.error is None and outcome.new_items == 3 and len(site.log) == 2
+    stored = await pool.fetch("select external_id from items order by external_id::bigint")
+    assert [r["external_id"] for r in stored] == ids
+
+
 async def _in_flight(site: Site) -> bool:
     return site.in_flight == 1
 
