@@ -114,6 +114,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)  # long enough that a free worker takes the next call, not this one again
+    return os.getpid()
+
+
+def _start_all(pool: ProcessPoolExecutor, workers: int, patience: float = 120.0) -> set[int]:
+    """Return the pids of `workers` distinct processes once each has answered: a worker answers
+    only after its initializer (the models) has run. Gives up quietly after `patience` seconds:
+    batches still run on the workers that are up."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + patience
+    while len(seen) < workers and time.monotonic() < deadline:
+        seen |= {f.result() for f in [pool.submit(_pid_after, 0.05) for _ in range(workers)]}
+    return seen
+
+
 def _context() -> BaseContext:
     """The forkserver's context, or spawn's where there is none."""
     # Both start workers from a fresh interpreter holding only the pipes they need, never a copy
@@ -162,13 +178,14 @@ class Analyzer:
         return [result for part in parts for result in part]
 
     async def _start(self) -> None:
-        """Start the first worker process in a thread: the forkserver imports the NLP modules before
-        it forks, and the caller waits on it for seconds (more on a busy machine). On the event
-        loop, that wait froze everything else, among it the heartbeats keeping a poll's lease."""
+        """Start every worker process, and wait until each has loaded its models, in a thread: the
+        forkserver imports the NLP modules before it forks, and the caller waits on it for seconds
+        (more on a busy machine). On the event loop, that wait froze everything else, among it the
+        heartbeats keeping a poll's lease. Waiting for all of them, not just the first, keeps the
+        first batches from running on one worker while the others are still loading (about 2 s)."""
         async with self._starting:
             if not self._started and self._pool is not None:
-                pool = self._pool
-                await asyncio.to_thread(lambda: pool.submit(os.getpid).result())
+                await asyncio.to_thread(_start_all, self._pool, self.workers)
                 self._started = True
 
     async def close(self) -> None:

@@ -1,6 +1,7 @@
 """The process pool: same results as in-process analysis, in order, models loaded per worker;
 its processes hold none of the caller's sockets."""
 
+import asyncio
 import pickle
 import socket
 from dataclasses import replace
@@ -8,7 +9,7 @@ from dataclasses import replace
 import psutil
 
 from nlp import analyze
-from nlp.pool import Analyzer, analyze_doc
+from nlp.pool import Analyzer, _start_all, analyze_doc
 from nlp.types import Document
 
 DOCS = [
@@ -69,3 +70,14 @@ def test_documents_and_results_survive_the_trip_to_a_worker():
     assert pickle.loads(pickle.dumps(DOCS[0])) == DOCS[0]
     assert pickle.loads(pickle.dumps(result)) == result
     assert result.to_dict()["reasons"] == result.reasons
+
+
+async def test_every_worker_is_loaded_before_the_first_batch_is_shared_out():
+    # A worker still loading its models (about 2 s) would leave the first batches to the others:
+    # the pool answers only once each of its processes has answered.
+    async with Analyzer(workers=2) as analyzer:
+        await analyzer.analyze_batch(DOCS[:1])
+        assert analyzer._pool is not None
+        assert len({p.pid for p in analyzer._pool._processes.values()}) == 2
+        seen = await asyncio.to_thread(_start_all, analyzer._pool, 2, 30.0)
+    assert len(seen) == 2
