@@ -4,9 +4,10 @@ held 'timeout' one too), and a session per connection whose client may vanish at
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 
 
-class LineServer:
+class LineServer(ABC):
     """A TCP server of line-based sessions; subclasses answer one connection in `session`."""
 
     def __init__(self) -> None:
@@ -29,9 +30,9 @@ class LineServer:
         if self.server is not None:
             await self.server.wait_closed()
 
+    @abstractmethod
     async def session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Serve one connection until it ends."""
-        raise NotImplementedError
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._conns.add(writer)
