@@ -29,6 +29,7 @@ from collector.base import (
     Refused,
 )
 from collector.clock import utcnow
+from collector.hedge import hedged_read
 from collector.registry import collector_class, display_name
 from collector.token_keeper import TokenKeeper
 from inbox import accounts
@@ -181,6 +182,14 @@ class Poller:
             # page in flight rolls back, and the account goes back to the pool at once.
             await asyncio.shield(self._release(row))
             raise
+        except CONNECTION_ERRORS as exc:
+            # The database went away mid-poll (opening, renewing, recording the outcome): what was
+            # stored stays. Hand the account back as soon as the database returns, instead of
+            # holding it until the lease runs out: a busy feed scrolls past its entries meanwhile.
+            log.warning("account %s: database unavailable during the poll (%s); account handed back once it returns",
+                        row.id, _short(exc))
+            outcome.error = f"database unavailable: {_short(exc)}"
+            await self._release_once_back(row)
         return outcome
 
     async def _renew(self, row: WorkerAccount) -> bool:
@@ -196,6 +205,18 @@ class Poller:
                 await accounts.release_lease(conn, row.id, worker_id=self.worker_id, lease_token=row.lease_token)
         except DB_ERRORS as exc:
             log.info("account %s: lease not released (%s); it expires by itself", row.id, exc)
+
+    async def _release_once_back(self, row: WorkerAccount) -> None:
+        waited = 0.0
+        while waited < STORE_RETRY_SECONDS:
+            try:
+                async with self.pool.acquire() as conn:
+                    await accounts.release_lease(conn, row.id, worker_id=self.worker_id, lease_token=row.lease_token)
+                return
+            except CONNECTION_ERRORS:
+                await self.sleep(STORE_RETRY_EVERY)
+                waited += STORE_RETRY_EVERY
+        log.info("account %s: lease not released; it expires by itself", row.id)
 
     # -- the walk ------------------------------------------------------------------------------
     async def _open(self, row: WorkerAccount) -> _Session:
@@ -313,10 +334,10 @@ class Poller:
 
         async def read(c: Collector) -> Any:
             try:
-                return await _hedged(lambda: c.fetch(dict(cursor)), after, row.id)
+                return await hedged_read(lambda: c.fetch(dict(cursor)), after, row.id)
             except (FetchFailed, aiohttp.ClientError, TimeoutError) as exc:
                 log.info("account %s: read failed (%r); reading once more at once", row.id, exc)
-                return await _hedged(lambda: c.fetch(dict(cursor)), after, row.id)
+                return await hedged_read(lambda: c.fetch(dict(cursor)), after, row.id)
 
         return await self._platform(row, held, read, failures)
 
@@ -372,31 +393,6 @@ class Poller:
         previous, _ = recorded
         if previous != failure.health:
             log.warning("account %s: health %s -> %s: %s", row.id, previous, failure.health, failure.message)
-
-
-async def _hedged(read: Callable[[], Awaitable[Any]], after: float, account_id: int) -> Any:
-    """`read()`, and once more if the first has not answered within `after` seconds: the first
-    success wins (the other is cancelled); when both fail, the first failure is raised."""
-    tasks = [asyncio.ensure_future(read())]
-    try:
-        done, _ = await asyncio.wait(tasks, timeout=after)
-        if done:
-            return tasks[0].result()
-        log.info("account %s: no answer after %.0f s; reading once more beside it", account_id, after)
-        tasks.append(asyncio.ensure_future(read()))
-        pending, failure = set(tasks), None
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in sorted(done, key=tasks.index):
-                if task.exception() is None:
-                    return task.result()
-                failure = failure or task.exception()
-        assert failure is not None
-        raise failure
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:

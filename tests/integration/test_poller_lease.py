@@ -19,7 +19,7 @@ from outage import PgProxy
 from polling import Clock, Site, new_brand, wordpress_account
 from test_poller_worker import wait_for
 
-from collector.poller import STORE_RETRY_EVERY, Poller
+from collector.poller import STORE_RETRY_EVERY, STORE_RETRY_SECONDS, Poller
 from inbox import db
 from nlp.pool import analyze_docs
 from nlp.types import Document, Result
@@ -168,3 +168,40 @@ async def test_a_page_fetched_before_a_database_restart_is_stored_once_it_is_bac
     assert outcome.error is None and outcome.new_items == 4  # the poll went on: nothing redone, nothing lost
     assert await stored(pool) == ids
     assert await pool.fetchval("select lease_owner from accounts where id = $1", account_id) is None
+
+
+async def test_a_poll_ended_by_a_database_outage_hands_the_account_back_once_the_database_returns(
+        pool, db_dsn, vault, site, session, account_id) -> None:
+    # Before, the poll's task died with the outage and the account stayed leased until its lease ran
+    # out, seconds after the database was back: a busy feed scrolled past entries meanwhile.
+    site.comments(3)
+    proxy = PgProxy(db_dsn)
+    await proxy.start()
+    worker_pool = await db.create_pool(proxy.dsn, min_size=1, max_size=3)
+    retries: asyncio.Queue[None] = asyncio.Queue()
+
+    async def sleep(seconds: float) -> None:
+        if seconds == STORE_RETRY_EVERY:
+            retries.put_nowait(None)
+        await asyncio.sleep(0.02)
+
+    analyzer = SlowAnalyzer()
+    live = poller(worker_pool, vault, session, Clock(), "live", analyzer=analyzer, sleep=sleep)
+    try:
+        (row,) = await live.lease(1)
+        polling = asyncio.create_task(live.poll(row))
+        await asyncio.wait_for(analyzer.entered.wait(), 10)
+        await proxy.cut()  # a long outage: the store gives up, and the poll ends on it
+        analyzer.go.set()
+        for _ in range(int(STORE_RETRY_SECONDS / STORE_RETRY_EVERY) + 3):
+            await asyncio.wait_for(retries.get(), 10)
+        assert not polling.done()  # waiting for the database to hand the account back
+        await proxy.start()
+        outcome = await asyncio.wait_for(polling, 30)
+    finally:
+        await proxy.cut()
+        worker_pool.terminate()
+    assert outcome.error is not None and "database unavailable" in outcome.error
+    assert await pool.fetchval("select lease_owner from accounts where id = $1", account_id) is None
+    (again,) = await poller(pool, vault, session, Clock(), "other").lease(1)  # due again at once
+    assert again.id == account_id
