@@ -4,6 +4,7 @@ held 'timeout' one too), and a session per connection whose client may vanish at
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from abc import ABC, abstractmethod
 
 
@@ -37,9 +38,9 @@ class LineServer(ABC):
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._conns.add(writer)
         try:
-            await self.session(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            pass  # the client went away or sent something unframeable: drop it, as servers do
+            # The client went away or sent something unframeable: drop it, as servers do.
+            with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+                await self.session(reader, writer)
         finally:
             self._conns.discard(writer)
             writer.close()

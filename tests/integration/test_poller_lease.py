@@ -136,17 +136,17 @@ async def test_a_stalled_poll_whose_lease_was_taken_cannot_move_the_cursor_back(
     assert row["lease_owner"] is None and row["health"] == "ok" and row["consecutive_failures"] == 0
 
 
-async def test_a_page_fetched_before_a_database_restart_is_stored_once_it_is_back(
-        pool, db_dsn, vault, site, session, account_id) -> None:
-    ids = site.comments(4)
+async def poll_through_outage(db_dsn: str, vault, session, retries: int) -> Any:
+    """One poll of the account through a proxied database that goes away while its page is
+    analysed and comes back after the store has waited `retries` times; the poll's outcome."""
     proxy = PgProxy(db_dsn)
     await proxy.start()
     worker_pool = await db.create_pool(proxy.dsn, min_size=1, max_size=3)
-    retries: asyncio.Queue[None] = asyncio.Queue()
+    waits: asyncio.Queue[None] = asyncio.Queue()
 
     async def sleep(seconds: float) -> None:  # the heartbeat's and the store's waits, made short
         if seconds == STORE_RETRY_EVERY:
-            retries.put_nowait(None)
+            waits.put_nowait(None)
         await asyncio.sleep(0.05)
 
     analyzer = SlowAnalyzer()
@@ -155,16 +155,22 @@ async def test_a_page_fetched_before_a_database_restart_is_stored_once_it_is_bac
         (row,) = await live.lease(1)
         polling = asyncio.create_task(live.poll(row))
         await asyncio.wait_for(analyzer.entered.wait(), 10)
-        await proxy.cut()  # PostgreSQL restarts while the page is analysed
+        await proxy.cut()  # PostgreSQL goes away while the page is analysed
         analyzer.go.set()
-        for _ in range(5):  # the store fails and is tried again, several times
-            await asyncio.wait_for(retries.get(), 10)
-        assert not polling.done()
+        for _ in range(retries):
+            await asyncio.wait_for(waits.get(), 10)
+        assert not polling.done()  # still waiting for the database
         await proxy.start()
-        outcome = await asyncio.wait_for(polling, 30)
+        return await asyncio.wait_for(polling, 30)
     finally:
         await proxy.cut()
         worker_pool.terminate()
+
+
+async def test_a_page_fetched_before_a_database_restart_is_stored_once_it_is_back(
+        pool, db_dsn, vault, site, session, account_id) -> None:
+    ids = site.comments(4)
+    outcome = await poll_through_outage(db_dsn, vault, session, retries=5)  # the store is tried again, several times
     assert outcome.error is None and outcome.new_items == 4  # the poll went on: nothing redone, nothing lost
     assert await stored(pool) == ids
     assert await pool.fetchval("select lease_owner from accounts where id = $1", account_id) is None
@@ -175,32 +181,8 @@ async def test_a_poll_ended_by_a_database_outage_hands_the_account_back_once_the
     # Before, the poll's task died with the outage and the account stayed leased until its lease ran
     # out, seconds after the database was back: a busy feed scrolled past entries meanwhile.
     site.comments(3)
-    proxy = PgProxy(db_dsn)
-    await proxy.start()
-    worker_pool = await db.create_pool(proxy.dsn, min_size=1, max_size=3)
-    retries: asyncio.Queue[None] = asyncio.Queue()
-
-    async def sleep(seconds: float) -> None:
-        if seconds == STORE_RETRY_EVERY:
-            retries.put_nowait(None)
-        await asyncio.sleep(0.02)
-
-    analyzer = SlowAnalyzer()
-    live = poller(worker_pool, vault, session, Clock(), "live", analyzer=analyzer, sleep=sleep)
-    try:
-        (row,) = await live.lease(1)
-        polling = asyncio.create_task(live.poll(row))
-        await asyncio.wait_for(analyzer.entered.wait(), 10)
-        await proxy.cut()  # a long outage: the store gives up, and the poll ends on it
-        analyzer.go.set()
-        for _ in range(int(STORE_RETRY_SECONDS / STORE_RETRY_EVERY) + 3):
-            await asyncio.wait_for(retries.get(), 10)
-        assert not polling.done()  # waiting for the database to hand the account back
-        await proxy.start()
-        outcome = await asyncio.wait_for(polling, 30)
-    finally:
-        await proxy.cut()
-        worker_pool.terminate()
+    # A long outage: the store gives up, the poll ends on it and waits to hand the account back.
+    outcome = await poll_through_outage(db_dsn, vault, session, retries=int(STORE_RETRY_SECONDS / STORE_RETRY_EVERY) + 3)
     assert outcome.error is not None and "database unavailable" in outcome.error
     assert await pool.fetchval("select lease_owner from accounts where id = $1", account_id) is None
     (again,) = await poller(pool, vault, session, Clock(), "other").lease(1)  # due again at once
