@@ -72,7 +72,7 @@ class _DatabaseWatch:
                 first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
             what = "database unavailable" if isinstance(exc, _CONNECTION_ERRORS) else "database refused a query"
             log.error("%s loop: %s (%s); retrying, then every %ss", loop, what, first, DB_RETRY_SECONDS)
-        return min(DB_RETRY_SECONDS, DB_FIRST_RETRY_SECONDS * 2 ** min(misses - 1, 16))
+        return min(DB_RETRY_SECONDS, DB_FIRST_RETRY_SECONDS * (1 << min(misses - 1, 16)))
 
     def ok(self, loop: str) -> None:
         self.misses.pop(loop, None)
