@@ -29,7 +29,7 @@ from collector.base import (
     Refused,
 )
 from collector.clock import utcnow
-from collector.hedge import hedged_read
+from collector.hedge import read_twice
 from collector.registry import collector_class, display_name
 from collector.token_keeper import TokenKeeper
 from inbox import accounts
@@ -333,11 +333,8 @@ class Poller:
         after = max(self.hedge_seconds, interval)
 
         async def read(c: Collector) -> Any:
-            try:
-                return await hedged_read(lambda: c.fetch(dict(cursor)), after, row.id)
-            except (FetchFailed, aiohttp.ClientError, TimeoutError) as exc:
-                log.info("account %s: read failed (%r); reading once more at once", row.id, exc)
-                return await hedged_read(lambda: c.fetch(dict(cursor)), after, row.id)
+            return await read_twice(lambda: c.fetch(dict(cursor)), after=after, interval=interval,
+                                    account_id=row.id, sleep=self.sleep)
 
         return await self._platform(row, held, read, failures)
 

@@ -42,6 +42,10 @@ OUTBOX_IDLE_SECONDS = 1.0
 # the look is one indexed query on items_unanalyzed.
 REANALYZE_IDLE_SECONDS = 5.0
 DB_RETRY_SECONDS = 2.0
+# A loop's first retry after a database error comes this soon, doubling up to DB_RETRY_SECONDS:
+# a refused connection costs nothing, and a restarted database is used again within a fraction
+# of a second (a busy feed scrolls on meanwhile), while a long outage is not hammered.
+DB_FIRST_RETRY_SECONDS = 0.25
 # In-flight polls get this long to finish at shutdown; then they are cancelled (their
 # transactions roll back, their leases expire: nothing is lost).
 SHUTDOWN_GRACE_SECONDS = 10.0
@@ -55,8 +59,11 @@ class _DatabaseWatch:
 
     def __init__(self) -> None:
         self.down: set[str] = set()
+        self.misses: dict[str, int] = {}
 
-    def failed(self, loop: str, exc: BaseException) -> None:
+    def failed(self, loop: str, exc: BaseException) -> float:
+        """Note the failure (logged once per outage); seconds until the loop tries again."""
+        misses = self.misses[loop] = self.misses.get(loop, 0) + 1
         if loop not in self.down:
             self.down.add(loop)
             if isinstance(exc, (asyncpg.InterfaceError, asyncpg.InternalClientError)):
@@ -64,9 +71,11 @@ class _DatabaseWatch:
             else:
                 first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
             what = "database unavailable" if isinstance(exc, _CONNECTION_ERRORS) else "database refused a query"
-            log.error("%s loop: %s (%s); retrying every %ss", loop, what, first, DB_RETRY_SECONDS)
+            log.error("%s loop: %s (%s); retrying, then every %ss", loop, what, first, DB_RETRY_SECONDS)
+        return min(DB_RETRY_SECONDS, DB_FIRST_RETRY_SECONDS * 2 ** min(misses - 1, 16))
 
     def ok(self, loop: str) -> None:
+        self.misses.pop(loop, None)
         if loop in self.down:
             self.down.discard(loop)
             log.warning("%s loop: database reachable again", loop)
@@ -115,8 +124,7 @@ async def _poll_loop(poller: Poller, concurrency: int, stop: asyncio.Event, slee
                         idle = min(IDLE_SECONDS, max(0.0, (due - poller.clock()).total_seconds()))
                 watch.ok("poll")
             except _DB_ERRORS as exc:
-                watch.failed("poll", exc)
-                idle = DB_RETRY_SECONDS
+                idle = watch.failed("poll", exc)
             except Exception:
                 log.exception("poll loop: unexpected error; retrying")
                 idle = DB_RETRY_SECONDS
@@ -149,8 +157,7 @@ async def _outbox_loop(sender: OutboxWorker, stop: asyncio.Event, wake: asyncio.
                         idle = min(OUTBOX_IDLE_SECONDS, max(0.0, (due - sender.clock()).total_seconds()))
                 watch.ok("outbox")
             except _DB_ERRORS as exc:
-                watch.failed("outbox", exc)
-                idle = DB_RETRY_SECONDS
+                idle = watch.failed("outbox", exc)
             except Exception:
                 log.exception("outbox loop: unexpected error; retrying")
                 idle = DB_RETRY_SECONDS

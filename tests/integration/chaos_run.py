@@ -143,7 +143,7 @@ class ChaosRun:
         name = f"chaos-w{self.worker_seq}"
         env = dict(os.environ, DATABASE_URL=self.proxy.dsn, JASETTE_SECRET_KEY=SECRET, PYTHONPATH=ROOT,
                    JASETTE_NLP_WORKERS=str(self.scale.nlp_workers), JASETTE_NLP_FULL="0",
-                   JASETTE_LOG_LEVEL="WARNING", JASETTE_ALLOWED_HOSTS="127.0.0.1,::1,localhost")
+                   JASETTE_LOG_LEVEL=os.environ.get("CHAOS_LOG_LEVEL", "WARNING"), JASETTE_ALLOWED_HOSTS="127.0.0.1,::1,localhost")
         out: Any = subprocess.DEVNULL
         if self.log_dir:
             out = open(os.path.join(self.log_dir, f"{name}.log"), "wb")

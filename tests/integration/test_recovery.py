@@ -94,6 +94,32 @@ async def test_a_busy_feed_whose_read_fails_is_read_once_more_at_once(pool, vaul
     assert [r["external_id"] for r in stored] == ids
 
 
+async def test_a_busy_feed_told_to_wait_a_moment_reads_again_then_not_a_whole_interval_later(pool, vault, site, session) -> None:
+    async with pool.acquire() as conn:
+        brand_id = await new_brand(conn)
+        account = await wordpress_account(conn, vault, brand_id, site, poll_interval_seconds=5)
+    ids = site.comments(3)
+    await arm_fault(session, site.base, mode="rate_limit", count=1, retry_after=2)
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    (outcome,) = await poller(pool, vault, session, Clock(), sleep=sleep).poll_due()
+    # 429 with Retry-After: 2 on a feed polled every 5 s: wait the 2 s the platform asked for
+    # and read, instead of failing the poll and coming back a whole interval later.
+    assert outcome.error is None and outcome.new_items == 3 and 2 in waited
+    stored = await pool.fetch("select external_id from items order by external_id::bigint")
+    assert [r["external_id"] for r in stored] == ids
+    # A wait longer than the interval is the next poll's business: the poll fails and says so.
+    clock = Clock()
+    await arm_fault(session, site.base, mode="rate_limit", count=1, retry_after=60)
+    await pool.execute("update accounts set next_poll_at = now() - interval '1 second' where id = $1", account)
+    (outcome,) = await poller(pool, vault, session, clock, sleep=sleep).poll_due()
+    assert "slow down" in (outcome.error or "") and outcome.next_poll_at is not None
+    assert (outcome.next_poll_at - clock.now).total_seconds() >= 60
+
+
 async def _in_flight(site: Site) -> bool:
     return site.in_flight == 1
 
