@@ -56,6 +56,9 @@ RETRY_CAP_SECONDS = 900.0
 # A send that timed out or broke off may have reached the platform, which can take a while to
 # list it: look for it only after this long, so the check does not miss it and send it twice.
 IN_DOUBT_SECONDS = 60.0
+# A rate limit uses up no attempts, so its backoff never grows past the first step: when the
+# platform does not say how long to wait, wait this long rather than knock every 5 s for a day.
+RATE_LIMITED_SECONDS = 60.0
 
 
 class _Outcome(Exception):
@@ -273,10 +276,14 @@ class OutboxWorker:
                 raise _Outcome("failed", "unconfirmed")
             try:
                 found: SentReply | None = await asyncio.wait_for(collector.find_reply(parent, key, text), self.send_timeout)
-            except (TimeoutError, FetchFailed, RateLimited, aiohttp.ClientError) as exc:
+            except RateLimited as exc:
+                # The platform's limit stopped the look (a daily quota counts reads too): still in
+                # doubt, never sent blind, and waiting out a limit like a send does (no attempt used).
+                raise _Outcome("retry", "rate_limited", display_name(collector.account.platform, type(collector)),
+                               retry_after=exc.retry_after, in_doubt=True) from exc
+            except (TimeoutError, FetchFailed, aiohttp.ClientError) as exc:
                 # Could not look: still in doubt, and still never sent blind.
-                raise _Outcome("retry", "not_confirmed", retry_after=getattr(exc, "retry_after", None),
-                               in_doubt=True) from exc
+                raise _Outcome("retry", "not_confirmed", in_doubt=True) from exc
             if found is not None:
                 log.info("reply %s: already on the platform as %s; not sending again", row.id, found.external_id)
                 raise _Found(found.external_id)
@@ -347,14 +354,19 @@ class OutboxWorker:
                 done = await outbox.mark_failed(conn, row.id, worker_id=self.worker_id, error=outcome.message,
                                                 code=outcome.code, detail=outcome.detail)
             else:
+                # A rate limit says "later", not "no": it uses up no attempts (see outbox).
+                counted = outcome.code != "rate_limited"
+                retry_after = outcome.retry_after if counted else outcome.retry_after or RATE_LIMITED_SECONDS
                 delay = backoff.failure_delay(
-                    row.attempts, self.rng, retry_after=outcome.retry_after,
+                    row.attempts, self.rng, retry_after=retry_after,
                     base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS,
                 )
+                now = self.clock()
                 done = await outbox.mark_retry(
                     conn, row.id, worker_id=self.worker_id, error=outcome.message,
-                    next_attempt_at=self.clock() + timedelta(seconds=delay),
+                    next_attempt_at=now + timedelta(seconds=delay),
                     code=outcome.code, detail=outcome.detail, in_doubt=outcome.in_doubt,
+                    counted=counted, now=now,
                 )
         if done is not None and done["state"] == "failed":
             log.warning("reply %s failed: %s", row.id, done["error"])

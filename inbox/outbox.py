@@ -210,27 +210,43 @@ async def mark_failed(
     return dict(row) if row else None
 
 
+# A reply held by a platform's rate limit is not failing: the platform will take it once its
+# window reopens, so those waits use up no attempts. X's write window is 15 minutes; YouTube's
+# daily quota resets within 24 hours, so a reply still refused after 25 hours is given up on,
+# visibly, rather than left waiting forever.
+RATE_LIMITED_GIVE_UP = timedelta(hours=25)
+
+
 async def mark_retry(
     conn: Conn, reply_id: int, *, worker_id: str, error: str, next_attempt_at: datetime,
     code: str | None = None, detail: str | None = None, in_doubt: bool = False,
+    counted: bool = True, now: datetime | None = None,
 ) -> dict[str, Any] | None:
     """Put a row back in the queue after a transient failure, or fail it once attempts run out.
 
     `in_doubt`: the request may have reached the platform (a timeout after it left) and nobody
     has looked yet; otherwise the platform did not take it (or a look found it absent).
+    `counted=False` (a rate limit): the attempt is given back, and the row fails only once it
+    has waited RATE_LIMITED_GIVE_UP since it was queued (`now`: the worker's clock).
     """
     async with conn.transaction():
         row = await conn.fetchrow(
             """
             update replies set
-                state = case when attempts >= max_attempts then 'failed' else 'queued' end,
+                -- the right-hand sides see the row as claimed: attempts already counts this one
+                state = case
+                    when $8 then case when attempts >= max_attempts then 'failed' else 'queued' end
+                    when created_at + $10::interval < coalesce($9::timestamptz, now()) then 'failed'
+                    else 'queued' end,
+                attempts = case when $8 then attempts else greatest(0, attempts - 1) end,
                 error = $3, next_attempt_at = $4, error_code = $5, error_detail = $6,
                 outcome = case when $7 then 'in_doubt' end,
                 lease_owner = null, lease_until = null, updated_at = now()
             where id = $1 and lease_owner = $2 and state = 'sending'
             returning *
             """,
-            reply_id, worker_id, error, next_attempt_at, code, detail, in_doubt,
+            reply_id, worker_id, error, next_attempt_at, code, detail, in_doubt, counted, now,
+            RATE_LIMITED_GIVE_UP,
         )
         if row is not None:
             await _notify_state(conn, row)

@@ -214,14 +214,58 @@ async def test_rate_limits_and_server_errors_retry_with_backoff_then_give_up(poo
     async with session.post(f"{site.base}/_control/fault", json={"mode": "server_error"}):
         pass
     waits = []
-    for _ in range(4):
+    # The rate limit used up no attempt: five server errors are needed to give up.
+    for _ in range(5):
         clock.to((await reply_row(pool, row["id"]))["next_attempt_at"])
         before = clock.now
         assert await sender(pool, vault, session, clock).run_once() == 1
         after = await reply_row(pool, row["id"])
         waits.append((after["next_attempt_at"] - before).total_seconds())
-    assert after["state"] == "failed" and after["attempts"] == 5
+        assert after["state"] == ("failed" if len(waits) == 5 else "queued")
+    assert after["attempts"] == 5
     assert waits[1] > waits[0] and waits[2] > waits[1]
+    assert site.emulator.replies == []
+
+
+async def _rate_limit(session, site, **fault) -> None:
+    async with session.post(f"{site.base}/_control/fault", json={"mode": "rate_limit", **fault}):
+        pass
+
+
+async def _try_when_due(pool, vault, session, clock, reply_id: int) -> tuple[float, dict]:
+    """One attempt once the row is due: (seconds it was queued for after that attempt, the row)."""
+    tried_at = clock.to((await reply_row(pool, reply_id))["next_attempt_at"])
+    assert await sender(pool, vault, session, clock).run_once() == 1
+    after = await reply_row(pool, reply_id)
+    return (after["next_attempt_at"] - tried_at).total_seconds(), after
+
+
+@pytest.mark.parametrize("target", ["writes", "all"])  # X's write window; a quota that counts the look too
+async def test_a_reply_held_by_a_rate_limit_waits_past_its_attempts_and_then_goes_out(
+    pool, vault, site, session, clock, inbox, target
+) -> None:
+    row = await queue(pool, inbox)
+    await _rate_limit(session, site, count=7, retry_after=900, target=target)
+    for _ in range(7):  # more refusals than max_attempts (5)
+        wait, waiting = await _try_when_due(pool, vault, session, clock, row["id"])
+        assert waiting["state"] == "queued" and waiting["error_code"] == "rate_limited"
+        assert 900 <= wait <= 1000  # the platform's Retry-After, not growing with the refusals
+    _, done = await _try_when_due(pool, vault, session, clock, row["id"])
+    assert done["state"] == "sent" and done["attempts"] == 1 and done["error"] is None
+    assert [r["text"] for r in site.emulator.replies] == ["Merci beaucoup!"]
+
+
+async def test_a_reply_still_rate_limited_after_25_hours_fails_in_words(pool, vault, site, session, clock, inbox) -> None:
+    row = await queue(pool, inbox)
+    await _rate_limit(session, site, retry_after=3600, target="writes")  # until switched off
+    give_up = row["created_at"] + outbox.RATE_LIMITED_GIVE_UP
+    for _ in range(40):
+        _, after = await _try_when_due(pool, vault, session, clock, row["id"])
+        if after["state"] != "queued":
+            break
+        assert clock.now <= give_up  # still waiting within the give-up age
+    assert after["state"] == "failed" and clock.now > give_up
+    assert after["error"] == "WordPress asked Jasette to slow down" and after["error_code"] == "rate_limited"
     assert site.emulator.replies == []
 
 
