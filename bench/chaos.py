@@ -56,7 +56,7 @@ async def one_run(scale: Scale, seed: int, logs: str | None) -> Figures:
 def table(chaos: Figures, baseline: Figures | None) -> str:
     rows = [
         ("comments injected", "injected"), ("lost", "lost"),
-        ("lost, by platform", "lost_by_platform"), ("duplicated", "duplicated"), ("stale edits", "stale"),
+        ("lost, by platform", "lost_by_platform"), ("feed gaps detected", "feed_gaps"), ("duplicated", "duplicated"), ("stale edits", "stale"),
         ("replies queued", "replies_queued"), ("replies sent", "replies_sent"), ("replies failed (in words)", "replies_failed"),
         ("double replies", "double_replies"), ("replies silently lost", "silently_lost_replies"),
         ("replies unfinished", "unfinished_replies"),
@@ -92,7 +92,8 @@ def summary(f: Figures) -> str:
     if f.x_window_replies:
         x += (f", delivered after {seconds(f.x_window_delivered_seconds)}"
               f" (X's window reopened at {seconds(f.x_window_reopened_seconds)}; both after faults stop)")
-    return f"{ours} after faults stop (lost {f.lost}, of which RSS {f.lost_by_platform.get('rss', 0)})\n{x}"
+    return (f"{ours} after faults stop (lost {f.lost}, of which RSS {f.lost_by_platform.get('rss', 0)};"
+            f" feed gaps detected {f.feed_gaps})\n{x}")
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:

@@ -65,6 +65,9 @@ class Batch:
     usage: dict[str, Any] = field(default_factory=dict)
     # Problems met while mapping (malformed entries skipped), in plain words, for the log.
     problems: list[str] = field(default_factory=list)
+    # The source shows only its newest entries and none it showed before is still listed: entries
+    # may have scrolled off between two reads (a feed polled too rarely). Counted on the account.
+    gap: bool = False
 
 
 @dataclass(slots=True)

@@ -133,7 +133,15 @@ async def store(
         # poll of its own, can never overwrite the cursor of the poll that holds it now.
         if not await accounts.holds_lease(conn, account.id, worker_id=worker_id, lease_token=account.lease_token):
             raise LeaseLost(f"lease on account {account.id} taken by another worker before its batch was stored")
-        return await ingest_batch(
+        result = await ingest_batch(
             conn, brand_id=account.brand_id, account_id=account.id, items=batch.items,
             cursor=batch.cursor, now=now,
         )
+        # Counted with the cursor that moved past the gap: a rolled-back page (a retried store)
+        # counts nothing, and a stored one never goes uncounted.
+        if batch.gap:
+            await accounts.record_feed_gap(conn, account.id, worker_id=worker_id, lease_token=account.lease_token, now=now)
+    if batch.gap:
+        log.warning("account %s: the feed moved past entries Jasette had not read (none of those read before is"
+                    " listed any more); some may be lost: poll this feed more often", account.id)
+    return result

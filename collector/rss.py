@@ -230,12 +230,18 @@ class RssCollector(Collector):
             version = listed[item.external_id] = item.raw.get("version")
             if item.external_id not in seen or seen[item.external_id] != version:
                 fresh.append(item)
+        # None of the entries read before is listed any more: the feed moved a whole window since
+        # the last read, so entries may have come and gone unread. Nothing brings them back; the
+        # account counts it, so the owner learns to poll this feed more often.
+        gap = bool(seen) and bool(listed) and not listed.keys() & seen.keys()
+        if gap:
+            problems.append(f"none of the {len(listed)} entries listed was read before: entries may have scrolled off unread")
         current = [[key, version] for key, version in listed.items()]
         older = [[k, v] for k, v in cursor.get("seen", []) if k not in listed]
         new_cursor["seen"] = (current + older)[:SEEN_LIMIT]
         new_cursor["etag"] = resp.headers.get("ETag")
         new_cursor["last_modified"] = resp.headers.get("Last-Modified")
-        return Batch(items=fresh, cursor=new_cursor, usage=usage, problems=problems)
+        return Batch(items=fresh, cursor=new_cursor, usage=usage, problems=problems, gap=gap)
 
 
 def raise_for_error(resp: Response, now: datetime) -> None:

@@ -20,7 +20,7 @@ from inbox.types import WorkerAccount
 _PUBLIC_COLUMNS = """
     id, brand_id, platform, name, external_id, base_url, settings, enabled, poll_interval_seconds,
     next_poll_at, health, last_success_at, last_error, last_error_at, consecutive_failures, usage,
-    created_at, updated_at, access_expires_at
+    created_at, updated_at, access_expires_at, feed_gaps, last_feed_gap_at
 """
 # What a worker reads of an account (inbox.types.WorkerAccount), with its brand's NLP settings.
 _WORKER_COLUMNS = """
@@ -256,6 +256,17 @@ async def holds_lease(conn: Conn, account_id: int, *, worker_id: str, lease_toke
         account_id, worker_id, lease_token,
     )
     return found is not None
+
+
+async def record_feed_gap(conn: Conn, account_id: int, *, worker_id: str, lease_token: int, now: datetime) -> bool:
+    """Count a read that found none of the feed's entries read before (entries may have scrolled
+    off unread); call in the transaction that stores the page, so the count moves with the cursor."""
+    status = await conn.execute(
+        "update accounts set feed_gaps = feed_gaps + 1, last_feed_gap_at = $4"
+        " where id = $1 and lease_owner = $2 and lease_token = $3",
+        account_id, worker_id, lease_token, now,
+    )
+    return status.endswith(" 1")
 
 
 async def record_success(

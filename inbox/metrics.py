@@ -32,7 +32,7 @@ async def snapshot(conn: Conn) -> Snapshot:
     snap.awaiting_analysis = int(await conn.fetchval("select count(*) from items where analyzed_at is null"))
     rows = await conn.fetch(
         """
-        select a.id, a.platform, b.slug as brand, a.health, a.enabled, a.consecutive_failures,
+        select a.id, a.platform, b.slug as brand, a.health, a.enabled, a.consecutive_failures, a.feed_gaps,
                extract(epoch from now() - a.last_success_at)::float8 as since_success,
                greatest(0, extract(epoch from a.next_poll_at - now()))::float8 as next_poll_in
           from accounts a join brands b on b.id = a.brand_id order by a.id

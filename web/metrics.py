@@ -44,6 +44,9 @@ class _Figures(Collector):
                                   labels=labels)
         next_poll = GaugeMetricFamily("jasette_account_next_poll_seconds",
                                       "Seconds until the next poll (the backoff, when failing)", labels=labels)
+        gaps = GaugeMetricFamily("jasette_account_feed_gaps",
+                                 "Reads of a feed that found none of the entries read before (some may be lost)",
+                                 labels=labels)
         for acct in snap.accounts:
             key = [str(acct["id"]), acct["platform"], acct["brand"]]
             for state in HEALTHS:
@@ -52,7 +55,8 @@ class _Figures(Collector):
             if acct["since_success"] is not None:
                 since.add_metric(key, acct["since_success"])
             next_poll.add_metric(key, acct["next_poll_in"])
-        yield from (health, failures, since, next_poll)
+            gaps.add_metric(key, acct["feed_gaps"])
+        yield from (health, failures, since, next_poll, gaps)
         replies = GaugeMetricFamily("jasette_replies", "Replies and moderation actions, per outbox state", labels=["state"])
         for state in ("queued", "sending", "sent", "failed"):
             replies.add_metric([state], snap.replies_by_state.get(state, 0))

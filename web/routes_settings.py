@@ -90,7 +90,7 @@ async def _page(request: Request, member: Any, *, error: str | None = None, erro
         "optional_names": ", ".join(i18n.platform_name(p) for p in _optional_address()),
         "fields": _fields, "reconnect_path": account_form.reconnect_path,
         "error": error, "error_field": error_field, "typed": typed or {}, "trial": trial or {}, "edit": edit,
-        "soon": _soon(found), "notice": notice, "connectable": _connectable(request),
+        "soon": _soon(found), "gapped": _gapped(found), "notice": notice, "connectable": _connectable(request),
         "oauth_platforms": registry.oauth_platforms(), "saved_form": saved_form or {},
     }, member=member, status_code=status_code)
 
@@ -99,6 +99,12 @@ def _soon(found: list[dict[str, Any]]) -> set[int]:
     """Accounts whose access ends within the week unless the owner reconnects them."""
     now = datetime.now(UTC)
     return {a["id"] for a in found if a.get("access_expires_at") and a["access_expires_at"] <= now + timedelta(days=7)}
+
+
+def _gapped(found: list[dict[str, Any]]) -> set[int]:
+    """Feeds that moved past unread entries within the week: the owner should poll them more often."""
+    since = datetime.now(UTC) - timedelta(days=7)
+    return {a["id"] for a in found if a.get("last_feed_gap_at") and a["last_feed_gap_at"] >= since}
 
 
 async def settings_notice(request: Request, member: Any, *, error: str | None = None, notice: str | None = None,

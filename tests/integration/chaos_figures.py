@@ -20,6 +20,9 @@ class Figures:
     injected: int = 0
     lost: int = 0
     lost_by_platform: dict[str, int] = field(default_factory=dict)
+    # Reads of a feed that found none of the entries read before (accounts.feed_gaps): what
+    # Jasette itself detected and told the owner, beside what the run counted as lost.
+    feed_gaps: int = 0
     duplicated: int = 0
     stale: int = 0
     replies_queued: int = 0
@@ -130,8 +133,8 @@ async def stored_tokens(pool: asyncpg.Pool) -> dict[int, list[str]]:
 
 
 async def measure(run: Any) -> None:
-    """Fill `run.figures` (a ChaosRun): lost, duplicated, stale; replies sent, doubled, silently
-    lost; faults injected."""
+    """Fill `run.figures` (a ChaosRun): lost, feed gaps detected, duplicated, stale; replies sent,
+    doubled, silently lost; faults injected."""
     pool: asyncpg.Pool = run.pool
     f = run.figures
     stored = await stored_tokens(pool)
@@ -143,6 +146,7 @@ async def measure(run: Any) -> None:
         where = platforms[(t - 1) % len(platforms)]
         f.lost_by_platform[where] = f.lost_by_platform.get(where, 0) + 1
     f.lost_spans = lost_spans(lost, platforms, run.injected_at)
+    f.feed_gaps = int(await pool.fetchval("select coalesce(sum(feed_gaps), 0) from accounts"))
     f.duplicated = sum(len(bodies) - 1 for bodies in stored.values())
     f.stale = sum(1 for t in run.edited if t in stored and not all(" v2 " in b for b in stored[t]))
     on_platform: dict[str, int] = {}

@@ -73,6 +73,20 @@ async def test_a_feed_window_larger_than_one_page_of_entries(server, session) ->
     assert len(cursor["seen"]) == 100
 
 
+async def test_a_feed_that_moved_a_whole_window_since_the_last_read_says_so(session) -> None:
+    async with on_loopback(feeds.RssEmulator(window=5)) as (emulator, base):
+        publish(emulator, 3)
+        first = await collector_for(base, session).fetch({})
+        assert not first.gap  # nothing was read before: nothing to miss
+        publish(emulator, 4)  # one entry read before is still listed
+        moved = await collector_for(base, session).fetch(json.loads(json.dumps(first.cursor)))
+        assert len(moved.items) == 4 and not moved.gap and moved.problems == []
+        publish(emulator, 6)  # more than the window: none of those read before is listed
+        gone = await collector_for(base, session).fetch(json.loads(json.dumps(moved.cursor)))
+    assert len(gone.items) == 5 and gone.gap
+    assert any("scrolled off unread" in p for p in gone.problems)
+
+
 async def test_rss_2_news_feed(server, session) -> None:
     emulator, base = server
     ids = publish(emulator, 5)
