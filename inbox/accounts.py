@@ -16,6 +16,10 @@ from inbox.credentials import Vault
 from inbox.db import Conn
 from inbox.types import WorkerAccount
 
+# Seconds between two polls of one account, wherever they are set (the command line, Settings):
+# below 10 s a worker spends its time on one feed; above a day a connection is as good as paused.
+MIN_POLL_INTERVAL, MAX_POLL_INTERVAL = 10, 86_400
+
 # Columns safe to show on the settings page: everything but the sealed credentials.
 _PUBLIC_COLUMNS = """
     id, brand_id, platform, name, external_id, base_url, settings, enabled, poll_interval_seconds,
@@ -111,9 +115,13 @@ async def list_accounts(conn: Conn, brand_id: int) -> list[dict[str, Any]]:
 
 
 async def set_poll_interval(conn: Conn, *, brand_id: int, account_id: int, seconds: int) -> bool:
-    """Change how often one account is polled; the next poll keeps its time."""
+    """Change how often one account is polled. A shorter interval brings the next poll forward to
+    now + the new interval at most (an owner shortening an hourly feed should not wait the hour);
+    a longer one keeps the next poll's time, and the polls after it follow the new interval."""
     status = await conn.execute(
-        "update accounts set poll_interval_seconds = $3, updated_at = now() where id = $1 and brand_id = $2",
+        "update accounts set poll_interval_seconds = $3, updated_at = now(),"
+        " next_poll_at = least(next_poll_at, now() + $3::integer * interval '1 second')"
+        " where id = $1 and brand_id = $2",
         account_id, brand_id, seconds,
     )
     return status.endswith(" 1")

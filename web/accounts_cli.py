@@ -25,7 +25,7 @@ from web.account_form import platforms as _platforms
 from web.account_form import url_settings as _url_settings
 from web.claims import claim_refused
 
-MIN_INTERVAL, MAX_INTERVAL = 10, 86_400
+MIN_INTERVAL, MAX_INTERVAL = accounts.MIN_POLL_INTERVAL, accounts.MAX_POLL_INTERVAL
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 

@@ -1,4 +1,5 @@
-"""Settings → Connections actions beside the form: test a connection, pause or resume it, remove it.
+"""Settings → Connections actions beside the form: test a connection, pause or resume it, change
+how often it is polled, remove it.
 
 Owners only. Testing runs the collector's first-poll calls through the outbound guard and
 stores nothing; removing keeps the items already collected (items.account_id is set null).
@@ -15,7 +16,7 @@ from starlette.routing import Route
 
 from collector import probe
 from inbox import accounts, netguard
-from web import i18n
+from web import i18n, poll_interval
 from web import input as web_input
 from web.auth import Member, require_member
 from web.pages import render
@@ -75,6 +76,21 @@ async def set_paused(request: Request) -> Response:
     return RedirectResponse(f"/settings#account-{found['id']}", status_code=303)
 
 
+async def set_interval(request: Request) -> Response:
+    """POST /settings/accounts/{account}/interval: how often it is polled (seconds, the command
+    line's bounds); a value out of bounds or not a number shows the page again, status 400."""
+    member, found = await _owned(request)
+    form = await web_input.form(request)
+    try:
+        seconds = poll_interval.checked(str(form.get("seconds", "")), found["poll_interval_seconds"])
+    except poll_interval.Refused as exc:
+        return await _page(request, member, error=str(exc), status_code=400)
+    async with request.app.state.pool.acquire() as db:
+        if not await accounts.set_poll_interval(db, brand_id=member.brand_id, account_id=found["id"], seconds=seconds):
+            raise HTTPException(404, _("No such connection."))
+    return RedirectResponse(f"/settings?interval={found['id']}#account-{found['id']}", status_code=303)
+
+
 async def remove_account(request: Request) -> Response:
     """GET: what removing does, and a confirm button; POST: remove it (its items stay)."""
     member, found = await _owned(request)
@@ -91,5 +107,6 @@ routes = [
     Route("/settings/accounts/{account}/test", test_account, methods=["POST"]),
     Route("/settings/accounts/{account}/pause", set_paused, methods=["POST"]),
     Route("/settings/accounts/{account}/resume", set_paused, methods=["POST"]),
+    Route("/settings/accounts/{account}/interval", set_interval, methods=["POST"]),
     Route("/settings/accounts/{account}/remove", remove_account, methods=["GET", "POST"]),
 ]

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from collector import registry
 from inbox import accounts, saved_replies, users
-from web import account_form, i18n
+from web import account_form, i18n, poll_interval
 from web import input as web_input
 from web.account_form import FormError
 from web.auth import require_member
@@ -77,7 +77,8 @@ def _connectable(request: Request) -> list[dict[str, Any]]:
 
 async def _page(request: Request, member: Any, *, error: str | None = None, error_field: str = "",
                 typed: dict[str, Any] | None = None, trial: dict[str, Any] | None = None,
-                status_code: int = 200, notice: str | None = None, saved_form: dict[str, Any] | None = None) -> Response:
+                status_code: int = 200, notice: str | None = None, saved_form: dict[str, Any] | None = None,
+                interval_saved: int | None = None) -> Response:
     async with request.app.state.pool.acquire() as db:
         found = await _accounts(db, member.brand_id)
         saved = await saved_replies.pairs(db, member.brand_id, member.ui_lang)
@@ -92,6 +93,7 @@ async def _page(request: Request, member: Any, *, error: str | None = None, erro
         "error": error, "error_field": error_field, "typed": typed or {}, "trial": trial or {}, "edit": edit,
         "soon": _soon(found), "gapped": _gapped(found), "notice": notice, "connectable": _connectable(request),
         "oauth_platforms": registry.oauth_platforms(), "saved_form": saved_form or {},
+        "interval_choices": poll_interval.choices, "interval_words": poll_interval.words, "interval_saved": interval_saved,
     }, member=member, status_code=status_code)
 
 
@@ -124,7 +126,9 @@ async def settings_page(request: Request) -> Response:
                      and (found := await accounts.get_account(db, member.brand_id, account_id)) is not None]
         if names:
             notice = _("Connected: {names}. The first comments arrive within a minute.", names=", ".join(names))
-    return await _page(request, member, notice=notice)
+    # After a new poll interval (web/routes_connections.py): said beside that connection's form.
+    interval_saved = web_input.parse_id(str(request.query_params.get("interval", "")))
+    return await _page(request, member, notice=notice, interval_saved=interval_saved)
 
 
 async def save_account(request: Request) -> Response:

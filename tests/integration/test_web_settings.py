@@ -134,3 +134,57 @@ async def test_favicon_is_served(pool, db_dsn) -> None:
         icon = await client.get("/static/favicon.svg")
         assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
         assert icon.text.startswith("<svg")
+
+
+async def test_owner_changes_how_often_a_connection_is_checked_from_the_page(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+        # Set from the command line to a value the page does not offer, next poll an hour away.
+        await conn.execute("update accounts set poll_interval_seconds = 90, next_poll_at = now() + interval '1 hour' where id = $1",
+                           ids["account_a"])
+    account = ids["account_a"]
+    async with client_for(make_app(pool, db_dsn)) as client:
+        token = await login(client, "owner@a.test")
+        page = (await client.get("/settings")).text
+        assert "Relève : toutes les" in page and f'action="/settings/accounts/{account}/interval"' in page
+        assert '<option value="90" selected>90 s</option>' in page and '<option value="300">5 min</option>' in page
+        saved = await client.post(f"/settings/accounts/{account}/interval", data={"csrf": token, "seconds": "300"})
+        assert saved.status_code == 303 and saved.headers["location"] == f"/settings?interval={account}#account-{account}"
+        page = (await client.get(saved.headers["location"])).text
+        assert '<option value="300" selected>5 min</option>' in page and 'value="90"' not in page
+        assert "cette connexion est désormais relevée toutes les 5 min" in page
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("select poll_interval_seconds, next_poll_at - now() as wait from accounts where id = $1", account)
+    # The next poll follows the new interval: within five minutes, not the hour set before.
+    assert row["poll_interval_seconds"] == 300 and row["wait"].total_seconds() <= 300
+
+
+async def test_a_poll_interval_out_of_bounds_or_not_a_number_is_refused_and_nothing_changes(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+    account = ids["account_a"]
+    async with client_for(make_app(pool, db_dsn)) as client:
+        token = await login(client, "owner@a.test")
+        for typed in ("5", "86401", "abc", "", "-60", "1e3"):
+            refused = await client.post(f"/settings/accounts/{account}/interval", data={"csrf": token, "seconds": typed})
+            assert refused.status_code == 400, typed
+            assert "Choisissez la fréquence de relève de cette connexion : entre 10 s et 24 h." in refused.text
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("select poll_interval_seconds from accounts where id = $1", account) == 60
+
+
+async def test_only_the_owner_of_the_brand_changes_a_poll_interval(pool, db_dsn) -> None:
+    async with pool.acquire() as conn:
+        ids = await seed(conn)
+    async with client_for(make_app(pool, db_dsn)) as client:
+        token = await login(client, "agent@a.test")
+        assert 'class="poll-interval"' not in (await client.get("/settings")).text
+        refused = await client.post(f"/settings/accounts/{ids['account_a']}/interval", data={"csrf": token, "seconds": "300"})
+        assert refused.status_code == 403
+    async with client_for(make_app(pool, db_dsn)) as client:
+        token = await login(client, "owner@a.test")
+        other = await client.post(f"/settings/accounts/{ids['account_b']}/interval", data={"csrf": token, "seconds": "300"})
+        assert other.status_code == 404
+        assert (await client.post(f"/settings/accounts/{ids['account_a']}/interval", data={"seconds": "300"})).status_code == 403  # no CSRF token
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("select count(*) from accounts where poll_interval_seconds <> 60") == 0
