@@ -21,9 +21,18 @@ def words(seconds: int) -> str:
     return in_words(seconds, lang)
 
 
+def every(seconds: int) -> str:
+    """"every minute", "every 5 min", "every hour": French says « chaque minute », not « toutes les 1 min »."""
+    if seconds == 60:
+        return _("every minute")
+    if seconds == 3600:
+        return _("every hour")
+    return _("every {every}", every=words(seconds))
+
+
 def choices(current: int) -> list[tuple[int, str]]:
     """The usual intervals and the account's own (set from the command line, say), shortest first."""
-    return [(s, words(s)) for s in sorted({*USUAL, current})]
+    return [(s, every(s)) for s in sorted({*USUAL, current})]
 
 
 class Refused(ValueError):

@@ -93,7 +93,7 @@ async def _page(request: Request, member: Any, *, error: str | None = None, erro
         "error": error, "error_field": error_field, "typed": typed or {}, "trial": trial or {}, "edit": edit,
         "soon": _soon(found), "gapped": _gapped(found), "notice": notice, "connectable": _connectable(request),
         "oauth_platforms": registry.oauth_platforms(), "saved_form": saved_form or {},
-        "interval_choices": poll_interval.choices, "interval_words": poll_interval.words, "interval_saved": interval_saved,
+        "interval_choices": poll_interval.choices, "interval_words": poll_interval.every, "interval_saved": interval_saved,
     }, member=member, status_code=status_code)
 
 

@@ -146,12 +146,12 @@ async def test_owner_changes_how_often_a_connection_is_checked_from_the_page(poo
     async with client_for(make_app(pool, db_dsn)) as client:
         token = await login(client, "owner@a.test")
         page = (await client.get("/settings")).text
-        assert "Relève : toutes les" in page and f'action="/settings/accounts/{account}/interval"' in page
-        assert '<option value="90" selected>90 s</option>' in page and '<option value="300">5 min</option>' in page
+        assert "Relève" in page and f'action="/settings/accounts/{account}/interval"' in page
+        assert '<option value="90" selected>toutes les 90 s</option>' in page and '<option value="300">toutes les 5 min</option>' in page and '<option value="60">chaque minute</option>' in page
         saved = await client.post(f"/settings/accounts/{account}/interval", data={"csrf": token, "seconds": "300"})
         assert saved.status_code == 303 and saved.headers["location"] == f"/settings?interval={account}#account-{account}"
         page = (await client.get(saved.headers["location"])).text
-        assert '<option value="300" selected>5 min</option>' in page and 'value="90"' not in page
+        assert '<option value="300" selected>toutes les 5 min</option>' in page and 'value="90"' not in page
         assert "cette connexion est désormais relevée toutes les 5 min" in page
     async with pool.acquire() as conn:
         row = await conn.fetchrow("select poll_interval_seconds, next_poll_at - now() as wait from accounts where id = $1", account)
