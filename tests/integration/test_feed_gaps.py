@@ -82,7 +82,7 @@ async def test_a_feed_that_moved_past_its_window_is_counted_and_shown(feed, pool
     key = (("account", str(feed.account_id)), ("brand", "cafe-a"), ("platform", "rss"))
     assert scraped[("jasette_account_feed_gaps", key)] == 1
     assert f'id="feed-gap-{feed.account_id}"' in page and NOTICE_FR in page
-    assert "Raccourcissez l'intervalle de relève de ce flux." in page
+    assert "Raccourcissez l’intervalle de relève de ce flux." in page
 
 
 async def test_a_feed_that_moved_less_than_its_window_records_no_gap(feed, pool, db_dsn) -> None:

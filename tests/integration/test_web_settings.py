@@ -114,7 +114,7 @@ async def test_settings_page_names_platforms_links_alert_settings_and_marks_its_
     async with client_for(make_app(pool, db_dsn)) as client:
         token = await login(client, "owner@a.test")
         page = (await client.get("/settings")).text
-        assert "<td>WordPress</td>" in page and "<td>Courriel</td>" in page
+        assert '<td class="platform">WordPress</td>' in page and '<td class="platform">Courriel</td>' in page
         assert '<option value="google">Google (avis)</option>' in page and '<option value="rss">RSS</option>' in page
         assert '<a href="/settings/alerts" id="alert-settings-link">' in page
         assert '<a href="/settings" aria-current="page">' in page and page.count('aria-current="page"') == 1
@@ -123,7 +123,7 @@ async def test_settings_page_names_platforms_links_alert_settings_and_marks_its_
         assert '<a href="/" aria-current="page">' in (await client.get("/")).text
         await client.post("/lang", data={"lang": "en", "csrf": token, "next": "/settings"})
         page = (await client.get("/settings")).text
-        assert "<td>E-mail</td>" in page and '<option value="google">Google reviews</option>' in page
+        assert '<td class="platform">E-mail</td>' in page and '<option value="google">Google reviews</option>' in page
 
 
 async def test_favicon_is_served(pool, db_dsn) -> None:
