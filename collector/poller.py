@@ -29,7 +29,7 @@ from collector.base import (
     Refused,
 )
 from collector.clock import utcnow
-from collector.hedge import read_twice
+from collector.hedge import read_hedged
 from collector.registry import collector_class, display_name
 from collector.token_keeper import TokenKeeper
 from inbox import accounts
@@ -333,7 +333,7 @@ class Poller:
         after = max(self.hedge_seconds, interval)
 
         async def read(c: Collector) -> Any:
-            return await read_twice(lambda: c.fetch(dict(cursor)), after=after, interval=interval,
+            return await read_hedged(lambda: c.fetch(dict(cursor)), after=after, interval=interval,
                                     account_id=row.id, sleep=self.sleep)
 
         return await self._platform(row, held, read, failures)
