@@ -334,7 +334,7 @@ class Poller:
 
         async def read(c: Collector) -> Any:
             return await read_hedged(lambda: c.fetch(dict(cursor)), after=after, interval=interval,
-                                    account_id=row.id, sleep=self.sleep)
+                                     account_id=row.id, sleep=self.sleep)
 
         return await self._platform(row, held, read, failures)
 
